@@ -1,0 +1,137 @@
+"""The evidence journal: every captured exchange and artifact, hashed, written as it arrives.
+
+Append-only `journal.jsonl` is flushed on every record, so a run killed half-way leaves a folder
+whose evidence is readable and complete up to the kill. `index.json` is the same list in one
+document, rewritten atomically at scenario boundaries and at the end (and rebuildable from the
+journal at any time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+INDEX_SCHEMA = "dui-conformance/evidence-index/1"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def safe_name(name: str, limit: int = 80) -> str:
+    """A file name that cannot climb out of the evidence folder nor clash with a device."""
+    cleaned = _SAFE.sub("_", name.replace("\\", "/").split("/")[-1]).strip("._") or "artifact"
+    return cleaned[:limit]
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass
+class EvidenceRef:
+    seq: int
+    path: str  # relative to the evidence folder
+    sha256: str
+    size: int
+    kind: str
+    time: str
+    scenario: str | None = None
+    requirements: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class EvidenceJournal:
+    """Thread-safe: the mock services record from their own threads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._refs: list[EvidenceRef] = []
+        self._seq = 0
+        self._journal = open(self.root / "journal.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self.scenario: str | None = None  # set by the engine while a scenario runs
+
+    def record(
+        self,
+        kind: str,
+        name: str,
+        data: bytes,
+        *,
+        meta: dict[str, Any] | None = None,
+        requirements: list[str] | None = None,
+        scenario: str | None = None,
+    ) -> EvidenceRef:
+        digest = hashlib.sha256(data).hexdigest()
+        with self._lock:
+            self._seq += 1
+            rel = f"{self._seq:05d}-{safe_name(kind, 24)}-{safe_name(name)}"
+            (self.root / rel).write_bytes(data)
+            ref = EvidenceRef(
+                seq=self._seq,
+                path=rel,
+                sha256=digest,
+                size=len(data),
+                kind=kind,
+                time=now_iso(),
+                scenario=scenario if scenario is not None else self.scenario,
+                requirements=list(requirements or []),
+                meta=dict(meta or {}),
+            )
+            self._refs.append(ref)
+            self._journal.write(json.dumps(asdict(ref), ensure_ascii=False) + "\n")
+            self._journal.flush()
+        return ref
+
+    def record_json(self, kind: str, name: str, obj: Any, **kw: Any) -> EvidenceRef:
+        data = json.dumps(obj, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+        return self.record(kind, name if name.endswith(".json") else name + ".json", data, **kw)
+
+    def tag(self, ref: EvidenceRef, requirements: list[str]) -> None:
+        """Link evidence to the requirements a scenario judged on it."""
+        with self._lock:
+            for r in requirements:
+                if r not in ref.requirements:
+                    ref.requirements.append(r)
+
+    def refs(self, scenario: str | None = None) -> list[EvidenceRef]:
+        with self._lock:
+            return [r for r in self._refs if scenario is None or r.scenario == scenario]
+
+    def write_index(self) -> Path:
+        with self._lock:
+            entries = [asdict(r) for r in self._refs]
+        path = self.root / "index.json"
+        write_json_atomic(path, {"schema": INDEX_SCHEMA, "entries": entries})
+        return path
+
+    def close(self) -> None:
+        self.write_index()
+        with self._lock:
+            if not self._journal.closed:
+                self._journal.close()
+
+
+def read_journal(root: Path) -> list[dict[str, Any]]:
+    """Rebuild the list from journal.jsonl, tolerating a last line cut by a kill."""
+    out: list[dict[str, Any]] = []
+    path = Path(root) / "journal.jsonl"
+    if not path.exists():
+        return out
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            break
+    return out

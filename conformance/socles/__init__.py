@@ -1,0 +1,1 @@
+"""Built-in socles. Each registers itself through the `conformance.socles` entry points."""

@@ -1,0 +1,1 @@
+"""MSSanté checks (registered on import)."""
