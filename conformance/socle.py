@@ -7,12 +7,10 @@ name.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
 
 ENTRY_POINT_GROUP = "conformance.socles"
 
@@ -25,8 +23,7 @@ class Socle:
     catalog: Path  # requirement catalog (TOML) under profiles/
     suite: Path  # folder of the pytest scenarios
     checks_module: str  # imported to register the socle's checks
-    # builds the mock services for a run: (journal, pki, settings) -> context manager
-    services_factory: Callable[..., Any] | None = None
+    fixtures_module: str = ""  # pytest fixtures of the suite (services), registered as a plugin
 
     def load_checks(self) -> None:
         importlib.import_module(self.checks_module)

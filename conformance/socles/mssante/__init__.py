@@ -17,4 +17,5 @@ SOCLE = Socle(
     catalog=profiles_dir() / "mssante" / "requirements.toml",
     suite=_HERE / "suite",
     checks_module="conformance.socles.mssante.checks",
+    fixtures_module="conformance.socles.mssante.fixtures",
 )

@@ -1,0 +1,274 @@
+"""`conformance`: the command-line front door. Same engine as the pytest plugin.
+
+Exit status: 0 success, 1 conformance failure (a finding failed, an EXIGENCE not met), 2 usage
+or environment error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from conformance import __version__
+
+
+class UsageFailure(click.ClickException):
+    exit_code = 2
+
+
+def _socle_names(socles: tuple[str, ...]) -> list[str]:
+    from conformance.socle import get_socle, installed_socles
+
+    names = [n for raw in socles for n in raw.split(",") if n] or list(installed_socles())
+    try:
+        return [get_socle(n).name for n in names]
+    except KeyError as exc:
+        raise UsageFailure(str(exc.args[0])) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conformance")
+def main() -> None:
+    """Conformance harness for DUI software against the services socles (MSSanté, DMP, e-prescription)."""
+
+
+@main.command()
+@click.option("--socle", "socles", multiple=True, help="Socle to run (repeatable; default: every installed socle).")
+@click.option("--dui", default="demo", show_default=True,
+              help="DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder (default reports/<run-id>).")
+@click.option("--solution-name", default="", help="Name of the DUI solution, as on the certificate.")
+@click.option("--solution-version", default="", help="Exact version/build of the DUI under test.")
+@click.option("--solution-vendor", default="", help="Vendor (éditeur).")
+@click.option("--terminology", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
+              help="Folder of official IHE SVS value sets (overrides the shipped subsets).")
+@click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
+@click.option("--verbose", "-v", is_flag=True, help="Show pytest's own output as well.")
+def run(socles: tuple[str, ...], dui: str, out: Path | None, solution_name: str, solution_version: str,
+        solution_vendor: str, terminology: Path | None, keyword: str | None, verbose: bool) -> None:
+    """Start the mock services, drive the DUI through every scenario, write the run folder."""
+    import pytest
+
+    from conformance.results import exit_code
+    from conformance.run import new_run_id
+
+    names = _socle_names(socles)
+    out = (out or Path("reports") / new_run_id()).resolve()
+    args = ["-p", "no:cacheprovider", "--rootdir", str(out.parent), "-c", str(_empty_ini()),
+            "--dui", dui, "--out", str(out), "--conformance-progress", "-o", "console_output_style=classic"]
+    args += ["-rN", "-q", "--tb=line"] if not verbose else ["-v", "--tb=short"]
+    for n in names:
+        args += ["--socle", n]
+    for opt, val in (("--solution-name", solution_name), ("--solution-version", solution_version),
+                     ("--solution-vendor", solution_vendor)):
+        if val:
+            args += [opt, val]
+    if terminology:
+        args += ["--terminology", str(terminology)]
+    if keyword:
+        args += ["-k", keyword]
+    click.echo(f"conformance run: socles {', '.join(names)}, DUI {dui}, output {out}")
+    code = pytest.main(args)
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        sys.exit(2)
+    results_path = out / "results.json"
+    if not results_path.exists():
+        click.echo("no results were written", err=True)
+        sys.exit(2)
+    results = json.loads(results_path.read_text(encoding="utf-8"))
+    for name, s in results["socles"].items():
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(s["counts"].items()))
+        click.echo(f"{name}: {s['verdict'].upper()} ({counts})")
+        for rid, q in s["requirements"].items():
+            if q["verdict"] == "fail" or (q["verdict"] == "not-tested" and q["checked"]):
+                click.echo(f"  {q['verdict'].upper():<10} {rid} {q['title_en']}")
+    click.echo(f"results: {results_path}\ncertificate: {out / 'certificate.html'}")
+    sys.exit(exit_code(results))
+
+
+def _empty_ini() -> Path:
+    """An empty pytest.ini so that a run never picks up the configuration of the current folder."""
+    from conformance.paths import PACKAGE_DIR
+
+    return PACKAGE_DIR / "engine.ini"
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per file.")
+@click.option("--socle", "socles", multiple=True, help="Only the checks of these socles.")
+@click.option("--terminology", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
+              help="Folder of official IHE SVS value sets.")
+def validate(files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], terminology: Path | None) -> None:
+    """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
+    from conformance.socle import load_all_checks
+    from conformance.validate import validate_path
+
+    if terminology:
+        from conformance.terminology import set_terminology_dir
+
+        set_terminology_dir(terminology)
+    load_all_checks()
+    wanted = _socle_names(socles) if socles else None
+    results = [validate_path(f, socles=wanted) for f in files]
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            click.echo(f"{r.file}: {r.kind}: {r.verdict.upper()}")
+            for f in r.findings:
+                if f.verdict.value != "pass":
+                    click.echo(f"  {f.verdict.value.upper():<14} {f.requirement:<12} {f.location}\n"
+                               f"  {'':14} {f.message_en}")
+    sys.exit(1 if any(r.verdict == "fail" for r in results) else 0)
+
+
+@main.command()
+@click.option("--socle", default="mssante", show_default=True, help="Which socle's service to run.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports/serve"), show_default=True,
+              help="Folder for the PKI and the evidence journal.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--smtp-port", default=0, type=int, help="SMTP submission port (0: any free port).")
+@click.option("--imap-port", default=0, type=int, help="IMAP port (0: any free port).")
+def serve(socle: str, out: Path, host: str, smtp_port: int, imap_port: int) -> None:
+    """Run a socle's mock service standalone until Ctrl-C, recording every exchange."""
+    if socle != "mssante":
+        raise UsageFailure(f"no standalone service for socle {socle!r} yet (available: mssante)")
+    from conformance.socles.mssante.service.standalone import run_standalone
+
+    run_standalone(out.resolve(), host=host, smtp_port=smtp_port, imap_port=imap_port)
+
+
+@main.command()
+@click.option("--socle", "socles", multiple=True, help="Only these socles.")
+@click.option("--json", "as_json", is_flag=True, help='JSON list of {"defect", "requirement"}.')
+def defects(socles: tuple[str, ...], as_json: bool) -> None:
+    """List the seeded defects of the reference DUI (use them as --dui demo:<defect>)."""
+    from conformance.demo.defects import defects_for
+
+    rows = [d for n in _socle_names(socles) for d in defects_for(n)]
+    if as_json:
+        click.echo(json.dumps([{"defect": d.name, "requirement": d.requirement, "socle": d.socle,
+                                "description": d.description} for d in rows], ensure_ascii=False, indent=2))
+        return
+    for d in rows:
+        click.echo(f"{d.socle:<13} {d.name:<28} {d.requirement:<12} {d.description}")
+
+
+@main.command()
+@click.option("--socle", "socles", multiple=True, help="Only these socles.")
+@click.option("--coverage", is_flag=True, help="Show which scenarios verify each requirement.")
+@click.option("--json", "as_json", is_flag=True)
+def requirements(socles: tuple[str, ...], coverage: bool, as_json: bool) -> None:
+    """List the requirement catalog; with --coverage, fail (1) if a checked EXIGENCE has no scenario."""
+    from conformance.requirements import catalog_for, compute_coverage
+
+    status = 0
+    report: list[dict[str, Any]] = []
+    for name in _socle_names(socles):
+        cat = catalog_for(name)
+        cov = compute_coverage(cat, _collect_marks(name)) if coverage else None
+        for req in cat.requirements.values():
+            row = req.to_json()
+            if cov is not None:
+                row["tests"] = cov.tests_by_requirement[req.id]
+            report.append(row)
+        if cov is not None and (cov.uncovered_exigences or cov.unknown_ids):
+            status = 1
+        if not as_json:
+            click.echo(f"# {name}: {cat.title_en} (catalog {cat.version}, {len(cat.requirements)} requirements)")
+            for req in cat.requirements.values():
+                state = "checked" if req.checked else "NOT CHECKED"
+                line = f"{req.id:<12} {req.level.value:<13} {state:<11} {', '.join(req.refs) or '-'}"
+                if cov is not None and req.checked:
+                    tests = cov.tests_by_requirement[req.id]
+                    line += f"  <- {len(tests)} scenario(s)" if tests else "  <- UNCOVERED"
+                click.echo(line)
+            if cov is not None:
+                click.echo(f"uncovered EXIGENCE: {', '.join(cov.uncovered_exigences) or 'none'}")
+                click.echo(f"uncovered PRECONISATION: {', '.join(cov.uncovered_preconisations) or 'none'}")
+                click.echo(f"not checked by the harness (with reasons in the catalog): {', '.join(cov.not_checked) or 'none'}")
+                if cov.unknown_ids:
+                    click.echo(f"scenarios naming unknown ids: {cov.unknown_ids}")
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    sys.exit(status)
+
+
+def _collect_marks(socle_name: str) -> dict[str, list[str]]:
+    """Collect the socle's suite with pytest (no run) and read each scenario's requirement marks."""
+    import pytest
+
+    from conformance.socle import get_socle
+
+    marks: dict[str, list[str]] = {}
+
+    class Collector:
+        def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+            for item in items:
+                ids = [rid for m in item.iter_markers("requirements") for rid in m.args]
+                marks[f"{socle_name}::{Path(str(item.path)).stem}::{item.name}"] = ids
+
+    suite = get_socle(socle_name).suite
+    code = pytest.main([str(suite), "--collect-only", "-qq", "-p", "no:cacheprovider", "-c", str(_empty_ini()),
+                        "--rootdir", str(suite)], plugins=[Collector()])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise UsageFailure(f"could not collect the {socle_name} suite (pytest exit {int(code)})")
+    return marks
+
+
+@main.group()
+def pki() -> None:
+    """The test PKI (IGC-Santé-like test root, server, ORG client, rogue, expired, revoked)."""
+
+
+@pki.command("init")
+@click.argument("directory", type=click.Path(path_type=Path))
+def pki_init(directory: Path) -> None:
+    """Create (or reuse) the test PKI in DIRECTORY and print the paths of its files."""
+    from conformance.pki import TestPKI
+
+    made = TestPKI.load_or_create(directory.resolve())
+    for key, value in made.describe().items():
+        click.echo(f"{key:<16} {value}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def socles(as_json: bool) -> None:
+    """List the installed socles (plug-ins of the entry-point group conformance.socles)."""
+    from conformance.requirements import catalog_for
+    from conformance.socle import installed_socles
+
+    rows = []
+    for name, s in installed_socles().items():
+        cat = catalog_for(name)
+        rows.append({"socle": name, "title_en": s.title_en, "title_fr": s.title_fr, "catalog_version": cat.version,
+                     "requirements": len(cat.requirements)})
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['socle']:<14} {r['title_en']} (catalog {r['catalog_version']}, {r['requirements']} requirements)")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+def report(run_dir: Path) -> None:
+    """Rebuild certificate.html from RUN_DIR/results.json without re-running."""
+    from conformance.certificate.render import write_certificate
+
+    path = run_dir / "results.json"
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageFailure(f"cannot read {path}: {exc}") from exc
+    click.echo(str(write_certificate(run_dir, results)))
+
+
+if __name__ == "__main__":
+    main()

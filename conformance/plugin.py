@@ -1,0 +1,228 @@
+"""The pytest plugin: the engine behind both front doors.
+
+`pytest --socle=mssante --dui=demo` and `conformance run` both come here. When no --socle is
+given the plugin stays dormant, so it never disturbs a project's own test suite.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.drivers.base import DriverError
+from conformance.drivers.guard import GuardedDriver
+from conformance.drivers.registry import load as load_driver
+from conformance.model import Finding, Verdict
+from conformance.run import RunInfo, RunRecorder, new_run_id
+from conformance.socle import Socle, get_socle, installed_socles
+from conformance.verify import Verifier
+
+RECORDER_KEY = pytest.StashKey[RunRecorder]()
+SOCLES_KEY = pytest.StashKey[list[Socle]]()
+VERIFIER_KEY = pytest.StashKey[Verifier]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "DUI conformance harness")
+    group.addoption("--socle", action="append", default=[], dest="conformance_socles", metavar="NAME",
+                    help="run the suite of this socle (repeatable; 'all' for every installed socle)")
+    group.addoption("--dui", default="demo", dest="conformance_dui", metavar="SPEC",
+                    help="DUI under test: demo, demo:<defect>, python:mod:Class, http://..., manual")
+    group.addoption("--solution-name", default="", dest="conformance_solution_name")
+    group.addoption("--solution-version", default="", dest="conformance_solution_version")
+    group.addoption("--solution-vendor", default="", dest="conformance_solution_vendor")
+    group.addoption("--out", default=None, dest="conformance_out", metavar="DIR",
+                    help="run folder (default: reports/<run-id>)")
+    group.addoption("--terminology", default=None, dest="conformance_terminology", metavar="DIR",
+                    help="folder of official IHE SVS value sets that take precedence over the shipped subsets")
+    group.addoption("--conformance-progress", action="store_true", dest="conformance_progress",
+                    help=pytest.SUPPRESS if hasattr(pytest, "SUPPRESS") else "print one line per scenario")
+
+
+def _selected(config: pytest.Config) -> list[Socle]:
+    names: list[str] = []
+    for raw in config.getoption("conformance_socles") or []:
+        names.extend(n.strip() for n in raw.split(",") if n.strip())
+    if "all" in names:
+        names = list(installed_socles())
+    try:
+        return [get_socle(n) for n in dict.fromkeys(names)]
+    except KeyError as exc:
+        raise pytest.UsageError(str(exc.args[0])) from exc
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirements(*ids): requirement ids a scenario verifies")
+    socles = _selected(config)
+    if not socles:
+        return
+    config.stash[SOCLES_KEY] = socles
+    if config.getoption("conformance_terminology"):
+        from conformance.terminology import set_terminology_dir
+
+        set_terminology_dir(Path(config.getoption("conformance_terminology")))
+    run_id = new_run_id()
+    out = Path(config.getoption("conformance_out") or Path("reports") / run_id).resolve()
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(out / "junit.xml")
+    info = RunInfo(
+        run_id=run_id,
+        out=out,
+        socles=[s.name for s in socles],
+        driver=config.getoption("conformance_dui"),
+        solution={
+            "name": config.getoption("conformance_solution_name") or "",
+            "version": config.getoption("conformance_solution_version") or "",
+            "vendor": config.getoption("conformance_solution_vendor") or "",
+        },
+    )
+    config.stash[RECORDER_KEY] = RunRecorder(info)
+    suites = [str(s.suite) for s in socles]
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = suites
+    else:
+        config.args = list(dict.fromkeys([*config.args, *suites]))
+    for socle in socles:
+        socle.load_checks()
+        if socle.fixtures_module:
+            module = importlib.import_module(socle.fixtures_module)
+            if not config.pluginmanager.is_registered(module):
+                config.pluginmanager.register(module, f"conformance-{socle.name}-fixtures")
+
+
+def _socle_of(config: pytest.Config, item: pytest.Item) -> str | None:
+    for socle in config.stash.get(SOCLES_KEY, []):
+        if Path(item.path).resolve().is_relative_to(socle.suite.resolve()):
+            return socle.name
+    return None
+
+
+def _declared(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for mark in item.iter_markers("requirements"):
+        ids.extend(mark.args)
+    return list(dict.fromkeys(ids))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    recorder = config.stash.get(RECORDER_KEY, None)
+    if recorder is None:
+        return
+    items[:] = [i for i in items if _socle_of(config, i) is not None]
+    recorder.expected_total = len(items)
+    for item in items:
+        item.user_properties.append(("requirements", " ".join(_declared(item))))
+        item.user_properties.append(("socle", _socle_of(config, item) or ""))
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else item.name
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    recorder = item.config.stash.get(RECORDER_KEY, None)
+    socle = _socle_of(item.config, item) if recorder else None
+    if recorder is None or socle is None:
+        yield
+        return
+    declared = _declared(item)
+    recorder.begin(item.nodeid, socle, item.name, _title(item), declared)
+    item.stash[VERIFIER_KEY] = Verifier(recorder, item.nodeid, socle, declared)
+    started = time.monotonic()
+    yield
+    outcome, detail = item.stash.get(_OUTCOME_KEY, ("error", "no report"))
+    recorder.end(item.nodeid, outcome, time.monotonic() - started, detail)
+    if item.config.getoption("conformance_progress"):
+        done = sum(1 for s in recorder.scenarios.values() if s.outcome != "pending")
+        tr = item.config.pluginmanager.get_plugin("terminalreporter")
+        line = f"[{done}/{recorder.expected_total}] {socle:<13} {outcome.upper():<7} {_title(item)}"
+        if tr is not None:
+            tr.write_line(line)
+
+
+_OUTCOME_KEY = pytest.StashKey[tuple[str, str]]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    result = yield
+    report: pytest.TestReport = result.get_result()
+    verifier = item.stash.get(VERIFIER_KEY, None)
+    if verifier is None:
+        return
+    if report.when == "call" and report.passed:
+        problems = verifier.problems()
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "requirements not met:\n  " + "\n  ".join(problems)
+    if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(AssertionError):
+        # the scenario died (driver crash/timeout, service error): judge its requirements as failed
+        message = call.excinfo.exconly().strip().splitlines()[-1][:500]
+        kind = "driver" if call.excinfo.errisinstance(DriverError) else "scenario"
+        verifier.record([
+            Finding(rid, Verdict.FAIL, f"{kind} error, nothing to judge: {message}",
+                    f"erreur ({'pilote' if kind == 'driver' else 'scénario'}), rien à évaluer : {message}",
+                    location=f"{item.nodeid} ({report.when})")
+            for rid in verifier.declared
+        ])
+    previous = item.stash.get(_OUTCOME_KEY, ("passed", ""))
+    if report.failed:
+        detail = str(report.longrepr)[-2000:] if report.longrepr else ""
+        item.stash[_OUTCOME_KEY] = ("failed" if report.when == "call" else "error", detail)
+    elif report.skipped and previous[0] == "passed":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        item.stash[_OUTCOME_KEY] = ("skipped", str(reason))
+    elif report.when in ("setup", "call") and previous == ("passed", ""):
+        item.stash[_OUTCOME_KEY] = ("passed", "")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    recorder = session.config.stash.get(RECORDER_KEY, None)
+    if recorder is None:
+        return
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop
+    results = recorder.finish("interrupted" if interrupted else "complete")
+    from conformance.certificate.render import write_certificate
+
+    write_certificate(recorder.out, results)
+    tr = session.config.pluginmanager.get_plugin("terminalreporter")
+    if tr is not None:
+        verdicts = ", ".join(f"{name}: {s['verdict']}" for name, s in results["socles"].items())
+        tr.write_line(f"conformance run {results['run_id']} -> {recorder.out} ({verdicts})")
+
+
+# -- fixtures shared by every socle -----------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def conformance_run(request: pytest.FixtureRequest) -> RunRecorder:
+    recorder = request.config.stash.get(RECORDER_KEY, None)
+    if recorder is None:
+        pytest.skip("dui-conformance plugin is not active (no --socle)")
+    return recorder
+
+
+@pytest.fixture(scope="session")
+def dui(request: pytest.FixtureRequest, conformance_run: RunRecorder) -> Any:
+    spec = request.config.getoption("conformance_dui")
+    try:
+        driver = GuardedDriver(load_driver(spec), spec)
+    except DriverError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    yield driver
+    conformance_run.journal.record_json("driver-history", "driver-history", driver.history)
+    driver.close()
+
+
+@pytest.fixture
+def verify(request: pytest.FixtureRequest) -> Verifier:
+    verifier = request.node.stash.get(VERIFIER_KEY, None)
+    if verifier is None:
+        pytest.skip("verify is only available in conformance scenarios")
+    return verifier

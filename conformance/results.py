@@ -1,0 +1,109 @@
+"""results.json: the versioned, machine-readable account of a run.
+
+Verdict of a requirement: the worst finding about it (fail > warn > pass > not-applicable),
+"not-tested" when no scenario produced a finding, "not-checked" when the catalog says the
+harness does not check it. A socle passes when every checked EXIGENCE passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from conformance.model import Finding, Level, Verdict
+from conformance.requirements import catalog_for
+from conformance.terminology import default_terminology
+
+if TYPE_CHECKING:
+    from conformance.evidence import EvidenceJournal
+    from conformance.run import RunInfo, ScenarioRecord
+
+SCHEMA = "dui-conformance/results/1"
+
+
+def requirement_verdict(findings: Iterable[Finding]) -> str:
+    worst: Verdict | None = None
+    for f in findings:
+        if worst is None or f.verdict.rank > worst.rank:
+            worst = f.verdict
+    return worst.value if worst is not None else "not-tested"
+
+
+def socle_verdict(requirements: dict[str, dict[str, Any]]) -> str:
+    exigences = [r for r in requirements.values() if r["level"] == Level.EXIGENCE.value and r["checked"]]
+    if any(r["verdict"] in ("fail", "not-tested") for r in exigences):
+        return "fail"
+    if any(r["verdict"] == "warn" for r in requirements.values()):
+        return "pass-with-warnings"
+    return "pass"
+
+
+def build_results(
+    info: RunInfo, scenarios: list[ScenarioRecord], journal: EvidenceJournal, expected_total: int = 0
+) -> dict[str, Any]:
+    socles: dict[str, Any] = {}
+    manifests: list[dict[str, Any]] = []
+    evidence_by_req: dict[str, set[str]] = {}
+    for ref in journal.refs():
+        for rid in ref.requirements:
+            evidence_by_req.setdefault(rid, set()).add(ref.sha256)
+    for name in info.socles:
+        cat = catalog_for(name)
+        manifests.append(cat.manifest())
+        own = [s for s in scenarios if s.socle == name]
+        reqs: dict[str, Any] = {}
+        for req in cat.requirements.values():
+            found = [f for s in own for f in s.findings if f.requirement == req.id]
+            tests = [s.nodeid for s in own if req.id in s.requirements]
+            evidence = set(evidence_by_req.get(req.id, set()))
+            evidence.update(f.evidence for f in found if f.evidence)
+            reqs[req.id] = {
+                "verdict": requirement_verdict(found) if req.checked else "not-checked",
+                "level": req.level.value,
+                "checked": req.checked,
+                "not_checked_reason": req.not_checked_reason,
+                "unsure": req.unsure,
+                "refs": list(req.refs),
+                "title_en": req.title_en,
+                "text_fr": req.text_fr,
+                "source": req.source,
+                "source_version": req.source_version,
+                "tests": tests,
+                "findings": [f.to_json() for f in found],
+                "evidence": sorted(evidence),
+            }
+        counts: dict[str, int] = {}
+        for r in reqs.values():
+            counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+        socles[name] = {
+            "title_fr": cat.title_fr,
+            "title_en": cat.title_en,
+            "catalog_version": cat.version,
+            "verdict": socle_verdict(reqs) if info.status == "complete" else "incomplete",
+            "counts": counts,
+            "scenarios": [s.to_json() for s in own],
+            "requirements": reqs,
+        }
+    manifests.extend(vs.manifest() for vs in default_terminology().used())
+    done = sum(1 for s in scenarios if s.outcome != "pending")
+    return {
+        "schema": SCHEMA,
+        "run_id": info.run_id,
+        "status": info.status,
+        "progress": {"done": done, "total": max(expected_total, len(scenarios))},
+        "solution": info.solution,
+        "harness": info.harness,
+        "driver": info.driver,
+        "mode": info.mode,
+        "started": info.started,
+        "finished": info.finished,
+        "rule_sets": manifests,
+        "socles": socles,
+    }
+
+
+def exit_code(results: dict[str, Any]) -> int:
+    """0 when every checked EXIGENCE of every socle passed, 1 otherwise."""
+    if results.get("status") != "complete":
+        return 1
+    return 0 if all(s["verdict"] != "fail" for s in results["socles"].values()) else 1

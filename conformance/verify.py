@@ -1,0 +1,73 @@
+"""The `verify` fixture: where a scenario hands artifacts and observations to the checks.
+
+A scenario never asserts by itself: it records findings here, and the engine fails the
+scenario when one of the requirements it declares has a failing finding, or has none at all
+(a scenario that judges nothing is a defect of the suite, not a pass).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from conformance.levels import apply_levels
+from conformance.model import Artifact, CheckContext, Finding, Verdict, judge
+from conformance.registry import checks_for
+
+if TYPE_CHECKING:
+    from conformance.evidence import EvidenceRef
+    from conformance.run import RunRecorder
+
+
+class Verifier:
+    def __init__(self, recorder: RunRecorder, nodeid: str, socle: str, declared: list[str]) -> None:
+        self.recorder = recorder
+        self.nodeid = nodeid
+        self.socle = socle
+        self.declared = declared
+        self.findings: list[Finding] = []
+
+    def artifact(self, art: Artifact, ctx: CheckContext | None = None) -> list[Finding]:
+        """Run every check of the socle registered for `art.kind`; the artifact becomes evidence."""
+        ref: EvidenceRef | None = art.meta.get("evidence_ref")
+        if ref is None:
+            ref = self.recorder.journal.record(art.kind, art.name, art.data)
+        ctx = ctx or CheckContext()
+        found: list[Finding] = []
+        for registered in checks_for(art.kind, [self.socle]):
+            for f in registered.fn(art, ctx):
+                found.append(f if f.evidence else replace(f, evidence=ref.sha256))
+        self.recorder.journal.tag(ref, sorted({f.requirement for f in found}))
+        return self.record(found)
+
+    def expect(
+        self, requirement: str, ok: bool, en: str, fr: str, *, location: str = "",
+        evidence: Any = None, en_ok: str | None = None, fr_ok: str | None = None,
+    ) -> Finding:
+        """A finding computed by the scenario itself (from the DUI's outcome or the traffic)."""
+        f = judge(requirement, ok, en_ok or en, fr_ok or fr, en, fr, location)
+        if evidence is not None:
+            ref = evidence if hasattr(evidence, "sha256") else self.recorder.journal.record_json(
+                "observation", requirement, evidence)
+            self.recorder.journal.tag(ref, [requirement])
+            f.evidence = ref.sha256
+        self.record([f])
+        return f
+
+    def record(self, findings: list[Finding]) -> list[Finding]:
+        leveled = apply_levels(findings)
+        self.findings.extend(leveled)
+        self.recorder.add_findings(self.nodeid, leveled)
+        return leveled
+
+    def problems(self) -> list[str]:
+        """Why the scenario fails: failing findings on declared requirements, or silence."""
+        out = [
+            f"{f.requirement} FAIL at {f.location or '-'}: {f.message_en}"
+            for f in self.findings
+            if f.requirement in self.declared and f.verdict is Verdict.FAIL
+        ]
+        judged = {f.requirement for f in self.findings}
+        out.extend(f"{rid}: the scenario produced no finding for this declared requirement"
+                   for rid in self.declared if rid not in judged)
+        return out
