@@ -27,8 +27,12 @@ class Verifier:
         self.declared = declared
         self.findings: list[Finding] = []
 
-    def artifact(self, art: Artifact, ctx: CheckContext | None = None) -> list[Finding]:
-        """Run every check of the socle registered for `art.kind`; the artifact becomes evidence."""
+    def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
+        """Run every check of the socle registered for `art.kind`; the artifact becomes evidence.
+
+        A scenario judges the requirements it declares (Inferno-style); everything else the checks
+        say about the artifact stays reproducible with `conformance validate` on the evidence.
+        """
         ref: EvidenceRef | None = art.meta.get("evidence_ref")
         if ref is None:
             ref = self.recorder.journal.record(art.kind, art.name, art.data)
@@ -36,6 +40,8 @@ class Verifier:
         found: list[Finding] = []
         for registered in checks_for(art.kind, [self.socle]):
             for f in registered.fn(art, ctx):
+                if only_declared and f.requirement not in self.declared:
+                    continue
                 found.append(f if f.evidence else replace(f, evidence=ref.sha256))
         self.recorder.journal.tag(ref, sorted({f.requirement for f in found}))
         return self.record(found)

@@ -1,0 +1,1 @@
+"""The MSSanté scenarios (pytest). Each names the requirements it verifies."""

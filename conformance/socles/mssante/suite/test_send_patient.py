@@ -1,0 +1,62 @@
+"""Sending to the usager's own address on Mon espace santé (<INS>@patient.mssante.fr)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
+from conformance.verify import Verifier
+
+
+def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why_en: str, why_fr: str) -> None:
+    verify.expect(rid, sent.outcome.status == "refused" and not sent.messages,
+                  f"{why_en}: the DUI answered {sent.outcome.status} and sent {len(sent.messages)} message(s)",
+                  f"{why_fr} : le DUI a répondu {sent.outcome.status} et envoyé {len(sent.messages)} message(s)",
+                  en_ok=f"{why_en}: refused ({sent.outcome.detail})", fr_ok=f"{why_fr} : refusé ({sent.outcome.detail})",
+                  location="driver outcome + operator traffic",
+                  evidence={"outcome": sent.outcome.to_json(), "messages": len(sent.messages)})
+
+
+@pytest.mark.requirements("MSS-PAT-01", "MSS-PAT-02", "MSS-DOC-06")
+def test_send_to_patient_address(mss: MssHarness, verify: Verifier) -> None:
+    """Envoi à l'usager : adresse construite depuis l'INS qualifié, sans blocage de réponse"""
+    mss.send("resident-qualified", [doc_request("cr")], to_patient=True).check(verify)
+
+
+@pytest.mark.requirements("MSS-PAT-02")
+def test_send_to_patient_blocking_reply(mss: MssHarness, verify: Verifier) -> None:
+    """Envoi à l'usager avec « bloquer la réponse » : X-MSS-MES: FIN"""
+    mss.send("resident-qualified", [doc_request("cr")], to_patient=True, block_reply=True).check(verify)
+
+
+@pytest.mark.requirements("MSS-PAT-02")
+def test_no_mes_header_to_professionals(mss: MssHarness, verify: Verifier) -> None:
+    """Envoi à un professionnel avec « bloquer la réponse » demandé : pas d'en-tête X-MSS-MES"""
+    sent = mss.send("resident-qualified", [doc_request("cr")], ["doctor"], block_reply=True)
+    sent.ctx.block_reply = False  # the header is reserved to usager addresses whatever the user ticked
+    sent.check(verify)
+
+
+@pytest.mark.requirements("MSS-PAT-01")
+def test_refuse_patient_without_qualified_ins(mss: MssHarness, verify: Verifier) -> None:
+    """Envoi à l'usager sans INS qualifié : refusé, rien n'est émis"""
+    sent = mss.send("resident-unqualified", [doc_request("cr")], to_patient=True, expect_traffic=False)
+    _nothing_sent(mss, sent, verify, "MSS-PAT-01", "sending to an usager without a qualified INS",
+                  "envoi à un usager sans INS qualifié")
+
+
+@pytest.mark.requirements("MSS-PAT-03")
+def test_never_send_invisible_document(mss: MssHarness, verify: Verifier) -> None:
+    """Document masqué au patient : jamais envoyé à l'adresse de l'usager"""
+    sent = mss.send("resident-qualified", [doc_request("cr", invisible_patient=True)], to_patient=True,
+                    expect_traffic=False)
+    _nothing_sent(mss, sent, verify, "MSS-PAT-03", "a document invisible to the patient",
+                  "un document masqué au patient")
+
+
+@pytest.mark.requirements("MSS-PAT-04")
+def test_patient_opposition_enforced(mss: MssHarness, verify: Verifier) -> None:
+    """Opposition de l'usager à l'envoi MSSanté : respectée"""
+    sent = mss.send("resident-opposition", [doc_request("cr")], to_patient=True, expect_traffic=False)
+    _nothing_sent(mss, sent, verify, "MSS-PAT-04", "an usager who opposed MSSanté sending",
+                  "un usager opposé à l'envoi par MSSanté")
