@@ -59,7 +59,8 @@ def run(socles: tuple[str, ...], dui: str, out: Path | None, solution_name: str,
     names = _socle_names(socles)
     out = (out or Path("reports") / new_run_id()).resolve()
     args = ["-p", "no:cacheprovider", "--rootdir", str(out.parent), "-c", str(_empty_ini()),
-            "--dui", dui, "--out", str(out), "--conformance-progress", "-o", "console_output_style=classic"]
+            "--dui", dui, "--out", str(out), "--conformance-progress", "-o", "console_output_style=classic",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     args += ["-rN", "-q", "--tb=line"] if not verbose else ["-v", "--tb=short"]
     for n in names:
         args += ["--socle", n]

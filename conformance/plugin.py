@@ -122,7 +122,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _title(item: pytest.Item) -> str:
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else item.name
+    title = doc.strip().splitlines()[0] if doc.strip() else item.name
+    callspec = getattr(item, "callspec", None)
+    return f"{title} [{callspec.id}]" if callspec is not None else title
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """With the progress lines on, pytest's dots would only interleave with them."""
+    if config.getoption("conformance_progress", False) and report.when == "call":
+        return report.outcome, "", report.outcome.upper()
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -135,16 +144,17 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     declared = _declared(item)
     recorder.begin(item.nodeid, socle, item.name, _title(item), declared)
     item.stash[VERIFIER_KEY] = Verifier(recorder, item.nodeid, socle, declared)
+    progress = item.config.getoption("conformance_progress")
+    tr = item.config.pluginmanager.get_plugin("terminalreporter")
+    if progress and tr is not None:
+        number = len(recorder.scenarios)
+        tr.write(f"[{number}/{recorder.expected_total}] {socle:<13} {_title(item)} ... ", flush=True)
     started = time.monotonic()
     yield
     outcome, detail = item.stash.get(_OUTCOME_KEY, ("error", "no report"))
     recorder.end(item.nodeid, outcome, time.monotonic() - started, detail)
-    if item.config.getoption("conformance_progress"):
-        done = sum(1 for s in recorder.scenarios.values() if s.outcome != "pending")
-        tr = item.config.pluginmanager.get_plugin("terminalreporter")
-        line = f"[{done}/{recorder.expected_total}] {socle:<13} {outcome.upper():<7} {_title(item)}"
-        if tr is not None:
-            tr.write_line(line)
+    if progress and tr is not None:
+        tr.write_line(f"{outcome.upper()} ({time.monotonic() - started:.1f} s)")
 
 
 _OUTCOME_KEY = pytest.StashKey[tuple[str, str]]()

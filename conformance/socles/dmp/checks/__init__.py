@@ -1,0 +1,13 @@
+"""DMP checks (registered on import): CDA header and body, INS, XDS metadata, CDA/XDS coherence.
+
+Two artifact kinds: "cda" (a CDA R2 document, plain or self-presentable) and "xds-metadata" (a
+SubmitObjectsRequest, a ProvideAndRegisterDocumentSetRequest or a SOAP Envelope carrying one).
+An unreadable input fails the structural rule of its kind.
+"""
+
+from conformance.validate import register_input_rule
+
+from . import cda, xds  # noqa: F401  (registration)
+
+register_input_rule("cda", "dmp", "DMP-C02")
+register_input_rule("xds-metadata", "dmp", "DMP-X01")

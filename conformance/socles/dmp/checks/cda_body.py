@@ -1,0 +1,166 @@
+"""N1 (non-structured) CDA body: nonXMLBody/text in base64 (DMP-C04), PDF/A-1 claim (DMP-C05).
+
+Source: TestContenuCDA N1 example and asserts, IHE XDS-SD, ASS_A12 (specs/dmp.md §3.4, §2.5).
+The PDF is opened with pypdf: a body that merely starts with %PDF but cannot be read is not a
+PDF a DMP reader will display.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import logging
+from xml.parsers.expat import ExpatError
+
+from lxml import etree
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from .cda_doc import CdaDoc
+from .collector import Collector
+from .xpaths import first, where
+
+C04, C05 = "DMP-C04", "DMP-C05"
+XDS_SD_TEMPLATE = "1.3.6.1.4.1.19376.1.2.20"
+# ASS_A12: N1 mediaType -> XDS formatCode (IG-terminologie-de-sante, specs/dmp.md §2.5)
+ASS_A12 = {
+    "application/pdf": "urn:ihe:iti:xds-sd:pdf:2008",
+    "text/plain": "urn:ihe:iti:xds-sd:text:2008",
+    "text/rtf": "urn:ihe:iti-fr:xds-sd:rtf:2010",
+    "image/jpeg": "urn:ihe:iti-fr:xds-sd:jpeg:2010",
+    "image/tiff": "urn:ihe:iti-fr:xds-sd:tiff:2010",
+}
+_MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "text/rtf": (b"{\\rtf",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/tiff": (b"II*\x00", b"MM\x00*"),
+}
+
+
+def rules(doc: CdaDoc, out: Collector) -> None:
+    body = doc.at("cda:component/cda:nonXMLBody")
+    has_sd = any(t.get("root") == XDS_SD_TEMPLATE for t in doc.all("cda:templateId"))
+    if body is None:
+        if has_sd:
+            out.fail(
+                C04,
+                "templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD) declares a non-structured body, "
+                "but the document has no nonXMLBody",
+                "le templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD) annonce un corps non structuré, "
+                "mais le document n'a pas de nonXMLBody",
+                where(doc.root, "cda:component/cda:nonXMLBody"),
+            )
+        return
+    out.cover(
+        C04,
+        "non-structured body: base64 content of an allowed media type, XDS-SD templateId",
+        "corps non structuré : contenu base64 d'un type autorisé, templateId XDS-SD",
+        where(body),
+    )
+    if not has_sd:
+        out.fail(
+            C04,
+            "an N1 document must declare templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD)",
+            "un document N1 doit déclarer le templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD)",
+            where(doc.root, f"cda:templateId[@root='{XDS_SD_TEMPLATE}']"),
+        )
+    text = first(body, "cda:text")
+    if text is None:
+        out.fail(C04, "nonXMLBody/text is missing", "nonXMLBody/text est absent", where(body, "cda:text"))
+        return
+    media = text.get("mediaType", "")
+    if media not in ASS_A12:
+        out.fail(
+            C04,
+            f"mediaType {media!r} is not one of {', '.join(ASS_A12)}",
+            f"le mediaType {media!r} n'est pas l'un de {', '.join(ASS_A12)}",
+            where(text) + "/@mediaType",
+        )
+    if text.get("representation") != "B64":
+        out.fail(
+            C04,
+            f"representation is {text.get('representation')!r}, expected B64",
+            f"representation vaut {text.get('representation')!r}, B64 attendu",
+            where(text) + "/@representation",
+        )
+        return
+    content = decode_body(text)
+    if content is None:
+        out.fail(
+            C04,
+            "nonXMLBody/text is not valid base64",
+            "nonXMLBody/text n'est pas un base64 valide",
+            where(text),
+        )
+        return
+    if not content:
+        out.fail(C04, "nonXMLBody/text is empty", "nonXMLBody/text est vide", where(text))
+        return
+    magic = _MAGIC.get(media)
+    if magic and not content.startswith(magic):
+        out.fail(
+            C04,
+            f"decoded content does not start like {media} ({content[:8]!r})",
+            f"le contenu décodé ne commence pas comme un {media} ({content[:8]!r})",
+            where(text),
+        )
+        return
+    if media == "application/pdf":
+        _pdf(content, out, where(text))
+
+
+def decode_body(text: etree._Element) -> bytes | None:
+    """The decoded bytes of a B64 text element, or None when it is not valid base64."""
+    raw = "".join((text.text or "").split())
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _pdf(content: bytes, out: Collector, loc: str) -> None:
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        pages = len(reader.pages)
+        xmp = reader.xmp_metadata
+        part = xmp.pdfaid_part if xmp is not None else None
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        AssertionError,
+        UnicodeError,
+        OSError,
+        ExpatError,
+    ) as exc:
+        out.fail(
+            C04,
+            f"embedded PDF cannot be read: {type(exc).__name__}: {exc}",
+            f"le PDF encapsulé est illisible : {type(exc).__name__} : {exc}",
+            loc,
+        )
+        return
+    if pages < 1:
+        out.fail(C04, "embedded PDF has no page", "le PDF encapsulé n'a aucune page", loc)
+        return
+    if str(part or "").strip() == "1":
+        out.cover(
+            C05,
+            "embedded PDF declares PDF/A-1 (XMP pdfaid:part=1)",
+            "le PDF encapsulé déclare PDF/A-1 (XMP pdfaid:part=1)",
+            loc,
+        )
+    else:
+        out.fail(
+            C05,
+            f"embedded PDF does not declare PDF/A-1 (XMP pdfaid:part={part!r})",
+            f"le PDF encapsulé ne déclare pas PDF/A-1 (XMP pdfaid:part={part!r})",
+            loc,
+        )

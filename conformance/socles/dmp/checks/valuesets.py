@@ -1,0 +1,68 @@
+"""Which value set ("jeu de valeurs") each DMP rule reads, and a membership test that never
+passes silently.
+
+The DMP has its own JDVs (J57 classCode, J58 confidentiality, J59 contentType, J60 formatCode,
+J61 facility type); where one is not shipped, the CI-SIS set it restricts is used instead
+(specs/dmp.md §2.3: "Les valeurs possibles peuvent être restreintes ... En l'absence de
+spécifications complémentaires, le jeu de valeurs JDV_Jxx-...-CISIS peut être utilisé").
+Names are the file stems under profiles/valuesets/ or the `--terminology` folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from conformance.terminology import ValueSet, default_terminology
+
+TYPE_CODE = ("JDV_J07_XdsTypeCode_CISIS",)
+TYPE_CODE_DMP = ("JDV_J66_TypeCode_DMP",)
+CLASS_CODE = ("JDV_J57_ClassCode_DMP", "JDV_J06_XdsClassCode_CISIS")
+FORMAT_CODE = ("JDV_J60_FormatCode_DMP", "JDV_J10_XdsFormatCode_CISIS")
+CONFIDENTIALITY = ("JDV_J58_ConfidentialityCode_DMP", "JDV_J08_XdsConfidentialityCode_CISIS")
+FACILITY_XDS = ("JDV_J61_HealthcareFacilityTypeCode_DMP", "JDV_J02_XdsHealthcareFacilityTypeCode_CISIS")
+FACILITY_CDA = ("JDV_J02_XdsHealthcareFacilityTypeCode_CISIS",)
+PRACTICE_SETTING = ("JDV_J04_XdsPracticeSettingCode_CISIS",)
+CONTENT_TYPE = ("JDV_J59_ContentTypeCode_DMP",)
+AUTHOR_SPECIALTY = ("JDV_J01_XdsAuthorSpecialty_CISIS",)
+GENDER = ("JDV_J143_AdministrativeGender_CISIS",)
+
+
+class Membership(Enum):
+    IN = "in"
+    OUT = "out"
+    MISSING = "missing"  # no value set available: the rule must warn, never pass
+
+
+@dataclass(frozen=True)
+class Lookup:
+    membership: Membership
+    value_set: ValueSet | None
+    wanted: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.value_set.name if self.value_set else " / ".join(self.wanted)
+
+
+def find(names: tuple[str, ...]) -> ValueSet | None:
+    term = default_terminology()
+    for name in names:
+        vs = term.get(name)
+        if vs is not None:
+            return vs
+    return None
+
+
+def lookup(names: tuple[str, ...], code: str, system: str | None) -> Lookup:
+    vs = find(names)
+    if vs is None:
+        return Lookup(Membership.MISSING, None, names)
+    return Lookup(Membership.IN if vs.contains(code, system) else Membership.OUT, vs, names)
+
+
+def missing_messages(look: Lookup, what: str) -> tuple[str, str]:
+    return (
+        f"value set not available ({look.name}): {what} not verified against it",
+        f"jeu de valeurs non disponible ({look.name}) : {what} non vérifié",
+    )

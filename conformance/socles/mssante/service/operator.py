@@ -1,0 +1,227 @@
+"""The mock MSSanté operator: SMTP submission + IMAP on loopback, real TLS, every exchange recorded.
+
+A scenario sets `variant` (what the operator does wrong, if anything: see `tlsconf.VARIANTS`),
+takes a `mark()`, asks the DUI to act, then looks at `sessions_since(mark)` and
+`submissions_since(mark)`. The variant applies to connections accepted after it is set.
+
+Threads: SMTP runs on its own asyncio loop thread, IMAP in the process-wide Twisted reactor
+thread; records, mailboxes and the journal are shared under locks, and the waits of the scenario
+thread block on a Condition.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from conformance import identities
+from conformance.evidence import EvidenceJournal, EvidenceRef, now_iso
+from conformance.pki import TestPKI
+from conformance.socles.mssante.service import tlsconf
+from conformance.socles.mssante.service.clientcert import describe_client_cert
+from conformance.socles.mssante.service.dsn import delivery_report, notify_values
+from conformance.socles.mssante.service.imap import ImapServer
+from conformance.socles.mssante.service.mailboxes import Mailbox, MailStore
+from conformance.socles.mssante.service.records import ClientCertInfo, SessionRecord, Submission, TrafficLog
+from conformance.socles.mssante.service.smtp import HOSTNAME, SmtpServer
+
+
+class Operator:
+    """Whitelist: the liste blanche of MSSanté domains; bals: the BAL whose ORG certificates authenticate."""
+
+    def __init__(
+        self,
+        journal: EvidenceJournal,
+        pki: TestPKI,
+        *,
+        host: str = "127.0.0.1",
+        whitelist: list[str],
+        size_limit: int = 10 * 1024 * 1024,
+        smtp_port: int = 0,
+        imap_port: int = 0,
+        bals: list[str] | None = None,
+        idle_timeout: float = 30.0,
+        max_sessions: int = 64,
+    ) -> None:
+        self.journal = journal
+        self.pki = pki
+        self.host = host
+        self.whitelist = {d.lower() for d in whitelist}
+        self.size_limit = size_limit
+        self.bals = {b.lower() for b in (bals or [str(identities.dui_bal()["address"])])}
+        self.max_sessions = max_sessions
+        self.store = MailStore()
+        self.log = TrafficLog()
+        self._variant = "good"
+        self._contexts: dict[tuple[str, str], Any] = {}
+        self._ctx_lock = threading.Lock()
+        self._cert_cache: dict[bytes, ClientCertInfo] = {}
+        self._smtp = SmtpServer(self, host, smtp_port, idle_timeout=idle_timeout)
+        self._imap = ImapServer(self, host, imap_port, idle_timeout=idle_timeout)
+        self._started = False
+
+    # -- life -----------------------------------------------------------------------------
+    def start(self) -> Operator:
+        if not self._started:
+            self.stdlib_context("good")  # the common contexts now, the variants' on first use
+            self.twisted_context("good")
+            self._smtp.start()
+            try:
+                self._imap.start()
+            except BaseException:
+                self._smtp.stop()
+                raise
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        self._imap.stop()
+        self._smtp.stop()
+        self.log.wait_idle(timeout=5)
+
+    def __enter__(self) -> Operator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def smtp_port(self) -> int:
+        return self._smtp.port
+
+    @property
+    def imap_port(self) -> int:
+        return self._imap.port
+
+    @property
+    def variant(self) -> str:
+        return self._variant
+
+    @variant.setter
+    def variant(self, value: str) -> None:
+        if value not in tlsconf.VARIANTS:
+            raise ValueError(f"unknown operator variant {value!r} (known: {', '.join(tlsconf.VARIANTS)})")
+        self._variant = value
+
+    def settings(self) -> dict[str, Any]:
+        """What a DUI must be configured with to use this operator."""
+        return {
+            "host": self.host,
+            "smtp_port": self.smtp_port,
+            "imap_port": self.imap_port,
+            "size_limit": self.size_limit,
+            "ca_bundle": str(self.pki.ca_bundle),
+            "crl": str(self.pki.crl),
+            "client_cert": str(self.pki.client_cert),
+            "client_key": str(self.pki.client_key),
+        }
+
+    # -- TLS contexts, one per variant and stack, built once --------------------------------
+    def _context(self, stack: str, variant: str, build: Callable[[tlsconf.TlsProfile], Any]) -> Any:
+        with self._ctx_lock:
+            key = (stack, variant)
+            if key not in self._contexts:
+                prof = tlsconf.profile(self.pki, variant)
+                self._contexts[key] = build(prof) if prof is not None else None
+            return self._contexts[key]
+
+    def stdlib_context(self, variant: str) -> ssl.SSLContext | None:
+        return self._context("stdlib", variant, tlsconf.stdlib_server_context)
+
+    def twisted_context(self, variant: str) -> tlsconf.OpenSSLContextFactory | None:
+        return self._context("openssl", variant, tlsconf.OpenSSLContextFactory)
+
+    def client_cert_info(self, der: bytes) -> ClientCertInfo:
+        """What a client certificate proves; cached: a DUI presents the same one on every connection."""
+        info = self._cert_cache.get(der)
+        if info is None:
+            info = describe_client_cert(der, self.pki, self.bals)
+            if len(self._cert_cache) < 256:
+                self._cert_cache[der] = info
+        return info
+
+    # -- records --------------------------------------------------------------------------
+    def open_session(self, protocol: str, variant: str) -> SessionRecord:
+        number, seq = self.log.open_session()
+        record = SessionRecord(id=f"{protocol}-session#{number}", protocol=protocol, variant=variant,
+                               peer="", started=now_iso(), size_limit=self.size_limit,
+                               whitelist=sorted(self.whitelist))
+        record.seq = seq
+        return record
+
+    def close_session(self, record: SessionRecord) -> None:
+        record.ended = now_iso()
+        meta = {"session": record.id, "variant": record.variant, "peer": record.peer}
+        try:
+            record.evidence = self.journal.record(f"{record.protocol}-session", record.id.replace("#", "-"),
+                                                  record.to_json_bytes(), meta=meta)
+        except (OSError, ValueError):  # journal closed under a late connection: keep the record in memory
+            record.evidence = None
+        finally:
+            self.log.session_ended(record)
+
+    def accept_message(self, record: SessionRecord | None, mail_from: str, rcpts: list[str],
+                       mail_params: dict[str, str], rcpt_params: dict[str, dict[str, str]],
+                       data: bytes) -> Submission:
+        """Store an accepted message in each recipient's mailbox, record it, and return a DSN if asked."""
+        seq = self.log.next_submission_seq()
+        session = record.id if record else None
+        meta = {"session": session, "mail_from": mail_from, "rcpts": rcpts, "mail_params": mail_params,
+                "rcpt_params": rcpt_params}
+        ref = self.journal.record("message", f"message-{seq}.eml", data, meta=meta)
+        for rcpt in rcpts:
+            self.store.mailbox(rcpt).append(data)
+        sub = Submission(seq, session, mail_from, rcpts, mail_params, rcpt_params, data, ref)
+        self.log.add_submission(sub)
+        delivered = [(a, p) for a, p in rcpt_params.items() if "SUCCESS" in notify_values(p)]
+        if delivered and mail_from and mail_from.rpartition("@")[2].lower() in self.whitelist:
+            report = delivery_report(reporting_mta=HOSTNAME, postmaster=f"postmaster@{HOSTNAME}",
+                                     mail_from=mail_from, original=data, mail_params=mail_params,
+                                     delivered=delivered)
+            self.store.mailbox(mail_from).append(report)
+            self.journal.record("dsn", f"dsn-{seq}.eml", report,
+                                meta={"session": session, "to": mail_from, "for_message": ref.sha256})
+        return sub
+
+    def deliver(self, address: str, message: bytes) -> EvidenceRef:
+        """Put an incoming test message in a mailbox, as if another operator had relayed it."""
+        ref = self.journal.record("incoming", "incoming.eml", message, meta={"to": address})
+        self.store.mailbox(address).append(message)
+        return ref
+
+    def mailbox(self, address: str) -> Mailbox:
+        return self.store.mailbox(address)
+
+    # -- what scenarios look at -------------------------------------------------------------
+    @property
+    def sessions(self) -> list[SessionRecord]:
+        return self.log.sessions_since(0)
+
+    @property
+    def submissions(self) -> list[Submission]:
+        return self.log.submissions_since(0)
+
+    def mark(self) -> int:
+        return self.log.mark()
+
+    def sessions_since(self, mark: int) -> list[SessionRecord]:
+        return self.log.sessions_since(mark)
+
+    def submissions_since(self, mark: int) -> list[Submission]:
+        return self.log.submissions_since(mark)
+
+    def wait_for_session(self, predicate: Callable[[SessionRecord], bool], timeout: float,
+                         since: int = 0) -> SessionRecord | None:
+        return self.log.wait_for_session(predicate, timeout, since)
+
+    def wait_for_submission(self, predicate: Callable[[Submission], bool], timeout: float,
+                            since: int = 0) -> Submission | None:
+        return self.log.wait_for_submission(predicate, timeout, since)
+
+    def wait_idle(self, timeout: float) -> bool:
+        return self.log.wait_idle(timeout)

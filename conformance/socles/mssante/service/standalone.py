@@ -1,0 +1,72 @@
+"""`conformance serve --socle mssante`: the mock operator on its own, for manual tests and other tools.
+
+A vendor points a DUI (or curl, Thunderbird, a script) at it, and reads what was captured in
+`<out_dir>/evidence` afterwards, with `conformance validate` on any message or session record.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from conformance import identities
+from conformance.evidence import EvidenceJournal
+from conformance.pki import TestPKI
+from conformance.socles.mssante.service.operator import Operator
+
+
+def banner(op: Operator, evidence: Path) -> str:
+    s = op.settings()
+    bal = str(identities.dui_bal()["address"])
+    doctor = str(identities.professional("doctor")["address"])
+    return "\n".join(
+        [
+            "Mock MSSanté operator (TEST PKI, loopback only)",
+            f"  SMTP submission (STARTTLS): {s['host']}:{s['smtp_port']}",
+            f"  IMAP (STARTTLS):            {s['host']}:{s['imap_port']}",
+            f"  CA bundle:   {s['ca_bundle']}",
+            f"  CRL:         {s['crl']}",
+            f"  client cert: {s['client_cert']}   (ORG certificate of BAL {bal})",
+            f"  client key:  {s['client_key']}",
+            f"  size limit:  {s['size_limit']} bytes;  liste blanche: {', '.join(sorted(op.whitelist))}",
+            f"  evidence:    {evidence}",
+            "Example:",
+            f"  curl --ssl-reqd smtp://{s['host']}:{s['smtp_port']} --mail-from {bal} --mail-rcpt {doctor} "
+            f"--upload-file message.eml --cacert {s['ca_bundle']} --crlfile {s['crl']} "
+            f"--cert {s['client_cert']} --key {s['client_key']}",
+            "Stop with Ctrl-C.",
+        ]
+    )
+
+
+def run_standalone(
+    out_dir: Path,
+    host: str = "127.0.0.1",
+    smtp_port: int = 0,
+    imap_port: int = 0,
+    stop_event: threading.Event | None = None,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """Serve until Ctrl-C or `stop_event`; the journal is closed (index written) on the way out."""
+    out_dir = Path(out_dir)
+    pki = TestPKI.load_or_create(out_dir / "pki")
+    journal = EvidenceJournal(out_dir / "evidence")
+    stop = stop_event or threading.Event()
+    try:
+        with Operator(
+            journal,
+            pki,
+            host=host,
+            whitelist=identities.whitelist(),
+            smtp_port=smtp_port,
+            imap_port=imap_port,
+        ) as op:
+            echo(banner(op, journal.root))
+            try:
+                while not stop.wait(timeout=1.0):  # a timed wait keeps Ctrl-C responsive on every platform
+                    pass
+            except KeyboardInterrupt:
+                echo("stopping")
+    finally:
+        journal.close()

@@ -1,0 +1,206 @@
+"""Artifact mode: `conformance validate FILE` recognises what a file is and runs its checks.
+
+The kind is sniffed from the content (a renamed file is still judged for what it is), the size
+is bounded before anything is parsed, every check runs isolated (a crash becomes a failing
+finding, never a traceback) and the catalog levels are applied exactly as in a scenario.
+
+Findings the harness itself produces carry ids outside any catalog:
+- `HARNESS-KIND`: the file's kind is unknown (fail), or no installed socle checks it (not-applicable);
+- `HARNESS-CHECK`: a check crashed on this input (fail: a bug of the harness, reported, not hidden);
+- `HARNESS-INPUT`: the file is too large or unreadable and no socle names a structural rule for
+  its kind. When a socle does (`register_input_rule`), that rule carries the failure instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from conformance.levels import apply_levels
+from conformance.mime import looks_like_message
+from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, not_applicable
+from conformance.registry import checks_for
+
+KINDS = ("email", "xdm", "cda", "soap", "vihf", "fhir", "pdf", "unknown")
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+SNIFF_BYTES = 65536
+
+_XML_ROOT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_XML_KINDS = {b"ClinicalDocument": "cda", b"Envelope": "soap", b"Assertion": "vihf"}
+_EXTENSIONS = {".eml": "email", ".msg": "email", ".zip": "xdm", ".pdf": "pdf", ".json": "fhir"}
+_INPUT_RULES: dict[tuple[str, str], str] = {}
+
+
+def register_input_rule(kind: str, socle: str, requirement: str) -> None:
+    """Name the rule that fails when a file of `kind` cannot even be read (too large, truncated)."""
+    _INPUT_RULES[(kind, socle)] = requirement
+
+
+def input_rule(kind: str, socles: list[str] | None = None) -> str:
+    for (k, socle), rid in _INPUT_RULES.items():
+        if k == kind and (socles is None or socle in socles):
+            return rid
+    return "HARNESS-INPUT"
+
+
+@dataclass
+class FileResult:
+    file: str
+    kind: str
+    verdict: str  # pass | warn | fail | not-applicable
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _xml_root(head: bytes) -> bytes | None:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith(b"<"):
+        return None
+    # skip the prolog: declaration, processing instructions, comments, doctype
+    text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", b"", text, flags=re.S)
+    m = _XML_ROOT.search(text)
+    return m.group(1) if m else None
+
+
+def _is_mtom(head: bytes) -> bool:
+    lowered = head[:8192].lower()
+    return b"application/xop+xml" in lowered and (b"soap" in lowered or b"envelope" in lowered)
+
+
+def detect_kind(name: str, data: bytes) -> str:
+    """email | xdm | cda | soap | vihf | fhir | pdf | unknown, from the bytes first, the name second."""
+    head = data[:SNIFF_BYTES]
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "xdm"
+    if stripped.startswith(b"%PDF-"):
+        return "pdf"
+    root = _xml_root(head)
+    if root is not None:
+        return _XML_KINDS.get(root, "unknown")
+    if stripped.startswith(b"{") and re.search(rb'"resourceType"\s*:', head):
+        return "fhir"
+    if _is_mtom(head) and (stripped.startswith(b"--") or b"multipart/related" in head[:4096].lower()):
+        return "soap"
+    if looks_like_message(head):
+        return "email"
+    return _EXTENSIONS.get(Path(name).suffix.lower(), "unknown")
+
+
+def verdict_of(findings: list[Finding]) -> str:
+    verdicts = {f.verdict for f in findings}
+    if Verdict.FAIL in verdicts:
+        return "fail"
+    if Verdict.WARN in verdicts:
+        return "warn"
+    if Verdict.PASS in verdicts or not verdicts:
+        return "pass"
+    return "not-applicable"
+
+
+def validate_bytes(
+    name: str,
+    data: bytes,
+    ctx: CheckContext | None = None,
+    socles: list[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> FileResult:
+    """Run every installed check for the kind of `data`; see the module docstring for HARNESS-* ids."""
+    kind = detect_kind(name, data)
+    art = Artifact(kind, name, data)
+    if len(data) > max_bytes:
+        rid = input_rule(kind, socles)
+        findings = [
+            failed(
+                rid,
+                f"file larger than the {max_bytes}-byte limit: not checked",
+                f"fichier plus grand que la limite de {max_bytes} octets : non vérifié",
+                name,
+            )
+        ]
+    elif kind == "unknown":
+        findings = [
+            failed(
+                "HARNESS-KIND",
+                "unrecognised file: not an e-mail, IHE_XDM zip, CDA, SOAP, VIHF, FHIR resource or PDF",
+                "fichier non reconnu : ni courriel, ni zip IHE_XDM, ni CDA, SOAP, VIHF, ressource FHIR "
+                "ou PDF",
+                name,
+            )
+        ]
+    else:
+        findings = _run_checks(art, ctx or CheckContext(), socles)
+    findings = [f if f.evidence else replace(f, evidence=art.sha256) for f in apply_levels(findings)]
+    return FileResult(name, kind, verdict_of(findings), findings)
+
+
+def _run_checks(art: Artifact, ctx: CheckContext, socles: list[str] | None) -> list[Finding]:
+    from conformance.socle import load_all_checks
+
+    load_all_checks()  # idempotent: modules register once
+    registered = checks_for(art.kind, socles)
+    if not registered:
+        return [
+            not_applicable(
+                "HARNESS-KIND",
+                f"no checks installed for this kind ({art.kind})",
+                f"aucune vérification installée pour ce type ({art.kind})",
+                art.name,
+            )
+        ]
+    findings: list[Finding] = []
+    for rc in registered:
+        try:
+            findings.extend(rc.fn(art, ctx))
+        except Exception as exc:  # a check bug must be reported against the input, not crash the run
+            findings.append(
+                failed(
+                    "HARNESS-CHECK",
+                    f"check {rc.name} crashed: {type(exc).__name__}: {exc}",
+                    f"la vérification {rc.name} a échoué : {type(exc).__name__} : {exc}",
+                    art.name,
+                )
+            )
+    return findings
+
+
+def validate_path(
+    path: Path | str,
+    ctx: CheckContext | None = None,
+    socles: list[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> FileResult:
+    """Read at most `max_bytes + 1` bytes of `path` (the extra byte detects oversize) and validate them."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return FileResult(
+            str(p),
+            "unknown",
+            "fail",
+            [
+                failed(
+                    "HARNESS-INPUT",
+                    f"cannot read the file: {exc.strerror or exc}",
+                    f"fichier illisible : {exc.strerror or exc}",
+                    str(p),
+                )
+            ],
+        )
+    return validate_bytes(str(p), data, ctx, socles, max_bytes)
+
+
+def results_json(results: list[FileResult]) -> str:
+    return json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2)

@@ -1,0 +1,107 @@
+"""Fixtures of the DMP check tests: a controlled terminology and shortcuts to run the checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance import registry, terminology
+from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.socles.dmp.checks.cda import check_cda
+from conformance.socles.dmp.checks.xds import check_xds_metadata
+from conformance.terminology import Terminology, ValueSet, write_svs_subset
+
+# Importing the DMP checks registers them in the process-wide registry. The DMP socle has no entry
+# point yet (the lead adds it with the scenarios), so other socles' tests that validate a CDA
+# without naming a socle must not see them: take them out again, and put them back only for the
+# tests that ask for `dmp_registered`.
+_DMP_CHECKS = [c for c in registry.all_checks() if c.socle == "dmp"]
+registry._CHECKS[:] = [c for c in registry._CHECKS if c.socle != "dmp"]
+
+
+@pytest.fixture
+def dmp_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "_CHECKS", registry._CHECKS + _DMP_CHECKS)
+
+LOINC, R02, A00 = "2.16.840.1.113883.6.1", "1.2.250.1.71.4.2.4", "1.2.250.1.213.1.1.4.6"
+# Test-owned value sets: just the concepts the builders use, plus one neighbour each, so that a test
+# fails or passes because of the rule and not because of the shipped files' version.
+TEST_SETS: dict[str, list[tuple[str, str]]] = {
+    "JDV_J07_XdsTypeCode_CISIS": [
+        ("11506-3", LOINC),
+        ("74207-2", LOINC),
+        ("11490-0", LOINC),
+        ("E1762", "ASTM"),
+    ],
+    "JDV_J57_ClassCode_DMP": [
+        ("11", "1.2.250.1.213.1.1.4.1"),
+        ("10", "1.2.250.1.213.1.1.4.1"),
+        ("urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1", "URN"),
+    ],
+    "JDV_J60_FormatCode_DMP": [
+        ("urn:ihe:iti:xds-sd:pdf:2008", "1.3.6.1.4.1.19376.1.2.3"),
+        ("urn:asip:ci-sis:dlu:2015", "1.2.250.1.213.1.1.4.2.282"),
+        ("urn:ihe:iti:xds-sd:text:2008", "1.3.6.1.4.1.19376.1.2.3"),
+    ],
+    "JDV_J61_HealthcareFacilityTypeCode_DMP": [("SA17", R02), ("SA16", R02), ("SNR", A00)],
+    "JDV_J02_XdsHealthcareFacilityTypeCode_CISIS": [("SA17", R02), ("SA16", R02), ("SA66", R02)],
+    "JDV_J04_XdsPracticeSettingCode_CISIS": [
+        ("ESSMS", "1.2.250.1.213.1.1.4.9"),
+        ("MAD", "1.2.250.1.213.1.1.4.9"),
+    ],
+    "JDV_J08_XdsConfidentialityCode_CISIS": [
+        ("N", "2.16.840.1.113883.5.25"),
+        ("R", "2.16.840.1.113883.5.25"),
+        ("MASQUE_PS", "1.2.250.1.213.1.1.4.13"),
+        ("INVISIBLE_PATIENT", "1.2.250.1.213.1.1.4.13"),
+    ],
+    "JDV_J59_ContentTypeCode_DMP": [
+        ("11", "1.2.250.1.213.2.2"),
+        ("SA41", R02),
+        ("05", "1.2.250.1.213.1.6.1.128"),
+    ],
+    "JDV_J01_XdsAuthorSpecialty_CISIS": [("G15_60", "1.2.250.1.213.1.1.4.5"), ("LOGICIEL_DUI", A00)],
+    "JDV_J143_AdministrativeGender_CISIS": [
+        ("F", "2.16.840.1.113883.5.1"),
+        ("M", "2.16.840.1.113883.5.1"),
+        ("UN", "2.16.840.1.113883.5.1"),
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def test_terminology_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("jdv")
+    for name, concepts in TEST_SETS.items():
+        vs = ValueSet(oid="1.2.250.1.213.1.1.5.0", name=name, version="test", source="tests", sha256="")
+        vs.concepts = {(code, system): code for code, system in concepts}
+        write_svs_subset(
+            vs, None, folder / f"{name}.xml", "test value set written by tests/socles/dmp/conftest.py"
+        )
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def controlled_terminology(test_terminology_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(terminology, "_DEFAULT", Terminology(test_terminology_dir))
+    yield
+
+
+def run_cda(data: bytes, ctx: CheckContext | None = None) -> list[Finding]:
+    return list(check_cda(Artifact("cda", "doc.xml", data), ctx or CheckContext()))
+
+
+def run_xds(data: bytes, ctx: CheckContext | None = None, **meta: object) -> list[Finding]:
+    return list(
+        check_xds_metadata(Artifact("xds-metadata", "pnr.xml", data, dict(meta)), ctx or CheckContext())
+    )
+
+
+def verdicts(findings: list[Finding], req: str) -> set[Verdict]:
+    return {f.verdict for f in findings if f.requirement == req}
+
+
+def fails(findings: list[Finding], req: str | None = None) -> list[Finding]:
+    return [f for f in findings if f.verdict is Verdict.FAIL and (req is None or f.requirement == req)]

@@ -1,0 +1,40 @@
+"""MSS-DOC-03 on a PDF given alone: PDF/A-1 in XMP and the shape of the file name."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import assert_fail as fail
+from .support import assert_pass as ok
+from .support import pdf_bytes, run_checks
+
+GOOD_NAME = "20261120_Lettre de liaison_MARTIN-ESSAI_Jeanne.pdf"
+
+
+@pytest.mark.requirements("MSS-DOC-03")
+def test_pdfa1_declared() -> None:
+    ok(run_checks("pdf", pdf_bytes("1"), name=GOOD_NAME), "MSS-DOC-03")
+    fail(run_checks("pdf", pdf_bytes("3"), name=GOOD_NAME), "MSS-DOC-03", "pdfaid:part is 3")
+    fail(run_checks("pdf", pdf_bytes(None), name=GOOD_NAME), "MSS-DOC-03", "no XMP metadata")
+
+
+@pytest.mark.requirements("MSS-DOC-03")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "scan.pdf",
+        "20261340_Lettre_MARTIN-ESSAI_Jeanne.pdf",
+        "20261120_Lettre.pdf",
+        "20261120_Lettre_MARTIN-ESSAI_Jeanne.txt",
+    ],
+)
+def test_pdf_name_shape(name: str) -> None:
+    fail(run_checks("pdf", pdf_bytes("1"), name=name), "MSS-DOC-03", "PDF name")
+
+
+@pytest.mark.requirements("MSS-DOC-03")
+def test_broken_pdf_is_a_located_failure() -> None:
+    truncated = pdf_bytes("1")[:200]
+    f = fail(run_checks("pdf", truncated, name=GOOD_NAME), "MSS-DOC-03")
+    assert f.location == GOOD_NAME
+    fail(run_checks("pdf", b"not a pdf at all", name=GOOD_NAME), "MSS-DOC-03", "not a PDF")
