@@ -37,19 +37,40 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--socle", "socles", multiple=True, help="Socle to run (repeatable; default: every installed socle).")
-@click.option("--dui", default="demo", show_default=True,
-              help="DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder (default reports/<run-id>).")
+@click.option(
+    "--socle", "socles", multiple=True, help="Socle to run (repeatable; default: every installed socle)."
+)
+@click.option(
+    "--dui",
+    default="demo",
+    show_default=True,
+    help="DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="Run folder (default reports/<run-id>)."
+)
 @click.option("--solution-name", default="", help="Name of the DUI solution, as on the certificate.")
 @click.option("--solution-version", default="", help="Exact version/build of the DUI under test.")
 @click.option("--solution-vendor", default="", help="Vendor (éditeur).")
-@click.option("--terminology", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
-              help="Folder of official IHE SVS value sets (overrides the shipped subsets).")
+@click.option(
+    "--terminology",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Folder of official IHE SVS value sets (overrides the shipped subsets).",
+)
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("--verbose", "-v", is_flag=True, help="Show pytest's own output as well.")
-def run(socles: tuple[str, ...], dui: str, out: Path | None, solution_name: str, solution_version: str,
-        solution_vendor: str, terminology: Path | None, keyword: str | None, verbose: bool) -> None:
+def run(
+    socles: tuple[str, ...],
+    dui: str,
+    out: Path | None,
+    solution_name: str,
+    solution_version: str,
+    solution_vendor: str,
+    terminology: Path | None,
+    keyword: str | None,
+    verbose: bool,
+) -> None:
     """Start the mock services, drive the DUI through every scenario, write the run folder."""
     import pytest
 
@@ -58,14 +79,31 @@ def run(socles: tuple[str, ...], dui: str, out: Path | None, solution_name: str,
 
     names = _socle_names(socles)
     out = (out or Path("reports") / new_run_id()).resolve()
-    args = ["-p", "no:cacheprovider", "--rootdir", str(out.parent), "-c", str(_empty_ini()),
-            "--dui", dui, "--out", str(out), "--conformance-progress", "-o", "console_output_style=classic",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    args = [
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(out.parent),
+        "-c",
+        str(_empty_ini()),
+        "--dui",
+        dui,
+        "--out",
+        str(out),
+        "--conformance-progress",
+        "-o",
+        "console_output_style=classic",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+    ]
     args += ["-rN", "-q", "--tb=line"] if not verbose else ["-v", "--tb=short"]
     for n in names:
         args += ["--socle", n]
-    for opt, val in (("--solution-name", solution_name), ("--solution-version", solution_version),
-                     ("--solution-vendor", solution_vendor)):
+    for opt, val in (
+        ("--solution-name", solution_name),
+        ("--solution-version", solution_version),
+        ("--solution-vendor", solution_vendor),
+    ):
         if val:
             args += [opt, val]
     if terminology:
@@ -102,9 +140,15 @@ def _empty_ini() -> Path:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per file.")
 @click.option("--socle", "socles", multiple=True, help="Only the checks of these socles.")
-@click.option("--terminology", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
-              help="Folder of official IHE SVS value sets.")
-def validate(files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], terminology: Path | None) -> None:
+@click.option(
+    "--terminology",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Folder of official IHE SVS value sets.",
+)
+def validate(
+    files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], terminology: Path | None
+) -> None:
     """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
     from conformance.socle import load_all_checks
     from conformance.validate import validate_path
@@ -123,15 +167,22 @@ def validate(files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], te
             click.echo(f"{r.file}: {r.kind}: {r.verdict.upper()}")
             for f in r.findings:
                 if f.verdict.value != "pass":
-                    click.echo(f"  {f.verdict.value.upper():<14} {f.requirement:<12} {f.location}\n"
-                               f"  {'':14} {f.message_en}")
+                    click.echo(
+                        f"  {f.verdict.value.upper():<14} {f.requirement:<12} {f.location}\n"
+                        f"  {'':14} {f.message_en}"
+                    )
     sys.exit(1 if any(r.verdict == "fail" for r in results) else 0)
 
 
 @main.command()
 @click.option("--socle", default="mssante", show_default=True, help="Which socle's service to run.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("reports/serve"), show_default=True,
-              help="Folder for the PKI and the evidence journal.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports/serve"),
+    show_default=True,
+    help="Folder for the PKI and the evidence journal.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--smtp-port", default=0, type=int, help="SMTP submission port (0: any free port).")
 @click.option("--imap-port", default=0, type=int, help="IMAP port (0: any free port).")
@@ -153,8 +204,21 @@ def defects(socles: tuple[str, ...], as_json: bool) -> None:
 
     rows = [d for n in _socle_names(socles) for d in defects_for(n)]
     if as_json:
-        click.echo(json.dumps([{"defect": d.name, "requirement": d.requirement, "socle": d.socle,
-                                "description": d.description} for d in rows], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "defect": d.name,
+                        "requirement": d.requirement,
+                        "socle": d.socle,
+                        "description": d.description,
+                    }
+                    for d in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for d in rows:
         click.echo(f"{d.socle:<13} {d.name:<28} {d.requirement:<12} {d.description}")
@@ -181,7 +245,9 @@ def requirements(socles: tuple[str, ...], coverage: bool, as_json: bool) -> None
         if cov is not None and (cov.uncovered_exigences or cov.unknown_ids):
             status = 1
         if not as_json:
-            click.echo(f"# {name}: {cat.title_en} (catalog {cat.version}, {len(cat.requirements)} requirements)")
+            click.echo(
+                f"# {name}: {cat.title_en} (catalog {cat.version}, {len(cat.requirements)} requirements)"
+            )
             for req in cat.requirements.values():
                 state = "checked" if req.checked else "NOT CHECKED"
                 line = f"{req.id:<12} {req.level.value:<13} {state:<11} {', '.join(req.refs) or '-'}"
@@ -192,7 +258,9 @@ def requirements(socles: tuple[str, ...], coverage: bool, as_json: bool) -> None
             if cov is not None:
                 click.echo(f"uncovered EXIGENCE: {', '.join(cov.uncovered_exigences) or 'none'}")
                 click.echo(f"uncovered PRECONISATION: {', '.join(cov.uncovered_preconisations) or 'none'}")
-                click.echo(f"not checked by the harness (with reasons in the catalog): {', '.join(cov.not_checked) or 'none'}")
+                click.echo(
+                    f"not checked by the harness (with reasons in the catalog): {', '.join(cov.not_checked) or 'none'}"
+                )
                 if cov.unknown_ids:
                     click.echo(f"scenarios naming unknown ids: {cov.unknown_ids}")
     if as_json:
@@ -215,8 +283,20 @@ def _collect_marks(socle_name: str) -> dict[str, list[str]]:
                 marks[f"{socle_name}::{Path(str(item.path)).stem}::{item.name}"] = ids
 
     suite = get_socle(socle_name).suite
-    code = pytest.main([str(suite), "--collect-only", "-qq", "-p", "no:cacheprovider", "-c", str(_empty_ini()),
-                        "--rootdir", str(suite)], plugins=[Collector()])
+    code = pytest.main(
+        [
+            str(suite),
+            "--collect-only",
+            "-qq",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            str(_empty_ini()),
+            "--rootdir",
+            str(suite),
+        ],
+        plugins=[Collector()],
+    )
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise UsageFailure(f"could not collect the {socle_name} suite (pytest exit {int(code)})")
     return marks
@@ -248,13 +328,22 @@ def socles(as_json: bool) -> None:
     rows = []
     for name, s in installed_socles().items():
         cat = catalog_for(name)
-        rows.append({"socle": name, "title_en": s.title_en, "title_fr": s.title_fr, "catalog_version": cat.version,
-                     "requirements": len(cat.requirements)})
+        rows.append(
+            {
+                "socle": name,
+                "title_en": s.title_en,
+                "title_fr": s.title_fr,
+                "catalog_version": cat.version,
+                "requirements": len(cat.requirements),
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['socle']:<14} {r['title_en']} (catalog {r['catalog_version']}, {r['requirements']} requirements)")
+        click.echo(
+            f"{r['socle']:<14} {r['title_en']} (catalog {r['catalog_version']}, {r['requirements']} requirements)"
+        )
 
 
 @main.command()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
@@ -25,7 +25,7 @@ class Verdict(str, Enum):
         return {"not-applicable": 0, "pass": 1, "warn": 2, "fail": 3}[self.value]
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     EXIGENCE = "EXIGENCE"  # must
     PRECONISATION = "PRECONISATION"  # should
 

@@ -28,19 +28,44 @@ VERIFIER_KEY = pytest.StashKey[Verifier]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "DUI conformance harness")
-    group.addoption("--socle", action="append", default=[], dest="conformance_socles", metavar="NAME",
-                    help="run the suite of this socle (repeatable; 'all' for every installed socle)")
-    group.addoption("--dui", default="demo", dest="conformance_dui", metavar="SPEC",
-                    help="DUI under test: demo, demo:<defect>, python:mod:Class, http://..., manual")
+    group.addoption(
+        "--socle",
+        action="append",
+        default=[],
+        dest="conformance_socles",
+        metavar="NAME",
+        help="run the suite of this socle (repeatable; 'all' for every installed socle)",
+    )
+    group.addoption(
+        "--dui",
+        default="demo",
+        dest="conformance_dui",
+        metavar="SPEC",
+        help="DUI under test: demo, demo:<defect>, python:mod:Class, http://..., manual",
+    )
     group.addoption("--solution-name", default="", dest="conformance_solution_name")
     group.addoption("--solution-version", default="", dest="conformance_solution_version")
     group.addoption("--solution-vendor", default="", dest="conformance_solution_vendor")
-    group.addoption("--out", default=None, dest="conformance_out", metavar="DIR",
-                    help="run folder (default: reports/<run-id>)")
-    group.addoption("--terminology", default=None, dest="conformance_terminology", metavar="DIR",
-                    help="folder of official IHE SVS value sets that take precedence over the shipped subsets")
-    group.addoption("--conformance-progress", action="store_true", dest="conformance_progress",
-                    help=pytest.SUPPRESS if hasattr(pytest, "SUPPRESS") else "print one line per scenario")
+    group.addoption(
+        "--out",
+        default=None,
+        dest="conformance_out",
+        metavar="DIR",
+        help="run folder (default: reports/<run-id>)",
+    )
+    group.addoption(
+        "--terminology",
+        default=None,
+        dest="conformance_terminology",
+        metavar="DIR",
+        help="folder of official IHE SVS value sets that take precedence over the shipped subsets",
+    )
+    group.addoption(
+        "--conformance-progress",
+        action="store_true",
+        dest="conformance_progress",
+        help=pytest.SUPPRESS if hasattr(pytest, "SUPPRESS") else "print one line per scenario",
+    )
 
 
 def _selected(config: pytest.Config) -> list[Socle]:
@@ -109,7 +134,9 @@ def _declared(item: pytest.Item) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     recorder = config.stash.get(RECORDER_KEY, None)
     if recorder is None:
         return
@@ -176,12 +203,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # the scenario died (driver crash/timeout, service error): judge its requirements as failed
         message = call.excinfo.exconly().strip().splitlines()[-1][:500]
         kind = "driver" if call.excinfo.errisinstance(DriverError) else "scenario"
-        verifier.record([
-            Finding(rid, Verdict.FAIL, f"{kind} error, nothing to judge: {message}",
+        verifier.record(
+            [
+                Finding(
+                    rid,
+                    Verdict.FAIL,
+                    f"{kind} error, nothing to judge: {message}",
                     f"erreur ({'pilote' if kind == 'driver' else 'scénario'}), rien à évaluer : {message}",
-                    location=f"{item.nodeid} ({report.when})")
-            for rid in verifier.declared
-        ])
+                    location=f"{item.nodeid} ({report.when})",
+                )
+                for rid in verifier.declared
+            ]
+        )
     previous = item.stash.get(_OUTCOME_KEY, ("passed", ""))
     if report.failed:
         detail = str(report.longrepr)[-2000:] if report.longrepr else ""
@@ -209,6 +242,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 # -- fixtures shared by every socle -----------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> RunRecorder:

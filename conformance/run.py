@@ -32,8 +32,13 @@ def harness_commit() -> str | None:
     if not (root / ".git").exists():
         return None
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -78,7 +83,9 @@ class RunInfo:
     started: str = field(default_factory=now_iso)
     finished: str | None = None
     status: str = "incomplete"
-    harness: dict[str, Any] = field(default_factory=lambda: {"version": __version__, "git_commit": harness_commit()})
+    harness: dict[str, Any] = field(
+        default_factory=lambda: {"version": __version__, "git_commit": harness_commit()}
+    )
 
 
 class RunRecorder:
@@ -93,7 +100,9 @@ class RunRecorder:
         self.write()
 
     # -- scenarios -------------------------------------------------------------------------
-    def begin(self, nodeid: str, socle: str, name: str, title: str, requirements: list[str]) -> ScenarioRecord:
+    def begin(
+        self, nodeid: str, socle: str, name: str, title: str, requirements: list[str]
+    ) -> ScenarioRecord:
         rec = ScenarioRecord(nodeid, socle, name, title, list(requirements))
         with self._lock:
             self.scenarios[nodeid] = rec

@@ -41,8 +41,14 @@ class ValueSet:
         return None
 
     def manifest(self) -> dict[str, str]:
-        return {"kind": "value-set", "name": self.name, "oid": self.oid, "version": self.version,
-                "path": Path(self.source).name, "sha256": self.sha256}
+        return {
+            "kind": "value-set",
+            "name": self.name,
+            "oid": self.oid,
+            "version": self.version,
+            "path": Path(self.source).name,
+            "sha256": self.sha256,
+        }
 
 
 def load_svs(path: Path) -> ValueSet:
@@ -63,7 +69,9 @@ def load_svs(path: Path) -> ValueSet:
         sha256=hashlib.sha256(raw).hexdigest(),
     )
     for concept in vs.iter(f"{{{SVS_NS}}}Concept"):
-        out.concepts[(concept.get("code", ""), concept.get("codeSystem", ""))] = concept.get("displayName", "")
+        out.concepts[(concept.get("code", ""), concept.get("codeSystem", ""))] = concept.get(
+            "displayName", ""
+        )
     return out
 
 
@@ -108,8 +116,14 @@ def set_terminology_dir(directory: Path | None) -> Terminology:
 def write_svs_subset(vs: ValueSet, codes: list[str] | None, path: Path, note: str) -> None:
     """Write a cited subset in SVS form (our own file: official id, version and source kept)."""
     root = etree.Element(f"{{{SVS_NS}}}RetrieveValueSetResponse", nsmap={None: SVS_NS})
-    el = etree.SubElement(root, f"{{{SVS_NS}}}ValueSet", id=vs.oid, displayName=vs.name,
-                          revisionDate=vs.version, description=note)
+    el = etree.SubElement(
+        root,
+        f"{{{SVS_NS}}}ValueSet",
+        id=vs.oid,
+        displayName=vs.name,
+        revisionDate=vs.version,
+        description=note,
+    )
     lst = etree.SubElement(el, f"{{{SVS_NS}}}ConceptList")
     for (code, system), disp in sorted(vs.concepts.items()):
         if codes is None or code in codes:

@@ -27,7 +27,9 @@ class Verifier:
         self.declared = declared
         self.findings: list[Finding] = []
 
-    def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
+    def artifact(
+        self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True
+    ) -> list[Finding]:
         """Run every check of the socle registered for `art.kind`; the artifact becomes evidence.
 
         A scenario judges the requirements it declares (Inferno-style); everything else the checks
@@ -47,14 +49,25 @@ class Verifier:
         return self.record(found)
 
     def expect(
-        self, requirement: str, ok: bool, en: str, fr: str, *, location: str = "",
-        evidence: Any = None, en_ok: str | None = None, fr_ok: str | None = None,
+        self,
+        requirement: str,
+        ok: bool,
+        en: str,
+        fr: str,
+        *,
+        location: str = "",
+        evidence: Any = None,
+        en_ok: str | None = None,
+        fr_ok: str | None = None,
     ) -> Finding:
         """A finding computed by the scenario itself (from the DUI's outcome or the traffic)."""
         f = judge(requirement, ok, en_ok or en, fr_ok or fr, en, fr, location)
         if evidence is not None:
-            ref = evidence if hasattr(evidence, "sha256") else self.recorder.journal.record_json(
-                "observation", requirement, evidence)
+            ref = (
+                evidence
+                if hasattr(evidence, "sha256")
+                else self.recorder.journal.record_json("observation", requirement, evidence)
+            )
             self.recorder.journal.tag(ref, [requirement])
             f.evidence = ref.sha256
         self.record([f])
@@ -74,6 +87,9 @@ class Verifier:
             if f.requirement in self.declared and f.verdict is Verdict.FAIL
         ]
         judged = {f.requirement for f in self.findings}
-        out.extend(f"{rid}: the scenario produced no finding for this declared requirement"
-                   for rid in self.declared if rid not in judged)
+        out.extend(
+            f"{rid}: the scenario produced no finding for this declared requirement"
+            for rid in self.declared
+            if rid not in judged
+        )
         return out

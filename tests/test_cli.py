@@ -41,10 +41,23 @@ def test_unknown_socle_is_usage_error() -> None:
 
 
 def test_report_rebuilds_certificate(tmp_path: Path) -> None:
-    (tmp_path / "results.json").write_text(json.dumps({
-        "schema": "dui-conformance/results/1", "run_id": "r", "status": "complete", "solution": {},
-        "harness": {"version": "x"}, "driver": "demo", "mode": "mock-services", "started": "2026-11-23T10:00:00Z",
-        "finished": None, "rule_sets": [], "socles": {}}))
+    (tmp_path / "results.json").write_text(
+        json.dumps(
+            {
+                "schema": "dui-conformance/results/1",
+                "run_id": "r",
+                "status": "complete",
+                "solution": {},
+                "harness": {"version": "x"},
+                "driver": "demo",
+                "mode": "mock-services",
+                "started": "2026-11-23T10:00:00Z",
+                "finished": None,
+                "rule_sets": [],
+                "socles": {},
+            }
+        )
+    )
     result = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert result.exit_code == 0 and (tmp_path / "certificate.html").exists()
     (tmp_path / "results.json").write_text("{broken")
@@ -54,8 +67,14 @@ def test_report_rebuilds_certificate(tmp_path: Path) -> None:
 def test_pytest_from_an_empty_directory(tmp_path: Path) -> None:
     """Acceptance: `pytest --socle=mssante --dui=demo` from an empty folder, everything passes."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run([str(BIN / "pytest"), "--socle=mssante", "--dui=demo", "-p", "no:cacheprovider", "-q"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [str(BIN / "pytest"), "--socle=mssante", "--dui=demo", "-p", "no:cacheprovider", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     passed = int(proc.stdout.split(" passed")[0].split()[-1])
     assert passed >= 25

@@ -54,7 +54,7 @@ checked = false
 not_checked_reason = "needs a service the toy does not have"
 """
 
-CHECKS = '''
+CHECKS = """
 from conformance.model import judge
 from conformance.registry import check
 
@@ -64,7 +64,7 @@ def text_rules(art, ctx):
     yield judge("TOY-01", text == text.upper(), "upper", "majuscules", "not upper", "pas en majuscules", "text")
     yield judge("TOY-02", len(text) < 20, "short", "court", "too long", "trop long", "text")
     yield judge("TOY-03", text.endswith("."), "dot", "point", "no dot", "pas de point", "text")
-'''
+"""
 
 SUITE = '''
 import pytest
@@ -93,7 +93,9 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Socle:
     (pkg / "suite" / "test_toy.py").write_text(SUITE)
     (pkg / "requirements.toml").write_text(CATALOG)
     monkeypatch.syspath_prepend(str(tmp_path))
-    toy = Socle("toy", "Socle jouet", "Toy socle", pkg / "requirements.toml", pkg / "suite", "toy_socle.checks")
+    toy = Socle(
+        "toy", "Socle jouet", "Toy socle", pkg / "requirements.toml", pkg / "suite", "toy_socle.checks"
+    )
     installed = dict(socle_module.installed_socles())
     installed["toy"] = toy
     monkeypatch.setattr(socle_module, "installed_socles", lambda: installed)
@@ -102,7 +104,9 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Socle:
 
 
 def _run(pytester: pytest.Pytester, out: Path, dui: str = "demo") -> tuple[pytest.RunResult, dict]:
-    result = pytester.runpytest_inprocess("--socle", "toy", "--dui", dui, "--out", str(out), "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(
+        "--socle", "toy", "--dui", dui, "--out", str(out), "-p", "no:cacheprovider"
+    )
     return result, json.loads((out / "results.json").read_text())
 
 
@@ -124,7 +128,9 @@ def test_passing_run_writes_complete_folder(toy: Socle, pytester: pytest.Pyteste
     assert "Attestation de conformité" in html and "Non évalué" in html
 
 
-def test_failing_finding_fails_scenario_and_socle(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_failing_finding_fails_scenario_and_socle(
+    toy: Socle, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     result, res = _run(pytester, tmp_path / "run", dui="THIS IS FAR TOO LONG FOR THE RULE")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*TOY-02 FAIL at text: too long*"])
@@ -134,7 +140,8 @@ def test_failing_finding_fails_scenario_and_socle(toy: Socle, pytester: pytest.P
 
 def test_scenario_judging_nothing_fails(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
     (toy.suite / "test_silent.py").write_text(
-        "import pytest\n@pytest.mark.requirements('TOY-02')\ndef test_silent(verify):\n    pass\n")
+        "import pytest\n@pytest.mark.requirements('TOY-02')\ndef test_silent(verify):\n    pass\n"
+    )
     result, res = _run(pytester, tmp_path / "run", dui="OK")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*TOY-02: the scenario produced no finding*"])
@@ -143,7 +150,8 @@ def test_scenario_judging_nothing_fails(toy: Socle, pytester: pytest.Pytester, t
 def test_driver_crash_becomes_failing_findings(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
     (toy.suite / "test_crash.py").write_text(
         "import pytest\nfrom conformance.drivers.base import DriverError\n"
-        "@pytest.mark.requirements('TOY-01')\ndef test_crash(verify):\n    raise DriverError('DUI timed out')\n")
+        "@pytest.mark.requirements('TOY-01')\ndef test_crash(verify):\n    raise DriverError('DUI timed out')\n"
+    )
     result, res = _run(pytester, tmp_path / "run", dui="OK")
     result.assert_outcomes(passed=2, failed=1)
     findings = res["socles"]["toy"]["requirements"]["TOY-01"]["findings"]

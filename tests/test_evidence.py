@@ -32,8 +32,10 @@ def test_hostile_names_stay_inside(tmp_path: Path) -> None:
 
 def test_concurrent_records_are_all_kept(tmp_path: Path) -> None:
     j = EvidenceJournal(tmp_path)
-    threads = [threading.Thread(target=lambda i=i: [j.record("k", f"n{i}", bytes([i]) * 10) for _ in range(50)])
-               for i in range(8)]
+    threads = [
+        threading.Thread(target=lambda i=i: [j.record("k", f"n{i}", bytes([i]) * 10) for _ in range(50)])
+        for i in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -35,8 +35,10 @@ def _paris(iso: str | None) -> str:
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("conformance.certificate", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("conformance.certificate", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
     env.filters["verdict_fr"] = lambda v: VERDICT_FR.get(v, v)
     env.filters["paris"] = _paris
     return env

@@ -6,6 +6,7 @@ Scenarios then fail clearly ("the DUI did not answer within 30 s") instead of ha
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import traceback
 from typing import Any
 
@@ -49,7 +50,5 @@ class GuardedDriver(Driver):
         return outcome
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(DriverError):
             self._call("close", self.inner.close, 10.0)
-        except DriverError:
-            pass

@@ -25,8 +25,12 @@ class HttpDriver(Driver):
 
     def _post(self, path: str, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        request = urllib.request.Request(self.base + path, data=body, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        request = urllib.request.Request(
+            self.base + path,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - URL given by the user
                 raw = response.read(MAX_ANSWER_BYTES + 1)

@@ -18,15 +18,22 @@ from conformance.drivers.base import Action, Driver, DriverError, Outcome
 INSTRUCTIONS: dict[str, tuple[str, str]] = {
     "mssante.send_documents": (
         "Envoyez par MSSanté les documents décrits ci-dessous, pour l'usager indiqué.",
-        "Send the documents below by MSSanté, for the usager shown."),
+        "Send the documents below by MSSanté, for the usager shown.",
+    ),
     "mssante.reply": ("Répondez au message indiqué.", "Reply to the message shown."),
-    "mssante.send_mdn": ("Envoyez l'accusé de lecture demandé par le message indiqué.",
-                         "Send the read receipt the message asked for."),
-    "mssante.receive": ("Relevez la boîte aux lettres et intégrez les documents reçus, puis décrivez le résultat "
-                        "en JSON (integrated, rejected, receipts, inbox : voir docs/driver-protocol.md).",
-                        "Fetch the mailbox, integrate what arrived, then describe the result as JSON."),
-    "dui.audit_trail": ("Exportez la trace des opérations MSSanté en JSON (entries).",
-                        "Export the MSSanté operation trace as JSON (entries)."),
+    "mssante.send_mdn": (
+        "Envoyez l'accusé de lecture demandé par le message indiqué.",
+        "Send the read receipt the message asked for.",
+    ),
+    "mssante.receive": (
+        "Relevez la boîte aux lettres et intégrez les documents reçus, puis décrivez le résultat "
+        "en JSON (integrated, rejected, receipts, inbox : voir docs/driver-protocol.md).",
+        "Fetch the mailbox, integrate what arrived, then describe the result as JSON.",
+    ),
+    "dui.audit_trail": (
+        "Exportez la trace des opérations MSSanté en JSON (entries).",
+        "Export the MSSanté operation trace as JSON (entries).",
+    ),
 }
 ANSWER_VERBS = {"mssante.receive", "dui.audit_trail"}
 
@@ -35,7 +42,7 @@ class ManualDriver(Driver):
     name = "manual"
 
     def __init__(self, timeout: float | None = None) -> None:
-        self.traffic_timeout = float(timeout or os.environ.get("CONFORMANCE_MANUAL_TIMEOUT", 600))
+        self.traffic_timeout = float(timeout or os.environ.get("CONFORMANCE_MANUAL_TIMEOUT") or 600)
         self.settings: dict[str, Any] = {}
 
     def configure(self, settings: dict[str, Any]) -> None:

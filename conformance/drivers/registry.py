@@ -22,7 +22,7 @@ def load(spec: str) -> Driver:
 
         return ManualDriver()
     if spec.startswith("python:"):
-        target = spec[len("python:"):]
+        target = spec[len("python:") :]
         module_name, _, attr = target.rpartition(":")
         if not module_name or not attr:
             raise DriverError(f"python driver spec must be python:package.module:Class, got {spec!r}")
@@ -34,5 +34,7 @@ def load(spec: str) -> Driver:
         driver = cls()
         if not all(callable(getattr(driver, m, None)) for m in ("configure", "act")):
             raise DriverError(f"{spec!r} does not implement configure(settings) and act(action, timeout)")
-        return driver  # type: ignore[no-any-return]
-    raise DriverError(f"unknown driver spec {spec!r} (demo, demo:<defect>, python:mod:Class, http://..., manual)")
+        return driver
+    raise DriverError(
+        f"unknown driver spec {spec!r} (demo, demo:<defect>, python:mod:Class, http://..., manual)"
+    )

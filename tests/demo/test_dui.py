@@ -408,3 +408,40 @@ def test_receipts_ignored_and_no_audit(op: Operator) -> None:
     assert out.ok and _receive(dui, op)["receipts"] == []
     quiet = _dui(op, "no-audit")
     assert _send(quiet).ok and quiet.act(Action("dui.audit_trail", {})).data["entries"] == []
+
+
+def _hostile(attachment: bytes, name: str = "IHE_XDM.zip") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = DOCTOR
+    msg["To"] = BAL
+    msg["Subject"] = "XDM/1.0/DDM+CR MARTIN-ESSAI Jeanne"
+    msg["Message-ID"] = f"<hostile-{len(attachment)}-{name}@test-ci-sis.mssante.fr>"
+    msg.set_content("x")
+    msg.add_attachment(attachment, maintype="application", subtype="zip", filename=name)
+    return msg.as_bytes()
+
+
+def _zip_with(metadata: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata)
+    return buf.getvalue()
+
+
+XXE = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
+
+
+@pytest.mark.requirements("MSS-RCV-02")
+def test_hostile_messages_are_rejected_not_fatal(op: Operator, dui: DemoDriver) -> None:
+    cases = [_hostile(b"not a zip at all"), _hostile(_zip_with(XXE)), _hostile(_zip_with(b"<unclosed")),
+             _hostile(_zip_with(b"<r/>"), "other.zip")]
+    for data in cases:
+        op.deliver(BAL, data)
+    op.deliver(BAL, b"\x00\xff garbage without headers\r\n\r\n\xfe")
+    data = _receive(dui, op)
+    codes = {r["message_id"]: r["code"] for r in data["rejected"] if r["message_id"].startswith("<hostile-")}
+    assert len(codes) == 4 and set(codes.values()) == {"906"}
+    assert _receive(dui, op)["rejected"] == data["rejected"]  # all marked \Seen, nothing left behind

@@ -31,16 +31,29 @@ DOCUMENT_TYPES = {
 }
 
 
-def doc_request(kind: str = "lettre", *, title: str | None = None, service_date: str = "2026-11-20",
-                invisible_patient: bool = False, extra_bytes: int = 0) -> dict[str, Any]:
+def doc_request(
+    kind: str = "lettre",
+    *,
+    title: str | None = None,
+    service_date: str = "2026-11-20",
+    invisible_patient: bool = False,
+    extra_bytes: int = 0,
+) -> dict[str, Any]:
     code, display = DOCUMENT_TYPES[kind]
-    return {"type_code": code, "type_display": display, "title": title or display, "service_date": service_date,
-            "invisible_patient": invisible_patient, "extra_bytes": extra_bytes}
+    return {
+        "type_code": code,
+        "type_display": display,
+        "title": title or display,
+        "service_date": service_date,
+        "invisible_patient": invisible_patient,
+        "extra_bytes": extra_bytes,
+    }
 
 
 def pki_cache_dir() -> Path:
     base = os.environ.get("CONFORMANCE_PKI_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dui-conformance", "pki")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dui-conformance", "pki"
+    )
     return Path(base)
 
 
@@ -57,9 +70,14 @@ class Sent:
         """Judge the declared requirements on every message sent; no message is itself a failure."""
         if not self.messages:
             for rid in verify.declared:
-                verify.expect(rid, False, f"the DUI sent nothing (answer: {self.outcome.status} {self.outcome.detail})",
-                              f"le DUI n'a rien envoyé (réponse : {self.outcome.status} {self.outcome.detail})",
-                              location="driver outcome", evidence=self.outcome.to_json())
+                verify.expect(
+                    rid,
+                    False,
+                    f"the DUI sent nothing (answer: {self.outcome.status} {self.outcome.detail})",
+                    f"le DUI n'a rien envoyé (réponse : {self.outcome.status} {self.outcome.detail})",
+                    location="driver outcome",
+                    evidence=self.outcome.to_json(),
+                )
             return
         for sub in self.messages:
             verify.artifact(message_artifact(sub), self.ctx)
@@ -75,8 +93,12 @@ def message_artifact(sub: Any) -> Artifact:
 
 
 def session_artifact(rec: Any) -> Artifact:
-    return Artifact(f"{rec.protocol}-session", f"{rec.protocol}-session", rec.to_json_bytes(),
-                    meta={"evidence_ref": rec.evidence} if getattr(rec, "evidence", None) else {})
+    return Artifact(
+        f"{rec.protocol}-session",
+        f"{rec.protocol}-session",
+        rec.to_json_bytes(),
+        meta={"evidence_ref": rec.evidence} if getattr(rec, "evidence", None) else {},
+    )
 
 
 class MssHarness:
@@ -100,22 +122,54 @@ class MssHarness:
             return who
         return str(identities.professional(who)["address"])
 
-    def send(self, patient: str, documents: list[dict[str, Any]], to: list[str] | None = None, *,
-             to_patient: bool = False, block_reply: bool = False, read_receipt: bool = False,
-             delivery_receipt: bool = False, body: str = "Bonjour,\nVeuillez trouver ci-joint le document.\n",
-             expect_traffic: bool = True, variant: str | None = None) -> Sent:
+    def send(
+        self,
+        patient: str,
+        documents: list[dict[str, Any]],
+        to: list[str] | None = None,
+        *,
+        to_patient: bool = False,
+        block_reply: bool = False,
+        read_receipt: bool = False,
+        delivery_receipt: bool = False,
+        body: str = "Bonjour,\nVeuillez trouver ci-joint le document.\n",
+        expect_traffic: bool = True,
+        variant: str | None = None,
+    ) -> Sent:
         pat = self.patient(patient)
-        params = {"patient": pat, "documents": documents, "to": [self.address(t) for t in (to or [])],
-                  "to_patient": to_patient, "block_reply": block_reply, "read_receipt": read_receipt,
-                  "delivery_receipt": delivery_receipt, "body": body}
-        return self.act_and_capture(Action("mssante.send_documents", params), expect_traffic=expect_traffic,
-                                    variant=variant, ctx=CheckContext(
-                                        expected_nil=NIL, sender_bal_type=self.settings["bal"]["type"],
-                                        to_patient=to_patient, block_reply=block_reply, read_receipt=read_receipt,
-                                        patient=pat, whitelist=tuple(identities.whitelist())))
+        params = {
+            "patient": pat,
+            "documents": documents,
+            "to": [self.address(t) for t in (to or [])],
+            "to_patient": to_patient,
+            "block_reply": block_reply,
+            "read_receipt": read_receipt,
+            "delivery_receipt": delivery_receipt,
+            "body": body,
+        }
+        return self.act_and_capture(
+            Action("mssante.send_documents", params),
+            expect_traffic=expect_traffic,
+            variant=variant,
+            ctx=CheckContext(
+                expected_nil=NIL,
+                sender_bal_type=self.settings["bal"]["type"],
+                to_patient=to_patient,
+                block_reply=block_reply,
+                read_receipt=read_receipt,
+                patient=pat,
+                whitelist=tuple(identities.whitelist()),
+            ),
+        )
 
-    def act_and_capture(self, action: Action, *, expect_traffic: bool = True, variant: str | None = None,
-                        ctx: CheckContext | None = None) -> Sent:
+    def act_and_capture(
+        self,
+        action: Action,
+        *,
+        expect_traffic: bool = True,
+        variant: str | None = None,
+        ctx: CheckContext | None = None,
+    ) -> Sent:
         """Ask the DUI to act; when it says it sent something, wait for it at the operator."""
         op = self.operator
         op.variant = variant or "good"
@@ -149,8 +203,13 @@ def mss(conformance_run: RunRecorder, dui: Any) -> Iterator[MssHarness]:
     operator = Operator(conformance_run.journal, pki, whitelist=identities.whitelist())
     operator.start()
     try:
-        settings = {**operator.settings(), "bal": identities.dui_bal(), "nil": NIL,
-                    "whitelist": identities.whitelist(), "patients": identities.patients()}
+        settings = {
+            **operator.settings(),
+            "bal": identities.dui_bal(),
+            "nil": NIL,
+            "whitelist": identities.whitelist(),
+            "patients": identities.patients(),
+        }
         dui.configure({"mssante": settings})
         yield MssHarness(operator, dui, conformance_run, settings)
     finally:

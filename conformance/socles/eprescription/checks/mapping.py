@@ -34,6 +34,7 @@ _LINE = (
     (".maxDosePer", "EP-13"),
     (".boundsPeriod", "EP-16"),
     (".boundsDuration", "EP-16"),
+    (".timing", "EP-01"),
     (".groupIdentifier", "EP-17"),
     (".dosageInstruction", "EP-06"),
 )

@@ -30,7 +30,9 @@ def test_read_receipt_requested(mss: MssHarness, verify: Verifier) -> None:
 @pytest.mark.requirements("MSS-ACK-03")
 def test_receipts_correlated(mss: MssHarness, verify: Verifier) -> None:
     """Accusés reçus (DSN de l'opérateur, MDN du destinataire) rattachés au message émis"""
-    sent = mss.send("resident-qualified", [doc_request("cr")], ["doctor"], delivery_receipt=True, read_receipt=True)
+    sent = mss.send(
+        "resident-qualified", [doc_request("cr")], ["doctor"], delivery_receipt=True, read_receipt=True
+    )
     message_id = str(sent.outcome.data.get("message_id", ""))
     if not sent.messages or not message_id:
         sent.check(verify)
@@ -39,12 +41,16 @@ def test_receipts_correlated(mss: MssHarness, verify: Verifier) -> None:
     outcome, _ = mss.receive()
     receipts = [r for r in outcome.data.get("receipts", []) if r.get("original_message_id") == message_id]
     kinds = {r.get("type") for r in receipts}
-    verify.expect("MSS-ACK-03", {"delivered", "read"} <= kinds,
-                  f"receipts for {message_id} reported as {sorted(k for k in kinds if k)} (expected delivered and read)",
-                  f"accusés pour {message_id} présentés comme {sorted(k for k in kinds if k)} (attendus : distribué et lu)",
-                  en_ok="delivery and read receipts correlated to the sent message",
-                  fr_ok="accusés de réception et de lecture rattachés au message émis",
-                  location="driver outcome: receipts", evidence=outcome.to_json())
+    verify.expect(
+        "MSS-ACK-03",
+        {"delivered", "read"} <= kinds,
+        f"receipts for {message_id} reported as {sorted(k for k in kinds if k)} (expected delivered and read)",
+        f"accusés pour {message_id} présentés comme {sorted(k for k in kinds if k)} (attendus : distribué et lu)",
+        en_ok="delivery and read receipts correlated to the sent message",
+        fr_ok="accusés de réception et de lecture rattachés au message émis",
+        location="driver outcome: receipts",
+        evidence=outcome.to_json(),
+    )
 
 
 @pytest.mark.requirements("MSS-ACK-04")
@@ -53,7 +59,9 @@ def test_send_mdn_when_asked(mss: MssHarness, verify: Verifier) -> None:
     msg = incoming.for_patient(mss.patient("resident-second"), to=mss.bal, ask_mdn=True)
     mss.deliver(msg.data)
     received, _ = mss.receive()
-    sent = mss.act_and_capture(Action("mssante.send_mdn", {"message_id": msg.message_id, "disposition": "displayed"}))
+    sent = mss.act_and_capture(
+        Action("mssante.send_mdn", {"message_id": msg.message_id, "disposition": "displayed"})
+    )
     if not sent.messages:
         sent.check(verify)
         return
@@ -67,7 +75,8 @@ def test_reply_threading(mss: MssHarness, verify: Verifier) -> None:
     msg = incoming.for_patient(mss.patient("resident-second"), to=mss.bal)
     mss.deliver(msg.data)
     mss.receive()
-    sent: Sent = mss.act_and_capture(Action("mssante.reply", {"message_id": msg.message_id,
-                                                              "body": "Bien reçu, merci.\n"}))
+    sent: Sent = mss.act_and_capture(
+        Action("mssante.reply", {"message_id": msg.message_id, "body": "Bien reçu, merci.\n"})
+    )
     sent.ctx = CheckContext(is_reply_to=msg.message_id)
     sent.check(verify)

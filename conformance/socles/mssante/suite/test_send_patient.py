@@ -9,12 +9,16 @@ from conformance.verify import Verifier
 
 
 def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why_en: str, why_fr: str) -> None:
-    verify.expect(rid, sent.outcome.status == "refused" and not sent.messages,
-                  f"{why_en}: the DUI answered {sent.outcome.status} and sent {len(sent.messages)} message(s)",
-                  f"{why_fr} : le DUI a répondu {sent.outcome.status} et envoyé {len(sent.messages)} message(s)",
-                  en_ok=f"{why_en}: refused ({sent.outcome.detail})", fr_ok=f"{why_fr} : refusé ({sent.outcome.detail})",
-                  location="driver outcome + operator traffic",
-                  evidence={"outcome": sent.outcome.to_json(), "messages": len(sent.messages)})
+    verify.expect(
+        rid,
+        sent.outcome.status == "refused" and not sent.messages,
+        f"{why_en}: the DUI answered {sent.outcome.status} and sent {len(sent.messages)} message(s)",
+        f"{why_fr} : le DUI a répondu {sent.outcome.status} et envoyé {len(sent.messages)} message(s)",
+        en_ok=f"{why_en}: refused ({sent.outcome.detail})",
+        fr_ok=f"{why_fr} : refusé ({sent.outcome.detail})",
+        location="driver outcome + operator traffic",
+        evidence={"outcome": sent.outcome.to_json(), "messages": len(sent.messages)},
+    )
 
 
 @pytest.mark.requirements("MSS-PAT-01", "MSS-PAT-02", "MSS-DOC-06")
@@ -41,22 +45,44 @@ def test_no_mes_header_to_professionals(mss: MssHarness, verify: Verifier) -> No
 def test_refuse_patient_without_qualified_ins(mss: MssHarness, verify: Verifier) -> None:
     """Envoi à l'usager sans INS qualifié : refusé, rien n'est émis"""
     sent = mss.send("resident-unqualified", [doc_request("cr")], to_patient=True, expect_traffic=False)
-    _nothing_sent(mss, sent, verify, "MSS-PAT-01", "sending to an usager without a qualified INS",
-                  "envoi à un usager sans INS qualifié")
+    _nothing_sent(
+        mss,
+        sent,
+        verify,
+        "MSS-PAT-01",
+        "sending to an usager without a qualified INS",
+        "envoi à un usager sans INS qualifié",
+    )
 
 
 @pytest.mark.requirements("MSS-PAT-03")
 def test_never_send_invisible_document(mss: MssHarness, verify: Verifier) -> None:
     """Document masqué au patient : jamais envoyé à l'adresse de l'usager"""
-    sent = mss.send("resident-qualified", [doc_request("cr", invisible_patient=True)], to_patient=True,
-                    expect_traffic=False)
-    _nothing_sent(mss, sent, verify, "MSS-PAT-03", "a document invisible to the patient",
-                  "un document masqué au patient")
+    sent = mss.send(
+        "resident-qualified",
+        [doc_request("cr", invisible_patient=True)],
+        to_patient=True,
+        expect_traffic=False,
+    )
+    _nothing_sent(
+        mss,
+        sent,
+        verify,
+        "MSS-PAT-03",
+        "a document invisible to the patient",
+        "un document masqué au patient",
+    )
 
 
 @pytest.mark.requirements("MSS-PAT-04")
 def test_patient_opposition_enforced(mss: MssHarness, verify: Verifier) -> None:
     """Opposition de l'usager à l'envoi MSSanté : respectée"""
     sent = mss.send("resident-opposition", [doc_request("cr")], to_patient=True, expect_traffic=False)
-    _nothing_sent(mss, sent, verify, "MSS-PAT-04", "an usager who opposed MSSanté sending",
-                  "un usager opposé à l'envoi par MSSanté")
+    _nothing_sent(
+        mss,
+        sent,
+        verify,
+        "MSS-PAT-04",
+        "an usager who opposed MSSanté sending",
+        "un usager opposé à l'envoi par MSSanté",
+    )
