@@ -55,8 +55,10 @@ def rate(bundles: list[bytes], packages: list) -> float:
 
 def cold_start(package: Path) -> float:
     """Fresh interpreter: import the engine and load the package (what `conformance validate` pays)."""
-    code = ("import time; t = time.perf_counter(); from conformance.fhir import load_package; "
-            f"load_package({str(package)!r}); print(time.perf_counter() - t)")
+    code = (
+        "import time; t = time.perf_counter(); from conformance.fhir import load_package; "
+        f"load_package({str(package)!r}); print(time.perf_counter() - t)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
 
@@ -67,12 +69,16 @@ def main() -> None:
     parser.add_argument("--package", type=Path, default=REPO / ".." / "shared" / "corpus" / "eprescription-ig")
     args = parser.parse_args()
     bundles = variants(args.bundles)
-    print(f"default rules (harness rule set): {rate(bundles, []):.0f} Bundles/s "
-          f"({args.bundles} distinct Bundles, {len(bundles[0])} bytes each; goal >= 300/s)")
+    print(
+        f"default rules (harness rule set): {rate(bundles, []):.0f} Bundles/s "
+        f"({args.bundles} distinct Bundles, {len(bundles[0])} bytes each; goal >= 300/s)"
+    )
     if args.package.exists():
         pkg = load_package(args.package)
-        print(f"package {pkg.label}: load {pkg.load_seconds * 1000:.1f} ms in process, "
-              f"cold start (fresh interpreter, import + load) {cold_start(args.package) * 1000:.0f} ms")
+        print(
+            f"package {pkg.label}: load {pkg.load_seconds * 1000:.1f} ms in process, "
+            f"cold start (fresh interpreter, import + load) {cold_start(args.package) * 1000:.0f} ms"
+        )
         print(f"with the package loaded: {rate(bundles, [pkg]):.0f} Bundles/s")
     else:
         print(f"no package at {args.package}: package figures skipped")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 
 MAX_ENTRIES = 1000

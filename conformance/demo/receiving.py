@@ -105,7 +105,9 @@ class Receiver:
                 try:
                     self.handle(raw)
                 except Exception as exc:  # one hostile message must not block the mailbox for ever
-                    self.dui.audit(AUTOMATIC, "error", "traitement d'un message reçu", outcome=repr(exc)[:300])
+                    self.dui.audit(
+                        AUTOMATIC, "error", "traitement d'un message reçu", outcome=repr(exc)[:300]
+                    )
                 mark_seen(imap, uid)
                 handled += 1
             steps.append(f"UID FETCH BODY.PEEK[] + STORE \\Seen ({handled})")

@@ -8,6 +8,8 @@ changes it.
 from __future__ import annotations
 
 import email.policy
+import io
+import zipfile
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -422,9 +424,6 @@ def _hostile(attachment: bytes, name: str = "IHE_XDM.zip") -> bytes:
 
 
 def _zip_with(metadata: bytes) -> bytes:
-    import io
-    import zipfile
-
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata)
@@ -436,10 +435,14 @@ XXE = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd"
 
 @pytest.mark.requirements("MSS-RCV-02")
 def test_hostile_messages_are_rejected_not_fatal(op: Operator, dui: DemoDriver) -> None:
-    cases = [_hostile(b"not a zip at all"), _hostile(_zip_with(XXE)), _hostile(_zip_with(b"<unclosed")),
-             _hostile(_zip_with(b"<r/>"), "other.zip")]
-    for data in cases:
-        op.deliver(BAL, data)
+    cases = [
+        _hostile(b"not a zip at all"),
+        _hostile(_zip_with(XXE)),
+        _hostile(_zip_with(b"<unclosed")),
+        _hostile(_zip_with(b"<r/>"), "other.zip"),
+    ]
+    for case in cases:
+        op.deliver(BAL, case)
     op.deliver(BAL, b"\x00\xff garbage without headers\r\n\r\n\xfe")
     data = _receive(dui, op)
     codes = {r["message_id"]: r["code"] for r in data["rejected"] if r["message_id"].startswith("<hostile-")}

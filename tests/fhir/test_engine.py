@@ -19,8 +19,16 @@ GOOD = json.loads((REPO / "fixtures" / "eprescription" / "ordonnance-good.json")
 CORPUS = REPO / ".." / "shared" / "corpus"
 
 
-@pytest.mark.parametrize(("data", "code"), [(b"{", "parse"), (b'{"a": Infinity}', "parse"), (b"x" * 100, "too-large"),
-                                            (b"[" * 30 + b"]" * 30, "too-deep"), (b'{"a":1,"a":2}', "parse")])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"{", "parse"),
+        (b'{"a": Infinity}', "parse"),
+        (b"x" * 100, "too-large"),
+        (b"[" * 30 + b"]" * 30, "too-deep"),
+        (b'{"a":1,"a":2}', "parse"),
+    ],
+)
 def test_json_limits(data: bytes, code: str) -> None:
     obj, issues = load_json(data, JsonLimits(max_bytes=64, max_depth=20))
     assert obj is None and issues[0].code == code and issues[0].path.startswith("Bundle")
@@ -31,10 +39,20 @@ def _bundle(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_reference_resolution_kinds() -> None:
-    obs = {"resourceType": "Observation", "id": "o1", "status": "final", "code": {"text": "poids"},
-           "subject": {"reference": "#p1"}, "contained": [{"resourceType": "Patient", "id": "p1"}],
-           "hasMember": [{"reference": "#nowhere"}, {"reference": "Observation/o2"}, {"reference": "#o3"},
-                         {"reference": "urn:uuid:9b0c3a53-0000-4000-8000-000000000000"}]}
+    obs = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "code": {"text": "poids"},
+        "subject": {"reference": "#p1"},
+        "contained": [{"resourceType": "Patient", "id": "p1"}],
+        "hasMember": [
+            {"reference": "#nowhere"},
+            {"reference": "Observation/o2"},
+            {"reference": "#o3"},
+            {"reference": "urn:uuid:9b0c3a53-0000-4000-8000-000000000000"},
+        ],
+    }
     o3 = {"resourceType": "Observation", "id": "o3", "status": "final", "code": {"text": "taille"}}
     dup = {"fullUrl": "urn:uuid:9b0c3a53-0000-4000-8000-000000000001", "resource": o3}
     twin = copy.deepcopy(dup)
@@ -56,10 +74,17 @@ def test_fast_shape_agrees_with_pydantic_models() -> None:
         for f in sorted((CORPUS / "eprescription").glob("*.json")):
             resources += [e["resource"] for e in json.loads(f.read_text(encoding="utf-8"))["entry"]]
     line = copy.deepcopy(GOOD["entry"][4]["resource"])
-    mutations = [lambda r: r.update(foo=1), lambda r: r.update(status=5), lambda r: r.pop("status"),
-                 lambda r: r.update(authoredOn="2025-13-01"), lambda r: r.update(medicationReference={"reference": "x"}),
-                 lambda r: r.pop("medicationCodeableConcept"), lambda r: r.update(intent="nope"),
-                 lambda r: r.update(note=[]), lambda r: r.update(authoredOn="2025-01-01T10:00:00")]
+    mutations = [
+        lambda r: r.update(foo=1),
+        lambda r: r.update(status=5),
+        lambda r: r.pop("status"),
+        lambda r: r.update(authoredOn="2025-13-01"),
+        lambda r: r.update(medicationReference={"reference": "x"}),
+        lambda r: r.pop("medicationCodeableConcept"),
+        lambda r: r.update(intent="nope"),
+        lambda r: r.update(note=[]),
+        lambda r: r.update(authoredOn="2025-01-01T10:00:00"),
+    ]
     bad = []
     for m in mutations:
         r = copy.deepcopy(line)
@@ -72,8 +97,10 @@ def test_fast_shape_agrees_with_pydantic_models() -> None:
 
 
 def test_fhirpath_helpers() -> None:
-    assert evaluate("type = 'document' implies timestamp.hasValue()", {"resourceType": "Bundle", "type": "document"}
-                    ).holds is False
+    assert (
+        evaluate("type = 'document' implies timestamp.hasValue()", {"resourceType": "Bundle", "type": "document"}).holds
+        is False
+    )
     out = evaluate("htmlChecks()", {"resourceType": "Bundle"})
     assert out.holds is None and "htmlChecks" in out.error
     assert evaluate("code.exists( and", {}).holds is None

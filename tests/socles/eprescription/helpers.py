@@ -33,8 +33,9 @@ def variant(change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
     return b
 
 
-def findings(bundle: dict[str, Any] | bytes, ctx: CheckContext | None = None,
-             packages: list[FhirPackage] | None = None) -> list[Finding]:
+def findings(
+    bundle: dict[str, Any] | bytes, ctx: CheckContext | None = None, packages: list[FhirPackage] | None = None
+) -> list[Finding]:
     data = bundle if isinstance(bundle, bytes) else json.dumps(bundle).encode()
     return prescription_findings(data, ctx or CheckContext(), packages or [])
 

@@ -62,8 +62,13 @@ def test_active_package_is_used_and_reported() -> None:
         from conformance.model import CheckContext
         from conformance.socles.eprescription.checks import prescription_findings
 
-        found = prescription_findings(Path(SOCLE.catalog).parents[1].joinpath(
-            "..", "fixtures", "eprescription", "ordonnance-good.json").read_bytes(), CheckContext())
+        found = prescription_findings(
+            Path(SOCLE.catalog)
+            .parents[1]
+            .joinpath("..", "fixtures", "eprescription", "ordonnance-good.json")
+            .read_bytes(),
+            CheckContext(),
+        )
         gen02 = [f for f in found if f.requirement == "GEN-02"]
         assert "ans.fhir.fr.eprescription#1.1.0-ballot" in gen02[0].message_en
     finally:

@@ -50,8 +50,10 @@ def test_every_example_is_judged_and_the_real_defects_are_found(corpus_findings:
         assert "ans.fhir.fr.eprescription#1.1.0-ballot" in [f for f in found if f.requirement == "GEN-02"][0].message_en
     c = corpus_findings
     assert failures(c["Bundle-HAS-01-Presc-Pantoprazole-MV.json"], "EP-08")  # Medicabase placeholder system
-    assert any("key 49, expected 46" in f.message_en for f in failures(c["Bundle-TradPN13FHIR-Presc-Morphine-PCA.json"],
-                                                                        "ID-01"))
+    assert any(
+        "key 49, expected 46" in f.message_en
+        for f in failures(c["Bundle-TradPN13FHIR-Presc-Morphine-PCA.json"], "ID-01")
+    )
     assert failures(c["Bundle-MultiLine-Presc-Sucralfate-Paracetamol.json"], "EP-18")  # typo in action.resource
     assert failures(c["Bundle-TradPN13FHIR-Presc-DOLIPRANE-Interpret.json"], "EP-16")  # inclusive end
     assert failures(c["Bundle-Presc-Fentanyl-patch72h-TL3j.json"], "EP-20")  # patch without duration
@@ -59,8 +61,9 @@ def test_every_example_is_judged_and_the_real_defects_are_found(corpus_findings:
 
 
 @pytest.mark.requirements("EP-01", "EP-08", "EP-13", "EP-15", "EP-16")
-def test_valid_content_is_not_failed_for_wrong_reasons(ig: FhirPackage,
-                                                       corpus_findings: dict[str, list[Finding]]) -> None:
+def test_valid_content_is_not_failed_for_wrong_reasons(
+    ig: FhirPackage, corpus_findings: dict[str, list[Finding]]
+) -> None:
     for f in sorted(EXAMPLES.glob("*.json")):
         report = validate_bundle(f.read_bytes(), [ig])
         assert not [i for i in report.issues if i.is_error and i.code in ("structure", "slicing", "parse")], f.name

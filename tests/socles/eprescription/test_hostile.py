@@ -30,8 +30,18 @@ def fails(found: list[Any], rid: str) -> list[Any]:
 
 
 @pytest.mark.requirements("EP-01")
-@pytest.mark.parametrize("data", [b"{not json", b"", b"\xff\xfe\x00", b"[1, 2]", b'{"resourceType": "Patient"}',
-                                  b'{"a": NaN}', b'{"resourceType": "Bundle", "resourceType": "Bundle"}'])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"{not json",
+        b"",
+        b"\xff\xfe\x00",
+        b"[1, 2]",
+        b'{"resourceType": "Patient"}',
+        b'{"a": NaN}',
+        b'{"resourceType": "Bundle", "resourceType": "Bundle"}',
+    ],
+)
 def test_unreadable_input(data: bytes) -> None:
     bad = fails(run(data), "EP-01")
     assert bad and all(f.location.startswith("Bundle") for f in bad)
@@ -62,10 +72,15 @@ def test_deeply_nested_extensions(depth: int) -> None:
 
 @pytest.mark.requirements("EP-03")
 def test_reference_to_nowhere() -> None:
-    b = variant(lambda bb: res(bb, LINE1).update(requester={"reference": "urn:uuid:00000000-0000-0000-0000-000000000000"}))
+    b = variant(
+        lambda bb: res(bb, LINE1).update(requester={"reference": "urn:uuid:00000000-0000-0000-0000-000000000000"})
+    )
     bad = fails(run(json.dumps(b).encode()), "EP-03")
-    assert any(f.location == "Bundle.entry[4].resource.ofType(MedicationRequest).requester.reference"
-               and "points to nothing" in f.message_en for f in bad)
+    assert any(
+        f.location == "Bundle.entry[4].resource.ofType(MedicationRequest).requester.reference"
+        and "points to nothing" in f.message_en
+        for f in bad
+    )
 
 
 @pytest.mark.requirements("EP-01")
@@ -80,10 +95,27 @@ def test_unknown_resource_type() -> None:
 
 @pytest.mark.requirements("GEN-01")
 def test_wrong_fhir_version() -> None:
-    r5_line = {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
-               "medication": {"concept": {"text": "paracétamol 1 g"}}, "subject": {"reference": "Patient/p"},
-               "renderedDosageInstruction": "1 comprimé le matin"}
+    r5_line = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "medication": {"concept": {"text": "paracétamol 1 g"}},
+        "subject": {"reference": "Patient/p"},
+        "renderedDosageInstruction": "1 comprimé le matin",
+    }
     bad = fails(run(json.dumps(variant(lambda bb: bb["entry"].append({"resource": r5_line}))).encode()), "GEN-01")
     assert any("R5" in f.message_en and f.location == "Bundle.entry[6].resource.ofType(MedicationRequest)" for f in bad)
     r4b = variant(lambda bb: bb["entry"].append({"resource": {"resourceType": "SubscriptionTopic", "id": "t"}}))
     assert fails(run(json.dumps(r4b).encode()), "GEN-01")
+
+
+@pytest.mark.requirements("EP-01")
+def test_artifact_mode_routes_fhir_files_to_the_check() -> None:
+    import conformance.socles.eprescription.checks  # noqa: F401
+    from conformance.validate import input_rule, validate_bytes
+
+    assert input_rule("fhir", ["eprescription"]) == "EP-01"
+    result = validate_bytes("ordonnance.json", json.dumps(good()).encode(), socles=["eprescription"])
+    assert result.kind == "fhir" and result.verdict == "pass"
+    broken = validate_bytes("ordonnance.json", b'{"resourceType": "Bundle", "entry": [', socles=["eprescription"])
+    assert broken.verdict == "fail" and any(f.requirement == "EP-01" for f in broken.findings)

@@ -23,8 +23,30 @@ from tests.socles.eprescription.helpers import (
     verdict,
 )
 
-CHECKED = ["EP-01", "EP-02", "EP-03", "EP-04", "EP-05", "EP-06", "EP-07", "EP-08", "EP-09", "EP-10", "EP-11",
-           "EP-13", "EP-14", "EP-15", "EP-16", "EP-17", "EP-19", "ID-01", "ID-02", "ID-03", "GEN-01", "GEN-02"]
+CHECKED = [
+    "EP-01",
+    "EP-02",
+    "EP-03",
+    "EP-04",
+    "EP-05",
+    "EP-06",
+    "EP-07",
+    "EP-08",
+    "EP-09",
+    "EP-10",
+    "EP-11",
+    "EP-13",
+    "EP-14",
+    "EP-15",
+    "EP-16",
+    "EP-17",
+    "EP-19",
+    "ID-01",
+    "ID-02",
+    "ID-03",
+    "GEN-01",
+    "GEN-02",
+]
 
 
 @pytest.mark.requirements(*CHECKED)
@@ -48,6 +70,7 @@ def _set(path: list[Any], value: Any, i: int = LINE1) -> Any:
             del node[path[-1]]
         else:
             node[path[-1]] = value
+
     return change
 
 
@@ -67,38 +90,63 @@ CASES = [
     ("EP-05", _set(["identifier", 0, "use"], "usual", PATIENT), ".identifier"),
     ("EP-06", _set(["dosageInstruction"], DELETE), ".dosageInstruction"),
     ("EP-07", _set(["dosageInstruction", 0, "patientInstruction"], "1 cp le matin"), ".patientInstruction"),
-    ("EP-08", _set(["medicationCodeableConcept", "coding", 0, "system"], "http://BogusSystemMedicabase.com"),
-     ".medicationCodeableConcept"),
+    (
+        "EP-08",
+        _set(["medicationCodeableConcept", "coding", 0, "system"], "http://BogusSystemMedicabase.com"),
+        ".medicationCodeableConcept",
+    ),
     ("EP-09", _set(["medicationCodeableConcept", "coding", 0, "code"], "12345"), ".code"),
     ("EP-10", _set(["code", "coding", 0, "system"], "http://www.whocc.no/atc", MEDICATION), ".code.coding"),
-    ("EP-10", _set(["medicationReference"], {"reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0001"}, LINE2),
-     ".medicationReference"),
-    ("EP-11", _set(["ingredient"], [{"itemReference": {"reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0004"}}],
-                   MEDICATION), ".ofType(Medication)"),
+    (
+        "EP-10",
+        _set(["medicationReference"], {"reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0001"}, LINE2),
+        ".medicationReference",
+    ),
+    (
+        "EP-11",
+        _set(
+            ["ingredient"],
+            [{"itemReference": {"reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0004"}}],
+            MEDICATION,
+        ),
+        ".ofType(Medication)",
+    ),
     ("EP-13", _set(DOSE + ["system"], "http://example.org/units"), ".doseQuantity"),
     ("EP-13", _set(DOSE + ["comparator"], "<"), ".comparator"),
     ("EP-14", _set(DOSE, {"value": 1, "unit": "cp", "system": "http://unitsofmeasure.org", "code": "{cp}"}), ".code"),
     ("EP-15", _set(["dosageInstruction", 0, "route", "coding", 0, "system"], "http://snomed.info/sct"), ".route"),
     ("EP-16", _set(REPEAT + ["boundsPeriod", "end"], "2026-01-12T08:00:00+01:00"), ".boundsPeriod.end"),
-    ("EP-16", _set(["dosageInstruction", 0, "timing", "repeat", "boundsDuration", "code"], "h", LINE2),
-     ".boundsDuration"),
+    (
+        "EP-16",
+        _set(["dosageInstruction", 0, "timing", "repeat", "boundsDuration", "code"], "h", LINE2),
+        ".boundsDuration",
+    ),
     ("EP-17", _set(["groupIdentifier"], DELETE), ".ofType(MedicationRequest)"),
     ("EP-17", _set(["groupIdentifier"], {"value": "ORD-1"}), ".groupIdentifier"),
-    ("EP-19", lambda b: (res(b, LINE1).pop("extension")), ".ofType(MedicationRequest)"),
+    ("EP-19", lambda b: res(b, LINE1).pop("extension"), ".ofType(MedicationRequest)"),
     ("ID-01", _set(["identifier", 0, "value"], "238047505612395", PATIENT), ".identifier[0].value"),
     ("ID-02", _set(["gender"], DELETE, PATIENT), ".gender"),
     ("ID-02", _set(["name", 0, "extension"], DELETE, PATIENT), ".name"),
     ("ID-02", _set(["extension"], [], PATIENT), ".extension"),
     ("ID-03", _set(["identifier", 0, "value"], "750099991", ORGANIZATION), ".identifier[0].value"),
     ("ID-03", _set(["identifier", 1, "system"], "http://finess.esante.gouv.fr", ORGANIZATION), ".system"),
-    ("GEN-01", _set(["meta", "profile"], ["https://hl7.fr/fhir/fr/medication/StructureDefinition/fr-medication-noncompound"],
-                    MEDICATION), ".meta.profile"),
+    (
+        "GEN-01",
+        _set(
+            ["meta", "profile"],
+            ["https://hl7.fr/fhir/fr/medication/StructureDefinition/fr-medication-noncompound"],
+            MEDICATION,
+        ),
+        ".meta.profile",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rid", "change", "where"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_each_rule_fails_on_its_defect(rid: str, change: Any, where: str, request: pytest.FixtureRequest) -> None:
-    request.node.add_marker(pytest.mark.requirements(rid))
+@pytest.mark.parametrize(
+    ("rid", "change", "where"),
+    [pytest.param(*c, marks=pytest.mark.requirements(c[0]), id=f"{c[0]}-{i}") for i, c in enumerate(CASES)],
+)
+def test_each_rule_fails_on_its_defect(rid: str, change: Any, where: str) -> None:
     found = findings(variant(change))
     bad = failures(found, rid)
     assert bad, f"{rid} did not fail: {[f.message_en for f in found if f.requirement == rid]}"
@@ -110,18 +158,43 @@ def test_each_rule_fails_on_its_defect(rid: str, change: Any, where: str, reques
 def test_compound_medication_components() -> None:
     def compound(ok: bool) -> dict[str, Any]:
         def change(b: dict[str, Any]) -> None:
-            comp = {"resourceType": "Medication", "id": "perf",
-                    "meta": {"profile": ["https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
-                                         "fr-medication-compound"]},
-                    "ingredient": [{"itemReference": {"reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0004"
-                                                      if ok else "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0001"}},
-                                   {"extension": [{"url": "https://interop.esante.gouv.fr/ig/fhir/eprescription/"
-                                                   "StructureDefinition/fr-is-vehicle",
-                                                   "valueBoolean": True} if ok else
-                                                  {"url": "https://interop.esante.gouv.fr/ig/fhir/eprescription/"
-                                                   "StructureDefinition/fr-is-vehicle", "valueString": "oui"}],
-                                    "itemCodeableConcept": {"text": "glucose 5 %"}}]}
+            comp = {
+                "resourceType": "Medication",
+                "id": "perf",
+                "meta": {
+                    "profile": [
+                        "https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
+                        "fr-medication-compound"
+                    ]
+                },
+                "ingredient": [
+                    {
+                        "itemReference": {
+                            "reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0004"
+                            if ok
+                            else "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0001"
+                        }
+                    },
+                    {
+                        "extension": [
+                            {
+                                "url": "https://interop.esante.gouv.fr/ig/fhir/eprescription/"
+                                "StructureDefinition/fr-is-vehicle",
+                                "valueBoolean": True,
+                            }
+                            if ok
+                            else {
+                                "url": "https://interop.esante.gouv.fr/ig/fhir/eprescription/"
+                                "StructureDefinition/fr-is-vehicle",
+                                "valueString": "oui",
+                            }
+                        ],
+                        "itemCodeableConcept": {"text": "glucose 5 %"},
+                    },
+                ],
+            }
             b["entry"].append({"fullUrl": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0099", "resource": comp})
+
         return variant(change)
 
     assert verdict(findings(compound(True)), "EP-12") is Verdict.PASS
@@ -136,15 +209,33 @@ def test_option_lines_need_their_request_group() -> None:
             for i in (LINE1, LINE2):
                 res(b, i)["intent"] = "option"
             if with_group:
-                alt = {"url": "https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
-                              "fr-additional-action-relationship", "valueCode": "ALT"}
-                b["entry"].append({"fullUrl": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0098", "resource": {
-                    "resourceType": "RequestGroup", "status": "active", "intent": "order",
-                    "groupIdentifier": res(b, LINE1)["groupIdentifier"],
-                    "action": [
-                        {"id": "a1", "resource": {"reference": b["entry"][LINE1]["fullUrl"]},
-                         "relatedAction": [{"extension": [alt], "actionId": "a2", "relationship": relationship}]},
-                        {"id": "a2", "resource": {"reference": b["entry"][LINE2]["fullUrl"]}}]}})
+                alt = {
+                    "url": "https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
+                    "fr-additional-action-relationship",
+                    "valueCode": "ALT",
+                }
+                b["entry"].append(
+                    {
+                        "fullUrl": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0098",
+                        "resource": {
+                            "resourceType": "RequestGroup",
+                            "status": "active",
+                            "intent": "order",
+                            "groupIdentifier": res(b, LINE1)["groupIdentifier"],
+                            "action": [
+                                {
+                                    "id": "a1",
+                                    "resource": {"reference": b["entry"][LINE1]["fullUrl"]},
+                                    "relatedAction": [
+                                        {"extension": [alt], "actionId": "a2", "relationship": relationship}
+                                    ],
+                                },
+                                {"id": "a2", "resource": {"reference": b["entry"][LINE2]["fullUrl"]}},
+                            ],
+                        },
+                    }
+                )
+
         return variant(change)
 
     assert verdict(findings(linked(True)), "EP-18") is Verdict.PASS
@@ -158,17 +249,25 @@ def test_patch_needs_duration_and_town_dose_is_absolute() -> None:
     def patch(with_duration: bool) -> dict[str, Any]:
         def change(b: dict[str, Any]) -> None:
             d = res(b, LINE1)["dosageInstruction"][0]
-            d["doseAndRate"][0]["doseQuantity"] = {"value": 1, "unit": "patch", "system": "http://standardterms.edqm.eu",
-                                                   "code": "15036000"}
+            d["doseAndRate"][0]["doseQuantity"] = {
+                "value": 1,
+                "unit": "patch",
+                "system": "http://standardterms.edqm.eu",
+                "code": "15036000",
+            }
             if with_duration:
                 d["timing"]["repeat"].update(duration=72, durationUnit="h")
+
         return variant(change)
 
     assert verdict(findings(patch(True)), "EP-20") is Verdict.PASS
     assert failures(findings(patch(False)), "EP-20")
-    calculated = variant(_set(["dosageInstruction", 0, "doseAndRate", 0, "type"],
-                              {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/dose-rate-type",
-                                           "code": "calculated"}]}))
+    calculated = variant(
+        _set(
+            ["dosageInstruction", 0, "doseAndRate", 0, "type"],
+            {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/dose-rate-type", "code": "calculated"}]},
+        )
+    )
     assert failures(findings(calculated), "EP-20")
 
 

@@ -155,3 +155,48 @@ def test_deeply_nested_and_wide_mime() -> None:
     wide = b'From: a@b.fr\nTo: c@d.fr\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="w"\n\n'
     wide += b"--w\nContent-Type: text/plain\n\nx\n" * 2000 + b"--w--\n"
     failing(judged("wide.eml", wide), "MSS-MSG-01", "more than 500 MIME parts")
+
+
+@pytest.mark.requirements("MSS-MSG-01", "MSS-XDM-01")
+def test_random_damage_never_crashes_a_check() -> None:
+    """Seeded byte-level damage (flips, inserted MIME tokens, cuts) of a message and of an archive."""
+    import random
+
+    from conformance.model import Artifact, CheckContext
+    from conformance.registry import checks_for
+    from conformance.socles.mssante.checks.cache import clear_cache
+
+    rng = random.Random(20261120)
+    tokens = [
+        b"\n",
+        b"--",
+        b";",
+        b"=?utf-8?q?",
+        b"?=",
+        b'"',
+        b"<",
+        b"@",
+        b"\xff",
+        b"\x00",
+        b"filename*=",
+        b"multipart/report; report-type=disposition-notification",
+    ]
+    bases = {"email": build_message([Doc(), Doc(file_name="DOC0002.XML")]), "xdm": xdm_zip()}
+    for i in range(150):
+        kind = "email" if i % 3 else "xdm"
+        data = bytearray(bases[kind])
+        for _ in range(rng.randint(1, 5)):
+            pos = rng.randrange(len(data))
+            op = rng.random()
+            if op < 0.35:
+                data[pos] = rng.randrange(256)
+            elif op < 0.7:
+                data[pos:pos] = rng.choice(tokens)
+            elif op < 0.9:
+                del data[pos : pos + rng.randint(1, 40)]
+            else:
+                data = data[: max(pos, 1)]
+        clear_cache()
+        art = Artifact(kind, "damaged", bytes(data))
+        for rc in checks_for(kind, ["mssante"]):
+            assert all(f.location for f in rc.fn(art, CheckContext())), rc.name

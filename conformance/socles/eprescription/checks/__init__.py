@@ -17,6 +17,9 @@ from conformance.socles.eprescription.checks import datarules, grouping, lines, 
 from conformance.socles.eprescription.checks.mapping import engine_findings
 from conformance.socles.eprescription.checks.ruleset import RuleSet, load_ruleset
 from conformance.socles.eprescription.checks.view import View
+from conformance.validate import register_input_rule
+
+register_input_rule("fhir", "eprescription", "EP-01")  # a Bundle too large or unreadable fails EP-01
 
 RULES: tuple[Callable[[View], Iterator[Finding]], ...] = (
     lines.declared_profile,
