@@ -28,9 +28,14 @@ def apply_levels(findings: Iterable[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for f in findings:
         if f.verdict is Verdict.FAIL and requirement_level(f.requirement) is Level.PRECONISATION:
-            out.append(replace(f, verdict=Verdict.WARN,
-                               message_en=f"{f.message_en} (PRECONISATION: warning)",
-                               message_fr=f"{f.message_fr} (PRÉCONISATION : avertissement)"))
+            out.append(
+                replace(
+                    f,
+                    verdict=Verdict.WARN,
+                    message_en=f"{f.message_en} (PRECONISATION: warning)",
+                    message_fr=f"{f.message_fr} (PRÉCONISATION : avertissement)",
+                )
+            )
         else:
             out.append(f)
     return out

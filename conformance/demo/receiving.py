@@ -206,7 +206,10 @@ class Receiver:
             if self.sw.on("receipts-ignored"):
                 continue
             sent = self.state.sent_for(
-                message_id=r.original_message_id, envid=r.original_envelope_id, returned=r.returned
+                message_id=r.original_message_id,
+                envid=r.original_envelope_id,
+                returned=r.returned,
+                recipient=r.recipient,
             )
             if sent is None:
                 continue

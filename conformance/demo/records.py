@@ -122,8 +122,13 @@ class DuiState:
         message_id: str | None = None,
         envid: str | None = None,
         returned: dict[str, str] | None = None,
+        recipient: str | None = None,
     ) -> SentRecord | None:
-        """The sent message a receipt is about: by Message-ID, by ENVID, else by returned Subject + Date."""
+        """The sent message a receipt is about: by Message-ID, by ENVID, else by the returned headers.
+
+        The last fallback (Subject + Date of the returned original, and the reporting recipient) can
+        match several messages sent in the same second: the most recent one is taken.
+        """
         with self.lock:
             if message_id and message_id in self.sent:
                 return self.sent[message_id]
@@ -135,8 +140,10 @@ class DuiState:
                 return next(
                     (
                         r
-                        for r in self.sent.values()
-                        if r.subject == returned["Subject"] and r.date == returned["Date"]
+                        for r in reversed(list(self.sent.values()))
+                        if r.subject == returned["Subject"]
+                        and r.date == returned["Date"]
+                        and (recipient is None or recipient.lower() in (a.lower() for a in r.recipients))
                     ),
                     None,
                 )

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 
 import pytest
 
+from conformance import identities
 from conformance.demo import defects as catalogue
 from conformance.demo.switches import BEHAVIOURS, DEVIATIONS, TRANSPORT, Switches, switches_for
 from conformance.drivers.base import DriverError
 from conformance.drivers.registry import load
 from conformance.paths import profiles_dir
-from conformance.socles.mssante.build.inputs import REFERENCE
+from conformance.socles.mssante.build.documents import build_document
+from conformance.socles.mssante.build.inputs import (
+    EHPAD,
+    EHPAD_DOCTOR,
+    REFERENCE,
+    Bal,
+    BuildEnv,
+    Deviations,
+    DocumentRequest,
+    Patient,
+)
+from conformance.socles.mssante.build.mdn import MANUAL_DISPLAYED, build_mdn
+from conformance.socles.mssante.build.message import documents_message, text_message
 
 DEFECTS = catalogue.defects_for("mssante")
 
@@ -65,3 +79,52 @@ def test_driver_specs() -> None:
     assert load("demo:missing-nil").name == "demo:missing-nil"
     with pytest.raises(DriverError, match="unknown demo defect"):
         load("demo:no-such-defect")
+
+
+def _artifacts(dev: Deviations) -> list[bytes]:
+    """Everything the DUI builds, with fixed clock and randomness: messages to a pro and to the usager,
+    a reply, an MDN."""
+    env = BuildEnv.fixed(2)
+    patient = Patient.from_identity(identities.patient("resident-qualified"))
+    requests = [
+        DocumentRequest("11490-0", "Lettre de liaison", "Lettre", date(2026, 11, 20)),
+        DocumentRequest("11488-4", "CR ou fiche de consultation ou de visite", "CR", date(2026, 11, 18)),
+    ]
+    docs = [
+        build_document(patient, r, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=dev) for r in requests
+    ]
+    bal = Bal("dui-app@ehpad-essai.mssante.fr", "EHPAD Essai - Soins")
+    sent = [
+        documents_message(
+            bal,
+            [to],
+            docs,
+            org=EHPAD,
+            body="Bonjour",
+            nil="N",
+            block_reply=True,
+            read_receipt=True,
+            env=env,
+            deviations=dev,
+        )
+        for to in (patient.address, "a@test-ci-sis.mssante.fr")
+    ]
+    reply = text_message(
+        bal, ["a@test-ci-sis.mssante.fr"], "Re: x", "y", nil="N", env=env, deviations=dev, in_reply_to="<o@x>"
+    )
+    mdn = build_mdn(
+        bal,
+        sent[0].msg,
+        to="a@test-ci-sis.mssante.fr",
+        disposition=MANUAL_DISPLAYED,
+        nil="N",
+        product="P",
+        env=env,
+        deviations=dev,
+    )
+    return [m.data for m in (*sent, reply, mdn)]
+
+
+@pytest.mark.parametrize("name", sorted(DEVIATIONS))
+def test_each_build_defect_changes_what_is_built(name: str) -> None:
+    assert _artifacts(DEVIATIONS[name]) != _artifacts(REFERENCE)

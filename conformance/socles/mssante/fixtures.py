@@ -26,8 +26,8 @@ NIL = "DUI-CONF-0001"  # the "référence produit" the harness configures (X-MSS
 DOCUMENT_TYPES = {
     # type_code (JDV_J07, LOINC), display name: chosen among documents an EHPAD sends
     "lettre": ("11490-0", "Lettre de liaison à la sortie d'un établissement de soins"),
-    "dlu": ("34133-9", "Document de liaison d'urgence"),
-    "cr": ("11488-4", "Compte rendu de consultation"),
+    "dlu": ("74207-2", "Document de liaison d'urgence"),
+    "cr": ("11488-4", "CR ou fiche de consultation ou de visite"),
 }
 
 
