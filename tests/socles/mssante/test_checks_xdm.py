@@ -177,7 +177,13 @@ def test_codes_consistent_with_cda() -> None:
 
 @pytest.mark.requirements("MSS-XDM-05")
 def test_missing_value_set_warns_and_present_one_judges(tmp_path: Path) -> None:
-    warned = [f for f in xdm(xdm_zip()) if f.requirement == "MSS-XDM-05" and f.verdict is Verdict.WARN]
+    # a terminology that has no value set at all (the shipped folder now holds J06/J10)
+    empty = set_terminology_dir(tmp_path)
+    empty.dirs = [tmp_path]
+    try:
+        warned = [f for f in xdm(xdm_zip()) if f.requirement == "MSS-XDM-05" and f.verdict is Verdict.WARN]
+    finally:
+        set_terminology_dir(None)
     assert any("value set not available" in f.message_en and "formatCode" in f.message_en for f in warned)
     j06 = ValueSet(
         "1.2.250.1.213.1.1.5.459",
