@@ -30,6 +30,42 @@ def _socle_names(socles: tuple[str, ...]) -> list[str]:
         raise UsageFailure(str(exc.args[0])) from exc
 
 
+SIGN_OPTIONS = [
+    click.option(
+        "--sign-key",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help="Signing key: PEM (with --sign-cert) or PKCS#12; password in CONFORMANCE_SIGN_PASSWORD. "
+        "Without it the per-installation key signs and the certificate says 'auto-attesté'.",
+    ),
+    click.option(
+        "--sign-cert",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help="Signing certificate chain (PEM), leaf first.",
+    ),
+    click.option(
+        "--policy",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help="Counting policy for 'au moins deux services socles' (TOML).",
+    ),
+    click.option(
+        "--lang",
+        "langs",
+        multiple=True,
+        type=click.Choice(["fr", "en"]),
+        help="Certificate language(s) besides French (certificate.en.html).",
+    ),
+]
+
+
+def sign_options(fn: Any) -> Any:
+    for option in reversed(SIGN_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conformance")
 def main() -> None:
@@ -37,18 +73,14 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "--socle", "socles", multiple=True, help="Socle to run (repeatable; default: every installed socle)."
-)
+@click.option("--socle", "socles", multiple=True, help="Socle to run (repeatable; default: every installed socle).")
 @click.option(
     "--dui",
     default="demo",
     show_default=True,
     help="DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual.",
 )
-@click.option(
-    "--out", type=click.Path(path_type=Path), default=None, help="Run folder (default reports/<run-id>)."
-)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder (default reports/<run-id>).")
 @click.option("--solution-name", default="", help="Name of the DUI solution, as on the certificate.")
 @click.option("--solution-version", default="", help="Exact version/build of the DUI under test.")
 @click.option("--solution-vendor", default="", help="Vendor (éditeur).")
@@ -60,6 +92,7 @@ def main() -> None:
 )
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("--verbose", "-v", is_flag=True, help="Show pytest's own output as well.")
+@sign_options
 def run(
     socles: tuple[str, ...],
     dui: str,
@@ -70,6 +103,10 @@ def run(
     terminology: Path | None,
     keyword: str | None,
     verbose: bool,
+    sign_key: Path | None,
+    sign_cert: Path | None,
+    policy: Path | None,
+    langs: tuple[str, ...],
 ) -> None:
     """Start the mock services, drive the DUI through every scenario, write the run folder."""
     import pytest
@@ -110,6 +147,11 @@ def run(
         args += ["--terminology", str(terminology)]
     if keyword:
         args += ["-k", keyword]
+    for opt, path in (("--sign-key", sign_key), ("--sign-cert", sign_cert), ("--policy", policy)):
+        if path:
+            args += [opt, str(path.resolve())]
+    for lang in langs:
+        args += ["--lang", lang]
     click.echo(f"conformance run: socles {', '.join(names)}, DUI {dui}, output {out}")
     code = pytest.main(args)
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
@@ -146,9 +188,7 @@ def _empty_ini() -> Path:
     default=None,
     help="Folder of official IHE SVS value sets.",
 )
-def validate(
-    files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], terminology: Path | None
-) -> None:
+def validate(files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], terminology: Path | None) -> None:
     """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
     from conformance.socle import load_all_checks
     from conformance.validate import validate_path
@@ -168,8 +208,7 @@ def validate(
             for f in r.findings:
                 if f.verdict.value != "pass":
                     click.echo(
-                        f"  {f.verdict.value.upper():<14} {f.requirement:<12} {f.location}\n"
-                        f"  {'':14} {f.message_en}"
+                        f"  {f.verdict.value.upper():<14} {f.requirement:<12} {f.location}\n  {'':14} {f.message_en}"
                     )
     sys.exit(1 if any(r.verdict == "fail" for r in results) else 0)
 
@@ -245,9 +284,7 @@ def requirements(socles: tuple[str, ...], coverage: bool, as_json: bool) -> None
         if cov is not None and (cov.uncovered_exigences or cov.unknown_ids):
             status = 1
         if not as_json:
-            click.echo(
-                f"# {name}: {cat.title_en} (catalog {cat.version}, {len(cat.requirements)} requirements)"
-            )
+            click.echo(f"# {name}: {cat.title_en} (catalog {cat.version}, {len(cat.requirements)} requirements)")
             for req in cat.requirements.values():
                 state = "checked" if req.checked else "NOT CHECKED"
                 line = f"{req.id:<12} {req.level.value:<13} {state:<11} {', '.join(req.refs) or '-'}"
@@ -348,16 +385,55 @@ def socles(as_json: bool) -> None:
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
-def report(run_dir: Path) -> None:
-    """Rebuild certificate.html from RUN_DIR/results.json without re-running."""
-    from conformance.certificate.render import write_certificate
+@sign_options
+def report(
+    run_dir: Path, sign_key: Path | None, sign_cert: Path | None, policy: Path | None, langs: tuple[str, ...]
+) -> None:
+    """Rebuild and re-sign the certificate from RUN_DIR/results.json without re-running."""
+    from conformance.certificate.issue import issue_certificate
+    from conformance.certificate.policy import PolicyError
+    from conformance.certificate.sign import SigningError
 
     path = run_dir / "results.json"
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageFailure(f"cannot read {path}: {exc}") from exc
-    click.echo(str(write_certificate(run_dir, results)))
+        out = issue_certificate(
+            run_dir, results, policy=policy, key=sign_key, cert=sign_cert, langs=tuple(dict.fromkeys(("fr", *langs)))
+        )
+    except (OSError, ValueError, KeyError, TypeError, PolicyError, SigningError) as exc:
+        raise UsageFailure(f"cannot build a certificate from {path}: {exc}") from exc
+    click.echo(str(out))
+
+
+@main.command()
+@click.argument("certificate", type=click.Path(path_type=Path))
+@click.option(
+    "--evidence",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Run folder (or its evidence/ folder): re-hash every evidence file.",
+)
+@click.option(
+    "--trust",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="PEM file of trusted signer CAs; without it only integrity and self-consistency are checked.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def verify(certificate: Path, evidence: Path | None, trust: Path | None, as_json: bool) -> None:
+    """Answer valid/invalid for a certificate.html (exit 0 valid, 1 invalid)."""
+    from conformance.certificate.verify import verify_certificate
+
+    result = verify_certificate(certificate, evidence, trust)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("valid" if result.valid else "invalid")
+        for problem in result.problems:
+            click.echo(f"  - {problem}")
+        if result.valid and result.payload and result.payload.get("signer", {}).get("auto_attested"):
+            click.echo("  (auto-attesté: signed by the producing installation's own key)")
+    sys.exit(0 if result.valid else 1)
 
 
 if __name__ == "__main__":

@@ -61,10 +61,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="folder of official IHE SVS value sets that take precedence over the shipped subsets",
     )
     group.addoption(
+        "--sign-key",
+        default=None,
+        dest="conformance_sign_key",
+        metavar="FILE",
+        help="signing key (PEM, or PKCS#12 holding key and chain; password in CONFORMANCE_SIGN_PASSWORD)",
+    )
+    group.addoption(
+        "--sign-cert",
+        default=None,
+        dest="conformance_sign_cert",
+        metavar="FILE",
+        help="signing certificate chain (PEM), leaf first",
+    )
+    group.addoption(
+        "--policy",
+        default=None,
+        dest="conformance_policy",
+        metavar="FILE",
+        help="counting policy for 'au moins deux services socles' (default: profiles/policy)",
+    )
+    group.addoption(
+        "--lang",
+        action="append",
+        default=[],
+        dest="conformance_langs",
+        metavar="LANG",
+        help="extra certificate language besides French: en",
+    )
+    group.addoption(
         "--conformance-progress",
         action="store_true",
         dest="conformance_progress",
-        help=pytest.SUPPRESS if hasattr(pytest, "SUPPRESS") else "print one line per scenario",
+        help="print one line per scenario (used by conformance run)",
     )
 
 
@@ -134,9 +163,7 @@ def _declared(item: pytest.Item) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     recorder = config.stash.get(RECORDER_KEY, None)
     if recorder is None:
         return
@@ -232,9 +259,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop
     results = recorder.finish("interrupted" if interrupted else "complete")
-    from conformance.certificate.render import write_certificate
+    from conformance.certificate.issue import issue_certificate
 
-    write_certificate(recorder.out, results)
+    opt = session.config.getoption
+    langs = tuple(dict.fromkeys(["fr", *(opt("conformance_langs") or [])]))
+    issue_certificate(
+        recorder.out,
+        results,
+        policy=opt("conformance_policy"),
+        key=opt("conformance_sign_key"),
+        cert=opt("conformance_sign_cert"),
+        langs=langs,
+    )
     tr = session.config.pluginmanager.get_plugin("terminalreporter")
     if tr is not None:
         verdicts = ", ".join(f"{name}: {s['verdict']}" for name, s in results["socles"].items())
