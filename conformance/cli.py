@@ -409,9 +409,9 @@ def report(
 @click.argument("certificate", type=click.Path(path_type=Path))
 @click.option(
     "--evidence",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Run folder (or its evidence/ folder): re-hash every evidence file.",
+    help="Run folder, its evidence/ folder, or evidence.zip: re-hash every evidence file.",
 )
 @click.option(
     "--trust",

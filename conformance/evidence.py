@@ -135,3 +135,21 @@ def read_journal(root: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             break
     return out
+
+
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed: the bundle's bytes depend only on the evidence
+
+
+def write_evidence_zip(evidence_dir: Path, zip_path: Path) -> Path:
+    """evidence.zip: index.json plus every file it lists, so one file carries the whole proof."""
+    import zipfile
+
+    index = json.loads((Path(evidence_dir) / "index.json").read_text(encoding="utf-8"))
+    tmp = zip_path.with_name(zip_path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("index.json", ZIP_DATE), (Path(evidence_dir) / "index.json").read_bytes())
+        for entry in index["entries"]:
+            name = safe_name(entry["path"], limit=200)
+            zf.writestr(zipfile.ZipInfo(name, ZIP_DATE), (Path(evidence_dir) / name).read_bytes())
+    os.replace(tmp, zip_path)
+    return zip_path

@@ -10,6 +10,7 @@ from conformance.certificate.payload import build_payload
 from conformance.certificate.policy import load_policy
 from conformance.certificate.render import write_certificate_files
 from conformance.certificate.sign import Signer, installation_signer, load_signer, sign_payload
+from conformance.evidence import write_evidence_zip
 
 
 def signer_from(key: str | Path | None, cert: str | Path | None) -> Signer:
@@ -30,6 +31,8 @@ def issue_certificate(
     langs: tuple[str, ...] = ("fr",),
 ) -> Path:
     signer = signer_from(key, cert)
+    if (Path(run_dir) / "evidence" / "index.json").exists():
+        write_evidence_zip(Path(run_dir) / "evidence", Path(run_dir) / "evidence.zip")
     payload = build_payload(results, Path(run_dir), load_policy(Path(policy) if policy else None), signer)
     envelope = sign_payload(payload, signer)
     paths = [write_certificate_files(Path(run_dir), payload, envelope, lang) for lang in langs]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from zoneinfo import ZoneInfo
 from conformance import identities
 from conformance.certificate.policy import Policy, count_socle
 from conformance.certificate.sign import Signer, canonical
+from conformance.safezip import read_zip
+
+MAX_EVIDENCE_BYTES = 1024 * 1024 * 1024
 
 SCHEMA = "dui-conformance/certificate/1"
 DISCLAIMER_FR = (
@@ -32,29 +36,47 @@ DISCLAIMER_EN = (
 )
 
 
-def evidence_problems(evidence_dir: Path) -> tuple[str | None, int, list[str]]:
+def _evidence_reader(source: Path) -> tuple[bytes, Callable[[str], bytes | None]]:
+    """index.json bytes and a reader of the listed files, from a folder or an evidence.zip."""
+    if source.is_file():
+        content = read_zip(source.read_bytes(), max_total=MAX_EVIDENCE_BYTES)
+        if content.problems:
+            raise ValueError("; ".join(f"{p.entry}: {p.message_en}" for p in content.problems[:5]))
+        if "index.json" not in content.files:
+            raise ValueError("evidence.zip holds no index.json")
+        return content.files["index.json"], content.files.get
+    root = source.resolve()
+
+    def read(rel: str) -> bytes | None:
+        target = (source / rel).resolve()
+        if not target.is_relative_to(root):
+            return None
+        try:
+            return target.read_bytes()
+        except OSError:
+            return None
+
+    return (source / "index.json").read_bytes(), read
+
+
+def evidence_problems(source: Path) -> tuple[str | None, int, list[str]]:
     """(sha256 of index.json, entry count, problems) after re-hashing every listed file."""
-    index = evidence_dir / "index.json"
     try:
-        raw = index.read_bytes()
+        raw, read = _evidence_reader(Path(source))
         entries = json.loads(raw)["entries"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return None, 0, [f"evidence index unreadable: {exc}"]
     problems: list[str] = []
-    root = evidence_dir.resolve()
     for entry in entries:
-        rel = str(entry.get("path", ""))
-        target = (evidence_dir / rel).resolve()
-        if not target.is_relative_to(root) or "/" in rel or "\\" in rel:
-            problems.append(f"evidence entry {rel!r} points outside the evidence folder")
+        rel = str(entry.get("path", "")) if isinstance(entry, dict) else ""
+        if not rel or "/" in rel or "\\" in rel or rel.startswith("."):
+            problems.append(f"evidence entry {rel!r} is not a plain file name of the evidence folder")
             continue
-        try:
-            digest = hashlib.sha256(target.read_bytes()).hexdigest()
-        except OSError:
+        data = read(rel)
+        if data is None:
             problems.append(f"evidence file {rel} is missing")
-            continue
-        if digest != entry.get("sha256"):
-            problems.append(f"evidence file {rel} does not match its SHA-256")
+        elif hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get("size"):
+            problems.append(f"evidence file {rel} does not match its SHA-256 and size")
     return hashlib.sha256(raw).hexdigest(), len(entries), problems
 
 

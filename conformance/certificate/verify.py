@@ -94,9 +94,10 @@ def verify_certificate(path: Path, evidence: Path | None = None, trust: Path | N
             )
             problems.append(f"the page differs from what its signed content renders, from byte {at}")
     if evidence is not None:
-        folder = Path(evidence)
-        folder = folder / "evidence" if (folder / "evidence" / "index.json").exists() else folder
-        index_sha, _, ev_problems = evidence_problems(folder)
+        source = Path(evidence)
+        if source.is_dir() and (source / "evidence" / "index.json").exists():
+            source = source / "evidence"
+        index_sha, _, ev_problems = evidence_problems(source)
         problems.extend(ev_problems)
         signed = (payload.get("evidence") or {}).get("index_sha256")
         if index_sha is not None and index_sha != signed:

@@ -214,3 +214,21 @@ def test_cli_verify_and_report(run_dir: Path, signer_dir: Path, monkeypatch: pyt
     html.write_text(html.read_text().replace("4.2.1", "4.2.2"))
     bad = runner.invoke(main, ["verify", str(html), "--json"])
     assert bad.exit_code == 1 and json.loads(bad.output)["valid"] is False
+
+
+def test_evidence_zip_bundle(run_dir: Path, signer_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    path = _issue(run_dir, _results(mssante=_socle()), signer_dir, monkeypatch)
+    bundle = run_dir / "evidence.zip"
+    with zipfile.ZipFile(bundle) as zf:
+        index = json.loads(zf.read("index.json"))
+        assert {"path", "sha256", "size", "requirements"} <= set(index["entries"][0])
+        assert len(zf.namelist()) == len(index["entries"]) + 1
+    assert verify_certificate(path, bundle).valid
+    with zipfile.ZipFile(bundle, "a") as zf:  # a second, altered copy of an entry is ambiguous: refused
+        with pytest.warns(UserWarning):
+            zf.writestr(index["entries"][0]["path"], b"forged")
+    assert not verify_certificate(path, bundle).valid
+    bundle.write_bytes(b"PK\x03\x04 truncated")
+    assert not verify_certificate(path, bundle).valid
