@@ -17,6 +17,7 @@ from conformance.drivers.base import DriverError
 from conformance.drivers.guard import GuardedDriver
 from conformance.drivers.registry import load as load_driver
 from conformance.model import Finding, Verdict
+from conformance.results import requirement_verdict
 from conformance.run import RunInfo, RunRecorder, new_run_id
 from conformance.socle import Socle, get_socle, installed_socles
 from conformance.verify import Verifier
@@ -242,6 +243,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 for rid in verifier.declared
             ]
         )
+    if report.when == "call":
+        # read by the pytest-html hooks below (and by any reporter): what was judged, on which evidence
+        report.conformance_requirements = {  # type: ignore[attr-defined]
+            rid: requirement_verdict(f for f in verifier.findings if f.requirement == rid) for rid in verifier.declared
+        }
+        report.conformance_evidence = sorted(  # type: ignore[attr-defined]
+            {r.sha256 for r in verifier.recorder.journal.refs(item.nodeid)}
+        )
     previous = item.stash.get(_OUTCOME_KEY, ("passed", ""))
     if report.failed:
         detail = str(report.longrepr)[-2000:] if report.longrepr else ""
@@ -306,3 +315,25 @@ def verify(request: pytest.FixtureRequest) -> Verifier:
     if verifier is None:
         pytest.skip("verify is only available in conformance scenarios")
     return verifier
+
+
+# -- pytest-html columns (only when pytest-html is installed: optional hooks) --------------------
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_header(cells: list[str]) -> None:
+    cells.insert(2, "<th>Requirements</th>")
+    cells.insert(3, "<th>Evidence (SHA-256)</th>")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    from html import escape
+
+    reqs = getattr(report, "conformance_requirements", {}) or {}
+    evidence = getattr(report, "conformance_evidence", []) or []
+    cells.insert(2, "<td>" + "<br>".join(escape(f"{rid}: {v}") for rid, v in reqs.items()) + "</td>")
+    shown = "<br>".join(escape(h[:16]) + "…" for h in evidence[:4]) + (
+        f"<br>(+{len(evidence) - 4})" if len(evidence) > 4 else ""
+    )
+    cells.insert(3, f'<td style="font-family:monospace">{shown}</td>')

@@ -6,6 +6,11 @@ from pathlib import Path
 
 import pytest
 
+# Imported before any in-process pytester run: pytester restores sys.modules after each inner run,
+# and a re-imported `cryptography` Python layer no longer matches its Rust classes.
+import conformance.certificate.issue  # noqa: F401
+import conformance.certificate.verify  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[1]

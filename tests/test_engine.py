@@ -168,3 +168,18 @@ def test_dormant_without_socle(pytester: pytest.Pytester) -> None:
 def test_unknown_socle_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--socle", "nope", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_pytest_html_report_gains_requirement_and_evidence_columns(
+    toy: Socle, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    pytest.importorskip("pytest_html")
+    report = tmp_path / "report.html"
+    result = pytester.runpytest_inprocess(
+        "--socle", "toy", "--dui", "OK", "--out", str(tmp_path / "run"), "-p", "no:cacheprovider",
+        f"--html={report}", "--self-contained-html",
+    )
+    result.assert_outcomes(passed=2)
+    html = report.read_text()
+    assert "Requirements" in html and "Evidence (SHA-256)" in html
+    assert "TOY-01: pass" in html and "TOY-03: warn" in html
