@@ -226,9 +226,9 @@ def test_evidence_zip_bundle(run_dir: Path, signer_dir: Path, monkeypatch: pytes
         assert {"path", "sha256", "size", "requirements"} <= set(index["entries"][0])
         assert len(zf.namelist()) == len(index["entries"]) + 1
     assert verify_certificate(path, bundle).valid
-    with zipfile.ZipFile(bundle, "a") as zf:  # a second, altered copy of an entry is ambiguous: refused
-        with pytest.warns(UserWarning):
-            zf.writestr(index["entries"][0]["path"], b"forged")
+    # a second, altered copy of an entry is ambiguous: refused
+    with zipfile.ZipFile(bundle, "a") as zf, pytest.warns(UserWarning):
+        zf.writestr(index["entries"][0]["path"], b"forged")
     assert not verify_certificate(path, bundle).valid
     bundle.write_bytes(b"PK\x03\x04 truncated")
     assert not verify_certificate(path, bundle).valid
