@@ -84,7 +84,7 @@ def count_socle(policy: Policy, name: str, socle: dict[str, Any], mode: str, evi
     failing = [
         rid
         for rid, r in socle["requirements"].items()
-        if r["checked"] and r["level"] == "EXIGENCE" and r["verdict"] != "pass"
+        if r["checked"] and r["level"] == "EXIGENCE" and r["verdict"] in ("fail", "not-tested")
     ]
     if policy.require_all_exigences and (failing or socle["verdict"] not in ("pass", "pass-with-warnings")):
         shown = ", ".join(failing[:8]) + (" ..." if len(failing) > 8 else "")

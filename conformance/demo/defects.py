@@ -90,6 +90,82 @@ DEFECTS: tuple[Defect, ...] = (
 )
 
 
+
+def _ep(name: str, requirement: str, description: str) -> Defect:
+    return Defect(name, "eprescription", requirement, description)
+
+
+DEFECTS += (
+    # the ordonnance Bundle (conformance/demo/eprescription_bundle.py)
+    _ep("no-line-profile", "EP-01", "prescription lines do not declare fr-medicationrequest in meta.profile"),
+    _ep("authored-no-timezone", "EP-02", "authoredOn is a bare date, no time and no timezone"),
+    _ep("no-requester", "EP-03", "lines after the first of an ordonnance have no requester"),
+    _ep("rpps-without-8", "EP-04", "the prescriber's IDNPS is the bare RPPS, without the '8' prefix"),
+    _ep("subject-not-patient", "EP-05", "subject points to the prescriber instead of the Patient"),
+    _ep("no-dosage", "EP-06", "lines after the first of an ordonnance carry no dosageInstruction"),
+    _ep("patient-instruction", "EP-07", "the condition of use is written in dosageInstruction.patientInstruction"),
+    _ep("cip-for-inpatient", "EP-08", "an inpatient line (UCD/SMS/substance only) is coded with a CIP13 presentation"),
+    _ep("medication-two-codes", "EP-10", "the referenced Medication carries two allowed codes (nonCompoundCode 1..1)"),
+    _ep("coded-with-ingredient-ref", "EP-11", "a coded Medication also lists an ingredient reference (frmed-med-1)"),
+    _ep("dose-comparator", "EP-13", "dose quantities carry a comparator"),
+    _ep("unit-foreign-system", "EP-13", "dose units are coded in a local system, neither UCUM nor EDQM"),
+    _ep("unit-annotation", "EP-14", "dose units are UCUM annotations such as {comprimé}"),
+    _ep("duration-not-ucum", "EP-16", "boundsDuration uses 'j' instead of the UCUM day 'd'"),
+    _ep("split-group", "EP-17", "each line of one ordonnance gets its own groupIdentifier"),
+    _ep("option-without-group", "EP-18", "a line has intent = option without the RequestGroup that links it"),
+    _ep("ins-wrong-key", "ID-01", "the patient's INS is sent with a wrong NIR key"),
+    _ep("ins-no-birthplace", "ID-02", "the INS Patient has no birthPlace (INSEE code)"),
+    _ep("finess-without-1", "ID-03", "the structure's idNatSt is the bare FINESS, without the '1' prefix"),
+    _ep("legacy-canonical", "GEN-01", "lines also declare the superseded hl7.fr medication canonical"),
+    # the printed ordonnance (conformance/demo/eprescription_pdf.py)
+    _ep("qr-other-number", "EP-25", "the QR code holds another prescription number than the one assigned"),
+    _ep("number-not-printed", "EP-25", "the number is only in the QR code, not printed in clear"),
+    _ep("no-qr-code", "EP-25", "the ordonnance is printed without its QR code"),
+    # the exchanges with the service (conformance/demo/eprescription_client.py)
+    _ep("refusal-swallowed", "EP-26", "a prescription the service refused is reported as registered"),
+    _ep("cancel-not-sent", "EP-27", "cancelling only changes the DUI's own record, the service is not told"),
+)
+
+
+def _dmp(name: str, requirement: str, description: str) -> Defect:
+    return Defect(name, "dmp", requirement, description)
+
+
+DEFECTS += (
+    # how each one changes the DUI: conformance/demo/dmp_switches.py
+    _dmp("mtom-no-start-info", "DMP-T01", "multipart/related without the start-info parameter"),
+    _dmp("dmp-wsa-action", "DMP-T02", "ITI-41 request sent with the ITI-42 wsa:Action"),
+    _dmp("vihf-unsigned", "DMP-V02", "the VIHF assertion is sent unsigned"),
+    _dmp("vihf-issuer-format", "DMP-V01", "the VIHF Issuer has no X509SubjectName Format"),
+    _dmp("vihf-no-homologation", "DMP-V03", "the VIHF has no LPS_ID_HOMOLOGATION_DMP attribute"),
+    _dmp("vihf-resource-urn", "DMP-V04", "Ressource_URN is not urn:dmp"),
+    _dmp("vihf-sector-no-oid", "DMP-V05", "Secteur_Activite without its code system (SA17 instead of SA17^OID)"),
+    _dmp("vihf-role-outside-j65", "DMP-V06", "the VIHF role uses a code system outside JDV_J65"),
+    _dmp("vihf-break-glass", "DMP-V07", "a batch feed declares the purpose of use bris_de_glace"),
+    _dmp("vihf-resource-nia", "DMP-V08", "the VIHF resource-id names the INS with another OID than the lot"),
+    _dmp("xds-no-source-id", "DMP-X01", "the SubmissionSet has no sourceId"),
+    _dmp("xds-no-content-type", "DMP-X02", "the SubmissionSet has no contentTypeCode"),
+    _dmp("xds-no-creation-time", "DMP-X03", "DocumentEntry without creationTime"),
+    _dmp("xds-wrong-hash", "DMP-X04", "DocumentEntry hash is not the SHA-1 of the document sent"),
+    _dmp("xds-class-code", "DMP-X06", "classCode outside JDV_J57 (CR)"),
+    _dmp("xds-format-code", "DMP-X07", "a PDF N1 document declared with the text formatCode"),
+    _dmp("xds-confidentiality", "DMP-X08", "five confidentialityCode values (1..4 allowed)"),
+    _dmp("xds-author-oid", "DMP-X10", "authorPerson XCN with a wrong assigning authority"),
+    _dmp("xds-no-has-member", "DMP-X12", "no HasMember association from the SubmissionSet"),
+    _dmp("xds-no-signature", "DMP-S01", "the lot carries no signature DocumentEntry"),
+    _dmp("xds-title-differs", "DMP-C06", "the DocumentEntry title differs from the CDA title"),
+    _dmp("xds-source-patient-type", "DMP-I06", "sourcePatientId typed NH instead of PI"),
+    _dmp("cda-no-realm", "DMP-C02", "CDA without realmCode FR"),
+    _dmp("cda-body-not-b64", "DMP-C04", "N1 PDF body declared with representation TXT instead of B64"),
+    _dmp("cda-author-no-time", "DMP-C07", "CDA author without time"),
+    _dmp("cda-custodian-root", "DMP-C08", "CDA custodian identified with the PS root instead of a structure"),
+    _dmp("cda-dlu-no-participant", "DMP-C09", "DLU without the médecin traitant participant (INF/PCP)"),
+    _dmp("cda-no-birthplace", "DMP-I03", "CDA patient without birthplace (INS trait)"),
+    _dmp("dmp-feed-unqualified", "DMP-I04", "feeds the DMP of a resident whose identity is not qualified"),
+    _dmp("dmp-failure-as-success", "DMP-R01", "reports a document as fed when the DMP answered Failure"),
+)
+
+
 def defects_for(socle: str) -> list[Defect]:
     return [d for d in DEFECTS if d.socle == socle]
 

@@ -26,6 +26,8 @@ from conformance.socles.mssante.build.inputs import (
 from conformance.socles.mssante.build.message import BuiltMessage, documents_message
 
 from . import defects
+from .dmp_feed import DmpDui
+from .eprescription_client import Prescriber, run_verb
 from .errors import Refused
 from .mssante_client import MssConfig, OperatorUnreachable, TransportError, submit
 from .receiving import Receiver
@@ -42,13 +44,23 @@ class DemoDriver(Driver):
     traffic_timeout = 10.0
 
     def __init__(self, defect: str | None = None) -> None:
-        if defect is not None and defects.find(defect) is None:
-            known = ", ".join(d.name for d in defects.DEFECTS)
-            raise DriverError(f"unknown demo defect {defect!r} (known: {known})")
+        """`defect` is one seeded defect, or several joined by '+' (at most one per socle), so that a
+        certificate can be shown with some socles broken and others not."""
+        chosen: dict[str, str] = {}
+        for name in (defect or "").split("+") if defect else []:
+            found = defects.find(name)
+            if found is None:
+                known = ", ".join(d.name for d in defects.DEFECTS)
+                raise DriverError(f"unknown demo defect {name!r} (known: {known})")
+            if found.socle in chosen:
+                raise DriverError(f"at most one defect per socle: {chosen[found.socle]!r} and {name!r}")
+            chosen[found.socle] = name
         self.defect = defect
-        self.sw: Switches = switches_for(defect)
+        self.sw: Switches = switches_for(chosen.get("mssante"))
         self.cfg: MssConfig | None = None
         self.state: DuiState | None = None
+        self.eprescriber = Prescriber(chosen.get("eprescription"))
+        self.dmp = DmpDui(chosen.get("dmp"))
         if defect:
             self.name = f"demo:{defect}"
 
@@ -58,6 +70,10 @@ class DemoDriver(Driver):
         if "mssante" in settings:
             self.cfg = MssConfig.from_settings(settings["mssante"])
             self.state = DuiState(self.cfg.bal.address, self.cfg.patients)
+        if "eprescription" in settings:
+            self.eprescriber.configure(settings["eprescription"])
+        if "dmp" in settings:
+            self.dmp.configure(settings["dmp"])
 
     def act(self, action: Action, timeout: float = 30.0) -> Outcome:
         verbs = {
@@ -66,10 +82,17 @@ class DemoDriver(Driver):
             "mssante.receive": self.receive,
             "mssante.send_mdn": self.send_mdn,
             "dui.audit_trail": self.audit_trail,
+            "eprescription.prescribe": self.eprescriber.prescribe,
+            "eprescription.cancel": self.eprescriber.cancel,
+            "dmp.feed": self.dmp.feed,
         }
         fn = verbs.get(action.verb)
         if fn is None:
             return Outcome("error", detail="unsupported verb")
+        if action.verb.startswith("eprescription."):  # its own configuration, see eprescription_client
+            return run_verb(fn, action.params)
+        if action.verb.startswith("dmp."):  # its own configuration, see demo.dmp_feed
+            return self.dmp.run(fn, action.params, timeout)
         if self.cfg is None or self.state is None:
             return Outcome("error", detail="le DUI n'est pas configuré pour MSSanté")
         self.cfg.timeout = max(1.0, min(10.0, timeout / 3))

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from conformance.socles.mssante.build.inputs import REFERENCE, Deviations
 
+from .dmp_switches import FLAWS as DMP_FLAWS
+from .eprescription_client import EPRESCRIPTION_DEFECTS
 from .mssante_client import NO_FLAWS, TlsFlaws
 
 DEVIATIONS: dict[str, Deviations] = {
@@ -82,4 +84,8 @@ def switches_for(defect: str | None) -> Switches:
         return Switches(tls=TRANSPORT[defect])
     if defect in BEHAVIOURS:
         return Switches(behaviours=frozenset({defect}))
+    if defect in EPRESCRIPTION_DEFECTS:  # read by demo.eprescription_* (the MSSanté side stays reference)
+        return Switches()
+    if defect in DMP_FLAWS:  # read by demo.dmp_feed (the MSSanté side stays reference)
+        return Switches()
     raise KeyError(defect)

@@ -1,7 +1,8 @@
 """The DMP socle: feeding Mon espace santé (DMP) through IHE XDS.b ITI-41.
 
-Only the pure checks and the requirement catalog exist so far; the mock DMP service, the
-scenarios and the entry point come with the next sessions.
+Pure checks (CDA, XDS metadata, SOAP/MTOM request, VIHF, DUI-vs-DMP answer) in `checks`, the mock
+DMP (HTTPS + mutual TLS, SOAP 1.2/MTOM, RegistryResponse) in `service`, the builders the reference
+DUI uses in `build`, and the scenarios in `suite` with their fixtures in `fixtures`.
 """
 
 from __future__ import annotations
@@ -21,4 +22,5 @@ SOCLE = Socle(
     catalog=profiles_dir() / "dmp" / "requirements.toml",
     suite=_HERE / "suite",
     checks_module="conformance.socles.dmp.checks",
+    fixtures_module="conformance.socles.dmp.fixtures",
 )

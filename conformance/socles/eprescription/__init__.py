@@ -1,7 +1,8 @@
 """The e-prescription socle: FHIR content of an ordonnance numérique (ANS ePrescription IG + FR Core).
 
-The CNAM téléservice contract is not public; this socle checks the FHIR content a DUI produces and,
-later, its workflow against a documented stand-in service.
+The CNAM téléservice contract is not public; this socle checks the FHIR content a DUI produces and
+its workflow (registration, printed ordonnance, cancellation, refusals) against a documented stand-in
+service (docs/eprescription-contract.md).
 """
 
 from __future__ import annotations
@@ -21,4 +22,5 @@ SOCLE = Socle(
     catalog=profiles_dir() / "eprescription" / "requirements.toml",
     suite=_HERE / "suite",
     checks_module="conformance.socles.eprescription.checks",
+    fixtures_module="conformance.socles.eprescription.fixtures",
 )

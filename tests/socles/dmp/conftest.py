@@ -9,6 +9,7 @@ import pytest
 
 from conformance import registry, terminology
 from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.pki import TestPKI
 from conformance.socles.dmp.checks.cda import check_cda
 from conformance.socles.dmp.checks.xds import check_xds_metadata
 from conformance.terminology import Terminology, ValueSet, write_svs_subset
@@ -105,3 +106,9 @@ def verdicts(findings: list[Finding], req: str) -> set[Verdict]:
 
 def fails(findings: list[Finding], req: str | None = None) -> list[Finding]:
     return [f for f in findings if f.verdict is Verdict.FAIL and (req is None or f.requirement == req)]
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
+    """The test IGC-Santé of the DMP tests (created once per session in a temporary folder)."""
+    return TestPKI.load_or_create(tmp_path_factory.getbasetemp() / "dmp-pki")

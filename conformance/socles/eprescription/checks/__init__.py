@@ -14,6 +14,7 @@ from conformance.fhir import FhirPackage, active_packages, validate_bundle
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import check
 from conformance.socles.eprescription.checks import datarules, grouping, lines, medication, people, posology
+from conformance.socles.eprescription.checks import ordonnance as ordonnance  # registers the "pdf" check
 from conformance.socles.eprescription.checks.mapping import engine_findings
 from conformance.socles.eprescription.checks.ruleset import RuleSet, load_ruleset
 from conformance.socles.eprescription.checks.view import View

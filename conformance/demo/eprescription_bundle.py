@@ -1,0 +1,202 @@
+"""The reference DUI's ordonnance as a FHIR R4 Bundle (ANS ePrescription IG 1.1.0-ballot + FR Core).
+
+Built from the prescriber's input (patient identity, structured lines) the way the IG models it:
+one MedicationRequest per line sharing one groupIdentifier, structured posology (dose + unit,
+frequency per day, duration as boundsDuration), a conditional line as asNeeded with its condition in
+additionalInstruction.text, never patientInstruction. A seeded defect changes exactly one element
+(`BUNDLE_DEFECTS`); everything else stays as the reference builds it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+IG = "https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
+CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+LEGACY = "https://hl7.fr/fhir/fr/medication/StructureDefinition/"
+ANSM = "http://data.esante.gouv.fr/ansm/medicament/"
+UCUM = "http://unitsofmeasure.org"
+EDQM = "http://standardterms.edqm.eu"
+ID_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+RENDERED = "http://hl7.org/fhir/5.0/StructureDefinition/extension-MedicationRequest.renderedDosageInstruction"
+GROUP_SYSTEM = "https://dui-essai.example/fhir/ordonnance"
+
+ROUTE_ORAL = {"coding": [{"system": EDQM, "code": "20053000", "display": "Voie orale"}]}
+REFERENCED_SYSTEMS = ("codeSMS", "substance")
+EDQM_UNITS = {"comprimé": "15054000", "gélule": "15012000", "sachet": "15052000", "goutte": "15022000"}
+
+# defect name -> what the builder does differently (read by `build_bundle` only)
+BUNDLE_DEFECTS = frozenset({
+    "no-requester", "rpps-without-8", "cip-for-inpatient", "patient-instruction", "unit-annotation",
+    "unit-foreign-system", "ins-wrong-key", "authored-no-timezone", "no-dosage", "no-line-profile",
+    "legacy-canonical", "split-group", "subject-not-patient", "ins-no-birthplace", "finess-without-1",
+    "duration-not-ucum", "medication-two-codes", "coded-with-ingredient-ref", "dose-comparator",
+    "option-without-group",
+})
+
+
+@dataclass
+class Built:
+    bundle: dict[str, Any]
+    group: str  # the ordonnance's local groupIdentifier value
+    rendered: list[str]  # one human-readable line per prescription line
+
+
+def _urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def _rendered(line: dict[str, Any]) -> str:
+    med = line["medication"].get("display") or line["medication"]["code"]
+    text = f"{med} : {line['dose']} {line['unit']} {line['frequency']} fois par jour pendant {line['duration']} jours"
+    if line.get("conditional"):
+        text += f", {line['conditional']}"
+    return text
+
+
+def _quantity(value: float, unit: str, defect: str | None) -> dict[str, Any]:
+    if defect == "unit-annotation":
+        return {"value": value, "unit": unit, "system": UCUM, "code": "{" + unit + "}"}
+    if defect == "unit-foreign-system":
+        return {"value": value, "unit": unit, "system": "https://dui-essai.example/unites", "code": unit}
+    q: dict[str, Any] = {"value": value, "unit": unit}
+    if unit in EDQM_UNITS:
+        q.update(system=EDQM, code=EDQM_UNITS[unit])
+    else:
+        q.update(system=UCUM, code=unit)
+    if defect == "dose-comparator":
+        q["comparator"] = "<="
+    return q
+
+
+def _patient(p: dict[str, Any], defect: str | None) -> dict[str, Any]:
+    ins = p["ins"]
+    if defect == "ins-wrong-key":
+        key = int(ins[-2:])
+        ins = ins[:-2] + f"{(key + 1) % 98 or 1:02d}"
+    ext: list[dict[str, Any]] = [{
+        "url": CORE + "fr-core-identity-reliability",
+        "extension": [{"url": "identityStatus", "valueCoding": {
+            "system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0445",
+            "code": "VALI" if p.get("qualified", True) else "PROV"}}],
+    }]
+    if defect != "ins-no-birthplace":
+        ext.append({"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace", "valueAddress": {
+            "extension": [{"url": CORE + "fr-core-address-insee-code", "valueCoding": {
+                "system": "https://mos.esante.gouv.fr/NOS/TRE_R13-Commune/FHIR/TRE-R13-Commune",
+                "code": p["birth_place"]}}]}})
+    return {
+        "resourceType": "Patient",
+        "meta": {"profile": [CORE + "fr-core-patient-ins"]},
+        "extension": ext,
+        "identifier": [{"use": "official",
+                        "type": {"coding": [{"system": ID_TYPE, "code": "INS-NIR"}]},
+                        "system": f"urn:oid:{p['ins_oid']}", "value": ins}],
+        "name": [{"use": "official", "family": p["birth_name"], "given": [p["first_given"]],
+                  "extension": [{"url": CORE + "fr-core-patient-birth-list-given-name",
+                                 "valueString": " ".join(p.get("given_names") or [p["first_given"]])}]}],
+        "gender": {"F": "female", "M": "male"}.get(p.get("sex", ""), "unknown"),
+        "birthDate": p["birth_date"],
+    }
+
+
+def _practitioner(pr: dict[str, Any], defect: str | None) -> dict[str, Any]:
+    rpps = str(pr["rpps"])
+    return {
+        "resourceType": "Practitioner",
+        "meta": {"profile": [CORE + "fr-core-practitioner"]},
+        "identifier": [{"use": "official", "type": {"coding": [{"system": ID_TYPE, "code": "IDNPS"}]},
+                        "system": "urn:oid:1.2.250.1.71.4.2.1",
+                        "value": rpps if defect == "rpps-without-8" else "8" + rpps}],
+        "name": [{"use": "official", "family": pr["family"], "given": [pr["given"]]}],
+    }
+
+
+def _organization(org: dict[str, Any], defect: str | None) -> dict[str, Any]:
+    finess = str(org["finess"])
+    return {
+        "resourceType": "Organization",
+        "identifier": [{"use": "official", "system": "urn:oid:1.2.250.1.71.4.2.2",
+                        "value": finess if defect == "finess-without-1" else "1" + finess},
+                       {"system": "https://finess.esante.gouv.fr", "value": finess}],
+        "name": org["name"],
+    }
+
+
+def _medication_entry(med: dict[str, Any], defect: str | None, other: str) -> dict[str, Any]:
+    res: dict[str, Any] = {"resourceType": "Medication", "meta": {"profile": [IG + "fr-medication-noncompound"]}}
+    codings = [{"system": ANSM + med["system"], "code": med["code"], "display": med.get("display", "")}]
+    if defect == "medication-two-codes":  # a second allowed code: the nonCompoundCode slice takes one
+        codings.append({"system": ANSM + "UCD", "code": med.get("ucd", "3400890000005")})
+    res["code"] = {"coding": codings}
+    if defect == "coded-with-ingredient-ref":
+        res["ingredient"] = [{"itemReference": {"reference": other}}]
+    return res
+
+
+def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], defect: str | None) -> dict[str, Any]:
+    med = line["medication"]
+    profile = IG + ("fr-medicationrequest" if defect != "cip-for-inpatient" else "fr-inpatient-medicationrequest")
+    res: dict[str, Any] = {"resourceType": "MedicationRequest"}
+    if defect != "no-line-profile":
+        res["meta"] = {"profile": [profile]}
+    if defect == "legacy-canonical":  # also declares the superseded hl7.fr medication canonical
+        res["meta"]["profile"].append(LEGACY + "fr-medicationrequest")
+    res["extension"] = [{"url": RENDERED, "valueMarkdown": _rendered(line)}]
+    res["status"] = "active"
+    res["intent"] = "option" if defect == "option-without-group" and i == 0 else "order"
+    group = ctx["group"] if defect != "split-group" else f"{ctx['group']}-{i + 1}"
+    res["groupIdentifier"] = {"system": GROUP_SYSTEM, "value": group}
+    res["subject"] = {"reference": ctx["practitioner"] if defect == "subject-not-patient" else ctx["patient"]}
+    res["authoredOn"] = ctx["authored"][:10] if defect == "authored-no-timezone" else ctx["authored"]
+    if defect != "no-requester" or i == 0:  # the defect: lines after the first lose their requester
+        res["requester"] = {"reference": ctx["practitioner"]}
+    if ctx.get("medication_refs", {}).get(i):
+        res["medicationReference"] = {"reference": ctx["medication_refs"][i]}
+    else:
+        system = "Presentation" if defect == "cip-for-inpatient" else med["system"]
+        code = med.get("cip13", "3400930000000") if defect == "cip-for-inpatient" else med["code"]
+        res["medicationCodeableConcept"] = {"coding": [{"system": ANSM + system, "code": code,
+                                                       "display": med.get("display", "")}]}
+    duration = {"value": line["duration"], "unit": "jours", "system": UCUM,
+                "code": "j" if defect == "duration-not-ucum" else "d"}
+    repeat: dict[str, Any] = {"frequency": int(line["frequency"]), "period": 1, "periodUnit": "d",
+                              "boundsDuration": duration}
+    dosage: dict[str, Any] = {"timing": {"repeat": repeat}, "route": ROUTE_ORAL,
+                              "doseAndRate": [{"doseQuantity": _quantity(line["dose"], line["unit"], defect)}]}
+    if line.get("conditional"):
+        dosage["asNeededBoolean"] = True
+        if defect == "patient-instruction":
+            dosage["patientInstruction"] = line["conditional"]
+        else:
+            dosage["additionalInstruction"] = [{"text": line["conditional"]}]
+    elif defect == "patient-instruction" and i == 0:
+        dosage["patientInstruction"] = "à prendre au cours du repas"
+    if defect != "no-dosage" or i == 0:  # the defect: lines after the first lose their posology
+        res["dosageInstruction"] = [dosage]
+    return res
+
+
+def build_bundle(params: dict[str, Any], defect: str | None = None, *, authored: str, group: str) -> Built:
+    """The ordonnance Bundle (type collection) for `params` (verb eprescription.prescribe)."""
+    lines = params["lines"]
+    ids = {"patient": _urn(), "practitioner": _urn(), "organization": _urn()}
+    entries: list[dict[str, Any]] = [
+        {"fullUrl": ids["patient"], "resource": _patient(params["patient"], defect)},
+        {"fullUrl": ids["practitioner"], "resource": _practitioner(params["prescriber"], defect)},
+        {"fullUrl": ids["organization"], "resource": _organization(params["organization"], defect)},
+    ]
+    ctx: dict[str, Any] = {**ids, "group": group, "authored": authored, "medication_refs": {}}
+    for i, line in enumerate(lines):
+        # a virtual medication (SMS/substance) is a Medication resource the line references (IG examples)
+        if line["medication"]["system"] in REFERENCED_SYSTEMS:
+            med_url = _urn()
+            entries.append({"fullUrl": med_url, "resource": _medication_entry(line["medication"], defect,
+                                                                              ids["organization"])})
+            ctx["medication_refs"][i] = med_url
+    for i, line in enumerate(lines):
+        entries.append({"fullUrl": _urn(), "resource": _line(line, i, ctx, defect)})
+    bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": authored, "entry": entries}
+    return Built(bundle, group, [_rendered(line) for line in lines])

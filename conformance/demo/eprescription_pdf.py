@@ -1,0 +1,81 @@
+"""The printed ordonnance of the reference DUI: a PDF with the QR code of the prescription number.
+
+The QR code (segno) carries the number the e-prescription service assigned and the same number is
+printed in clear under it, as the ordonnance numérique asks (GNIUS fiche; the exact CNAM QR payload
+is not public, so the payload here is the bare number). Seeded defects change only these two marks.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import segno
+from fpdf import FPDF
+
+PDF_DEFECTS = frozenset({"qr-other-number", "number-not-printed", "no-qr-code"})
+
+MENTIONS = (
+    "Ordonnance numérique : ce QR code permet au pharmacien de retrouver la prescription dans la base "
+    "de l'Assurance Maladie. Vous pouvez vous opposer à la consultation des données de délivrance par "
+    "votre prescripteur."
+)
+
+
+@dataclass
+class PrintInput:
+    number: str
+    patient: dict[str, Any]
+    prescriber: dict[str, Any]
+    organization: dict[str, Any]
+    date: str
+    lines: list[str]
+
+
+def _latin1(text: str) -> str:
+    """fpdf2's core fonts are Latin-1: keep French accents, replace the rest."""
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def other_number(number: str) -> str:
+    digits = number[2:14]
+    return f"EP{int(digits) + 1:012d}{number[14:]}" if digits.isdigit() else number + "1"
+
+
+def qr_png(payload: str) -> bytes:
+    buf = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(buf, kind="png", scale=6, border=4)
+    return buf.getvalue()
+
+
+def ordonnance_pdf(inp: PrintInput, defect: str | None = None) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title(_latin1(f"Ordonnance {inp.number}"))
+    pdf.set_creator("DUI de référence dui-conformance")
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 14)
+    pdf.cell(0, 8, _latin1(inp.organization.get("name", "")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 11)
+    pr = inp.prescriber
+    pdf.cell(0, 6, _latin1(f"Dr {pr.get('given', '')} {pr.get('family', '')} - RPPS {pr.get('rpps', '')}"),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _latin1(f"Le {inp.date}"), new_x="LMARGIN", new_y="NEXT")
+    p = inp.patient
+    pdf.ln(4)
+    pdf.cell(0, 6, _latin1(f"Patient : {p.get('birth_name', '')} {p.get('first_given', '')}, "
+                           f"né(e) le {p.get('birth_date', '')} - INS {p.get('ins', '')}"),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for i, line in enumerate(inp.lines, 1):
+        pdf.multi_cell(0, 6, _latin1(f"{i}. {line}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    if defect != "no-qr-code":
+        payload = other_number(inp.number) if defect == "qr-other-number" else inp.number
+        pdf.image(io.BytesIO(qr_png(payload)), x=pdf.l_margin, w=40)
+    if defect != "number-not-printed":
+        pdf.set_font("helvetica", "B", 12)
+        pdf.cell(0, 7, _latin1(f"N° de prescription : {inp.number}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 8)
+    pdf.multi_cell(0, 4, _latin1(MENTIONS), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

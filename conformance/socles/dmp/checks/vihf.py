@@ -1,0 +1,271 @@
+"""VIHF checks (kind "vihf": a SAML 2.0 assertion; also run on the "soap" kind from wsse:Security).
+
+The signature is verified by signxml against the test IGC-Santé bundle the scenario passes in
+`ctx.extra["ca_bundle"]` (artifact mode without it: against the certificate the token carries,
+and the finding says trust was not established). Attributes are read only from what the
+signature covers (signxml's `signed_xml`), and the covered element must be the assertion found
+in the message: a wrapped or substituted assertion fails DMP-V02.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from cryptography import x509
+from lxml import etree
+from signxml import XMLVerifier
+from signxml.exceptions import InvalidInput, InvalidSignature
+
+from conformance.model import Artifact, CheckContext, Finding
+from conformance.registry import check
+from conformance.xmlsafe import XmlRefused, parse_xml
+
+from .collector import Collector
+
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+HL7 = "urn:hl7-org:v3"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+N = {"saml": SAML, "ds": DS, "hl7": HL7}
+C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+X509_SUBJECT = "urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"
+REQUIRED = (
+    "Identifiant_Structure",
+    "Secteur_Activite",
+    "urn:oasis:names:tc:xspa:1.0:subject:subject-id",
+    "urn:oasis:names:tc:xacml:2.0:subject:role",
+    "VIHF_Version",
+    "Authentification_Mode",
+    "urn:oasis:names:tc:xacml:2.0:resource:resource-id",
+    "Ressource_URN",
+    "urn:oasis:names:tc:xspa:1.0:subject:purposeofuse",
+    "LPS_Nom",
+    "LPS_Version",
+    "LPS_ID_HOMOLOGATION_DMP",
+)
+ROLE_SYSTEMS = {
+    "1.2.250.1.71.1.2.7",  # TRE_G15 ProfessionSante
+    "1.2.250.1.213.1.1.4.6",  # TRE_A00
+    "1.2.250.1.213.1.6.1.109",  # TRE_R95
+    "1.2.250.1.213.1.6.1.140",  # TRE_R291
+}
+PURPOSES = {"normal", "bris_de_glace", "centre_15"}
+SECTOR = re.compile(r"^SA\d{2}\^1\.2\.250\.1\.71\.4\.2\.4$|^(EXP_PATIENT|SNR)\^1\.2\.250\.1\.213\.1\.1\.4\.6$")
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _c14n(el: etree._Element) -> bytes:
+    copy = etree.fromstring(etree.tostring(el))
+    for sig in copy.findall(f"{{{DS}}}Signature"):
+        copy.remove(sig)
+    return etree.tostring(copy, method="c14n", exclusive=True)
+
+
+def attributes(assertion: etree._Element) -> dict[str, list[etree._Element]]:
+    out: dict[str, list[etree._Element]] = {}
+    for a in assertion.iterfind("saml:AttributeStatement/saml:Attribute", N):
+        out.setdefault(a.get("Name", ""), []).extend(a.iterfind("saml:AttributeValue", N))
+    return out
+
+
+def text_of(values: list[etree._Element]) -> str:
+    return (values[0].text or "").strip() if values else ""
+
+
+def coded(values: list[etree._Element], index: int = 0) -> etree._Element | None:
+    if len(values) <= index:
+        return None
+    return next(iter(values[index]), None)
+
+
+def verify_signature(
+    assertion: etree._Element, ca_bundle: str | None, now: dt.datetime, out: Collector
+) -> etree._Element | None:
+    """The signed assertion as signxml sees it, or None after a DMP-V02 failure."""
+    loc = "/saml:Assertion/ds:Signature"
+    sig = assertion.find("ds:Signature", N)
+    if sig is None:
+        out.fail("DMP-V02", "the VIHF assertion is not signed", "l'assertion VIHF n'est pas signée", loc)
+        return None
+    for path, algo, label in (
+        ("ds:SignedInfo/ds:CanonicalizationMethod", C14N, "exclusive c14n"),
+        ("ds:SignedInfo/ds:SignatureMethod", RSA_SHA256, "RSA-SHA256"),
+    ):
+        el = sig.find(path, N)
+        got = el.get("Algorithm") if el is not None else None
+        if got != algo:
+            out.fail("DMP-V02", f"{path}: {got!r}, expected {label}", f"{path} : {got!r}, attendu {label}", loc)
+    pem = (sig.findtext("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=N) or "").strip()
+    if not pem:
+        out.fail("DMP-V02", "no X509Certificate in KeyInfo", "pas de X509Certificate dans KeyInfo", loc)
+        return None
+    try:
+        cert = x509.load_der_x509_certificate(__import__("base64").b64decode(pem))
+    except ValueError as exc:
+        out.fail("DMP-V02", f"unreadable certificate: {exc}", f"certificat illisible : {exc}", loc)
+        return None
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        out.fail(
+            "DMP-V02",
+            f"the signing certificate is not valid now (valid {cert.not_valid_before_utc:%Y-%m-%d} to "
+            f"{cert.not_valid_after_utc:%Y-%m-%d})",
+            "le certificat de signature n'est pas en cours de validité",
+            loc,
+        )
+        return None
+    issuer = assertion.find("saml:Issuer", N)
+    if issuer is None or (issuer.text or "").strip() != cert.subject.rfc4514_string():
+        out.fail(
+            "DMP-V02",
+            "Issuer differs from the subject DN of the signing certificate",
+            "Issuer diffère du DN du certificat de signature",
+            "/saml:Assertion/saml:Issuer",
+        )
+    kw: dict[str, Any] = {"ca_pem_file": ca_bundle} if ca_bundle else {"x509_cert": cert}
+    try:
+        result = XMLVerifier().verify(
+            etree.tostring(assertion), id_attribute="ID", expect_references=1, **kw
+        )
+    except (InvalidSignature, InvalidInput, ValueError, etree.Error) as exc:
+        out.fail("DMP-V02", f"signature not valid: {exc}", f"signature invalide : {exc}", loc)
+        return None
+    signed = result.signed_xml  # type: ignore[union-attr]
+    if signed is None or _c14n(signed) != _c14n(assertion):
+        out.fail(
+            "DMP-V02",
+            "the signature does not cover the assertion that carries the attributes (wrapping)",
+            "la signature ne couvre pas l'assertion porteuse des attributs (signature wrapping)",
+            loc,
+        )
+        return None
+    trust = "chained to the test IGC-Santé" if ca_bundle else "trust anchor not given: signature only"
+    out.cover("DMP-V02", f"signature valid ({trust})", f"signature valide ({trust})", loc)
+    return signed
+
+
+def structure_rules(a: etree._Element, out: Collector) -> None:
+    loc = "/saml:Assertion"
+    problems = []
+    if a.get("Version") != "2.0":
+        problems.append("Version is not 2.0")
+    for attr in ("ID", "IssueInstant"):
+        if not a.get(attr):
+            problems.append(f"@{attr} missing")
+    issuer = a.find("saml:Issuer", N)
+    if issuer is None or issuer.get("Format") != X509_SUBJECT:
+        problems.append("Issuer with Format X509SubjectName missing")
+    if not (a.findtext("saml:Subject/saml:NameID", namespaces=N) or "").strip():
+        problems.append("Subject/NameID missing")
+    authn = a.find("saml:AuthnStatement", N)
+    if authn is None or not authn.get("AuthnInstant") or authn.find(
+        "saml:AuthnContext/saml:AuthnContextClassRef", N
+    ) is None:
+        problems.append("AuthnStatement with AuthnInstant and AuthnContextClassRef missing")
+    for p in problems:
+        out.fail("DMP-V01", f"VIHF: {p}", f"VIHF : {p}", loc)
+    out.cover("DMP-V01", "VIHF assertion structure complete", "structure de l'assertion VIHF complète", loc)
+
+
+def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: dt.datetime) -> None:
+    attrs = attributes(a)
+    loc = "/saml:Assertion/saml:AttributeStatement"
+    for name in REQUIRED:
+        values = attrs.get(name, [])
+        if not values or not ("".join(values[0].itertext()).strip() or len(values[0])):
+            out.fail("DMP-V03", f"attribute {name} missing or empty", f"attribut {name} absent ou vide", loc)
+    out.cover("DMP-V03", "all mandatory VIHF attributes present", "attributs VIHF obligatoires présents", loc)
+    urn, mode = text_of(attrs.get("Ressource_URN", [])), text_of(attrs.get("Authentification_Mode", []))
+    if urn != "urn:dmp":
+        out.fail("DMP-V04", f"Ressource_URN is {urn!r}, not urn:dmp", f"Ressource_URN vaut {urn!r}", loc)
+    if mode not in ("INDIRECTE", "DIRECTE"):
+        out.fail("DMP-V04", f"Authentification_Mode {mode!r}", f"Authentification_Mode {mode!r}", loc)
+    out.cover("DMP-V04", "Ressource_URN and Authentification_Mode valid", "Ressource_URN et mode valides", loc)
+    sector = text_of(attrs.get("Secteur_Activite", []))
+    if not SECTOR.match(sector):
+        out.fail("DMP-V05", f"Secteur_Activite {sector!r} is not code^OID of J61", f"Secteur_Activite {sector!r}", loc)
+    elif ctx.extra.get("facility_type") and sector.split("^")[0] != ctx.extra["facility_type"]:
+        out.warn("DMP-V05", "Secteur_Activite differs from healthcareFacilityTypeCode",
+                 "Secteur_Activite diffère de healthcareFacilityTypeCode", loc)
+    out.cover("DMP-V05", f"Secteur_Activite {sector}", f"Secteur_Activite {sector}", loc)
+    role = coded(attrs.get("urn:oasis:names:tc:xacml:2.0:subject:role", []))
+    if role is None or role.tag != f"{{{HL7}}}Role" or role.get("codeSystem") not in ROLE_SYSTEMS:
+        got = None if role is None else (role.tag, role.get("code"), role.get("codeSystem"))
+        out.fail("DMP-V06", f"first subject:role is not an hl7:Role of J65: {got}", f"rôle hors J65 : {got}", loc)
+    elif role.get("codeSystem") == "1.2.250.1.71.1.2.7" and role.get("code") == "10":
+        second = coded(attrs.get("urn:oasis:names:tc:xacml:2.0:subject:role", []), 1)
+        if second is None or second.get("codeSystem") != "1.2.250.1.71.4.2.5":
+            out.fail("DMP-V06", "a doctor's VIHF needs a second role (TRE_R01)", "second rôle R01 manquant", loc)
+    out.cover("DMP-V06", "subject:role valid", "subject:role valide", loc)
+    pou = coded(attrs.get("urn:oasis:names:tc:xspa:1.0:subject:purposeofuse", []))
+    if (
+        pou is None
+        or pou.tag != f"{{{HL7}}}PurposeOfUse"
+        or pou.get("codeSystem") != "1.2.250.1.213.1.1.4.248"
+        or pou.get("code") not in PURPOSES
+    ):
+        got2 = None if pou is None else (pou.get("code"), pou.get("codeSystem"))
+        out.fail("DMP-V07", f"purposeofuse not in J38: {got2}", f"purposeofuse hors J38 : {got2}", loc)
+    elif ctx.extra.get("batch_feed") and pou.get("code") != "normal":
+        out.fail("DMP-V07", "a batch feed must use purpose 'normal'", "un versement doit utiliser 'normal'", loc)
+    out.cover("DMP-V07", "purposeofuse valid", "purposeofuse valide", loc)
+    rid = text_of(attrs.get("urn:oasis:names:tc:xacml:2.0:resource:resource-id", []))
+    expected: list[str] = list(ctx.extra.get("patient_ids") or [])
+    if ctx.patient:
+        expected.append(f"{ctx.patient['ins']}^^^&{ctx.patient['ins_oid']}&ISO^NH")
+    wrong = sorted({e for e in expected if e != rid})
+    if wrong:
+        out.fail("DMP-V08", f"resource-id {rid!r} differs from the INS of the feed {wrong}",
+                 f"resource-id {rid!r} diffère de l'INS du lot {wrong}", loc)
+    if expected:
+        out.cover("DMP-V08", "resource-id is the patient's INS", "resource-id = INS du patient", loc)
+    version = text_of(attrs.get("VIHF_Version", []))
+    if version not in ("3.0", "4.0"):
+        out.fail("DMP-V09", f"VIHF_Version {version!r}", f"VIHF_Version {version!r}", loc)
+    issued = parse_time(a.get("IssueInstant"))
+    if issued is None or abs(issued - now) > CLOCK_SKEW:
+        out.fail("DMP-V09", f"IssueInstant {a.get('IssueInstant')!r} not within 10 min of capture",
+                 "IssueInstant trop éloigné de l'heure de capture", "/saml:Assertion/@IssueInstant")
+    cond = a.find("saml:Conditions", N)
+    if cond is not None:
+        not_after = parse_time(cond.get("NotOnOrAfter"))
+        if not_after is not None and (issued is None or not_after <= issued or not_after < now):
+            out.fail("DMP-V09", "NotOnOrAfter passed or before IssueInstant", "NotOnOrAfter dépassé",
+                     "/saml:Assertion/saml:Conditions")
+    out.cover("DMP-V09", "VIHF version and validity window fine", "version et validité du VIHF correctes", loc)
+
+
+def judge_assertion(assertion: etree._Element, ctx: CheckContext, out: Collector) -> None:
+    now = parse_time(ctx.extra.get("captured_at")) or dt.datetime.now(dt.UTC)
+    signed = verify_signature(assertion, ctx.extra.get("ca_bundle"), now, out)
+    target = signed if signed is not None else assertion
+    structure_rules(target, out)
+    attribute_rules(target, out, ctx, now)
+
+
+@check("vihf", "dmp")
+def check_vihf(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
+    out = Collector(evidence=artifact.sha256)
+    try:
+        root = parse_xml(artifact.data)
+    except XmlRefused as exc:
+        out.fail("DMP-V01", f"unreadable VIHF: {exc}", f"VIHF illisible : {exc}", "/")
+        return out.finish()
+    if root.tag != f"{{{SAML}}}Assertion":
+        out.fail("DMP-V01", f"root is {root.tag}, not saml:Assertion", "racine autre que saml:Assertion", "/")
+        return out.finish()
+    judge_assertion(root, ctx, out)
+    return out.finish()

@@ -1,0 +1,96 @@
+"""Read a SOAP 1.2 MTOM/XOP request with the stdlib `email` package: root envelope + binary parts.
+
+Shared by the mock DMP (which must answer malformed input with a SOAP fault, not crash) and the
+"soap" check (which must name what is wrong). `xop:Include` references inside the envelope are
+resolved to the bytes of the part whose Content-ID they name.
+"""
+
+from __future__ import annotations
+
+import email.policy
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from urllib.parse import unquote
+
+from lxml import etree
+
+from conformance.xmlsafe import XmlRefused, parse_xml
+
+XOP = "http://www.w3.org/2004/08/xop/include"
+XDSB = "urn:ihe:iti:xds-b:2007"
+MAX_BODY = 64 * 1024 * 1024
+
+
+class MtomError(ValueError):
+    """The request is not a readable MTOM/XOP SOAP message; the text says why and where."""
+
+    def __init__(self, en: str, fr: str, location: str = "HTTP body") -> None:
+        super().__init__(en)
+        self.en, self.fr, self.location = en, fr, location
+
+
+@dataclass
+class MtomMessage:
+    content_type: str
+    params: dict[str, str]
+    envelope: etree._Element
+    envelope_bytes: bytes
+    parts: dict[str, bytes] = field(default_factory=dict)  # Content-ID without <> -> bytes
+    documents: dict[str, bytes] = field(default_factory=dict)  # xdsb:Document/@id -> bytes
+
+
+def _cid(value: str) -> str:
+    v = value.strip()
+    if v.startswith("cid:"):
+        v = unquote(v[4:])
+    return v.strip("<>")
+
+
+def parse_mtom(content_type: str, body: bytes) -> MtomMessage:
+    if len(body) > MAX_BODY:
+        raise MtomError(f"body larger than {MAX_BODY} bytes", f"corps supérieur à {MAX_BODY} octets")
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    msg = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    assert isinstance(msg, EmailMessage)
+    params = {k.lower(): str(v) for k, v in msg.get_params(header="content-type", failobj=[])[1:]}
+    if msg.get_content_type() != "multipart/related" or not msg.is_multipart():
+        raise MtomError(
+            f"Content-Type is {msg.get_content_type()}, not multipart/related",
+            f"Content-Type {msg.get_content_type()} au lieu de multipart/related",
+            "HTTP Content-Type",
+        )
+    parts = [p for p in msg.iter_parts() if isinstance(p, EmailMessage)]
+    if not parts or msg.defects and not parts:
+        raise MtomError("multipart body without parts", "corps multipart sans partie")
+    start = _cid(params.get("start", ""))
+    by_cid = {_cid(str(p.get("Content-ID", ""))): p for p in parts}
+    root = by_cid.get(start) if start else parts[0]
+    if root is None:
+        raise MtomError(f"no part with the start Content-ID <{start}>", f"aucune partie de Content-ID <{start}>")
+    raw = root.get_payload(decode=True)
+    data = raw if isinstance(raw, bytes) else b""
+    try:
+        envelope = parse_xml(data)
+    except XmlRefused as exc:
+        raise MtomError(f"root part is not XML: {exc}", f"partie racine non XML : {exc}", "MIME part 1") from exc
+    blobs: dict[str, bytes] = {}
+    for cid, p in by_cid.items():
+        if p is root:
+            continue
+        payload = p.get_payload(decode=True)
+        blobs[cid] = payload if isinstance(payload, bytes) else b""
+    out = MtomMessage(msg.get_content_type(), params, envelope, data, blobs)
+    for doc in envelope.iter(f"{{{XDSB}}}Document"):
+        inc = doc.find(f"{{{XOP}}}Include")
+        if inc is None:
+            continue
+        ref = _cid(inc.get("href", ""))
+        if ref not in blobs:
+            raise MtomError(
+                f"xop:Include href {inc.get('href')!r} names no MIME part",
+                f"xop:Include href {inc.get('href')!r} ne désigne aucune partie MIME",
+                f"xdsb:Document[@id='{doc.get('id')}']",
+            )
+        out.documents[doc.get("id", "")] = blobs[ref]
+    return out

@@ -1,0 +1,87 @@
+"""Feeding the DMP (ITI-41): one document for a resident whose INS is qualified, judged rule by rule.
+
+Each scenario asks the DUI for a fresh feed and judges one requirement on what the mock DMP
+captured: the MTOM/SOAP request, its VIHF, its XDS lot, the CDA documents, and whether the DUI
+reported the DMP's answer faithfully.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.model import not_applicable
+from conformance.socles.dmp.fixtures import DmpHarness, document
+from conformance.verify import Verifier
+
+N1_RULES = [
+    ("DMP-T01", "Requête MTOM/XOP portant une enveloppe SOAP 1.2"),
+    ("DMP-T02", "En-têtes WS-Addressing de l'ITI-41"),
+    ("DMP-V01", "Structure de l'assertion VIHF"),
+    ("DMP-V02", "Signature du VIHF vérifiée contre l'IGC-Santé de test"),
+    ("DMP-V03", "Attributs obligatoires du VIHF"),
+    ("DMP-V04", "Ressource_URN et Authentification_Mode"),
+    ("DMP-V05", "Secteur_Activite du JDV_J61"),
+    ("DMP-V06", "Rôle du VIHF dans JDV_J65"),
+    ("DMP-V07", "PurposeOfUse « normal » pour un versement"),
+    ("DMP-V08", "resource-id = INS du lot"),
+    ("DMP-V09", "Version et fenêtre de validité du VIHF"),
+    ("DMP-X01", "Lot de soumission : identifiants et date"),
+    ("DMP-X02", "Lot de soumission : auteur et contentTypeCode"),
+    ("DMP-X03", "Fiche : attributs obligatoires"),
+    ("DMP-X04", "Fiche : hash et size de la partie MTOM"),
+    ("DMP-X05", "Fiche : typeCode"),
+    ("DMP-X06", "Fiche : classCode"),
+    ("DMP-X07", "Fiche : formatCode"),
+    ("DMP-X08", "Fiche : confidentialityCode"),
+    ("DMP-X09", "Fiche : healthcareFacilityTypeCode et practiceSettingCode"),
+    ("DMP-X10", "Auteur et validateur : XCN/XON"),
+    ("DMP-X11", "Fiche : authorSpecialty"),
+    ("DMP-X12", "Associations HasMember"),
+    ("DMP-S01", "Entrée de signature du lot"),
+    ("DMP-C02", "En-tête CDA : structuration minimale"),
+    ("DMP-C04", "CDA N1 : corps PDF en base64"),
+    ("DMP-C05", "CDA N1 : PDF/A-1 déclaré"),
+    ("DMP-C06", "Cohérence CDA / métadonnées XDS"),
+    ("DMP-C07", "Auteur du CDA"),
+    ("DMP-C08", "Gardien (custodian) du CDA"),
+    ("DMP-I01", "INS dans recordTarget"),
+    ("DMP-I02", "Clé du NIR"),
+    ("DMP-I03", "Traits INS du patient"),
+    ("DMP-I04", "Identité qualifiée avant versement"),
+    ("DMP-I05", "Forme des traits INS"),
+    ("DMP-I06", "sourcePatientId = IPP"),
+    ("DMP-R01", "Réponse Success restituée comme versée"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rid", "title"), [pytest.param(rid, t, marks=pytest.mark.requirements(rid), id=rid) for rid, t in N1_RULES]
+)
+def test_feed_n1_document(dmp: DmpHarness, verify: Verifier, rid: str, title: str) -> None:
+    """Versement d'un CDA N1 (PDF) pour un résident à l'INS qualifié"""
+    fed = dmp.feed("resident-qualified", document("suivi"))
+    fed.check(verify)
+
+
+@pytest.mark.requirements("DMP-C09", "DMP-C06", "DMP-X07", "DMP-R01")
+def test_feed_dlu_for_ehpad_resident(dmp: DmpHarness, verify: Verifier) -> None:
+    """Versement du DLU d'un résident d'EHPAD"""
+    fed = dmp.feed("resident-second", document("dlu"))
+    fed.check(verify)
+
+
+@pytest.mark.requirements("DMP-X12", "DMP-C06", "DMP-R01")
+def test_replace_a_fed_document(dmp: DmpHarness, verify: Verifier) -> None:
+    """Remplacement d'un document versé (association RPLC et relatedDocument du CDA)"""
+    first = dmp.feed("resident-qualified", document("suivi", "Fiche de suivi (version 1)"))
+    old = str(first.outcome.data.get("document_unique_id") or "")
+    if not (first.outcome.ok and old):
+        # the first feed failing is judged by the other scenarios; a replacement cannot be tried
+        verify.record([
+            not_applicable(rid, f"precondition not met: the first version was not fed ({first.outcome.detail})",
+                           "précondition non remplie : la première version n'a pas été versée", "driver outcome")
+            for rid in verify.declared
+        ])
+        return
+    second = dmp.feed("resident-qualified", document("suivi", "Fiche de suivi (version 2)"), replace_of=old)
+    second.check(verify)

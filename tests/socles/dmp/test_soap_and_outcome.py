@@ -1,0 +1,100 @@
+"""The "soap" check on a captured ITI-41 request (MTOM framing, WS-Addressing, VIHF inside) and the
+"dmp-exchange" check of DMP-R01 (the DUI reports what the DMP answered)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lxml import etree
+
+from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.pki import TestPKI
+from conformance.socles.dmp.build.mtom import mtom_request
+from conformance.socles.dmp.build.xds import envelope
+from conformance.socles.dmp.checks.outcome import check_exchange
+from conformance.socles.dmp.checks.soap import check_soap
+
+from . import builders as b
+from .support import PATIENT, vihf
+
+
+def request(pki: TestPKI, action: str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b",
+            token: etree._Element | None = None) -> tuple[str, bytes]:
+    env = envelope(b.pnr_root(), token if token is not None else vihf(pki), "https://localhost/dmp", action)
+    return mtom_request(env, {})
+
+
+def soap(ctype: str, body: bytes, pki: TestPKI) -> list[Finding]:
+    ctx = CheckContext(patient=PATIENT, extra={"ca_bundle": str(pki.ca_bundle), "batch_feed": True})
+    return list(check_soap(Artifact("soap", "req.mime", body, {"content_type": ctype}), ctx))
+
+
+def failing(found: list[Finding]) -> set[str]:
+    return {f.requirement for f in found if f.verdict is Verdict.FAIL}
+
+
+@pytest.mark.requirements("DMP-T01", "DMP-T02", "DMP-V08")
+def test_good_request_passes(pki: TestPKI) -> None:
+    found = soap(*request(pki), pki)
+    assert failing(found) == set()
+    assert {"DMP-T01", "DMP-T02", "DMP-V02", "DMP-V08"} <= {f.requirement for f in found}
+
+
+@pytest.mark.requirements("DMP-T01")
+def test_framing_failures(pki: TestPKI) -> None:
+    ctype, body = request(pki)
+    assert failing(soap(ctype.replace("application/xop+xml", "text/xml"), body, pki)) == {"DMP-T01"}
+    assert failing(soap(ctype.replace('start-info="application/soap+xml"', 'start-info="text/xml"'), body, pki)) == {
+        "DMP-T01"}
+    assert failing(soap("application/soap+xml", body, pki)) == {"DMP-T01"}
+    truncated = soap(ctype, body[:200], pki)
+    assert failing(truncated) == {"DMP-T01"}
+
+
+@pytest.mark.requirements("DMP-T02")
+def test_wrong_action_fails_t02(pki: TestPKI) -> None:
+    assert failing(soap(*request(pki, action="urn:ihe:iti:2007:RegistryStoredQuery"), pki)) == {"DMP-T02"}
+
+
+@pytest.mark.requirements("DMP-V08")
+def test_vihf_for_another_patient_fails_v08(pki: TestPKI) -> None:
+    token = vihf(pki, resource_id="279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH")
+    assert failing(soap(*request(pki, token=token), pki)) == {"DMP-V08"}
+
+
+@pytest.mark.requirements("DMP-V01")
+def test_two_assertions_fail_v01(pki: TestPKI) -> None:
+    env = etree.fromstring(envelope(b.pnr_root(), vihf(pki), "https://localhost/dmp"))
+    sec = env.find(".//{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}Security")
+    sec.append(vihf(pki))
+    assert failing(soap(*mtom_request(etree.tostring(env), {}), pki)) == {"DMP-V01"}
+
+
+def exchange(outcome: dict[str, object], status: str, errors: list[dict[str, str]]) -> list[Finding]:
+    data = json.dumps({"outcome": outcome, "registry": {"status": status, "errors": errors}}).encode()
+    return list(check_exchange(Artifact("dmp-exchange", "x.json", data), CheckContext()))
+
+
+ERR = [{"errorCode": "XDSRegistryError", "codeContext": "DMP ferme"}]
+
+
+@pytest.mark.requirements("DMP-R01")
+def test_r01_outcome_must_match_the_registry_answer() -> None:
+    assert failing(exchange({"status": "ok"}, "Success", [])) == set()
+    assert failing(exchange({"status": "error"}, "Success", [])) == {"DMP-R01"}
+    assert failing(exchange({"status": "ok", "detail": "XDSRegistryError DMP ferme"}, "Failure", ERR)) == {"DMP-R01"}
+    assert failing(exchange({"status": "error", "detail": "échec"}, "Failure", ERR)) == {"DMP-R01"}
+    assert failing(exchange({"status": "error", "detail": "XDSRegistryError (DMP ferme)"}, "Failure", ERR)) == set()
+    bad = list(check_exchange(Artifact("dmp-exchange", "x.json", b"{not json"), CheckContext()))
+    assert failing(bad) == {"DMP-R01"}
+
+
+@pytest.mark.requirements("DMP-T01", "DMP-V02")
+def test_saved_mtom_body_is_judged_in_artifact_mode(pki: TestPKI) -> None:
+    """`conformance validate request.mime`: no HTTP headers, the boundary is read from the body."""
+    ctype, body = request(pki)
+    found = list(check_soap(Artifact("soap", "req.mime", body), CheckContext(extra={"ca_bundle": str(pki.ca_bundle)})))
+    assert failing(found) == set()
+    assert Verdict.NOT_APPLICABLE in {f.verdict for f in found if f.requirement == "DMP-T01"}
+    assert Verdict.PASS in {f.verdict for f in found if f.requirement == "DMP-V02"}
