@@ -84,6 +84,7 @@ def main() -> None:
 @click.option("--solution-name", default="", help="Name of the DUI solution, as on the certificate.")
 @click.option("--solution-version", default="", help="Exact version/build of the DUI under test.")
 @click.option("--solution-vendor", default="", help="Vendor (éditeur).")
+@click.option("--solution-domain", default="", help="Ségur dispositif / ESMS domain, as on the certificate.")
 @click.option(
     "--terminology",
     type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -100,6 +101,7 @@ def run(
     solution_name: str,
     solution_version: str,
     solution_vendor: str,
+    solution_domain: str,
     terminology: Path | None,
     keyword: str | None,
     verbose: bool,
@@ -140,6 +142,7 @@ def run(
         ("--solution-name", solution_name),
         ("--solution-version", solution_version),
         ("--solution-vendor", solution_vendor),
+        ("--solution-domain", solution_domain),
     ):
         if val:
             args += [opt, val]
@@ -188,7 +191,20 @@ def _empty_ini() -> Path:
     default=None,
     help="Folder of official IHE SVS value sets.",
 )
-def validate(files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], terminology: Path | None) -> None:
+@click.option(
+    "--fhir-package",
+    "fhir_packages",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="FHIR IG package (folder or .tgz): Bundles are checked against its profiles, value sets, code systems.",
+)
+def validate(
+    files: tuple[Path, ...],
+    as_json: bool,
+    socles: tuple[str, ...],
+    terminology: Path | None,
+    fhir_packages: tuple[Path, ...],
+) -> None:
     """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
     from conformance.socle import load_all_checks
     from conformance.validate import validate_path
@@ -197,6 +213,13 @@ def validate(files: tuple[Path, ...], as_json: bool, socles: tuple[str, ...], te
         from conformance.terminology import set_terminology_dir
 
         set_terminology_dir(terminology)
+    if fhir_packages:
+        from conformance.fhir.package import PackageError, set_active_packages
+
+        try:
+            set_active_packages(list(fhir_packages))
+        except PackageError as exc:
+            raise UsageFailure(str(exc)) from exc
     load_all_checks()
     wanted = _socle_names(socles) if socles else None
     results = [validate_path(f, socles=wanted) for f in files]

@@ -48,6 +48,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--solution-version", default="", dest="conformance_solution_version")
     group.addoption("--solution-vendor", default="", dest="conformance_solution_vendor")
     group.addoption(
+        "--solution-domain",
+        default="",
+        dest="conformance_solution_domain",
+        help="Ségur dispositif / ESMS domain of the solution",
+    )
+    group.addoption(
         "--out",
         default=None,
         dest="conformance_out",
@@ -134,6 +140,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "name": config.getoption("conformance_solution_name") or "",
             "version": config.getoption("conformance_solution_version") or "",
             "vendor": config.getoption("conformance_solution_vendor") or "",
+            "domain": config.getoption("conformance_solution_domain") or "",
         },
     )
     config.stash[RECORDER_KEY] = RunRecorder(info)
