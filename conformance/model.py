@@ -128,6 +128,15 @@ def judge(req: str, ok: bool, en_ok: str, fr_ok: str, en_ko: str, fr_ko: str, lo
     return failed(req, en_ko, fr_ko, location)
 
 
+def fails_or_pass(
+    req: str, problems: list[tuple[str, str, str]], en_ok: str, fr_ok: str, location: str = ""
+) -> list[Finding]:
+    """One fail per (en, fr, location) problem, or a single pass when there is none."""
+    if problems:
+        return [failed(req, en, fr, loc) for en, fr, loc in problems]
+    return [passed(req, en_ok, fr_ok, location)]
+
+
 @dataclass
 class Artifact:
     """Bytes captured or given, with what they are. Checks only ever see artifacts."""

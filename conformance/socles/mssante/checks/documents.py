@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.ins import parse_cx
-from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed, warned
+from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed, warned
 from conformance.registry import check
 
 from .cdaview import CdaView
@@ -81,9 +81,7 @@ def check_pdf_copies(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         if view.cdas() or view.documents_expected(ctx):
             yield failed(rid, "no PDF copy attached", "aucune copie PDF jointe", "message")
         else:
-            yield not_applicable(
-                rid, "the message carries no PDF", "le message ne porte pas de PDF", "message"
-            )
+            yield not_applicable(rid, "the message carries no PDF", "le message ne porte pas de PDF", "message")
         return
     parsed = {id(att): pv for att, pv in view.pdf_views}
     cdas = [(e, c) for _, _, e, c in view.cdas()]
@@ -107,9 +105,7 @@ def _act_date(entry: DocEntry, cda: CdaView) -> str | None:
     return value[:8] if value and value[:8].isdigit() else None
 
 
-def _pdf_name(
-    name: str, label: str, cdas: list[tuple[DocEntry, CdaView]], unmatched: list[int]
-) -> Iterator[Finding]:
+def _pdf_name(name: str, label: str, cdas: list[tuple[DocEntry, CdaView]], unmatched: list[int]) -> Iterator[Finding]:
     rid = "MSS-DOC-03"
     loc = f"{label} (file name)"
     if not name:
@@ -234,15 +230,13 @@ def check_attachments(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
                 "message",
             )
         )
-    for en, fr, loc in problems:
-        yield failed(rid, en, fr, loc)
-    if not problems:
-        yield passed(
-            rid,
-            f"one IHE_XDM.zip and {n_cda} PDF copy(ies)",
-            f"une IHE_XDM.zip et {n_cda} copie(s) PDF",
-            "message",
-        )
+    yield from fails_or_pass(
+        rid,
+        problems,
+        f"one IHE_XDM.zip and {n_cda} PDF copy(ies)",
+        f"une IHE_XDM.zip et {n_cda} copie(s) PDF",
+        "message",
+    )
 
 
 @check("email", "mssante")
@@ -259,13 +253,9 @@ def check_one_usager(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         return
     from_cda: dict[tuple[str, str], str] = {}
     for xv, _, entry, cda in view.cdas():
-        where = xv.loc(
-            entry.file_name or entry.case_only_name or "", "/ClinicalDocument/recordTarget/patientRole/id"
-        )
+        where = xv.loc(entry.file_name or entry.case_only_name or "", "/ClinicalDocument/recordTarget/patientRole/id")
         if cda.usager_id is None:
-            yield failed(
-                rid, "the CDA recordTarget has no id", "le recordTarget du CDA n'a pas d'identifiant", where
-            )
+            yield failed(rid, "the CDA recordTarget has no id", "le recordTarget du CDA n'a pas d'identifiant", where)
             continue
         from_cda.setdefault(cda.usager_id, where)
     from_meta: dict[tuple[str, str], str] = {}
@@ -334,9 +324,7 @@ def check_subject(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
     loc = "header Subject"
     subject = unfold(view.header("Subject") or "")
     if not view.documents_expected(ctx):
-        yield not_applicable(
-            rid, "the message transmits no document", "le message ne transmet aucun document", loc
-        )
+        yield not_applicable(rid, "the message transmits no document", "le message ne transmet aucun document", loc)
         return
     cdas = [c for _, _, _, c in view.cdas()]
     if not cdas:
@@ -361,18 +349,12 @@ def check_subject(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         )
         return
     display = first.display_name or ""
-    labels = (
-        [f"{len(cdas)} documents"]
-        if len(cdas) > 1
-        else list(dict.fromkeys((display[:40], display[:40].rstrip())))
-    )
+    labels = [f"{len(cdas)} documents"] if len(cdas) > 1 else list(dict.fromkeys((display[:40], display[:40].rstrip())))
     nom, prenom, birth = first.birth_name.upper(), first.first_given, first.birth_date_fr()
     for label in labels:
         prefix = f"{XDM_SUBJECT_PREFIX}{label} {nom} "
         rest = subject[len(prefix) :].casefold() if subject.startswith(prefix) else None
-        if rest is not None and (
-            rest == prenom.casefold() or (birth and rest == f"{prenom} {birth}".casefold())
-        ):
+        if rest is not None and (rest == prenom.casefold() or (birth and rest == f"{prenom} {birth}".casefold())):
             yield passed(rid, f"subject {subject!r}", f"objet {subject!r}", loc)
             return
     expected = f"{XDM_SUBJECT_PREFIX}{labels[0]} {nom} {prenom}" + (f" [{birth}]" if birth else "")
@@ -411,8 +393,7 @@ def check_codecda(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         yield (failed if values else passed)(
             rid,
             "no CDA in the message: X-MSS-CODECDA " + ("must be absent" if values else "absent as required"),
-            "aucun CDA dans le message : X-MSS-CODECDA "
-            + ("doit être absent" if values else "absent comme requis"),
+            "aucun CDA dans le message : X-MSS-CODECDA " + ("doit être absent" if values else "absent comme requis"),
             loc,
         )
         return
@@ -466,8 +447,7 @@ def check_x_mss_ins(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         yield (failed if values else passed)(
             rid,
             "no CDA in the message: X-MSS-INS " + ("must be absent" if values else "absent as required"),
-            "aucun CDA dans le message : X-MSS-INS "
-            + ("doit être absent" if values else "absent comme requis"),
+            "aucun CDA dans le message : X-MSS-INS " + ("doit être absent" if values else "absent comme requis"),
             loc,
         )
         return

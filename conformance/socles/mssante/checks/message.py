@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 
 from conformance.mime import Part, decode_body, raw_header_values
-from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed
+from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed
 from conformance.registry import check
 
 from .emailview import EmailView, email_view, refused
@@ -163,15 +163,13 @@ def check_reply(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
                     "header References",
                 )
             )
-    for en, fr, loc in problems:
-        yield failed(rid, en, fr, loc)
-    if not problems:
-        yield passed(
-            rid,
-            f"reply to {', '.join(expected)}: In-Reply-To and References set",
-            f"réponse à {', '.join(expected)} : In-Reply-To et References présents",
-            "header In-Reply-To",
-        )
+    yield from fails_or_pass(
+        rid,
+        problems,
+        f"reply to {', '.join(expected)}: In-Reply-To and References set",
+        f"réponse à {', '.join(expected)} : In-Reply-To et References présents",
+        "header In-Reply-To",
+    )
 
 
 def _header_encoding_problems(part: Part) -> Iterator[tuple[str, str, str]]:
@@ -282,9 +280,7 @@ def check_body_type(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
     def plain_body(p: Part) -> bool:
         if p.content_type == "text/plain":
             return True
-        return p.content_type == "multipart/alternative" and any(
-            c.content_type == "text/plain" for c in children(p)
-        )
+        return p.content_type == "multipart/alternative" and any(c.content_type == "text/plain" for c in children(p))
 
     body = root
     if root.content_type in ("multipart/mixed", "multipart/report", "multipart/related"):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from conformance.ins import INS_OIDS, nir_problem, parse_cx
-from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed
+from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed
 from conformance.registry import check
 
 from .cache import cached
@@ -240,15 +240,13 @@ def metadata_structure(view: XdmView, sub: Subset) -> Iterator[Finding]:
                     view.loc(name),
                 )
             )
-    for en, fr, loc in problems:
-        yield failed(rid, en, fr, loc)
-    if not problems:
-        yield passed(
-            rid,
-            f"SubmitObjectsRequest with one submission set and {len(sub.entries)} document(s)",
-            f"SubmitObjectsRequest avec un lot et {len(sub.entries)} document(s)",
-            view.loc(where),
-        )
+    yield from fails_or_pass(
+        rid,
+        problems,
+        f"SubmitObjectsRequest with one submission set and {len(sub.entries)} document(s)",
+        f"SubmitObjectsRequest avec un lot et {len(sub.entries)} document(s)",
+        view.loc(where),
+    )
 
 
 def files_match(view: XdmView, sub: Subset) -> Iterator[Finding]:
@@ -433,10 +431,8 @@ def patient_ids(view: XdmView, sub: Subset, *, x_mss_ins: str | None, in_email: 
             if not in_email and entry_values and entry_values != {value.strip()}:
                 yield failed(
                     rid,
-                    f"submission set patientId {value} differs from the documents' "
-                    f"{', '.join(sorted(entry_values))}",
-                    f"le patientId du lot {value} diffère de celui des documents "
-                    f"{', '.join(sorted(entry_values))}",
+                    f"submission set patientId {value} differs from the documents' {', '.join(sorted(entry_values))}",
+                    f"le patientId du lot {value} diffère de celui des documents {', '.join(sorted(entry_values))}",
                     view.loc(where, el),
                 )
 
@@ -493,8 +489,7 @@ def codes_match(view: XdmView, sub: Subset) -> Iterator[Finding]:
             if (tc.code, tc.scheme) != (cda.code, cda.code_system):
                 yield failed(
                     rid,
-                    f"typeCode {tc.code} ({tc.scheme}) differs from the CDA code "
-                    f"{cda.code} ({cda.code_system})",
+                    f"typeCode {tc.code} ({tc.scheme}) differs from the CDA code {cda.code} ({cda.code_system})",
                     f"typeCode {tc.code} ({tc.scheme}) diffère du code du CDA {cda.code} ({cda.code_system})",
                     loc,
                 )

@@ -82,7 +82,8 @@ class MailRealm:
         self, avatar_id: str, mind: Any, *interfaces: Any
     ) -> tuple[Any, Any, Callable[[], None]]:  # noqa: N802
         if imap4.IAccount not in interfaces:
-            raise NotImplementedError("IMAP accounts only")
+            # this realm serves mailboxes and nothing else: any other avatar kind is a refused login
+            raise cred_error.UnauthorizedLogin("only IMAP accounts are served here")
         return imap4.IAccount, self.store.account(avatar_id), lambda: None
 
 
