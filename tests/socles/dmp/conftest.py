@@ -7,24 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance import registry, terminology
+from conformance import terminology
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.pki import TestPKI
 from conformance.socles.dmp.checks.cda import check_cda
 from conformance.socles.dmp.checks.xds import check_xds_metadata
 from conformance.terminology import Terminology, ValueSet, write_svs_subset
-
-# Importing the DMP checks registers them in the process-wide registry. The DMP socle has no entry
-# point yet (the lead adds it with the scenarios), so other socles' tests that validate a CDA
-# without naming a socle must not see them: take them out again, and put them back only for the
-# tests that ask for `dmp_registered`.
-_DMP_CHECKS = [c for c in registry.all_checks() if c.socle == "dmp"]
-registry._CHECKS[:] = [c for c in registry._CHECKS if c.socle != "dmp"]
-
-
-@pytest.fixture
-def dmp_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_CHECKS", registry._CHECKS + _DMP_CHECKS)
 
 LOINC, R02, A00 = "2.16.840.1.113883.6.1", "1.2.250.1.71.4.2.4", "1.2.250.1.213.1.1.4.6"
 # Test-owned value sets: just the concepts the builders use, plus one neighbour each, so that a test
@@ -78,9 +66,7 @@ def test_terminology_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, concepts in TEST_SETS.items():
         vs = ValueSet(oid="1.2.250.1.213.1.1.5.0", name=name, version="test", source="tests", sha256="")
         vs.concepts = {(code, system): code for code, system in concepts}
-        write_svs_subset(
-            vs, None, folder / f"{name}.xml", "test value set written by tests/socles/dmp/conftest.py"
-        )
+        write_svs_subset(vs, None, folder / f"{name}.xml", "test value set written by tests/socles/dmp/conftest.py")
     return folder
 
 
@@ -95,9 +81,7 @@ def run_cda(data: bytes, ctx: CheckContext | None = None) -> list[Finding]:
 
 
 def run_xds(data: bytes, ctx: CheckContext | None = None, **meta: object) -> list[Finding]:
-    return list(
-        check_xds_metadata(Artifact("xds-metadata", "pnr.xml", data, dict(meta)), ctx or CheckContext())
-    )
+    return list(check_xds_metadata(Artifact("xds-metadata", "pnr.xml", data, dict(meta)), ctx or CheckContext()))
 
 
 def verdicts(findings: list[Finding], req: str) -> set[Verdict]:

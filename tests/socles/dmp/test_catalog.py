@@ -62,7 +62,7 @@ def test_every_id_the_checks_emit_is_in_the_catalog() -> None:
     )
 
 
-def test_socle_object_points_at_real_places(dmp_registered: None) -> None:
+def test_socle_object_points_at_real_places() -> None:
     assert SOCLE.name == "dmp" and SOCLE.catalog.is_file() and SOCLE.suite.is_dir()
     SOCLE.load_checks()
     from conformance.registry import checks_for
@@ -72,7 +72,7 @@ def test_socle_object_points_at_real_places(dmp_registered: None) -> None:
 
 
 @pytest.mark.requirements("DMP-C02", "DMP-X01")
-def test_validate_runs_the_dmp_checks_and_names_their_input_rules(dmp_registered: None) -> None:
+def test_validate_runs_the_dmp_checks_and_names_their_input_rules() -> None:
     from conformance.validate import validate_bytes
 
     from . import builders as b
@@ -94,9 +94,5 @@ def test_shipped_dmp_value_sets() -> None:
     assert not j59.contains("SA01")
     j57 = load_svs(folder / "JDV_J57_ClassCode_DMP.xml")
     assert j57.contains("urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1", "URN") and not j57.contains("99")
-    assert load_svs(folder / "JDV_J143_AdministrativeGender_CISIS.xml").contains(
-        "UN", "2.16.840.1.113883.5.1"
-    )
-    assert load_svs(folder / "JDV_J01_XdsAuthorSpecialty_CISIS.xml").contains(
-        "LOGICIEL_DUI", "1.2.250.1.213.1.1.4.6"
-    )
+    assert load_svs(folder / "JDV_J143_AdministrativeGender_CISIS.xml").contains("UN", "2.16.840.1.113883.5.1")
+    assert load_svs(folder / "JDV_J01_XdsAuthorSpecialty_CISIS.xml").contains("LOGICIEL_DUI", "1.2.250.1.213.1.1.4.6")

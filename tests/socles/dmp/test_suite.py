@@ -44,19 +44,27 @@ def test_reference_dui_passes_the_suite(tmp_path: Path) -> None:
 def _findings(service: DmpService, defect: str | None) -> list[Finding]:
     dui = demo_for(service, defect)
     found: list[Finding] = []
-    feeds = [("resident-qualified", "suivi"), ("resident-second", "dlu"), ("resident-corsica", "suivi"),
-             ("resident-unqualified", "suivi")]
+    feeds = [
+        ("resident-qualified", "suivi"),
+        ("resident-second", "dlu"),
+        ("resident-corsica", "suivi"),
+        ("resident-unqualified", "suivi"),
+    ]
     for key, kind in feeds:
         patient = identities.patient(key)
         mark = service.log.mark()
         outcome = dui.act(Action("dmp.feed", {"patient": patient, "document": document(kind)}))
-        ctx = CheckContext(patient=patient, extra={"ca_bundle": str(service.pki.ca_bundle), "batch_feed": True,
-                                                   "facility_type": "SA17"})
+        ctx = CheckContext(
+            patient=patient,
+            extra={"ca_bundle": str(service.pki.ca_bundle), "batch_feed": True, "facility_type": "SA17"},
+        )
         if not patient["qualified"] and outcome.status != "refused":
             found.append(Finding("DMP-I04", Verdict.FAIL, "fed a non-qualified identity", "identité non qualifiée"))
         for ex in service.log.since(mark):
-            arts = [Artifact("soap", "r", ex.request, {"content_type": ex.content_type}),
-                    exchange_artifact(outcome, ex)]
+            arts = [
+                Artifact("soap", "r", ex.request, {"content_type": ex.content_type}),
+                exchange_artifact(outcome, ex),
+            ]
             if ex.envelope:
                 arts.append(Artifact("xds-metadata", "e", ex.envelope, {"documents": ex.documents}))
             arts += [Artifact("cda", d, data) for d, data in ex.documents.items() if is_cda(data)]
@@ -68,8 +76,7 @@ def _findings(service: DmpService, defect: str | None) -> list[Finding]:
 
 def _failing_exigences(found: list[Finding]) -> set[str]:
     cat = load_catalog(SOCLE.catalog)
-    return {f.requirement for f in found
-            if f.verdict is Verdict.FAIL and cat[f.requirement].level is Level.EXIGENCE}
+    return {f.requirement for f in found if f.verdict is Verdict.FAIL and cat[f.requirement].level is Level.EXIGENCE}
 
 
 @pytest.fixture(scope="module")
@@ -78,16 +85,14 @@ def dmp_service(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory):  # type
         yield service
 
 
-def test_reference_dui_fails_nothing(dmp_registered: None, dmp_service: DmpService) -> None:
+def test_reference_dui_fails_nothing(dmp_service: DmpService) -> None:
     assert _failing_exigences(_findings(dmp_service, None)) == set()
 
 
 @pytest.mark.parametrize(
     "defect", [pytest.param(d, id=d.name, marks=pytest.mark.requirements(d.requirement)) for d in DMP_DEFECTS]
 )
-def test_each_defect_fails_exactly_its_requirement(
-    dmp_registered: None, dmp_service: DmpService, defect: Defect
-) -> None:
+def test_each_defect_fails_exactly_its_requirement(dmp_service: DmpService, defect: Defect) -> None:
     assert _failing_exigences(_findings(dmp_service, defect.name)) == {defect.requirement}
 
 
