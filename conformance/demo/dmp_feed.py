@@ -9,6 +9,7 @@ error that carries each errorCode and codeContext.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -92,9 +93,13 @@ class DmpDui:
             if old_entry is None:
                 raise Refused(f"document à remplacer inconnu du DUI : {p['replace_of']}")
         spec = DocSpec(type_code, display, title, _oid("3"), now, dlu=type_code == DLU_CODE,
-                       replaces=p.get("replace_of"))
-        pdf = build_pdf(title, [f"{patient['birth_name']} {patient['first_given']}", title],
-                        author=ORG.name, created=now)
+                       replaces=p.get("replace_of"), class_code=str(doc.get("class_code") or "11"),
+                       class_display=str(doc.get("class_display") or "Synthèse"))
+        if doc.get("pdf_base64"):  # a PDF the DUI already made (the printed ordonnance, for example)
+            pdf = base64.b64decode(str(doc["pdf_base64"]), validate=True)
+        else:
+            pdf = build_pdf(title, [f"{patient['birth_name']} {patient['first_given']}", title],
+                            author=ORG.name, created=now)
         cda = build_cda(patient, spec, ORG, pdf, self.flaws.cda)
         lot = LotBuilder(patient, ORG, self.flaws.xds, SOURCE_OID)
         entry_uuid = f"urn:uuid:{uuid.uuid4()}"

@@ -58,6 +58,8 @@ class DocSpec:
     when: dt.datetime
     dlu: bool = False
     replaces: str | None = None  # uniqueId of the replaced document (RPLC)
+    class_code: str = "11"  # XDS classCode (JDV_J57): 11 Synthèse, 42 Prescription, ...
+    class_display: str = "Synthèse"
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:

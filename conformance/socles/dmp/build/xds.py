@@ -60,7 +60,7 @@ class XdsFlaws:
     creation_time: bool = True  # DocumentEntry creationTime slot (X03)
     hash_of_document: bool = True  # (X04)
     type_scheme: str = "2.16.840.1.113883.6.1"  # (X05)
-    class_code: str = "11"  # (X06)
+    class_code: str | None = None  # replaces the document's classCode (X06)
     format_code: str | None = None  # overrides the formatCode (X07)
     extra_confidentiality: int = 0  # duplicate visibility codes beyond the 1..4 allowed (X08)
     practice_scheme: str = "1.2.250.1.213.1.1.4.9"  # practiceSettingCode codingScheme (X09)
@@ -177,7 +177,8 @@ class LotBuilder:
             confid = [("N", "2.16.840.1.113883.5.25"), ("MASQUE_PS", "1.2.250.1.213.1.1.4.13"),
                       ("INVISIBLE_PATIENT", "1.2.250.1.213.1.1.4.13")]
         else:
-            _coded(e, DE["classCode"], eid, f.class_code, "1.2.250.1.213.1.1.4.1", "Synthèse", self.ids("cl-"))
+            _coded(e, DE["classCode"], eid, f.class_code or spec.class_code, "1.2.250.1.213.1.1.4.1",
+                   spec.class_display, self.ids("cl-"))
             _coded(e, DE["typeCode"], eid, spec.type_code, f.type_scheme, spec.type_display, self.ids("cl-"))
             fmt = FORMATS[spec.dlu]
             _coded(e, DE["formatCode"], eid, f.format_code or fmt[0], fmt[1], fmt[2], self.ids("cl-"))
