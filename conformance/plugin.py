@@ -7,6 +7,7 @@ given the plugin stays dormant, so it never disturbs a project's own test suite.
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="folder of official IHE SVS value sets that take precedence over the shipped subsets",
     )
     group.addoption(
+        "--schematron-pack",
+        default=os.environ.get("CONFORMANCE_SCHEMATRON_PACK") or None,
+        dest="conformance_schematron_pack",
+        metavar="DIR",
+        help="clone of ansforge/TestContenuCDA-3-0: CDA documents also go through the schematron of their volet "
+        "(DMP-C03); default $CONFORMANCE_SCHEMATRON_PACK",
+    )
+    group.addoption(
         "--sign-key",
         default=None,
         dest="conformance_sign_key",
@@ -127,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from conformance.terminology import set_terminology_dir
 
         set_terminology_dir(Path(config.getoption("conformance_terminology")))
+    _configure_schematron_pack(config.getoption("conformance_schematron_pack"))
     run_id = new_run_id()
     out = Path(config.getoption("conformance_out") or Path("reports") / run_id).resolve()
     if not config.option.xmlpath:
@@ -155,6 +165,23 @@ def pytest_configure(config: pytest.Config) -> None:
             module = importlib.import_module(socle.fixtures_module)
             if not config.pluginmanager.is_registered(module):
                 config.pluginmanager.register(module, f"conformance-{socle.name}-fixtures")
+
+
+def _configure_schematron_pack(directory: str | None) -> None:
+    """The pack is opened once per run (or reset when absent, so an earlier in-process run leaks nothing)."""
+    from conformance.schematron.pack import PackError
+    from conformance.schematron.runner import configure
+
+    try:
+        configure(Path(directory) if directory else None)
+    except PackError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """An in-process run (`conformance run`, pytester) leaves no pack configured behind it."""
+    if config.stash.get(SOCLES_KEY, None):
+        _configure_schematron_pack(None)
 
 
 def _socle_of(config: pytest.Config, item: pytest.Item) -> str | None:

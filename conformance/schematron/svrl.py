@@ -1,0 +1,121 @@
+"""SVRL (the ISO schematron report) -> findings of the harness.
+
+Every `failed-assert` and every `successful-report` becomes one finding at the report's location
+XPath, with the schematron's name, the assert/report id (or, the ANS pack giving none, the id of
+the pattern that fired it) and its text exactly as written (French). Severity is what the pack
+encodes: `role` (error / warning / information, as the ANS art-decor schematrons write it), or
+`flag` when there is no role; an assertion with neither is an error, as TestContenuCDA reads it.
+Warnings warn and information passes: neither fails a document. A run without any error gives
+one pass finding, so that a requirement judged by a clean run is never silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from conformance.model import Finding, Verdict
+from conformance.xmlsafe import parse_xml
+
+SVRL = "http://purl.oclc.org/dsdl/svrl"
+MAX_SVRL_BYTES = 512 * 1024 * 1024  # our own engine's output: bounded, but generous
+
+_SEVERITY = {
+    "fatal": Verdict.FAIL,
+    "error": Verdict.FAIL,
+    "erreur": Verdict.FAIL,
+    "warning": Verdict.WARN,
+    "warn": Verdict.WARN,
+    "avertissement": Verdict.WARN,
+    "info": Verdict.PASS,
+    "information": Verdict.PASS,
+    "informational": Verdict.PASS,
+    "note": Verdict.PASS,
+}
+
+
+@dataclass(frozen=True)
+class SvrlItem:
+    """One failed-assert or successful-report of a report."""
+
+    kind: str  # "failed-assert" | "successful-report"
+    rule_id: str  # assert/report @id, else the id of the active pattern, else ""
+    role: str
+    flag: str
+    location: str
+    text: str
+
+    @property
+    def verdict(self) -> Verdict:
+        for marker in (self.role, self.flag):
+            if marker.strip():
+                return _SEVERITY.get(marker.strip().lower(), Verdict.FAIL)
+        return Verdict.FAIL
+
+
+@dataclass(frozen=True)
+class SvrlReport:
+    items: list[SvrlItem]
+    fired_rules: int
+
+    def failures(self) -> list[SvrlItem]:
+        return [i for i in self.items if i.verdict is Verdict.FAIL]
+
+
+def parse_svrl(data: bytes | str) -> SvrlReport:
+    """Read a report in document order, giving each item the pattern it belongs to."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    root = parse_xml(raw, max_bytes=MAX_SVRL_BYTES)
+    items: list[SvrlItem] = []
+    pattern = ""
+    fired = 0
+    for el in root.iter(f"{{{SVRL}}}*"):
+        local = etree.QName(el).localname
+        if local == "active-pattern":
+            pattern = el.get("id") or el.get("name") or ""
+        elif local == "fired-rule":
+            fired += 1
+        elif local in ("failed-assert", "successful-report"):
+            text_el = el.find(f"{{{SVRL}}}text")
+            text = " ".join("".join(text_el.itertext()).split()) if text_el is not None else ""
+            items.append(
+                SvrlItem(
+                    kind=local,
+                    rule_id=el.get("id") or pattern,
+                    role=el.get("role") or "",
+                    flag=el.get("flag") or "",
+                    location=el.get("location") or "",
+                    text=text,
+                )
+            )
+    return SvrlReport(items, fired)
+
+
+def to_findings(name: str, report: SvrlReport, requirement: str, evidence: str | None = None) -> list[Finding]:
+    """One finding per reported item, plus a pass when nothing in the report is an error."""
+    out = []
+    for item in report.items:
+        rule = item.rule_id or "-"
+        out.append(
+            Finding(
+                requirement,
+                item.verdict,
+                f"ANS schematron {name}, rule {rule}: {item.text}",
+                f"schématron ANS {name}, règle {rule} : {item.text}",
+                item.location or "/",
+                evidence,
+            )
+        )
+    if not report.failures():
+        out.append(
+            Finding(
+                requirement,
+                Verdict.PASS,
+                f"ANS schematron {name}: no failed assertion ({report.fired_rules} rules fired)",
+                f"schématron ANS {name} : aucune assertion en échec ({report.fired_rules} règles déclenchées)",
+                "/",
+                evidence,
+            )
+        )
+    return out
