@@ -33,7 +33,9 @@ class CdaFlaws:
     author_time: bool = True  # author/time (DMP-C07)
     custodian_root: str = "1.2.250.1.71.4.2.2"  # (DMP-C08)
     dlu_participant: bool = True  # DLU participant INF/PCP (DMP-C09)
-    ins_root: str | None = None  # replaces the INS OID (DMP-I01)
+    ins_root: str | None = None  # replaces the INS OID (DMP-I01 in a set environment; DMP-C06 against the lot)
+    ins_key_offset: int = 0  # the recordTarget INS carries its NIR key plus this (DMP-I02)
+    extra_ins_root: str | None = None  # a second recordTarget INS id under this root (DMP-I01)
     birthplace: bool = True  # INS trait (DMP-I03)
 
 
@@ -110,7 +112,10 @@ def build_cda(patient: dict[str, Any], spec: DocSpec, org: Org, pdf: bytes, flaw
     _el(doc, "setId", root=spec.doc_id + ".0")
     _el(doc, "versionNumber", value="2" if spec.replaces else "1")
     role = _el(_el(doc, "recordTarget"), "patientRole")
-    _el(role, "id", root=flaws.ins_root or patient["ins_oid"], extension=patient["ins"])
+    ins = patient["ins"][:13] + f"{(int(patient['ins'][13:]) + flaws.ins_key_offset) % 100:02d}"
+    _el(role, "id", root=flaws.ins_root or patient["ins_oid"], extension=ins)
+    if flaws.extra_ins_root:
+        _el(role, "id", root=flaws.extra_ins_root, extension=ins)
     _el(role, "id", root=org.ipp_oid, extension=patient["record_id"])
     pat = _el(role, "patient", classCode="PSN")
     name = _el(pat, "name")

@@ -9,11 +9,14 @@ structure's certificate; its subject DN becomes the Issuer, as the mapping requi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml import methods
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
@@ -49,6 +52,7 @@ class VihfInput:
     validity: dt.timedelta = dt.timedelta(hours=8)
     issuer_format: bool = True  # Issuer/@Format X509SubjectName
     omit: frozenset[str] = field(default_factory=frozenset)  # attribute names left out (defects, tests)
+    signer: str = "structure"  # "other-key" | "self-signed": who really signs (DMP-V02 defects, see foreign_signer)
 
 
 def _iso(t: dt.datetime) -> str:
@@ -120,6 +124,12 @@ def unsigned_assertion(inp: VihfInput, cert: x509.Certificate) -> etree._Element
     return root
 
 
+@functools.lru_cache(maxsize=8)
+def private_key(pem: bytes) -> Any:
+    """The loaded key, once per PEM: loading an RSA key checks it (about 50 ms), signing takes 2 ms."""
+    return serialization.load_pem_private_key(pem, password=None)
+
+
 def sign_assertion(assertion: etree._Element, key_pem: bytes, cert_pem: bytes) -> etree._Element:
     """Enveloped XML-DSig over the assertion's ID, placed after Issuer as SAML requires."""
     signer = XMLSigner(
@@ -135,12 +145,41 @@ def sign_assertion(assertion: etree._Element, key_pem: bytes, cert_pem: bytes) -
         issuer.addnext(placeholder)
     leaf = cert_pem.split(b"-----END CERTIFICATE-----")[0] + b"-----END CERTIFICATE-----\n"
     signed: etree._Element = signer.sign(
-        assertion, key=key_pem, cert=leaf.decode(), reference_uri="#" + assertion.get("ID", ""), id_attribute="ID"
+        assertion, key=private_key(key_pem), cert=leaf.decode(), reference_uri="#" + assertion.get("ID", ""),
+        id_attribute="ID",
     )
     return signed
 
 
+@functools.lru_cache(maxsize=1)
+def _stray_key() -> Any:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def foreign_signer(signer: str, key_pem: bytes, cert_pem: bytes) -> tuple[bytes, bytes]:
+    """(key, certificate) a faulty DUI signs with: "other-key" keeps the structure's certificate but signs
+    with another key; "self-signed" signs with a self-made certificate of the same subject (outside the
+    IGC-Santé). Anything else: the structure's own pair."""
+    if signer not in ("other-key", "self-signed"):
+        return key_pem, cert_pem
+    key = _stray_key()
+    stray = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
+    if signer == "other-key":
+        return stray, cert_pem
+    subject = x509.load_pem_x509_certificate(cert_pem).subject
+    now = dt.datetime.now(dt.UTC)
+    made = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+            .sign(key, hashes.SHA256()))
+    return stray, made.public_bytes(serialization.Encoding.PEM)
+
+
 def signed_vihf(inp: VihfInput, key_pem: bytes, cert_pem: bytes) -> etree._Element:
+    key_pem, cert_pem = foreign_signer(inp.signer, key_pem, cert_pem)
     cert = x509.load_pem_x509_certificate(cert_pem)
     return sign_assertion(unsigned_assertion(inp, cert), key_pem, cert_pem)
 

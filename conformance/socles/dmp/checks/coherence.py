@@ -9,7 +9,7 @@ the feeding software.
 
 from __future__ import annotations
 
-from conformance.ins import INS_OIDS, parse_cx
+from conformance.ins import INS_OIDS, nir_problem, parse_cx
 from conformance.model import CheckContext
 
 from . import ins_rules
@@ -17,11 +17,19 @@ from .cda_body import ASS_A12
 from .cda_doc import CdaDoc, open_cda
 from .collector import Collector
 from .datatypes import parse_ts, parse_xcn, parse_xon, same_instant
-from .xds_codes import HL7_CONFIDENTIALITY, is_signature
+from .xds_codes import FACILITY_SCHEMES, HL7_CONFIDENTIALITY, PRACTICE_SCHEME, TYPE_SCHEMES, is_signature
 from .xds_model import DE_IDS, DE_SCHEMES, RPLC, SS_IDS, RegistryObject, XdsMetadata, name_of
 from .xpaths import text_of
 
 R = "DMP-C06"
+# One mistake, one rule: the same code under a codingScheme its own rule refuses is that rule's finding
+# (X05 typeCode, X09 facility type and practice setting), and an INS whose only difference is an invalid
+# NIR key in the CDA is DMP-I02's. Any other difference between metadata and CDA header is C06's.
+OWN_SCHEMES = {
+    "typeCode": TYPE_SCHEMES,
+    "healthcareFacilityTypeCode": FACILITY_SCHEMES,
+    "practiceSettingCode": (PRACTICE_SCHEME,),
+}
 
 
 def rules(md: XdsMetadata, out: Collector, ctx: CheckContext) -> None:
@@ -97,7 +105,9 @@ def _compare(entry: RegistryObject, doc: CdaDoc, md: XdsMetadata, out: Collector
     )
     for key, path, what in pairs:
         xds, cda = _coded_pair(entry, key), _attr_pair(doc, path)
-        if xds is not None and cda is not None and xds != cda:
+        if xds is not None and cda is not None and xds != cda and not (
+            xds[0] == cda[0] and xds[1] not in OWN_SCHEMES[key]
+        ):
             _differs(out, what, xds, cda, loc)
     title = text_of(doc.at("cda:title"))
     if name_of(entry.el) is not None and " ".join((name_of(entry.el) or "").split()) != title:
@@ -118,8 +128,20 @@ def _compare(entry: RegistryObject, doc: CdaDoc, md: XdsMetadata, out: Collector
         objects += [(ss, SS_IDS["patientId"], "SubmissionSet.patientId") for ss in md.submission_sets]
         for obj, scheme, what in objects:
             cx = parse_cx(obj.ext(scheme) or "")
-            if cx is not None and cx.oid in INS_OIDS and (cx.id, cx.oid) != cda_ins:
+            if cx is not None and cx.oid in INS_OIDS and (cx.id, cx.oid) != cda_ins and not _cda_key_only(
+                (cx.id, cx.oid), cda_ins
+            ):
                 _differs(out, f"{what} vs recordTarget INS", (cx.id, cx.oid), cda_ins, obj.location)
+
+
+def _cda_key_only(xds: tuple[str, str], cda: tuple[str, str]) -> bool:
+    """The CDA's INS-NIR differs from the metadata's only by a key that is invalid (DMP-I02 reports it)."""
+    return (
+        xds[1] == cda[1] in ins_rules.NIR_ROOTS
+        and xds[0][:13] == cda[0][:13]
+        and nir_problem(cda[0]) is not None
+        and nir_problem(xds[0]) is None
+    )
 
 
 def _times(entry: RegistryObject, doc: CdaDoc, out: Collector) -> None:

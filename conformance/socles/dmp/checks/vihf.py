@@ -9,6 +9,8 @@ in the message: a wrapped or substituted assertion fails DMP-V02.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -92,6 +94,24 @@ def coded(values: list[etree._Element], index: int = 0) -> etree._Element | None
     return next(iter(values[index]), None)
 
 
+def carried_certificate(text: str) -> x509.Certificate:
+    """The certificate of a ds:X509Certificate (base64 DER); ValueError when it is not one."""
+    try:
+        der = base64.b64decode("".join(text.split()), validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"not base64: {exc}") from exc
+    return x509.load_der_x509_certificate(der)
+
+
+def trust_arguments(ca_bundle: str | None, cert: x509.Certificate) -> tuple[dict[str, Any], str, str]:
+    """signxml `verify` arguments and how far trust goes (en, fr): chained to `ca_bundle` when the
+    scenario gives it, else (artifact mode) the signature is checked against the carried certificate only."""
+    if ca_bundle:
+        return {"ca_pem_file": ca_bundle}, "chained to the test IGC-Santé", "chaînée à l'IGC-Santé de test"
+    return ({"x509_cert": cert}, "trust anchor not given: signature only",
+            "ancre de confiance non fournie : signature seule")
+
+
 def verify_signature(
     assertion: etree._Element, ca_bundle: str | None, now: dt.datetime, out: Collector
 ) -> etree._Element | None:
@@ -114,7 +134,7 @@ def verify_signature(
         out.fail("DMP-V02", "no X509Certificate in KeyInfo", "pas de X509Certificate dans KeyInfo", loc)
         return None
     try:
-        cert = x509.load_der_x509_certificate(__import__("base64").b64decode(pem))
+        cert = carried_certificate(pem)
     except ValueError as exc:
         out.fail("DMP-V02", f"unreadable certificate: {exc}", f"certificat illisible : {exc}", loc)
         return None
@@ -135,7 +155,7 @@ def verify_signature(
             "Issuer diffère du DN du certificat de signature",
             "/saml:Assertion/saml:Issuer",
         )
-    kw: dict[str, Any] = {"ca_pem_file": ca_bundle} if ca_bundle else {"x509_cert": cert}
+    kw, trust, _ = trust_arguments(ca_bundle, cert)
     try:
         result = XMLVerifier().verify(
             etree.tostring(assertion), id_attribute="ID", expect_references=1, **kw
@@ -152,7 +172,6 @@ def verify_signature(
             loc,
         )
         return None
-    trust = "chained to the test IGC-Santé" if ca_bundle else "trust anchor not given: signature only"
     out.cover("DMP-V02", f"signature valid ({trust})", f"signature valide ({trust})", loc)
     return signed
 
