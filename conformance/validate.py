@@ -78,7 +78,7 @@ def _is_mtom(head: bytes) -> bool:
 
 
 def detect_kind(name: str, data: bytes) -> str:
-    """email | xdm | cda | soap | vihf | fhir | pdf | unknown, from the bytes first, the name second."""
+    """email | xdm | cda | soap | dmp-consult | vihf | fhir | pdf | unknown, from the bytes first, the name second."""
     head = data[:SNIFF_BYTES]
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -87,6 +87,8 @@ def detect_kind(name: str, data: bytes) -> str:
         return "pdf"
     root = _xml_root(head)
     if root is not None:
+        if root.endswith(b"Envelope") and re.search(rb"<(\w+:)?(AdhocQueryRequest|RetrieveDocumentSetRequest)\b", head):
+            return "dmp-consult"  # a DMP search or retrieval (ITI-18, ITI-43), not a feed
         return _XML_KINDS.get(root, "unknown")
     if stripped.startswith(b"{") and re.search(rb'"resourceType"\s*:', head):
         return "fhir"

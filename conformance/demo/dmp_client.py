@@ -25,6 +25,7 @@ class DmpUnreachable(Exception):
 class DmpTls:
     any_issuer: bool = False  # accept a server certificate from any CA (defect)
     ignore_dates: bool = False  # accept an expired server certificate (defect)
+    cachet_for_tls: bool = False  # authenticate the TLS session with the signing (cachet) certificate (defect)
 
 
 @dataclass
@@ -37,11 +38,16 @@ class DmpConfig:
     signing_cert: Path
     signing_key: Path
     timeout: float = 10.0
+    query_url: str = ""  # ITI-18 (TD3.1)
+    retrieve_url: str = ""  # ITI-43 (TD3.2)
+    td02_url: str = ""  # TD0.2 (existence and status of the DMP)
 
     @classmethod
     def from_settings(cls, s: dict[str, Any]) -> DmpConfig:
         return cls(str(s["url"]), Path(s["ca_bundle"]), Path(s["crl"]) if s.get("crl") else None,
-                   Path(s["client_cert"]), Path(s["client_key"]), Path(s["signing_cert"]), Path(s["signing_key"]))
+                   Path(s["client_cert"]), Path(s["client_key"]), Path(s["signing_cert"]), Path(s["signing_key"]),
+                   query_url=str(s.get("query_url") or ""), retrieve_url=str(s.get("retrieve_url") or ""),
+                   td02_url=str(s.get("td02_url") or ""))
 
 
 @dataclass
@@ -57,7 +63,10 @@ class DmpAnswer:
 def tls_context(cfg: DmpConfig, flaws: DmpTls) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(str(cfg.client_cert), str(cfg.client_key))
+    if flaws.cachet_for_tls:
+        ctx.load_cert_chain(str(cfg.signing_cert), str(cfg.signing_key))
+    else:
+        ctx.load_cert_chain(str(cfg.client_cert), str(cfg.client_key))
     if flaws.any_issuer or flaws.ignore_dates:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -87,16 +96,23 @@ def read_answer(status: int, body: bytes) -> DmpAnswer:
     return DmpAnswer("Success" if resp.get("status") == SUCCESS else "Failure", errors)
 
 
-def post(cfg: DmpConfig, content_type: str, body: bytes, flaws: DmpTls) -> DmpAnswer:
-    url = urlsplit(cfg.url)
+def exchange(cfg: DmpConfig, method: str, target: str, body: bytes | None, headers: dict[str, str],
+             flaws: DmpTls) -> tuple[int, str, bytes]:
+    """One HTTPS exchange with the DMP: (status, Content-Type, body); any transport failure is DmpUnreachable."""
+    url = urlsplit(target)
     conn = http.client.HTTPSConnection(url.hostname or "localhost", url.port or 443,
                                        context=tls_context(cfg, flaws), timeout=cfg.timeout)
+    path = url.path + (f"?{url.query}" if url.query else "")
     try:
-        conn.request("POST", url.path, body=body, headers={"Content-Type": content_type})
+        conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
-        data = resp.read(64 * 1024 * 1024)
-        return read_answer(resp.status, data)
+        return resp.status, resp.getheader("Content-Type", ""), resp.read(64 * 1024 * 1024)
     except (OSError, http.client.HTTPException) as exc:
-        raise DmpUnreachable(f"DMP injoignable ou refusé ({cfg.url}) : {exc}") from exc
+        raise DmpUnreachable(f"DMP injoignable ou refusé ({target}) : {exc}") from exc
     finally:
         conn.close()
+
+
+def post(cfg: DmpConfig, content_type: str, body: bytes, flaws: DmpTls) -> DmpAnswer:
+    status, _, data = exchange(cfg, "POST", cfg.url, body, {"Content-Type": content_type}, flaws)
+    return read_answer(status, data)

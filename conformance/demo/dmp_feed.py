@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -27,6 +28,7 @@ from conformance.socles.dmp.build.xds import FeedDoc, LotBuilder, envelope
 from conformance.socles.mssante.build.pdf import build_pdf
 
 from .dmp_client import DmpConfig, DmpUnreachable, post
+from .dmp_consult import as_json, dmp_status, find_documents, get_document, retrieve
 from .dmp_switches import DmpFlaws, dmp_flaws_for
 from .errors import Refused
 
@@ -77,23 +79,57 @@ class DmpDui:
             token = signed_vihf(inp, key, cert)
         return token
 
-    def feed(self, p: dict[str, Any]) -> Outcome:
+    def replaced_entry(self, patient: dict[str, Any], unique_id: str) -> str:
+        """The entryUUID an RPLC must target, as the DMP knows it (TD3.1 / ITI-18 GetDocuments)."""
+        assert self.cfg is not None
+        if self.flaws.behaviour == "rplc-from-memory":
+            known = next((f["entry_uuid"] for f in self.fed if f["document_unique_id"] == unique_id), None)
+            if known is None:
+                raise Refused(f"document à remplacer inconnu du DUI : {unique_id}")
+            return str(known)
+        found = get_document(self.cfg, self.vihf(patient), unique_id, self.flaws.tls)
+        current = [d for d in found.documents if d["unique_id"] == unique_id and d["status"] == "Approved"]
+        if not found.ok or not current:
+            why = "; ".join(f"{e['errorCode']} ({e['codeContext']})" for e in found.errors) or "absent ou déjà remplacé"
+            raise Refused(f"document à remplacer introuvable dans le DMP ({unique_id}) : {why}")
+        return current[0]["entry_uuid"]
+
+    def find(self, p: dict[str, Any]) -> Outcome:
+        """Verb "dmp.find": the patient's documents in the DMP (ITI-18 FindDocuments), current ones by default."""
         assert self.cfg is not None
         patient = dict(p["patient"])
-        if not patient.get("qualified") and self.flaws.behaviour != "feed-unqualified":
-            raise Refused("identité de l'usager non qualifiée : alimentation du DMP interdite (RNIV EXI SI 08)")
-        doc = dict(p.get("document") or {})
+        statuses: tuple[str, ...] = ("urn:oasis:names:tc:ebxml-regrep:StatusType:Approved",)
+        if p.get("include_deprecated"):
+            statuses += ("urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated",)
+        cx = f"{patient['ins']}^^^&{patient['ins_oid']}&ISO^NH"
+        result = find_documents(self.cfg, self.vihf(patient), cx, self.flaws.tls, statuses)
+        if not result.ok:
+            shown = "; ".join(f"{e['errorCode']} ({e['codeContext']})" for e in result.errors)
+            return Outcome("error", as_json(result), detail=f"recherche refusée par le DMP : {shown}")
+        return Outcome("ok", as_json(result), detail=f"{len(result.documents)} document(s) dans le DMP")
+
+    def retrieve(self, p: dict[str, Any]) -> Outcome:
+        """Verb "dmp.retrieve": one document's bytes (ITI-43), reported as size and SHA-1, not the body."""
+        assert self.cfg is not None
+        patient = dict(p["patient"])
+        data, errors = retrieve(self.cfg, self.vihf(patient), str(p.get("repository_id") or ""),
+                                str(p.get("unique_id") or ""), self.flaws.tls)
+        if data is None:
+            shown = "; ".join(f"{e['errorCode']} ({e['codeContext']})" for e in errors)
+            return Outcome("error", {"errors": errors}, detail=f"document non restitué par le DMP : {shown}")
+        return Outcome("ok", {"size": len(data), "sha1": hashlib.sha1(data).hexdigest(), "errors": errors},
+                       detail="document restitué par le DMP")
+
+    def build_request(self, patient: dict[str, Any], doc: dict[str, Any], replace_of: str | None = None,
+                      old_entry: str | None = None) -> tuple[str, bytes, DocSpec, str]:
+        """The ITI-41 request of one document: (Content-Type, MTOM body, its DocSpec, its entryUUID)."""
+        assert self.cfg is not None
         type_code = str(doc.get("type_code") or "11506-3")
         display = str(doc.get("type_display") or "CR ou fiche de suivi de soins par auxiliaire médical")
         title = str(doc.get("title") or display)
         now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=1))).replace(microsecond=0)
-        old_entry = None
-        if p.get("replace_of"):
-            old_entry = next((f["entry_uuid"] for f in self.fed if f["document_unique_id"] == p["replace_of"]), None)
-            if old_entry is None:
-                raise Refused(f"document à remplacer inconnu du DUI : {p['replace_of']}")
         spec = DocSpec(type_code, display, title, _oid("3"), now, dlu=type_code == DLU_CODE,
-                       replaces=p.get("replace_of"), class_code=str(doc.get("class_code") or "11"),
+                       replaces=replace_of, class_code=str(doc.get("class_code") or "11"),
                        class_display=str(doc.get("class_display") or "Synthèse"))
         if doc.get("pdf_base64"):  # a PDF the DUI already made (the printed ordonnance, for example)
             pdf = base64.b64decode(str(doc["pdf_base64"]), validate=True)
@@ -101,11 +137,25 @@ class DmpDui:
             pdf = build_pdf(title, [f"{patient['birth_name']} {patient['first_given']}", title],
                             author=ORG.name, created=now)
         cda = build_cda(patient, spec, ORG, pdf, self.flaws.cda)
-        lot = LotBuilder(patient, ORG, self.flaws.xds, SOURCE_OID)
+        lot = LotBuilder(patient, ORG, self.flaws.xds, SOURCE_OID,  # the lot is signed (XAdES) with the cachet
+                         signing=(self.cfg.signing_key.read_bytes(), self.cfg.signing_cert.read_bytes()))
         entry_uuid = f"urn:uuid:{uuid.uuid4()}"
         body, parts = lot.request([FeedDoc(spec, cda, old_entry, entry_uuid)], _oid("4"), now)
         env = envelope(body, self.vihf(patient), self.cfg.url, self.flaws.xds.wsa_action)
         ctype, data = mtom_request(env, parts, start_info=self.flaws.mtom_start_info)
+        return ctype, data, spec, entry_uuid
+
+    def feed(self, p: dict[str, Any]) -> Outcome:
+        assert self.cfg is not None
+        patient = dict(p["patient"])
+        if not patient.get("qualified") and self.flaws.behaviour != "feed-unqualified":
+            raise Refused("identité de l'usager non qualifiée : alimentation du DMP interdite (RNIV EXI SI 08)")
+        if self.flaws.behaviour != "no-td02" and dmp_status(self.cfg, patient["ins"], patient["ins_oid"],
+                                                            self.flaws.tls) != "active":
+            raise Refused("le DMP de l'usager n'existe pas ou n'est pas actif (TD0.2) : aucun versement")
+        old_entry = self.replaced_entry(patient, str(p["replace_of"])) if p.get("replace_of") else None
+        ctype, data, spec, entry_uuid = self.build_request(patient, dict(p.get("document") or {}),
+                                                           p.get("replace_of"), old_entry)
         answer = post(self.cfg, ctype, data, self.flaws.tls)
         result = {"registry_status": answer.registry_status, "errors": answer.errors,
                   "document_unique_id": spec.doc_id}

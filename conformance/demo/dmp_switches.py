@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.socles.dmp.build.cda import CdaFlaws
+from conformance.socles.dmp.build.xades import XadesFlaws
 from conformance.socles.dmp.build.xds import XdsFlaws
 
 from .dmp_client import DmpTls
@@ -24,7 +25,7 @@ class DmpFlaws:
     vihf_signed: bool = True
     mtom_start_info: bool = True
     tls: DmpTls = field(default_factory=DmpTls)
-    behaviour: str = ""  # "feed-unqualified" | "failure-as-success"
+    behaviour: str = ""  # feed-unqualified | failure-as-success | no-td02 | rplc-from-memory
 
 
 NONE = DmpFlaws()
@@ -42,6 +43,8 @@ FLAWS: dict[str, DmpFlaws] = {
     "vihf-role-outside-j65": DmpFlaws(vihf={"role_system": "1.2.250.1.213.1.1.4.5"}),
     "vihf-break-glass": DmpFlaws(vihf={"purpose": "bris_de_glace"}),
     "vihf-resource-nia": DmpFlaws(vihf={"resource_oid": "1.2.250.1.213.1.4.11"}),
+    "vihf-other-key": DmpFlaws(vihf={"signer": "other-key"}),
+    "vihf-self-signed": DmpFlaws(vihf={"signer": "self-signed"}),
     # XDS lot
     "xds-no-source-id": DmpFlaws(xds=XdsFlaws(source_id=False)),
     "xds-no-content-type": DmpFlaws(xds=XdsFlaws(content_type=False)),
@@ -53,6 +56,10 @@ FLAWS: dict[str, DmpFlaws] = {
     "xds-author-oid": DmpFlaws(xds=XdsFlaws(author_oid="1.2.250.1.71.4.2.9")),
     "xds-no-has-member": DmpFlaws(xds=XdsFlaws(has_member=False)),
     "xds-no-signature": DmpFlaws(xds=XdsFlaws(signature_entry=False)),
+    "xds-type-scheme-name": DmpFlaws(xds=XdsFlaws(type_scheme="LOINC")),
+    "xds-practice-scheme": DmpFlaws(xds=XdsFlaws(practice_scheme="1.2.250.1.71.4.2.4")),
+    "xades-digest-reserialised": DmpFlaws(xds=XdsFlaws(xades=XadesFlaws(manifest_digest_of="reserialised"))),
+    "xades-no-signing-time": DmpFlaws(xds=XdsFlaws(xades=XadesFlaws(signing_time=False))),
     "xds-title-differs": DmpFlaws(xds=XdsFlaws(title_from_cda=False)),
     "xds-source-patient-type": DmpFlaws(xds=XdsFlaws(source_patient_type="NH")),
     # CDA
@@ -62,10 +69,16 @@ FLAWS: dict[str, DmpFlaws] = {
     "cda-custodian-root": DmpFlaws(cda=CdaFlaws(custodian_root="1.2.250.1.71.4.2.1")),
     "cda-dlu-no-participant": DmpFlaws(cda=CdaFlaws(dlu_participant=False)),
     "cda-no-birthplace": DmpFlaws(cda=CdaFlaws(birthplace=False)),
+    "cda-ins-wrong-key": DmpFlaws(cda=CdaFlaws(ins_key_offset=1)),
+    "cda-ins-test-and-production": DmpFlaws(cda=CdaFlaws(extra_ins_root="1.2.250.1.213.1.4.8")),
+    "cda-ins-production-root": DmpFlaws(cda=CdaFlaws(ins_root="1.2.250.1.213.1.4.8")),
 
     # decisions of the DUI
     "dmp-feed-unqualified": DmpFlaws(behaviour="feed-unqualified"),
     "dmp-failure-as-success": DmpFlaws(behaviour="failure-as-success"),
+    "dmp-no-td02": DmpFlaws(behaviour="no-td02"),
+    "dmp-rplc-from-memory": DmpFlaws(behaviour="rplc-from-memory"),
+    "dmp-tls-any-issuer": DmpFlaws(tls=DmpTls(any_issuer=True, ignore_dates=True)),
 }
 
 

@@ -21,6 +21,12 @@ from conformance.model import Artifact, CheckContext
 from conformance.run import RunRecorder
 from conformance.socles.mssante.fixtures import pki_cache_dir
 from conformance.verify import Verifier
+from conformance.xmlsafe import XmlRefused, parse_xml
+
+from .checks.vihf import attributes, text_of
+from .mtom import MtomError, parse_mtom
+from .service.query import QUERIES, query_params
+from .service.store import REPOSITORY_ID
 
 DOCUMENTS = {
     # key: type_code (JDV_J07, LOINC), display: documents an EHPAD feeds
@@ -41,11 +47,17 @@ def document(kind: str = "suivi", title: str | None = None) -> dict[str, Any]:
 
 @dataclass
 class Fed:
-    """One feed step: the DUI's answer and the exchanges the mock DMP answered meanwhile."""
+    """One DUI step: its answer and the exchanges the mock DMP answered meanwhile (TD0.2, ITI-18,
+    ITI-41, ITI-43), with the true state of the patient's DMP at that time."""
 
     outcome: Outcome
     exchanges: list[Any] = field(default_factory=list)
     ctx: CheckContext = field(default_factory=CheckContext)
+    dmp_status: str = "active"  # active | closed | none
+
+    @property
+    def feeds(self) -> list[Any]:
+        return [ex for ex in self.exchanges if ex.transaction == "ITI-41"]
 
     def nothing_reached(self, verify: Verifier) -> None:
         for rid in verify.declared:
@@ -54,20 +66,64 @@ class Fed:
                           location="driver outcome", evidence=self.outcome.to_json())
 
     def check(self, verify: Verifier) -> None:
-        """Judge the declared requirements on every request the DMP received."""
-        if not self.exchanges:
+        """Judge the declared requirements on every request the DMP received during the step."""
+        if not self.feeds:
             self.nothing_reached(verify)
             return
         for ex in self.exchanges:
             meta = {"evidence_ref": ex.request_ref, "content_type": ex.content_type}
-            verify.artifact(Artifact("soap", ex.request_ref.path, ex.request, meta), self.ctx)
-            if ex.envelope:
-                verify.artifact(Artifact("xds-metadata", f"{ex.request_ref.path}#envelope", ex.envelope,
-                                         {"documents": ex.documents}), self.ctx)
-            for doc_id, data in sorted(ex.documents.items()):
-                if is_cda(data):
-                    verify.artifact(Artifact("cda", f"{ex.request_ref.path}#{doc_id}", data), self.ctx)
-            verify.artifact(exchange_artifact(self.outcome, ex), self.ctx)
+            if ex.transaction == "ITI-41":
+                verify.artifact(Artifact("soap", ex.request_ref.path, ex.request, meta), self.ctx)
+                if ex.envelope:
+                    verify.artifact(Artifact("xds-metadata", f"{ex.request_ref.path}#envelope", ex.envelope,
+                                             {"documents": ex.documents}), self.ctx)
+                for doc_id, data in sorted(ex.documents.items()):
+                    if is_cda(data):
+                        verify.artifact(Artifact("cda", f"{ex.request_ref.path}#{doc_id}", data), self.ctx)
+                verify.artifact(exchange_artifact(self.outcome, ex), self.ctx)
+            elif ex.transaction in ("ITI-18", "ITI-43"):
+                verify.artifact(Artifact("dmp-consult", ex.request_ref.path, ex.request,
+                                         {**meta, "transaction": ex.transaction}), self.ctx)
+            verify.artifact(Artifact("dmp-client-cert", f"{ex.request_ref.path}#tls", ex.client_cert or b"",
+                                     {"vihf_structure": vihf_structure(ex)}), self.ctx)
+        verify.artifact(self.step_artifact(), self.ctx)
+
+    def check_consult(self, verify: Verifier) -> None:
+        """Judge the searches and retrievals of a step (no feed expected)."""
+        consults = [ex for ex in self.exchanges if ex.transaction in ("ITI-18", "ITI-43")]
+        if not consults:
+            self.nothing_reached(verify)
+            return
+        for ex in consults:
+            verify.artifact(Artifact("dmp-consult", ex.request_ref.path, ex.request,
+                                     {"evidence_ref": ex.request_ref, "content_type": ex.content_type,
+                                      "transaction": ex.transaction}), self.ctx)
+
+    def step_artifact(self) -> Artifact:
+        obs = {"ins": str((self.ctx.patient or {}).get("ins") or ""), "dmp_status": self.dmp_status,
+               "outcome": self.outcome.to_json(),
+               "exchanges": [{"seq": ex.seq, "transaction": ex.transaction, "status": ex.status,
+                              "query": ex.request.decode("utf-8", "replace") if ex.transaction == "TD0.2" else ""}
+                             for ex in self.exchanges]}
+        return Artifact("dmp-step", "dmp-step.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
+
+
+def vihf_structure(ex: Any) -> str:
+    """The Identifiant_Structure of the VIHF an exchange carried ('' for TD0.2 or an unreadable one)."""
+    raw = ex.envelope or (ex.request if ex.transaction == "ITI-18" else b"")
+    if ex.transaction == "ITI-43" and ex.content_type.lower().startswith("multipart/"):
+        try:
+            raw = parse_mtom(ex.content_type, ex.request).envelope_bytes
+        except MtomError:
+            return ""
+    if not raw:
+        return ""
+    try:
+        root = parse_xml(raw)
+    except XmlRefused:
+        return ""
+    assertion = next(root.iter("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion"), None)
+    return text_of(attributes(assertion).get("Identifiant_Structure", [])) if assertion is not None else ""
 
 
 def exchange_artifact(outcome: Outcome, ex: Any) -> Artifact:
@@ -78,25 +134,76 @@ def exchange_artifact(outcome: Outcome, ex: Any) -> Artifact:
 class DmpHarness:
     def __init__(self, service: Any, dui: Any, recorder: RunRecorder, settings: dict[str, Any]) -> None:
         self.service, self.dui, self.recorder, self.settings = service, dui, recorder, settings
+        self._shared: dict[str, Fed] = {}
 
-    def feed(self, patient: str, doc: dict[str, Any], *, variant: str = "good",
-             replace_of: str | None = None) -> Fed:
+    def context(self, pat: dict[str, Any]) -> CheckContext:
+        return CheckContext(patient=pat, extra={"ca_bundle": str(self.service.pki.ca_bundle), "batch_feed": True,
+                                                "facility_type": "SA17"})
+
+    @property
+    def repository_id(self) -> str:
+        return REPOSITORY_ID
+
+    def stored(self, unique_id: str) -> Any:
+        """The document the mock DMP holds under `unique_id` (the truth a retrieval is compared with)."""
+        return next((r.documents[unique_id] for r in self.service.records.values() if unique_id in r.documents),
+                    None)
+
+    def dmp_status(self, pat: dict[str, Any]) -> str:
+        record = self.service.records.get(f"{pat['ins']}^^^&{pat['ins_oid']}&ISO^NH")
+        return "none" if record is None else record.status
+
+    def step(self, verb: str, patient: str, params: dict[str, Any], *, variant: str = "good",
+             td02_stale: bool = False) -> Fed:
+        """Ask the DUI for one DMP verb and collect what the mock DMP answered meanwhile."""
         pat = identities.patient(patient)
-        params: dict[str, Any] = {"patient": pat, "document": doc}
-        if replace_of:
-            params["replace_of"] = replace_of
         mark = self.service.log.mark()
-        self.service.variant = variant
+        self.service.variant, self.service.td02_stale = variant, td02_stale
         try:
-            outcome = self.dui.act(Action("dmp.feed", params))
+            outcome = self.dui.act(Action(verb, {"patient": pat, **params}))
         finally:
-            self.service.variant = "good"
+            self.service.variant, self.service.td02_stale = "good", False
         exchanges = self.service.log.since(mark)
         if outcome.ok and not exchanges:  # a remote DUI may answer before its request is processed
             exchanges = self.service.log.wait(mark, float(getattr(self.dui, "traffic_timeout", 10.0)))
-        ctx = CheckContext(patient=pat, extra={"ca_bundle": str(self.service.pki.ca_bundle), "batch_feed": True,
-                                               "facility_type": "SA17"})
-        return Fed(outcome, exchanges, ctx)
+        return Fed(outcome, exchanges, self.context(pat), self.dmp_status(pat))
+
+    def feed(self, patient: str, doc: dict[str, Any], *, variant: str = "good",
+             replace_of: str | None = None, td02_stale: bool = False) -> Fed:
+        params: dict[str, Any] = {"document": doc}
+        if replace_of:
+            params["replace_of"] = replace_of
+        return self.step("dmp.feed", patient, params, variant=variant, td02_stale=td02_stale)
+
+    def shared_feed(self, key: str, patient: str, doc: dict[str, Any]) -> Fed:
+        """One feed judged by many rule scenarios: the DUI is asked once per run, every scenario that
+        names `key` judges its own requirement on the same captured exchange (and cites it)."""
+        if key not in self._shared:
+            self._shared[key] = self.feed(patient, doc)
+        return self._shared[key]
+
+    def chain_artifact(self, patient: str, old: str, new: str, step: Fed) -> Artifact:
+        """What the registry holds after a replacement, and how the DUI found what it replaced."""
+        pat = identities.patient(patient)
+        record = self.service.records.get(f"{pat['ins']}^^^&{pat['ins_oid']}&ISO^NH")
+        docs = list(record.documents.values()) if record else []
+        lookups = []
+        for ex in step.exchanges:
+            if ex.transaction != "ITI-18":
+                continue
+            try:
+                query = next(parse_xml(ex.request).iter("{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}AdhocQuery"))
+            except (XmlRefused, StopIteration):
+                continue
+            lookups.append({"seq": ex.seq, "query": QUERIES.get(query.get("id", ""), query.get("id", "")),
+                            "params": query_params(query), "status": ex.status})
+        obs = {"old": old, "new": new,
+               "documents": [{"unique_id": d.unique_id, "entry_uuid": d.entry_uuid, "status": d.status} for d in docs],
+               "associations": [{"type": a.type, "source": a.source, "target": a.target}
+                                for a in (record.associations if record else [])],
+               "lookups": lookups,
+               "replacing_feed_seq": next((ex.seq for ex in step.feeds), None)}
+        return Artifact("dmp-chain", "dmp-chain.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""The DMP requirement catalog loads, matches the specs' 43 testable requirements, and every id
-the DMP checks emit is in it. The DMP value sets we ship load and say what the specs say."""
+"""The DMP requirement catalog loads, matches the specs' 43 testable requirements plus the
+harness-own DMP-Hxx rules, and every id the DMP checks and scenarios emit is in it. The DMP value
+sets we ship load and say what the specs say."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from conformance.terminology import load_svs
 
 REPO = Path(__file__).resolve().parents[3]
 CHECKS = REPO / "conformance" / "socles" / "dmp" / "checks"
+SUITE = REPO / "conformance" / "socles" / "dmp" / "suite"
+HARNESS = re.compile(r"^DMP-H\d{2}$")
 SPEC = REPO.parent / "shared" / "specs" / "dmp.md"
 ID = re.compile(r"\bDMP-[A-Z]\d{2}\b")
 
@@ -24,9 +27,13 @@ def catalog():  # type: ignore[no-untyped-def]
     return load_catalog(SOCLE.catalog)
 
 
-def test_catalog_loads_with_43_requirements() -> None:
+def test_catalog_loads_with_43_requirements_and_the_harness_rules() -> None:
     cat = catalog()
-    assert cat.socle == "dmp" and len(cat.requirements) == 43
+    harness = {rid for rid in cat.requirements if HARNESS.match(rid)}
+    assert cat.socle == "dmp" and len(cat.requirements) - len(harness) == 43
+    assert harness == {"DMP-H01", "DMP-H02", "DMP-H03", "DMP-H04"}
+    for rid in harness:  # harness-own rules cite their public source and carry no invented official id
+        assert cat[rid].source_quality == "harness" and all(r.startswith("ITI-") for r in cat[rid].refs)
     for req in cat.requirements.values():
         assert req.text_fr and req.title_en and req.source and req.source_version
         assert req.source_quality in ("primary", "secondary", "harness")
@@ -43,7 +50,7 @@ def test_catalog_ids_are_the_specs_ids() -> None:
     spec_ids = re.findall(r"^\d+\. \*\*(DMP-[A-Z]\d{2}) \((err|warn|info)", section, flags=re.M)
     assert len(spec_ids) == 43
     cat = catalog()
-    assert sorted(i for i, _ in spec_ids) == sorted(cat.requirements)
+    assert sorted(i for i, _ in spec_ids) == sorted(r for r in cat.requirements if not HARNESS.match(r))
     for rid, level in spec_ids:
         if level != "err":
             assert cat[rid].level is Level.PRECONISATION, rid
@@ -51,7 +58,7 @@ def test_catalog_ids_are_the_specs_ids() -> None:
 
 def test_every_id_the_checks_emit_is_in_the_catalog() -> None:
     emitted = set()
-    for path in CHECKS.glob("*.py"):
+    for path in [*CHECKS.glob("*.py"), *SUITE.glob("test_*.py")]:  # scenarios judge a few rules themselves
         emitted |= set(ID.findall(path.read_text(encoding="utf-8")))
     cat = catalog()
     assert emitted, "no requirement id found in the checks"

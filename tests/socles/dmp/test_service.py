@@ -46,12 +46,14 @@ def test_demo_feed_is_accepted_and_journaled(pki: TestPKI, tmp_path: Path) -> No
         outcome = demo_for(dmp).act(Action("dmp.feed", {"patient": PATIENT, "document": FEED}))
         assert outcome.status == "ok", outcome.detail
         assert outcome.data["registry_status"] == "Success" and outcome.data["errors"] == []
-        [ex] = dmp.log.since(0)
+        td02, ex = dmp.log.since(0)
+        assert td02.transaction == "TD0.2" and ex.transaction == "ITI-41"
         assert ex.status == "Success" and "Signature01" in ex.documents and len(ex.documents) == 2
         stored = dmp.records[f"{PATIENT['ins']}^^^&{PATIENT['ins_oid']}&ISO^NH"].documents
         assert outcome.data["document_unique_id"] in stored
-    kinds = [e["kind"] for e in read_journal(tmp_path / "evidence")]
-    assert kinds == ["dmp-request", "dmp-response"]
+    kinds = [(e["kind"], e["meta"].get("transaction")) for e in read_journal(tmp_path / "evidence")]
+    assert kinds == [("dmp-request", "TD0.2"), ("dmp-response", None), ("dmp-request", "ITI-41"),
+                     ("dmp-response", None)]
 
 
 @pytest.mark.parametrize(
@@ -65,6 +67,7 @@ def test_closed_dmp_and_opposition_answer_registry_errors(
     from conformance.identities import patient as identity
 
     with running_dmp(pki, tmp_path) as dmp:
+        dmp.td02_stale = True  # the DMP closed after the DUI's TD0.2 check
         outcome = demo_for(dmp).act(Action("dmp.feed", {"patient": identity(patient), "document": FEED}))
         assert outcome.status == "error" and code in outcome.detail
         assert outcome.data["registry_status"] == "Failure"
@@ -124,7 +127,8 @@ def test_replacement_deprecates_the_old_document(pki: TestPKI, tmp_path: Path) -
         second = dui.act(Action("dmp.feed", {"patient": PATIENT, "document": FEED, "replace_of": old}))
         assert second.status == "ok", second.detail
         docs = dmp.records[f"{PATIENT['ins']}^^^&{PATIENT['ins_oid']}&ISO^NH"].documents
-        assert docs[old]["status"] == "Deprecated" and docs[second.data["document_unique_id"]]["status"] == "Approved"
+        assert docs[old].short_status == "Deprecated"
+        assert docs[second.data["document_unique_id"]].short_status == "Approved"
         unknown = dui.act(Action("dmp.feed", {"patient": PATIENT, "document": FEED, "replace_of": "1.2.3"}))
         assert unknown.status == "refused"
 
@@ -169,6 +173,6 @@ def test_hand_made_mtom_request_sent_by_curl(pki: TestPKI, tmp_path: Path) -> No
         assert done.returncode == 0, done.stderr
         answer = read_answer(200, done.stdout)
         [ex] = dmp.log.since(0)
-        assert ex.documents["Document01"] == cda
+        assert ex.documents["Document01"] == cda and ex.client_cert is not None
         # the builders' patient has a DMP: Success, or named metadata errors, never a fault
         assert answer.registry_status == "Success", answer.errors

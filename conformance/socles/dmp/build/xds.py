@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from .cda import DocSpec, Org
+from .xades import XadesFlaws, sign_lot
 
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
@@ -67,6 +68,7 @@ class XdsFlaws:
     author_oid: str = "1.2.250.1.71.4.2.1"  # XCN assigning authority (X10)
     has_member: bool = True  # (X12)
     signature_entry: bool = True  # (S01)
+    xades: XadesFlaws = XadesFlaws()  # the XAdES signature part (S02)
     title_from_cda: bool = True  # (C06)
     source_patient_type: str = "PI"  # (I06)
     wsa_action: str = ITI41  # (T02)
@@ -85,7 +87,7 @@ class FeedDoc:
 
 SIGNATURE_NOTE = (
     b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="lot-signature">'
-    b"<!-- XAdES of the lot: not produced by the reference DUI yet (DMP-S02 is not checked) -->"
+    b"<!-- placeholder: the lot is signed (XAdES, build/xades.py) only when a signing key is given -->"
     b"</ds:Signature>"
 )
 
@@ -129,8 +131,10 @@ def utc(t: dt.datetime) -> str:
 
 
 class LotBuilder:
-    def __init__(self, patient: dict[str, Any], org: Org, flaws: XdsFlaws, source_id: str) -> None:
+    def __init__(self, patient: dict[str, Any], org: Org, flaws: XdsFlaws, source_id: str,
+                 signing: tuple[bytes, bytes] | None = None) -> None:
         self.patient, self.org, self.flaws, self.source_id = patient, org, flaws, source_id
+        self.signing = signing  # (key PEM, certificate PEM): the structure's cachet signs the lot (XAdES)
         self.ids = _Ids()
         self.ins_cx = f"{patient['ins']}^^^&{patient['ins_oid']}&ISO^NH"
 
@@ -221,8 +225,10 @@ class LotBuilder:
             parts[eid] = doc.cda
             members.append(eid)
         if f.signature_entry:
-            self.entry(objects, "Signature01", SIGNATURE_NOTE, None)
-            parts["Signature01"] = SIGNATURE_NOTE
+            signature = SIGNATURE_NOTE if self.signing is None else sign_lot(
+                lot_unique, [(d.spec.doc_id, d.cda) for d in docs], *self.signing, when=now, flaws=f.xades)
+            self.entry(objects, "Signature01", signature, None)
+            parts["Signature01"] = signature
             members.append("Signature01")
         _rim(objects, "Classification", classifiedObject="SubmissionSet01", id="cl-ss-node", classificationNode=SS_NODE)
         for eid in members if f.has_member else []:
@@ -238,7 +244,9 @@ class LotBuilder:
                      targetObject=doc.replaces_entry, id=self.ids("as-"))
         cids: dict[str, bytes] = {}
         for eid, data in parts.items():
-            cid = f"{eid.rsplit(':', 1)[-1]}.{uuid.uuid4().hex}@dui-conformance"
+            # short enough for one header line: a folded Content-ID comes out RFC 2047-encoded, which
+            # MTOM readers do not decode
+            cid = f"{uuid.uuid4().hex}@dui-conformance"
             d = etree.SubElement(root, f"{{{XDSB}}}Document", id=eid)
             etree.SubElement(d, f"{{{XOP}}}Include", href=f"cid:{cid}")
             cids[cid] = data

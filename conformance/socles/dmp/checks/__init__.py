@@ -7,9 +7,10 @@ An unreadable input fails the structural rule of its kind.
 
 from conformance.validate import register_input_rule
 
-from . import cda, outcome, soap, vihf, xds  # noqa: F401  (registration)
+from . import cda, client_cert, consult, outcome, schematron_pack, session, soap, vihf, xades, xds  # noqa: F401  (registration)
 
 register_input_rule("cda", "dmp", "DMP-C02")
 register_input_rule("xds-metadata", "dmp", "DMP-X01")
 register_input_rule("soap", "dmp", "DMP-T01")
 register_input_rule("vihf", "dmp", "DMP-V01")
+register_input_rule("dmp-consult", "dmp", "DMP-H04")

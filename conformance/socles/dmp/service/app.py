@@ -9,6 +9,7 @@ transport scenarios need no second server. Every request and answer goes to the 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import ssl
 import threading
@@ -23,10 +24,18 @@ from starlette.routing import Route
 from conformance.evidence import EvidenceJournal
 from conformance.pki import TestPKI
 
+from . import td02
+from .gate import Answer, fault
+from .peers import PeerBook
+from .query import StoredQuery
 from .records import Exchange, ExchangeLog, load_records
-from .registry import Answer, Registry, fault
+from .registry import Registry
+from .retrieve import Repository
 
 PATH = "/dmp/xdsb/ProvideAndRegisterDocumentSet-b"
+QUERY_PATH = "/dmp/xdsb/RegistryStoredQuery"
+RETRIEVE_PATH = "/dmp/xdsb/RetrieveDocumentSet"
+SOAP_TYPE = 'application/soap+xml; charset="UTF-8"'
 MAX_BODY = 64 * 1024 * 1024
 VARIANTS = ("good", "rogue-ca", "expired")
 
@@ -41,13 +50,17 @@ def _context(cert: str, key: str, ca: str) -> ssl.SSLContext:
 
 
 class DmpService:
-    def __init__(self, journal: EvidenceJournal, pki: TestPKI) -> None:
+    def __init__(self, journal: EvidenceJournal, pki: TestPKI, port: int = 0) -> None:
         self.journal = journal
         self.pki = pki
         self.records = load_records()
         self.registry = Registry(self.records, str(pki.ca_bundle))
+        self.query = StoredQuery(self.records, str(pki.ca_bundle))
+        self.repository = Repository(self.records, str(pki.ca_bundle))
+        self.peers = PeerBook()
         self.log = ExchangeLog()
         self.variant = "good"
+        self.td02_stale = False  # TD0.2 reports closed DMPs as active (they close between check and feed)
         ca = str(pki.ca_bundle)
         self._contexts = {
             "good": _context(str(pki.server_cert), str(pki.server_key), ca),
@@ -57,43 +70,70 @@ class DmpService:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
-        self.port = 0
+        self.port = port  # 0: any free port
 
     # -- HTTP ------------------------------------------------------------------------------------
 
-    async def _iti41(self, request: Request) -> Response:
-        ctype = request.headers.get("content-type", "")
+    async def _read(self, request: Request) -> tuple[bytes, bool]:
         body = b""
-        too_big = False
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY:
-                too_big = True
-                break
+                return body[:MAX_BODY], True
+        return body, False
+
+    async def _soap(self, request: Request, transaction: str) -> Response:
+        ctype = request.headers.get("content-type", "")
+        body, too_big = await self._read(request)
+        handlers = {"ITI-41": self.registry.provide_and_register, "ITI-43": self.repository.answer,
+                    "ITI-18": lambda _ctype, data: self.query.answer(data)}
         try:
             answer = (fault("Sender", f"request larger than {MAX_BODY} bytes") if too_big
-                      else await asyncio.to_thread(self.registry.provide_and_register, ctype, body))
+                      else await asyncio.to_thread(handlers[transaction], ctype, body))
         except Exception as exc:  # the mock must answer a fault, never a traceback
             answer = fault("Receiver", f"mock DMP could not process the request: {type(exc).__name__}")
-        self._record(ctype, body, answer)
-        return Response(answer.body, status_code=answer.http_status,
-                        media_type='application/soap+xml; charset="UTF-8"')
+        self._record(transaction, request, ctype, body, answer)
+        return Response(answer.body, status_code=answer.http_status, media_type=answer.content_type)
+
+    async def _iti41(self, request: Request) -> Response:
+        return await self._soap(request, "ITI-41")
+
+    async def _iti18(self, request: Request) -> Response:
+        return await self._soap(request, "ITI-18")
+
+    async def _iti43(self, request: Request) -> Response:
+        return await self._soap(request, "ITI-43")
+
+    async def _td02(self, request: Request) -> Response:
+        status, data = td02.answer(self.records, request.query_params.getlist("identifier"), stale=self.td02_stale)
+        query = str(request.url.query).encode("utf-8")
+        answer = Answer(status, data, "Success" if status == 200 else "Failure")
+        self._record("TD0.2", request, "", query, answer)
+        return Response(data, status_code=status, media_type="application/fhir+json")
 
     async def _other(self, request: Request) -> Response:
-        answer = fault("Sender", f"no ITI-41 endpoint at {request.url.path}")
-        return Response(answer.body, status_code=404, media_type='application/soap+xml; charset="UTF-8"')
+        answer = fault("Sender", f"no DMP endpoint at {request.url.path}")
+        return Response(answer.body, status_code=404, media_type=SOAP_TYPE)
 
-    def _record(self, ctype: str, body: bytes, answer: Answer) -> None:
+    def _record(self, transaction: str, request: Request, ctype: str, body: bytes, answer: Answer) -> None:
         errors = [e.to_json() for e in answer.errors]
-        req = self.journal.record("dmp-request", "iti41-request.mime", body,
-                                  meta={"content_type": ctype, "variant": self.variant})
-        resp = self.journal.record("dmp-response", "iti41-response.xml", answer.body,
-                                   meta={"status": answer.status, "errors": errors})
-        self.log.add(Exchange(req.seq, PATH, ctype, body, answer.body, answer.status, errors, True, req, resp,
-                              answer.documents, answer.envelope))
+        der = self.peers.certificate(request.client)
+        stem = transaction.lower().replace("-", "").replace(".", "")
+        req = self.journal.record("dmp-request", f"{stem}-request.{'txt' if transaction == 'TD0.2' else 'mime'}",
+                                  body, meta={"transaction": transaction, "path": request.url.path,
+                                              "content_type": ctype, "variant": self.variant,
+                                              "client_certificate_sha256": _sha256(der)})
+        resp = self.journal.record("dmp-response", f"{stem}-response.{'json' if transaction == 'TD0.2' else 'xml'}",
+                                   answer.body, meta={"status": answer.status, "errors": errors,
+                                                      "http_status": answer.http_status})
+        self.log.add(Exchange(req.seq, request.url.path, ctype, body, answer.body, answer.status, errors, der,
+                              req, resp, answer.documents, answer.envelope, transaction))
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route(PATH, self._iti41, methods=["POST"]),
+                                 Route(QUERY_PATH, self._iti18, methods=["POST"]),
+                                 Route(RETRIEVE_PATH, self._iti43, methods=["POST"]),
+                                 Route(td02.PATH, self._td02, methods=["GET"]),
                                  Route("/{rest:path}", self._other, methods=["GET", "POST", "PUT"])])
 
     # -- TLS variants ----------------------------------------------------------------------------
@@ -109,19 +149,24 @@ class DmpService:
 
     def settings(self) -> dict[str, Any]:
         p = self.pki
-        return {"url": self.url, "ca_bundle": str(p.ca_bundle), "crl": str(p.crl),
+        base = f"https://localhost:{self.port}"
+        return {"url": self.url, "query_url": base + QUERY_PATH, "retrieve_url": base + RETRIEVE_PATH,
+                "td02_url": base + td02.PATH, "ca_bundle": str(p.ca_bundle), "crl": str(p.crl),
                 "client_cert": str(p.client_cert), "client_key": str(p.client_key),
                 "signing_cert": str(p.signing_cert), "signing_key": str(p.signing_key)}
 
     def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without
+        # it every answer waits 40 ms (Nagle against the client's delayed ACK)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self.port))
         self._sock = sock
         self.port = sock.getsockname()[1]
         p = self.pki
         config = uvicorn.Config(self.app(), ssl_certfile=str(p.server_cert), ssl_keyfile=str(p.server_key),
                                 ssl_ca_certs=str(p.ca_bundle), ssl_cert_reqs=ssl.CERT_REQUIRED,
+                                http=self.peers.protocol(),
                                 log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
         config.load()
         assert config.ssl is not None
@@ -143,3 +188,7 @@ class DmpService:
             self._thread.join(5)
         if self._sock is not None:
             self._sock.close()
+
+
+def _sha256(der: bytes | None) -> str:
+    return hashlib.sha256(der).hexdigest() if der else ""

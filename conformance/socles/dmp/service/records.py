@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from conformance import identities
 from conformance.evidence import EvidenceRef
 from conformance.paths import fixtures_dir
+
+from .store import StoredAssociation, StoredDocument
 
 
 @dataclass
@@ -19,7 +20,11 @@ class PatientDmp:
     ins_cx: str
     status: str  # active | closed
     opposition: bool
-    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # uniqueId -> stored entry
+    documents: dict[str, StoredDocument] = field(default_factory=dict)  # by uniqueId
+    associations: list[StoredAssociation] = field(default_factory=list)
+
+    def by_entry_uuid(self, entry_uuid: str) -> StoredDocument | None:
+        return next((d for d in self.documents.values() if d.entry_uuid == entry_uuid), None)
 
 
 def load_records() -> dict[str, PatientDmp]:
@@ -44,11 +49,12 @@ class Exchange:
     response: bytes
     status: str  # Success | Failure | Fault
     errors: list[dict[str, str]]
-    client_cert: bool
+    client_cert: bytes | None  # DER of the certificate the client authenticated with (mutual TLS)
     request_ref: EvidenceRef | None = None
     response_ref: EvidenceRef | None = None
     documents: dict[str, bytes] = field(default_factory=dict)
     envelope: bytes = b""  # the SOAP envelope (MTOM root part), when the request was readable
+    transaction: str = "ITI-41"  # ITI-41 | ITI-18 | ITI-43 | TD0.2
 
 
 class ExchangeLog:

@@ -8,42 +8,19 @@ not grade conformance: the checks do that on the recorded request.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
-from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..checks.collector import Collector
-from ..checks.vihf import verify_signature
-from ..checks.xds_model import DE_IDS, RPLC, SS_IDS, read_metadata
+from ..checks.xds_model import DE_IDS, RPLC, SS_IDS, Association, XdsMetadata, read_metadata
 from ..mtom import MtomError, MtomMessage, parse_mtom
+from .gate import Answer, admit, fault
 from .records import PatientDmp
-from .responses import RegistryError, registry_response, soap_fault
+from .responses import RegistryError, registry_response
+from .store import DEPRECATED, StoredAssociation, stored_document
 
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-WSA = "http://www.w3.org/2005/08/addressing"
-WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
-N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML}
-
-
-@dataclass
-class Answer:
-    http_status: int
-    body: bytes
-    status: str  # Success | Failure | Fault
-    errors: list[RegistryError] = field(default_factory=list)
-    documents: dict[str, bytes] = field(default_factory=dict)
-    envelope: bytes = b""
-
-
-def fault(code: str, reason: str, relates: str | None = None, subcode: str | None = None) -> Answer:
-    status = 400 if code == "Sender" else 500
-    return Answer(status, soap_fault(code, reason, relates, subcode), "Fault",
-                  [RegistryError(subcode or code, reason)])
 
 
 class Registry:
@@ -61,21 +38,10 @@ class Registry:
         return answer
 
     def _judge(self, msg: MtomMessage) -> Answer:
-        env = msg.envelope
-        if env.tag != f"{{{SOAP12}}}Envelope":
-            return fault("Sender", f"root part is {env.tag}, not a SOAP 1.2 Envelope", subcode="soap:VersionMismatch")
-        relates = (env.findtext("s:Header/wsa:MessageID", namespaces=N) or "").strip() or None
-        action = (env.findtext("s:Header/wsa:Action", namespaces=N) or "").strip()
-        if action != ITI41:
-            return fault("Sender", f"action {action!r} not supported here", relates, "wsa:ActionNotSupported")
-        assertions = env.findall("s:Header/wsse:Security/saml:Assertion", N)
-        if len(assertions) != 1:
-            return fault("Sender", "exactly one VIHF (saml:Assertion) expected in wsse:Security", relates,
-                         "wsse:InvalidSecurity")
-        probe = Collector()
-        if verify_signature(assertions[0], self.ca_bundle, dt.datetime.now(dt.UTC), probe) is None:
-            why = "; ".join(f.message_en for f in probe.findings) or "signature not valid"
-            return fault("Sender", f"VIHF refused: {why}", relates, "wsse:FailedAuthentication")
+        gate = admit(msg.envelope, ITI41, self.ca_bundle)
+        if isinstance(gate, Answer):
+            return gate
+        env, relates = gate.envelope, gate.relates
         md, problem = read_metadata(etree.tostring(env), msg.documents)
         if md is None or len(md.submission_sets) != 1:
             why = problem or "exactly one SubmissionSet expected"
@@ -103,21 +69,32 @@ class Registry:
             errors.append(RegistryError("XDSRegistryError", f"DMP ferme (closed DMP) for {ins}", ins))
         elif record.opposition:
             errors.append(RegistryError("XDSRegistryError", f"opposition du patient a l'alimentation for {ins}", ins))
-        known = {d["entryUUID"]: uid for uid, d in (record.documents if record else {}).items()}
-        replaced = [a.target for a in md.associations if a.type == RPLC]
-        for target in replaced:
-            if target not in known:
+        known = {d.entry_uuid for d in (record.documents.values() if record else [])}
+        replaced = [a for a in md.associations if a.type == RPLC]
+        for a in replaced:
+            if a.target not in known:
                 errors.append(RegistryError("UnresolvedReferenceException",
-                                            f"RPLC target {target} is not a document of this DMP", target))
+                                            f"RPLC target {a.target} is not a document of this DMP", a.target))
         if not errors and record is not None:
-            for target in replaced:
-                record.documents[known[target]]["status"] = "Deprecated"
-            for e in md.entries:
-                uid = e.ext(DE_IDS["uniqueId"]) or ""
-                part = md.documents[e.id]
-                entry_uuid = e.id if e.id.startswith("urn:uuid:") else f"urn:uuid:{uuid.uuid4()}"
-                record.documents[uid] = {"entryUUID": entry_uuid, "size": len(part.data or b""), "status": "Approved"}
+            self._store(record, md, replaced)
         return self._answer(errors, relates, msg)
+
+    @staticmethod
+    def _store(record: PatientDmp, md: XdsMetadata, replaced: list[Association]) -> None:
+        """Register the lot: new entries Approved, replaced ones Deprecated, RPLC kept for ITI-18."""
+        assigned: dict[str, str] = {}
+        for e in md.entries:
+            part = md.documents[e.id]
+            entry_uuid = e.id if e.id.startswith("urn:uuid:") else f"urn:uuid:{uuid.uuid4()}"
+            assigned[e.id] = entry_uuid
+            doc = stored_document(e, entry_uuid, part.data or b"")
+            record.documents[doc.unique_id] = doc
+        for a in replaced:
+            old = record.by_entry_uuid(a.target)
+            if old is not None:
+                old.status = DEPRECATED
+            record.associations.append(StoredAssociation(f"urn:uuid:{uuid.uuid4()}", RPLC,
+                                                         assigned.get(a.source, a.source), a.target))
 
     def _answer(self, errors: list[RegistryError], relates: str | None, msg: MtomMessage) -> Answer:
         status = "Failure" if errors else "Success"

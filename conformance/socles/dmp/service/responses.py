@@ -32,7 +32,7 @@ class RegistryError:
         return {"errorCode": self.code, "codeContext": self.context, "location": self.location}
 
 
-def _envelope(action: str, relates_to: str | None) -> tuple[etree._Element, etree._Element]:
+def response_envelope(action: str, relates_to: str | None) -> tuple[etree._Element, etree._Element]:
     env = etree.Element(f"{{{SOAP12}}}Envelope", nsmap={"soap": SOAP12, "wsa": WSA})
     header = etree.SubElement(env, f"{{{SOAP12}}}Header")
     etree.SubElement(header, f"{{{WSA}}}Action").text = action
@@ -43,7 +43,7 @@ def _envelope(action: str, relates_to: str | None) -> tuple[etree._Element, etre
 
 
 def registry_response(errors: list[RegistryError], relates_to: str | None) -> bytes:
-    env, body = _envelope(ITI41_RESPONSE, relates_to)
+    env, body = response_envelope(ITI41_RESPONSE, relates_to)
     resp = etree.SubElement(body, f"{{{RS}}}RegistryResponse", nsmap={"rs": RS},
                             status=FAILURE if errors else SUCCESS)
     if errors:
@@ -56,7 +56,7 @@ def registry_response(errors: list[RegistryError], relates_to: str | None) -> by
 
 def soap_fault(code: str, reason: str, relates_to: str | None = None, subcode: str | None = None) -> bytes:
     """`code` is Sender or Receiver (SOAP 1.2 §5.4.6)."""
-    env, body = _envelope("http://www.w3.org/2005/08/addressing/soap/fault", relates_to)
+    env, body = response_envelope("http://www.w3.org/2005/08/addressing/soap/fault", relates_to)
     fault = etree.SubElement(body, f"{{{SOAP12}}}Fault")
     c = etree.SubElement(fault, f"{{{SOAP12}}}Code")
     etree.SubElement(c, f"{{{SOAP12}}}Value").text = f"soap:{code}"

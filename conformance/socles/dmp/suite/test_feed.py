@@ -1,8 +1,9 @@
 """Feeding the DMP (ITI-41): one document for a resident whose INS is qualified, judged rule by rule.
 
-Each scenario asks the DUI for a fresh feed and judges one requirement on what the mock DMP
-captured: the MTOM/SOAP request, its VIHF, its XDS lot, the CDA documents, and whether the DUI
-reported the DMP's answer faithfully.
+The rule scenarios of the N1 feed share one feed (the DUI is asked once) and each judges one
+requirement on what the mock DMP captured: the MTOM/SOAP request, its VIHF, its XDS lot and XAdES
+signature, the CDA documents, the TLS client certificate, the TD0.2 check before the feed, and
+whether the DUI reported the DMP's answer faithfully.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ N1_RULES = [
     ("DMP-X11", "Fiche : authorSpecialty"),
     ("DMP-X12", "Associations HasMember"),
     ("DMP-S01", "Entrée de signature du lot"),
+    ("DMP-S02", "Signature XAdES du lot"),
     ("DMP-C02", "En-tête CDA : structuration minimale"),
     ("DMP-C04", "CDA N1 : corps PDF en base64"),
     ("DMP-C05", "CDA N1 : PDF/A-1 déclaré"),
@@ -51,6 +53,8 @@ N1_RULES = [
     ("DMP-I05", "Forme des traits INS"),
     ("DMP-I06", "sourcePatientId = IPP"),
     ("DMP-R01", "Réponse Success restituée comme versée"),
+    ("DMP-R02", "Statut du DMP vérifié (TD0.2) avant le versement"),
+    ("DMP-H02", "Session TLS ouverte avec le certificat d'authentification de la structure"),
 ]
 
 
@@ -59,20 +63,20 @@ N1_RULES = [
 )
 def test_feed_n1_document(dmp: DmpHarness, verify: Verifier, rid: str, title: str) -> None:
     """Versement d'un CDA N1 (PDF) pour un résident à l'INS qualifié"""
-    fed = dmp.feed("resident-qualified", document("suivi"))
+    fed = dmp.shared_feed("n1", "resident-qualified", document("suivi"))
     fed.check(verify)
 
 
-@pytest.mark.requirements("DMP-C09", "DMP-C06", "DMP-X07", "DMP-R01")
+@pytest.mark.requirements("DMP-C09", "DMP-C03", "DMP-C06", "DMP-X07", "DMP-R01")
 def test_feed_dlu_for_ehpad_resident(dmp: DmpHarness, verify: Verifier) -> None:
     """Versement du DLU d'un résident d'EHPAD"""
     fed = dmp.feed("resident-second", document("dlu"))
     fed.check(verify)
 
 
-@pytest.mark.requirements("DMP-X12", "DMP-C06", "DMP-R01")
+@pytest.mark.requirements("DMP-X12", "DMP-C06", "DMP-R01", "DMP-H03")
 def test_replace_a_fed_document(dmp: DmpHarness, verify: Verifier) -> None:
-    """Remplacement d'un document versé (association RPLC et relatedDocument du CDA)"""
+    """Remplacement d'un document versé : recherche ITI-18, association RPLC, chaîne dans le registre"""
     first = dmp.feed("resident-qualified", document("suivi", "Fiche de suivi (version 1)"))
     old = str(first.outcome.data.get("document_unique_id") or "")
     if not (first.outcome.ok and old):
@@ -85,3 +89,5 @@ def test_replace_a_fed_document(dmp: DmpHarness, verify: Verifier) -> None:
         return
     second = dmp.feed("resident-qualified", document("suivi", "Fiche de suivi (version 2)"), replace_of=old)
     second.check(verify)
+    new = str(second.outcome.data.get("document_unique_id") or "")
+    verify.artifact(dmp.chain_artifact("resident-qualified", old, new, second), second.ctx)

@@ -40,5 +40,19 @@ REFUSED = [
 )
 def test_dmp_refusal_reported(dmp: DmpHarness, verify: Verifier, patient: str, case: str, label: str) -> None:
     """Refus du DMP : le DUI ne déclare pas le document versé et restitue errorCode et codeContext"""
-    fed = dmp.feed(patient, document("suivi"))
+    # TD0.2 still says "active": the DMP closed between the DUI's check and its feed
+    fed = dmp.feed(patient, document("suivi"), td02_stale=True)
     fed.check(verify)
+
+
+NOT_ACTIVE = [("resident-corsica", "closed"), ("unknown-patient", "none")]
+
+
+@pytest.mark.parametrize(
+    ("patient", "state"),
+    [pytest.param(*r, marks=pytest.mark.requirements("DMP-R02"), id=r[1]) for r in NOT_ACTIVE],
+)
+def test_no_feed_without_active_dmp(dmp: DmpHarness, verify: Verifier, patient: str, state: str) -> None:
+    """DMP fermé ou inexistant : le DUI le constate par TD0.2 et n'alimente pas"""
+    fed = dmp.feed(patient, document("suivi"))
+    verify.artifact(fed.step_artifact(), fed.ctx)

@@ -14,6 +14,7 @@ from conformance import identities
 from conformance.evidence import EvidenceJournal
 from conformance.pki import TestPKI
 from conformance.socles.mssante.service.operator import Operator
+from conformance.standalone import wait_until_stopped
 
 
 def banner(op: Operator, evidence: Path) -> str:
@@ -63,10 +64,6 @@ def run_standalone(
             imap_port=imap_port,
         ) as op:
             echo(banner(op, journal.root))
-            try:
-                while not stop.wait(timeout=1.0):  # a timed wait keeps Ctrl-C responsive on every platform
-                    pass
-            except KeyboardInterrupt:
-                echo("stopping")
+            wait_until_stopped(stop, echo)
     finally:
         journal.close()

@@ -1,0 +1,69 @@
+"""What every SOAP transaction of the mock DMP checks before doing anything: a SOAP 1.2 envelope,
+the expected wsa:Action, and exactly one VIHF whose signature chains to the test IGC-Santé.
+
+The real DMP authenticates each call by its VIHF (ANS "VIHF" mapping, specs/dmp.md §1.3): ITI-41,
+ITI-18 and ITI-43 alike. A refused call gets a SOAP 1.2 fault with the WS-Security subcode, never
+a 500 with a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ..checks.collector import Collector
+from ..checks.vihf import verify_signature
+from .responses import RegistryError, soap_fault
+
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+WSA = "http://www.w3.org/2005/08/addressing"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML}
+
+
+@dataclass
+class Answer:
+    http_status: int
+    body: bytes
+    status: str  # Success | Failure | Fault
+    errors: list[RegistryError] = field(default_factory=list)
+    documents: dict[str, bytes] = field(default_factory=dict)
+    envelope: bytes = b""
+    content_type: str = 'application/soap+xml; charset="UTF-8"'
+
+
+def fault(code: str, reason: str, relates: str | None = None, subcode: str | None = None) -> Answer:
+    status = 400 if code == "Sender" else 500
+    return Answer(status, soap_fault(code, reason, relates, subcode), "Fault",
+                  [RegistryError(subcode or code, reason)])
+
+
+@dataclass
+class Admitted:
+    """A call that passed the gate: its envelope, the MessageID to relate the answer to, its VIHF."""
+
+    envelope: etree._Element
+    relates: str | None
+    assertion: etree._Element
+
+
+def admit(env: etree._Element, action: str, ca_bundle: str) -> Admitted | Answer:
+    if env.tag != f"{{{SOAP12}}}Envelope":
+        return fault("Sender", f"root part is {env.tag}, not a SOAP 1.2 Envelope", subcode="soap:VersionMismatch")
+    relates = (env.findtext("s:Header/wsa:MessageID", namespaces=N) or "").strip() or None
+    got = (env.findtext("s:Header/wsa:Action", namespaces=N) or "").strip()
+    if got != action:
+        return fault("Sender", f"action {got!r} not supported here (expected {action})", relates,
+                     "wsa:ActionNotSupported")
+    assertions = env.findall("s:Header/wsse:Security/saml:Assertion", N)
+    if len(assertions) != 1:
+        return fault("Sender", "exactly one VIHF (saml:Assertion) expected in wsse:Security", relates,
+                     "wsse:InvalidSecurity")
+    probe = Collector()
+    if verify_signature(assertions[0], ca_bundle, dt.datetime.now(dt.UTC), probe) is None:
+        why = "; ".join(f.message_en for f in probe.findings) or "signature not valid"
+        return fault("Sender", f"VIHF refused: {why}", relates, "wsse:FailedAuthentication")
+    return Admitted(env, relates, assertions[0])

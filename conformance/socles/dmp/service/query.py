@@ -1,0 +1,173 @@
+"""ITI-18 Registry Stored Query on the mock DMP (the DMP's TD3.1 "lister / rechercher"): how a DUI
+finds what it fed, and the entryUUID a replacement (RPLC) must target.
+
+Supported stored queries (IHE ITI TF-2 3.18.4.1.2.3.7): FindDocuments, GetDocuments,
+GetRelatedDocuments, with returnType LeafClass or ObjectRef. Parameter values are ebRIM query
+literals: 'x' or ('x','y'). Errors are the IHE codes: XDSStoredQueryParamNumber for a missing
+required parameter, XDSUnknownStoredQuery, XDSUnknownPatientId; a closed DMP answers
+XDSRegistryError (the DMP's own code is in SEL-MP-037, not public).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from conformance.xmlsafe import XmlRefused, parse_xml
+
+from ..checks.xpaths import RIM
+from .gate import Answer, admit, fault
+from .records import PatientDmp
+from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
+from .store import StoredAssociation, StoredDocument
+
+ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
+ITI18_RESPONSE = "urn:ihe:iti:2007:RegistryStoredQueryResponse"
+QUERY = "urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"
+FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
+GET_DOCUMENTS = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"
+GET_RELATED = "urn:uuid:d90e5407-b356-4d91-a89f-873917b4b0e6"
+QUERIES = {FIND_DOCUMENTS: "FindDocuments", GET_DOCUMENTS: "GetDocuments", GET_RELATED: "GetRelatedDocuments"}
+LITERAL = re.compile(r"'((?:[^']|'')*)'")
+MAX_VALUES = 1000
+
+
+def literals(values: list[str]) -> list[str]:
+    """The strings of ebRIM query values: "('a','b')" and "'c'" give ["a", "b", "c"]; a bare number stays."""
+    out: list[str] = []
+    for v in values:
+        found = LITERAL.findall(v)
+        out.extend(s.replace("''", "'") for s in found) if found else out.append(v.strip("() "))
+    return out[:MAX_VALUES]
+
+
+def query_params(query: etree._Element) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for slot in query.iterchildren(f"{{{RIM}}}Slot"):
+        raw = [(v.text or "").strip() for v in slot.iterfind(f"{{{RIM}}}ValueList/{{{RIM}}}Value")]
+        params.setdefault(slot.get("name", ""), []).extend(literals(raw))
+    return params
+
+
+class StoredQuery:
+    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str) -> None:
+        self.records = records
+        self.ca_bundle = ca_bundle
+
+    def answer(self, body: bytes) -> Answer:
+        try:
+            env = parse_xml(body)
+        except XmlRefused as exc:
+            return fault("Sender", f"not a SOAP 1.2 envelope: {exc}")
+        gate = admit(env, ITI18, self.ca_bundle)
+        if isinstance(gate, Answer):
+            return gate
+        request = env.find(f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{QUERY}}}AdhocQueryRequest")
+        query = request.find(f"{{{RIM}}}AdhocQuery") if request is not None else None
+        if request is None or query is None:
+            return fault("Sender", "Body must hold query:AdhocQueryRequest/rim:AdhocQuery", gate.relates)
+        option = request.find(f"{{{QUERY}}}ResponseOption")
+        leaf = option is None or option.get("returnType", "ObjectRef") == "LeafClass"
+        qid = query.get("id", "")
+        if qid not in QUERIES:
+            return self._reply([RegistryError("XDSUnknownStoredQuery", f"stored query {qid!r} not supported")],
+                               [], [], leaf, gate.relates)
+        params = query_params(query)
+        try:
+            docs, assocs = self._run(qid, params)
+        except _QueryError as exc:
+            return self._reply([exc.error], [], [], leaf, gate.relates)
+        return self._reply([], docs, assocs, leaf, gate.relates)
+
+    # -- the three queries ---------------------------------------------------------------------------
+
+    def _record(self, patient: str) -> PatientDmp:
+        record = self.records.get(patient) or next(
+            (r for r in self.records.values() if r.ins_cx.split("&ISO")[0] == patient.split("&ISO")[0]), None)
+        if record is None:
+            raise _QueryError("XDSUnknownPatientId", f"no DMP for patient {patient}", patient)
+        if record.status != "active":
+            raise _QueryError("XDSRegistryError", f"DMP ferme (closed DMP) for {patient}", patient)
+        return record
+
+    def _run(self, qid: str, p: dict[str, list[str]]) -> tuple[list[StoredDocument], list[StoredAssociation]]:
+        if qid == FIND_DOCUMENTS:
+            patient = _one(p, "$XDSDocumentEntryPatientId")
+            statuses = _required(p, "$XDSDocumentEntryStatus")
+            record = self._record(patient)
+            docs = [d for d in record.documents.values() if d.status in statuses]
+            for name, scheme in (("$XDSDocumentEntryTypeCode", "typeCode"), ("$XDSDocumentEntryClassCode",
+                                                                             "classCode")):
+                if p.get(name):
+                    wanted = {v.split("^^")[0] for v in p[name]}
+                    docs = [d for d in docs if _code(d, scheme) in wanted]
+            return docs, []
+        ids = set(p.get("$XDSDocumentEntryEntryUUID", [])) | set(p.get("$XDSDocumentEntryUniqueId", []))
+        if not ids:
+            raise _QueryError("XDSStoredQueryParamNumber",
+                              "$XDSDocumentEntryEntryUUID or $XDSDocumentEntryUniqueId is required", QUERIES[qid])
+        everything = [d for r in self.records.values() for d in r.documents.values()]
+        found = [d for d in everything if d.entry_uuid in ids or d.unique_id in ids]
+        if qid == GET_DOCUMENTS:
+            return found, []
+        types = set(_required(p, "$AssociationTypes"))
+        assocs = [a for r in self.records.values() for a in r.associations
+                  if a.type in types and any(a.source == d.entry_uuid or a.target == d.entry_uuid for d in found)]
+        related = {a.source for a in assocs} | {a.target for a in assocs}
+        return ([d for d in everything if d.entry_uuid in related] if assocs else []), assocs
+
+    # -- answer -------------------------------------------------------------------------------------
+
+    def _reply(self, errors: list[RegistryError], docs: list[StoredDocument], assocs: list[StoredAssociation],
+               leaf: bool, relates: str | None) -> Answer:
+        env, body = response_envelope(ITI18_RESPONSE, relates)
+        resp = etree.SubElement(body, f"{{{QUERY}}}AdhocQueryResponse", nsmap={"query": QUERY, "rim": RIM, "rs": RS},
+                                status=FAILURE if errors else SUCCESS)
+        objects = etree.SubElement(resp, f"{{{RIM}}}RegistryObjectList")
+        for d in docs:
+            objects.append(d.registry_object() if leaf else etree.Element(f"{{{RIM}}}ObjectRef", id=d.entry_uuid))
+        for a in assocs:
+            if leaf:
+                etree.SubElement(objects, f"{{{RIM}}}Association", id=a.id, associationType=a.type,
+                                 sourceObject=a.source, targetObject=a.target,
+                                 objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association",
+                                 status="urn:oasis:names:tc:ebxml-regrep:StatusType:Approved")
+            else:
+                etree.SubElement(objects, f"{{{RIM}}}ObjectRef", id=a.id)
+        if errors:
+            lst = etree.SubElement(resp, f"{{{RS}}}RegistryErrorList")
+            for e in errors:
+                etree.SubElement(lst, f"{{{RS}}}RegistryError", errorCode=e.code, codeContext=e.context,
+                                 location=e.location, severity=SEVERITY_ERROR)
+        data = etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+        return Answer(200, data, "Failure" if errors else "Success", errors)
+
+
+class _QueryError(Exception):
+    def __init__(self, code: str, context: str, location: str = "") -> None:
+        super().__init__(context)
+        self.error = RegistryError(code, context, location)
+
+
+def _required(p: dict[str, list[str]], name: str) -> list[str]:
+    if not p.get(name):
+        raise _QueryError("XDSStoredQueryParamNumber", f"required parameter {name} missing", name)
+    return p[name]
+
+
+def _one(p: dict[str, list[str]], name: str) -> str:
+    values = _required(p, name)
+    if len(values) != 1:
+        raise _QueryError("XDSStoredQueryParamNumber", f"{name} takes exactly one value", name)
+    return values[0]
+
+
+def _code(doc: StoredDocument, scheme: str) -> str:
+    from ..checks.xds_model import DE_SCHEMES
+
+    el = etree.fromstring(doc.extrinsic)
+    for cl in el.iterchildren(f"{{{RIM}}}Classification"):
+        if cl.get("classificationScheme") == DE_SCHEMES[scheme]:
+            return cl.get("nodeRepresentation", "")
+    return ""

@@ -1,0 +1,92 @@
+"""ITI-43 Retrieve Document Set on the mock DMP (the DMP's TD3.2 "consulter"): gives back the bytes
+of a document it registered, as an MTOM/XOP answer (IHE ITI TF-2 3.43.4.2: the response is MTOM).
+
+A request may itself be MTOM or a plain SOAP 1.2 envelope. Unknown documents answer
+XDSDocumentUniqueIdError and a foreign repository XDSUnknownRepositoryId, in a RegistryResponse
+of status Failure (or PartialSuccess when some documents were found).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from conformance.xmlsafe import XmlRefused, parse_xml
+
+from ..build.mtom import mtom_request
+from ..mtom import MtomError, parse_mtom
+from .gate import Answer, admit, fault
+from .records import PatientDmp
+from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
+from .store import REPOSITORY_ID, StoredDocument
+
+ITI43 = "urn:ihe:iti:2007:RetrieveDocumentSet"
+ITI43_RESPONSE = "urn:ihe:iti:2007:RetrieveDocumentSetResponse"
+XDSB = "urn:ihe:iti:xds-b:2007"
+XOP = "http://www.w3.org/2004/08/xop/include"
+PARTIAL = "urn:ihe:iti:2007:ResponseStatusType:PartialSuccess"
+MAX_REQUESTS = 100
+
+
+def request_envelope(content_type: str, body: bytes) -> etree._Element:
+    if content_type.lower().startswith("multipart/"):
+        return parse_mtom(content_type, body).envelope
+    return parse_xml(body)
+
+
+class Repository:
+    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str) -> None:
+        self.records = records
+        self.ca_bundle = ca_bundle
+
+    def answer(self, content_type: str, body: bytes) -> Answer:
+        try:
+            env = request_envelope(content_type, body)
+        except MtomError as exc:
+            return fault("Sender", f"not an MTOM/XOP SOAP 1.2 request: {exc.en} ({exc.location})")
+        except XmlRefused as exc:
+            return fault("Sender", f"not a SOAP 1.2 envelope: {exc}")
+        gate = admit(env, ITI43, self.ca_bundle)
+        if isinstance(gate, Answer):
+            return gate
+        request = env.find(f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{XDSB}}}RetrieveDocumentSetRequest")
+        asked = request.findall(f"{{{XDSB}}}DocumentRequest") if request is not None else []
+        if not asked:
+            return fault("Sender", "Body must hold xdsb:RetrieveDocumentSetRequest with DocumentRequest", gate.relates)
+        found: list[StoredDocument] = []
+        errors: list[RegistryError] = []
+        for req in asked[:MAX_REQUESTS]:
+            repo = (req.findtext(f"{{{XDSB}}}RepositoryUniqueId") or "").strip()
+            uid = (req.findtext(f"{{{XDSB}}}DocumentUniqueId") or "").strip()
+            if repo != REPOSITORY_ID:
+                errors.append(RegistryError("XDSUnknownRepositoryId", f"repository {repo!r} is not this one", repo))
+                continue
+            doc = next((r.documents[uid] for r in self.records.values() if uid in r.documents), None)
+            if doc is None:
+                errors.append(RegistryError("XDSDocumentUniqueIdError", f"no document {uid!r} here", uid))
+            else:
+                found.append(doc)
+        return self._reply(found, errors, gate.relates)
+
+    def _reply(self, docs: list[StoredDocument], errors: list[RegistryError], relates: str | None) -> Answer:
+        env, body = response_envelope(ITI43_RESPONSE, relates)
+        resp = etree.SubElement(body, f"{{{XDSB}}}RetrieveDocumentSetResponse", nsmap={"xdsb": XDSB, "rs": RS})
+        status = SUCCESS if not errors else (PARTIAL if docs else FAILURE)
+        rr = etree.SubElement(resp, f"{{{RS}}}RegistryResponse", status=status)
+        if errors:
+            lst = etree.SubElement(rr, f"{{{RS}}}RegistryErrorList")
+            for e in errors:
+                etree.SubElement(lst, f"{{{RS}}}RegistryError", errorCode=e.code, codeContext=e.context,
+                                 location=e.location, severity=SEVERITY_ERROR)
+        parts: dict[str, bytes] = {}
+        for i, d in enumerate(docs):
+            dr = etree.SubElement(resp, f"{{{XDSB}}}DocumentResponse")
+            etree.SubElement(dr, f"{{{XDSB}}}RepositoryUniqueId").text = REPOSITORY_ID
+            etree.SubElement(dr, f"{{{XDSB}}}DocumentUniqueId").text = d.unique_id
+            etree.SubElement(dr, f"{{{XDSB}}}mimeType").text = d.mime_type
+            cid = f"doc{i}@mock-dmp"
+            etree.SubElement(etree.SubElement(dr, f"{{{XDSB}}}Document"), f"{{{XOP}}}Include", href=f"cid:{cid}")
+            parts[cid] = d.data
+        ctype, data = mtom_request(etree.tostring(env, xml_declaration=True, encoding="UTF-8"), parts,
+                                   action=ITI43_RESPONSE)
+        state = "Success" if not errors else ("PartialSuccess" if docs else "Failure")
+        return Answer(200, data, state, errors, content_type=ctype)
