@@ -1,8 +1,10 @@
 """The seeded defects of the reference DUI: `--dui demo:<name>` turns on exactly one.
 
-Each defect is one realistic mistake that breaks exactly one requirement (an EXIGENCE) and
-nothing else; a full run with it must fail that requirement only (tests/test_sensitivity.py).
-This module is data; how each defect changes the DUI is in conformance/demo/switches.py.
+Each defect is one realistic mistake that breaks exactly one requirement and nothing else: an
+EXIGENCE (the run fails), or a PRECONISATION such as EP-23, DMP-S02 or DMP-R02 (the run passes and
+the requirement shows as a warning). A full run with it (and the socles it `needs`) must fail that
+requirement only (tests/test_sensitivity.py). This module is data; how each defect changes the
+DUI is in conformance/demo/switches.py, dmp_switches.py and the e-prescription client.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ class Defect:
     socle: str
     requirement: str
     description: str
+    needs: tuple[str, ...] = ()  # other socles a run must select for the defect to show (cross-socle)
 
 
 def _mss(name: str, requirement: str, description: str) -> Defect:
@@ -117,6 +120,8 @@ DEFECTS += (
     _ep("ins-no-birthplace", "ID-02", "the INS Patient has no birthPlace (INSEE code)"),
     _ep("finess-without-1", "ID-03", "the structure's idNatSt is the bare FINESS, without the '1' prefix"),
     _ep("legacy-canonical", "GEN-01", "lines also declare the superseded hl7.fr medication canonical"),
+    _ep("patch-no-duration", "EP-20", "a patch line does not say how long each patch stays on (repeat.duration)"),
+    _ep("vehicle-flag-not-boolean", "EP-12", "a magistral preparation's excipient flag fr-is-vehicle is a string"),
     # the printed ordonnance (conformance/demo/eprescription_pdf.py)
     _ep("qr-other-number", "EP-25", "the QR code holds another prescription number than the one assigned"),
     _ep("number-not-printed", "EP-25", "the number is only in the QR code, not printed in clear"),
@@ -124,6 +129,13 @@ DEFECTS += (
     # the exchanges with the service (conformance/demo/eprescription_client.py)
     _ep("refusal-swallowed", "EP-26", "a prescription the service refused is reported as registered"),
     _ep("cancel-not-sent", "EP-27", "cancelling only changes the DUI's own record, the service is not told"),
+    # sharing the ordonnance (conformance/demo/eprescription_share.py): cross-socle, EP-23 (PRECONISATION)
+    Defect("ordonnance-dmp-wrong-type", "eprescription", "EP-23",
+           "the ordonnance is shared (DMP feed, MSSanté) typed 57832-8 'Prescription de soins', not 57833-6",
+           needs=("dmp",)),
+    Defect("ordonnance-to-unqualified-patient", "eprescription", "EP-23",
+           "the ordonnance is sent to the MSSanté address of a patient whose INS is not qualified",
+           needs=("mssante",)),
 )
 
 
@@ -143,6 +155,8 @@ DEFECTS += (
     _dmp("vihf-role-outside-j65", "DMP-V06", "the VIHF role uses a code system outside JDV_J65"),
     _dmp("vihf-break-glass", "DMP-V07", "a batch feed declares the purpose of use bris_de_glace"),
     _dmp("vihf-resource-nia", "DMP-V08", "the VIHF resource-id names the INS with another OID than the lot"),
+    _dmp("vihf-other-key", "DMP-V02", "the VIHF carries the cachet certificate but is signed with another key"),
+    _dmp("vihf-self-signed", "DMP-V02", "the VIHF is signed with a self-made certificate, outside the IGC-Santé"),
     _dmp("xds-no-source-id", "DMP-X01", "the SubmissionSet has no sourceId"),
     _dmp("xds-no-content-type", "DMP-X02", "the SubmissionSet has no contentTypeCode"),
     _dmp("xds-no-creation-time", "DMP-X03", "DocumentEntry without creationTime"),
@@ -153,6 +167,12 @@ DEFECTS += (
     _dmp("xds-author-oid", "DMP-X10", "authorPerson XCN with a wrong assigning authority"),
     _dmp("xds-no-has-member", "DMP-X12", "no HasMember association from the SubmissionSet"),
     _dmp("xds-no-signature", "DMP-S01", "the lot carries no signature DocumentEntry"),
+    _dmp("xds-type-scheme-name", "DMP-X05", "typeCode codingScheme written 'LOINC' instead of its OID"),
+    _dmp("xds-practice-scheme", "DMP-X09", "practiceSettingCode coded in the facility-type system (TRE_R02)"),
+    # XAdES of the lot: DMP-S02 is a PRECONISATION, so these show as warnings (the run passes)
+    _dmp("xades-digest-reserialised", "DMP-S02",
+         "the XAdES Manifest digests the CDA as re-serialised, not the bytes sent"),
+    _dmp("xades-no-signing-time", "DMP-S02", "the XAdES signed properties have no SigningTime"),
     _dmp("xds-title-differs", "DMP-C06", "the DocumentEntry title differs from the CDA title"),
     _dmp("xds-source-patient-type", "DMP-I06", "sourcePatientId typed NH instead of PI"),
     _dmp("cda-no-realm", "DMP-C02", "CDA without realmCode FR"),
@@ -161,8 +181,17 @@ DEFECTS += (
     _dmp("cda-custodian-root", "DMP-C08", "CDA custodian identified with the PS root instead of a structure"),
     _dmp("cda-dlu-no-participant", "DMP-C09", "DLU without the médecin traitant participant (INF/PCP)"),
     _dmp("cda-no-birthplace", "DMP-I03", "CDA patient without birthplace (INS trait)"),
+    _dmp("cda-ins-wrong-key", "DMP-I02", "the CDA recordTarget INS has a wrong NIR key (metadata and VIHF are right)"),
+    _dmp("cda-ins-test-and-production", "DMP-I01",
+         "the CDA recordTarget carries the test INS and the same NIR under the production OID"),
+    _dmp("cda-ins-production-root", "DMP-C06",
+         "the CDA names the INS under the production OID, the metadata patientId under the test OID"),
     _dmp("dmp-feed-unqualified", "DMP-I04", "feeds the DMP of a resident whose identity is not qualified"),
     _dmp("dmp-failure-as-success", "DMP-R01", "reports a document as fed when the DMP answered Failure"),
+    _dmp("dmp-no-td02", "DMP-R02", "feeds without checking first (TD0.2) that the patient's DMP exists and is active"),
+    _dmp("dmp-rplc-from-memory", "DMP-H03",
+         "replaces a document with the entryUUID it remembers instead of looking it up in the DMP (no ITI-18)"),
+    _dmp("dmp-tls-any-issuer", "DMP-H01", "accepts any server certificate (no check of the CA or of the dates)"),
 )
 
 

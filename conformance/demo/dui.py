@@ -28,6 +28,7 @@ from conformance.socles.mssante.build.message import BuiltMessage, documents_mes
 from . import defects
 from .dmp_feed import DmpDui
 from .eprescription_client import Prescriber, run_verb
+from .eprescription_share import OrdonnanceSharer
 from .errors import Refused
 from .mssante_client import MssConfig, OperatorUnreachable, TransportError, submit
 from .receiving import Receiver
@@ -61,6 +62,7 @@ class DemoDriver(Driver):
         self.state: DuiState | None = None
         self.eprescriber = Prescriber(chosen.get("eprescription"))
         self.dmp = DmpDui(chosen.get("dmp"))
+        self.sharer = OrdonnanceSharer(self)
         if defect:
             self.name = f"demo:{defect}"
 
@@ -84,11 +86,16 @@ class DemoDriver(Driver):
             "dui.audit_trail": self.audit_trail,
             "eprescription.prescribe": self.eprescriber.prescribe,
             "eprescription.cancel": self.eprescriber.cancel,
+            "eprescription.share": self.sharer.share,
             "dmp.feed": self.dmp.feed,
+            "dmp.find": self.dmp.find,
+            "dmp.retrieve": self.dmp.retrieve,
         }
         fn = verbs.get(action.verb)
         if fn is None:
             return Outcome("error", detail="unsupported verb")
+        if action.verb == "eprescription.share":  # the prescriber's records + the DMP and MSSanté sides
+            return run_verb(lambda p: self.sharer.share(p, timeout), action.params)
         if action.verb.startswith("eprescription."):  # its own configuration, see eprescription_client
             return run_verb(fn, action.params)
         if action.verb.startswith("dmp."):  # its own configuration, see demo.dmp_feed

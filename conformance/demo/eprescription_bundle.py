@@ -3,8 +3,11 @@
 Built from the prescriber's input (patient identity, structured lines) the way the IG models it:
 one MedicationRequest per line sharing one groupIdentifier, structured posology (dose + unit,
 frequency per day, duration as boundsDuration), a conditional line as asNeeded with its condition in
-additionalInstruction.text, never patientInstruction. A seeded defect changes exactly one element
-(`BUNDLE_DEFECTS`); everything else stays as the reference builds it.
+additionalInstruction.text, never patientInstruction; a patch with how long each patch stays on
+(timing.repeat.duration + durationUnit); a magistral preparation as a fr-medication-compound whose
+components are fr-medication-noncompound resources and whose excipient is flagged fr-is-vehicle.
+A seeded defect changes exactly one element (`BUNDLE_DEFECTS`); everything else stays as the
+reference builds it.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ RENDERED = "http://hl7.org/fhir/5.0/StructureDefinition/extension-MedicationRequ
 GROUP_SYSTEM = "https://dui-essai.example/fhir/ordonnance"
 
 ROUTE_ORAL = {"coding": [{"system": EDQM, "code": "20053000", "display": "Voie orale"}]}
-REFERENCED_SYSTEMS = ("codeSMS", "substance")
-EDQM_UNITS = {"comprimé": "15054000", "gélule": "15012000", "sachet": "15052000", "goutte": "15022000"}
+ROUTE_TRANSDERMAL = {"coding": [{"system": EDQM, "code": "20070000", "display": "Voie transdermique"}]}
+ROUTE_CUTANEOUS = {"coding": [{"system": EDQM, "code": "20003000", "display": "Voie cutanée"}]}
+REFERENCED_SYSTEMS = ("codeSMS", "substance", "compound")
+EDQM_UNITS = {"comprimé": "15054000", "gélule": "15012000", "sachet": "15052000", "goutte": "15022000",
+              "patch": "15036000"}
+IS_VEHICLE = IG + "fr-is-vehicle"
 
 # defect name -> what the builder does differently (read by `build_bundle` only)
 BUNDLE_DEFECTS = frozenset({
@@ -33,7 +40,7 @@ BUNDLE_DEFECTS = frozenset({
     "unit-foreign-system", "ins-wrong-key", "authored-no-timezone", "no-dosage", "no-line-profile",
     "legacy-canonical", "split-group", "subject-not-patient", "ins-no-birthplace", "finess-without-1",
     "duration-not-ucum", "medication-two-codes", "coded-with-ingredient-ref", "dose-comparator",
-    "option-without-group",
+    "option-without-group", "patch-no-duration", "vehicle-flag-not-boolean",
 })
 
 
@@ -51,9 +58,47 @@ def _urn() -> str:
 def _rendered(line: dict[str, Any]) -> str:
     med = line["medication"].get("display") or line["medication"]["code"]
     text = f"{med} : {line['dose']} {line['unit']} {line['frequency']} fois par jour pendant {line['duration']} jours"
+    if line.get("application_hours"):
+        text += f", chaque patch laissé en place {line['application_hours']} h"
     if line.get("conditional"):
         text += f", {line['conditional']}"
     return text
+
+
+def _strength(c: dict[str, Any]) -> dict[str, Any]:
+    """A component's share of the preparation, e.g. 2 g per 100 g (UCUM)."""
+    value, per, unit = c["strength"]  # [2, 100, "g"]: 2 g per 100 g
+    return {"numerator": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+            "denominator": {"value": per, "unit": unit, "system": UCUM, "code": unit}}
+
+
+def _form(med: dict[str, Any]) -> dict[str, Any]:
+    text = str(med.get("form") or "préparation magistrale")
+    if med.get("form_edqm"):  # EDQM dose form (fr-mp-dose-form, extensible binding)
+        return {"coding": [{"system": EDQM, "code": med["form_edqm"], "display": text}], "text": text}
+    return {"text": text}
+
+
+def _compound_entries(med: dict[str, Any], defect: str | None, other: str) -> tuple[str, list[dict[str, Any]]]:
+    """A magistral preparation: one fr-medication-noncompound per component, and the compound that lists
+    them (the excipient, "qsp", flagged fr-is-vehicle). Returns the compound's fullUrl and the entries."""
+    entries: list[dict[str, Any]] = []
+    ingredients: list[dict[str, Any]] = []
+    for c in med["components"]:
+        url = _urn()
+        entries.append({"fullUrl": url, "resource": _medication_entry(c, defect, other)})
+        ing: dict[str, Any] = {"itemReference": {"reference": url}, "isActive": not c.get("vehicle")}
+        if c.get("vehicle"):
+            flag = {"valueString": "true"} if defect == "vehicle-flag-not-boolean" else {"valueBoolean": True}
+            ing = {"extension": [{"url": IS_VEHICLE, **flag}], **ing}
+        if c.get("strength"):
+            ing["strength"] = _strength(c)
+        ingredients.append(ing)
+    compound_url = _urn()
+    entries.append({"fullUrl": compound_url, "resource": {
+        "resourceType": "Medication", "meta": {"profile": [IG + "fr-medication-compound"]},
+        "form": _form(med), "ingredient": ingredients}})
+    return compound_url, entries
 
 
 def _quantity(value: float, unit: str, defect: str | None) -> dict[str, Any]:
@@ -164,7 +209,10 @@ def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], defect: str | None)
                 "code": "j" if defect == "duration-not-ucum" else "d"}
     repeat: dict[str, Any] = {"frequency": int(line["frequency"]), "period": 1, "periodUnit": "d",
                               "boundsDuration": duration}
-    dosage: dict[str, Any] = {"timing": {"repeat": repeat}, "route": ROUTE_ORAL,
+    if line.get("application_hours") and defect != "patch-no-duration":  # how long each patch stays on
+        repeat.update(duration=line["application_hours"], durationUnit="h")
+    route = ROUTE_TRANSDERMAL if line["unit"] == "patch" else ROUTE_CUTANEOUS if med.get("cutaneous") else ROUTE_ORAL
+    dosage: dict[str, Any] = {"timing": {"repeat": repeat}, "route": route,
                               "doseAndRate": [{"doseQuantity": _quantity(line["dose"], line["unit"], defect)}]}
     if line.get("conditional"):
         dosage["asNeededBoolean"] = True
@@ -191,7 +239,11 @@ def build_bundle(params: dict[str, Any], defect: str | None = None, *, authored:
     ctx: dict[str, Any] = {**ids, "group": group, "authored": authored, "medication_refs": {}}
     for i, line in enumerate(lines):
         # a virtual medication (SMS/substance) is a Medication resource the line references (IG examples)
-        if line["medication"]["system"] in REFERENCED_SYSTEMS:
+        if line["medication"]["system"] == "compound":
+            med_url, more = _compound_entries(line["medication"], defect, ids["organization"])
+            entries.extend(more)
+            ctx["medication_refs"][i] = med_url
+        elif line["medication"]["system"] in REFERENCED_SYSTEMS:
             med_url = _urn()
             entries.append({"fullUrl": med_url, "resource": _medication_entry(line["medication"], defect,
                                                                               ids["organization"])})

@@ -3,7 +3,8 @@
 It speaks FHIR R4 REST to the service over HTTPS with mutual TLS (trusting only the test
 IGC-Santé bundle, presenting the ORG client certificate), reports the service's refusals to the user
 with the service's own diagnostics, and prints the ordonnance with the number the service assigned.
-With a seeded defect exactly one of these goes wrong (`FLOW_DEFECTS`, plus the bundle and PDF ones).
+With a seeded defect exactly one of these goes wrong (`FLOW_DEFECTS`, plus the bundle, PDF and sharing
+ones; sharing the ordonnance with the DMP and the patient is demo.eprescription_share).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from conformance.drivers.base import Outcome
 
 from .eprescription_bundle import BUNDLE_DEFECTS, build_bundle
 from .eprescription_pdf import PDF_DEFECTS, PrintInput, ordonnance_pdf
+from .eprescription_share import SHARE_DEFECTS
 
 FLOW_DEFECTS = frozenset({"refusal-swallowed", "cancel-not-sent"})
-EPRESCRIPTION_DEFECTS = BUNDLE_DEFECTS | PDF_DEFECTS | FLOW_DEFECTS
+EPRESCRIPTION_DEFECTS = BUNDLE_DEFECTS | PDF_DEFECTS | FLOW_DEFECTS | SHARE_DEFECTS
 
 ORGANIZATION = {"finess": "990000001", "name": "EHPAD ESSAI"}  # synthetic: département 99 has no FINESS
 FHIR_JSON = "application/fhir+json; fhirVersion=4.0"
@@ -51,6 +53,15 @@ class EpConfig:
         return ctx
 
 
+@dataclass
+class Issued:
+    """An ordonnance the service registered: whose it is and the PDF printed for it (shared as is)."""
+
+    number: str
+    patient: dict[str, Any]
+    pdf: bytes
+
+
 def _diagnostics(body: bytes) -> str:
     """The service's OperationOutcome as the one-line message shown to the user."""
     try:
@@ -66,6 +77,7 @@ class Prescriber:
         self.defect = defect if defect in EPRESCRIPTION_DEFECTS else None
         self.cfg: EpConfig | None = None
         self._seq = 0
+        self.issued: dict[str, Issued] = {}  # prescription number -> what was registered and printed
 
     def configure(self, settings: dict[str, Any]) -> None:
         self.cfg = EpConfig.from_settings(settings)
@@ -111,7 +123,8 @@ class Prescriber:
         except (ValueError, KeyError, TypeError):
             return Outcome("error", detail="réponse du service sans numéro de prescription")
         pdf = ordonnance_pdf(PrintInput(number, p["patient"], p["prescriber"], params["organization"],
-                                        now.strftime("%d/%m/%Y"), built.rendered), self.defect)
+                                        now.strftime("%d/%m/%Y"), built.rendered, now), self.defect)
+        self.issued[number] = Issued(number, dict(p["patient"]), pdf)
         return Outcome("ok", {"prescription_number": number, "bundle": data.decode("utf-8"),
                               "ordonnance_pdf": base64.b64encode(pdf).decode("ascii")},
                        detail=f"ordonnance {number} enregistrée")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import segno
 from fpdf import FPDF
+
+from conformance.socles.mssante.build.pdf import declare_pdfa
 
 PDF_DEFECTS = frozenset({"qr-other-number", "number-not-printed", "no-qr-code"})
 
@@ -31,6 +34,7 @@ class PrintInput:
     organization: dict[str, Any]
     date: str
     lines: list[str]
+    created: datetime | None = None  # when it was printed (PDF Info/XMP dates); now when not given
 
 
 def _latin1(text: str) -> str:
@@ -51,13 +55,14 @@ def qr_png(payload: str) -> bytes:
 
 def ordonnance_pdf(inp: PrintInput, defect: str | None = None) -> bytes:
     pdf = FPDF(format="A4")
-    pdf.set_title(_latin1(f"Ordonnance {inp.number}"))
-    pdf.set_creator("DUI de référence dui-conformance")
+    pr = inp.prescriber
+    # declared PDF/A-1b like every PDF the DUI sends: the ordonnance may travel by MSSanté or to the DMP
+    declare_pdfa(pdf, f"Ordonnance {inp.number}", f"Dr {pr.get('given', '')} {pr.get('family', '')}".strip(),
+                 inp.created or datetime.now(UTC).replace(microsecond=0))
     pdf.add_page()
     pdf.set_font("helvetica", "B", 14)
     pdf.cell(0, 8, _latin1(inp.organization.get("name", "")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 11)
-    pr = inp.prescriber
     pdf.cell(0, 6, _latin1(f"Dr {pr.get('given', '')} {pr.get('family', '')} - RPPS {pr.get('rpps', '')}"),
              new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, _latin1(f"Le {inp.date}"), new_x="LMARGIN", new_y="NEXT")

@@ -28,20 +28,33 @@ from .service import Exchange, PrescriptionService
 EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27"})  # judged on the PDF or the DUI's answers
 
 
-def medication(kind: str) -> dict[str, str]:
+def medication(kind: str) -> dict[str, Any]:
     """Synthetic-looking but well-formed codes of the ANSM systems (formats of the spec §D, EP-09)."""
-    return {
+    known: dict[str, dict[str, Any]] = {
         "paracetamol-ucd": {"system": "UCD", "code": "3400893766521", "display": "EFFERALGAN 1 g cp"},
         "paracetamol-sms": {"system": "codeSMS", "code": "100000090270", "display": "paracétamol"},
         "furosemide-ucd": {"system": "UCD", "code": "3400891235869", "display": "FUROSEMIDE 40 mg cp"},
-    }[kind]
+        "rivastigmine-patch-ucd": {"system": "UCD", "code": "3400893822456",
+                                   "display": "RIVASTIGMINE 4,6 mg/24 h dispositif transdermique"},
+        # a magistral preparation (verb parameter `medication.components`): active substance + excipient (qsp)
+        "vaseline-salicylee": {"system": "compound", "display": "Vaseline salicylée à 2 % (préparation magistrale)",
+                               "form": "Pommade", "form_edqm": "10504000", "cutaneous": True, "components": [
+                                   {"system": "codeSMS", "code": "100000091458", "display": "acide salicylique",
+                                    "strength": [2, 100, "g"]},
+                                   {"system": "codeSMS", "code": "100000092134", "display": "vaseline",
+                                    "vehicle": True}]},
+    }
+    return known[kind]
 
 
-def line(kind: str, dose: float, unit: str, frequency: int, duration: int, conditional: str = "") -> dict[str, Any]:
+def line(kind: str, dose: float, unit: str, frequency: int, duration: int, conditional: str = "",
+         application_hours: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {"medication": medication(kind), "dose": dose, "unit": unit, "frequency": frequency,
                            "duration": duration}
     if conditional:
         out["conditional"] = conditional
+    if application_hours:  # a patch: how long each one stays on
+        out["application_hours"] = application_hours
     return out
 
 

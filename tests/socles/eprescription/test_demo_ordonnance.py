@@ -21,9 +21,11 @@ PARAMS = {
     "patient": identities.patient("resident-qualified"),
     "prescriber": prescriber(),
     "organization": {"finess": "990000001", "name": "EHPAD ESSAI"},
-    "lines": [line("furosemide-ucd", 1, "comprimé", 1, 30), line("paracetamol-sms", 500, "mg", 4, 5, "si douleur")],
+    "lines": [line("furosemide-ucd", 1, "comprimé", 1, 30), line("paracetamol-sms", 500, "mg", 4, 5, "si douleur"),
+              line("rivastigmine-patch-ucd", 1, "patch", 1, 30, application_hours=24),
+              line("vaseline-salicylee", 1, "g", 2, 10)],
 }
-CTX = CheckContext(extra={"ordonnance_lines": {"ordonnance": 2}})
+CTX = CheckContext(extra={"ordonnance_lines": {"ordonnance": 4}})
 
 
 def _failing(defect: str | None) -> set[str]:
@@ -48,5 +50,15 @@ def test_defect_catalogue() -> None:
     assert len(ep) >= 20 and len({d.name for d in ep}) == len(ep)
     for d in ep:
         req = CATALOG.requirements[d.requirement]
-        assert req.level is Level.EXIGENCE and req.checked, d.name
+        # a cross-socle defect (sharing the ordonnance) breaks the PRECONISATION EP-23 and needs the other socle
+        assert req.checked and (req.level is Level.EXIGENCE or (d.requirement == "EP-23" and d.needs)), d.name
         assert switches_for(d.name) == Switches()  # the MSSanté side of the DUI stays the reference
+
+
+def test_every_checked_exigence_has_its_defect() -> None:
+    """Sensitivity (DESIGN.md). A "harness" requirement (GEN-02: the rule set and packages the harness
+    validates with, and their versions in the output) is about the harness itself: no DUI can break it."""
+    wanted = {r.id for r in CATALOG.requirements.values()
+              if r.checked and r.level is Level.EXIGENCE and r.kind != "harness"}
+    assert wanted == {d.requirement for d in defects_for("eprescription")} - {"EP-23"}
+    assert {r.id for r in CATALOG.requirements.values() if r.kind == "harness" and r.checked} == {"GEN-02"}

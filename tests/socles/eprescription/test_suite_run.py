@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,9 @@ from conformance.socles.eprescription import checks as _checks  # noqa: F401
 
 FAST = {"qr-other-number", "refusal-swallowed", "cancel-not-sent", "split-group"}
 FULL = os.environ.get("CONFORMANCE_FULL_SENSITIVITY") == "1"
-DEFECTS = [d for d in defects_for("eprescription") if FULL or d.name in FAST]
+# cross-socle defects (EP-23) need the DMP or MSSanté socle in the run, and an in-process run with the MSSanté
+# socle breaks the mock operators of later tests: tests/test_sensitivity.py runs them (in subprocesses)
+DEFECTS = [d for d in defects_for("eprescription") if (FULL or d.name in FAST) and not d.needs]
 
 
 @pytest.fixture
@@ -53,6 +57,26 @@ def test_reference_dui_passes(installed: None, pytester: pytest.Pytester, tmp_pa
     assert {"EP-22", "EP-25", "EP-26", "EP-27"} <= passed
     journal = (tmp_path / "run" / "evidence" / "journal.jsonl").read_text()
     assert '"kind": "eprescription-exchange"' in journal
+    cross = {x["name"]: x for x in socle["scenarios"] if "cross_socle" in x["id"]}
+    assert cross["test_ordonnance_fed_to_dmp"]["outcome"] == "skipped"
+    assert "needs --socle dmp" in cross["test_ordonnance_fed_to_dmp"]["detail"]
+    assert "needs --socle mssante" in cross["test_ordonnance_sent_to_patient_by_mssante"]["detail"]
+    assert socle["requirements"]["EP-23"]["verdict"] == "not-tested"  # a PRECONISATION: the socle still passes
+
+
+@pytest.mark.requirements("EP-23")
+def test_cross_socle_scenarios_with_dmp_and_mssante(tmp_path: Path) -> None:
+    # in a subprocess: an in-process run with the MSSanté socle leaves later tests' mock operators unable to serve
+    out = tmp_path / "run"
+    proc = subprocess.run([str(Path(sys.executable).parent / "pytest"), "--socle", "eprescription", "--socle", "dmp",
+                           "--socle", "mssante", "--dui", "demo", "--out", str(out), "-p", "no:cacheprovider", "-q",
+                           "-k", "cross_socle"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
+    res = json.loads((out / "results.json").read_text())
+    ep23 = res["socles"]["eprescription"]["requirements"]["EP-23"]
+    assert ep23["verdict"] == "pass" and len(ep23["tests"]) == 2
+    found = {f["location"].rsplit(" ", 1)[-1] for f in ep23["findings"]}
+    assert {"typeCode", "classCode", "To"} <= found
 
 
 @pytest.mark.parametrize("defect", [pytest.param(d, id=d.name, marks=pytest.mark.requirements(d.requirement))

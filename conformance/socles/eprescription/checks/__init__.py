@@ -15,6 +15,7 @@ from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import check
 from conformance.socles.eprescription.checks import datarules, grouping, lines, medication, people, posology
 from conformance.socles.eprescription.checks import ordonnance as ordonnance  # registers the "pdf" check
+from conformance.socles.eprescription.checks import shared as shared  # EP-23: ordonnance to the DMP, by MSSanté
 from conformance.socles.eprescription.checks.mapping import engine_findings
 from conformance.socles.eprescription.checks.ruleset import RuleSet, load_ruleset
 from conformance.socles.eprescription.checks.view import View

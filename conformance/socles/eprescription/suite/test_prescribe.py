@@ -123,3 +123,16 @@ def test_daily_frequency(eprescription: EpHarness, verify: Verifier, per_day: in
     """Fréquence journalière structurée (timing.repeat frequency/period), rendu textuel de la ligne"""
     eprescription.prescribe("resident-corsica", [line("furosemide-ucd", 1, "comprimé", per_day, 14)]).check_bundle(
         verify)
+
+
+@pytest.mark.requirements("EP-01", "EP-06", "EP-09", "EP-13", "EP-15", "EP-20")
+def test_patch_application_duration(eprescription: EpHarness, verify: Verifier) -> None:
+    """Patch transdermique (rivastigmine 24 h) : durée de pose en timing.repeat.duration + durationUnit"""
+    patch = line("rivastigmine-patch-ucd", 1, "patch", 1, 30, application_hours=24)
+    eprescription.prescribe("resident-second", [patch]).check_bundle(verify)
+
+
+@pytest.mark.requirements("EP-01", "EP-09", "EP-10", "EP-11", "EP-12", "EP-15")
+def test_compound_preparation(eprescription: EpHarness, verify: Verifier) -> None:
+    """Préparation magistrale (vaseline salicylée) : composants non composés, excipient marqué fr-is-vehicle"""
+    eprescription.prescribe("resident-qualified", [line("vaseline-salicylee", 1, "g", 2, 10)]).check_bundle(verify)

@@ -56,7 +56,8 @@ def build_document(
     deviations: Deviations,
 ) -> BuiltDocument:
     created = env.utc
-    pdf = build_pdf(
+    # a PDF the DUI already made (the printed ordonnance) is sent as is: the CDA wraps those very bytes
+    pdf = request.pdf or build_pdf(
         request.title,
         _lines(patient, request, author, org),
         author=author.display,

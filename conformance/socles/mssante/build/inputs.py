@@ -14,6 +14,7 @@ needs registering and nothing can collide with a real organisation.
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 import uuid
@@ -155,6 +156,7 @@ class DocumentRequest:
     invisible_patient: bool = False
     extra_bytes: int = 0  # padding in the PDF, for size tests
     text: str = ""
+    pdf: bytes | None = field(default=None, repr=False)  # a PDF the DUI already made (the printed ordonnance)
 
     @property
     def type_system(self) -> str:
@@ -170,6 +172,7 @@ class DocumentRequest:
             invisible_patient=bool(d.get("invisible_patient")),
             extra_bytes=max(0, int(d.get("extra_bytes") or 0)),
             text=str(d.get("text") or ""),
+            pdf=base64.b64decode(str(d["pdf_base64"]), validate=True) if d.get("pdf_base64") else None,
         )
 
 

@@ -7,7 +7,7 @@ hex), size and URI of the file in the subset (ITI-32).
 
 classCode comes from the type code (the NOS correspondence table ASS_X04 is not in the public
 corpus: the table below is the harness's reading, CR -> 10, liaison/synthesis documents -> 11,
-care plans -> 44). formatCode of a PDF N1 is urn:ihe:iti:xds-sd:pdf:2008 (JDV_J60).
+prescriptions -> 42, care plans -> 44). formatCode of a PDF N1 is urn:ihe:iti:xds-sd:pdf:2008 (JDV_J60).
 """
 
 from __future__ import annotations
@@ -55,7 +55,10 @@ SS_SCHEMES = {
 CLASS_COMPTE_RENDU = Coded("10", "Compte rendu", "1.2.250.1.213.1.1.4.1")
 CLASS_SYNTHESE = Coded("11", "Synthèse", "1.2.250.1.213.1.1.4.1")
 CLASS_PLAN = Coded("44", "Plan de soins, protocole de soins", "1.2.250.1.213.1.1.4.1")
+CLASS_PRESCRIPTION = Coded("42", "Prescription", "1.2.250.1.213.1.1.4.1")
 CLASS_BY_TYPE = {
+    "57833-6": CLASS_PRESCRIPTION,  # Prescription de produits de santé (the ordonnance)
+    "57832-8": CLASS_PRESCRIPTION,  # Prescription de soins
     "11490-0": CLASS_SYNTHESE,
     "18761-7": CLASS_SYNTHESE,
     "74207-2": CLASS_SYNTHESE,

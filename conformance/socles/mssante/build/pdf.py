@@ -68,12 +68,11 @@ def _xmp(title: str, author: str, created: datetime, pdfa: bool, padding: int) -
     )
 
 
-def build_pdf(
-    title: str, lines: list[str], *, author: str, created: datetime, pdfa: bool = True, padding: int = 0
-) -> bytes:
-    """An A4 document: title, then `lines`; `padding` adds that many bytes (give or take a length digit)."""
-    pdf = FPDF(format="A4")
-    pdf.core_fonts_encoding = _ENCODING
+def declare_pdfa(
+    pdf: FPDF, title: str, author: str, created: datetime, *, pdfa: bool = True, padding: int = 0
+) -> None:
+    """Info, XMP (with the PDF/A-1b identification when `pdfa`) and sRGB output intent of a new `pdf`,
+    the declaration MSS-DOC-03 reads; also used for PDFs printed elsewhere in the DUI (the ordonnance)."""
     pdf.set_creation_date(created if created.tzinfo else created.replace(tzinfo=UTC))
     pdf.set_title(_printable(title))
     pdf.set_author(_printable(author))
@@ -91,6 +90,15 @@ def build_pdf(
             PDFICCProfile(profile, 3, "DeviceRGB"),
             "sRGB IEC61966-2.1",
         )
+
+
+def build_pdf(
+    title: str, lines: list[str], *, author: str, created: datetime, pdfa: bool = True, padding: int = 0
+) -> bytes:
+    """An A4 document: title, then `lines`; `padding` adds that many bytes (give or take a length digit)."""
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = _ENCODING
+    declare_pdfa(pdf, title, author, created, pdfa=pdfa, padding=padding)
     pdf.add_page()
     # cell() with lines wrapped beforehand: fpdf2's multi_cell line breaking costs ~1 ms a line
     pdf.set_font("helvetica", style="B", size=14)
