@@ -11,6 +11,7 @@ import argparse
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from conformance.model import Artifact, CheckContext
 from conformance.socles.dmp.checks.cda import check_cda
@@ -19,31 +20,37 @@ from conformance.terminology import set_terminology_dir
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path, default=ROOT / ".." / "shared" / "corpus")
-    parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
-    folder = args.corpus / "cda"
+def measure(corpus: Path, rounds: int = 10) -> dict[str, Any]:
+    folder = corpus / "cda"
     if not folder.is_dir():
         raise SystemExit(f"{folder} not found")
-    set_terminology_dir(args.corpus / "jdv")
+    set_terminology_dir(corpus / "jdv")
     docs = [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.xml"))]
     ctx = CheckContext()
     for _ in range(2):  # warm-up: value sets loaded, XPaths compiled, allocator settled
         for name, data in docs:
             list(check_cda(Artifact("cda", name, data), ctx))
     rates: list[float] = []
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         started = time.perf_counter()
         for name, data in docs:
             list(check_cda(Artifact("cda", name, data), ctx))
         rates.append(len(docs) / (time.perf_counter() - started))
-    size = sum(len(d) for _, d in docs) / 1e6
-    print(
-        f"DMP CDA header checks: {len(docs)} documents ({size:.1f} MB), {args.rounds} rounds: "
-        f"median {statistics.median(rates):.0f} documents/s, min {min(rates):.0f}, max {max(rates):.0f}"
-    )
+    return {"documents": len(docs), "megabytes": sum(len(d) for _, d in docs) / 1e6, "rounds": rounds,
+            "median": statistics.median(rates), "min": min(rates), "max": max(rates)}
+
+
+def describe(m: dict[str, Any]) -> str:
+    return (f"DMP CDA header checks: {m['documents']} documents ({m['megabytes']:.1f} MB), {m['rounds']} rounds: "
+            f"median {m['median']:.0f} documents/s, min {m['min']:.0f}, max {m['max']:.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=ROOT / ".." / "shared" / "corpus")
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    print(describe(measure(args.corpus, args.rounds)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Wall time of a full socle run with the reference DUI (goal for MSSanté: <= 10 s on 2 cores).
 
-Usage: python bench/bench_run.py [--socle mssante] [--repeat 3]
-Runs `conformance run` in a subprocess (what a vendor's CI does) and prints the timings.
+Usage: python bench/bench_run.py [--socle mssante] [--socle dmp ...] [--repeat 3]
+Runs `conformance run` in a subprocess (what a vendor's CI does) and prints the timings. Several
+--socle make one run of those socles together (e.g. e-prescription with its cross-socle scenarios).
 """
 
 from __future__ import annotations
@@ -14,31 +15,45 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--socle", default="mssante")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+def measure(socles: list[str], repeat: int = 3) -> dict[str, Any]:
+    """Wall times of `repeat` full runs of `socles` together; raises SystemExit if a run does not pass."""
     exe = Path(sys.executable).parent / "conformance"
     times: list[float] = []
-    scenarios = 0
-    for _ in range(args.repeat):
+    scenarios = skipped = 0
+    for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "run"
             started = time.perf_counter()
-            proc = subprocess.run([str(exe), "run", "--socle", args.socle, "--dui", "demo", "--out", str(out)],
+            selected = [a for s in socles for a in ("--socle", s)]
+            proc = subprocess.run([str(exe), "run", *selected, "--dui", "demo", "--out", str(out)],
                                   capture_output=True, text=True, timeout=600)
             times.append(time.perf_counter() - started)
             if proc.returncode != 0:
                 print(proc.stdout[-3000:], proc.stderr[-3000:])
                 raise SystemExit(f"run failed with exit {proc.returncode}")
             results = json.loads((out / "results.json").read_text())
-            scenarios = len(results["socles"][args.socle]["scenarios"])
-    print(f"full {args.socle} run with the demo DUI: {scenarios} scenarios, wall time "
-          f"median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
-          f"over {args.repeat} runs (process start included)")
+            ran = [x for s in socles for x in results["socles"][s]["scenarios"]]
+            scenarios = len(ran)
+            skipped = sum(1 for x in ran if x["outcome"] == "skipped")
+    return {"socles": socles, "scenarios": scenarios, "skipped": skipped, "median": statistics.median(times),
+            "min": min(times), "max": max(times), "repeat": repeat}
+
+
+def describe(m: dict[str, Any]) -> str:
+    return (f"full {' + '.join(m['socles'])} run with the demo DUI: {m['scenarios']} scenarios ({m['skipped']} "
+            f"skipped), wall time median {m['median']:.2f} s, min {m['min']:.2f} s, max {m['max']:.2f} s "
+            f"over {m['repeat']} runs (process start included)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--socle", action="append", help="socle to run (repeatable; default mssante)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(describe(measure(args.socle or ["mssante"], args.repeat)))
 
 
 if __name__ == "__main__":

@@ -91,6 +91,12 @@ def main() -> None:
     default=None,
     help="Folder of official IHE SVS value sets (overrides the shipped subsets).",
 )
+@click.option(
+    "--schematron-pack",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Clone of ansforge/TestContenuCDA-3-0: the DMP socle's CDA documents also go through its schematrons.",
+)
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("--verbose", "-v", is_flag=True, help="Show pytest's own output as well.")
 @sign_options
@@ -103,6 +109,7 @@ def run(
     solution_vendor: str,
     solution_domain: str,
     terminology: Path | None,
+    schematron_pack: Path | None,
     keyword: str | None,
     verbose: bool,
     sign_key: Path | None,
@@ -148,6 +155,8 @@ def run(
             args += [opt, val]
     if terminology:
         args += ["--terminology", str(terminology)]
+    if schematron_pack:
+        args += ["--schematron-pack", str(schematron_pack.resolve())]
     if keyword:
         args += ["-k", keyword]
     for opt, path in (("--sign-key", sign_key), ("--sign-cert", sign_cert), ("--policy", policy)):
@@ -198,17 +207,35 @@ def _empty_ini() -> Path:
     type=click.Path(path_type=Path, exists=True),
     help="FHIR IG package (folder or .tgz): Bundles are checked against its profiles, value sets, code systems.",
 )
+@click.option(
+    "--schematron-pack",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="CONFORMANCE_SCHEMATRON_PACK",
+    help="Clone of ansforge/TestContenuCDA-3-0: CDA documents also go through its schematrons (DMP-C03). "
+    "Default: $CONFORMANCE_SCHEMATRON_PACK.",
+)
+@click.option(
+    "--schematron",
+    "schematrons",
+    multiple=True,
+    help="Which pack schematrons (repeatable): auto (the volet's, by templateId; default), profiles, all, "
+    "or a name such as CI-SIS_DLU-EHPAD-DLU_2022.01 or IHE.",
+)
 def validate(
     files: tuple[Path, ...],
     as_json: bool,
     socles: tuple[str, ...],
     terminology: Path | None,
     fhir_packages: tuple[Path, ...],
+    schematron_pack: Path | None,
+    schematrons: tuple[str, ...],
 ) -> None:
     """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
     from conformance.socle import load_all_checks
     from conformance.validate import validate_path
 
+    _configure_schematron_pack(schematron_pack, schematrons)
     if terminology:
         from conformance.terminology import set_terminology_dir
 
@@ -236,6 +263,23 @@ def validate(
     sys.exit(1 if any(r.verdict == "fail" for r in results) else 0)
 
 
+def _configure_schematron_pack(pack: Path | None, names: tuple[str, ...]) -> None:
+    """Open the ANS pack once for the whole batch; a missing or foreign folder is a usage error."""
+    from conformance.schematron.pack import PackError
+    from conformance.schematron.runner import configure
+
+    if pack is None:
+        if names:
+            raise UsageFailure("--schematron needs --schematron-pack DIR (a clone of ansforge/TestContenuCDA-3-0)")
+        configure(None)
+        return
+
+    try:
+        configure(pack, names)
+    except PackError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
 @main.command()
 @click.option("--socle", default="mssante", show_default=True, help="Which socle's service to run.")
 @click.option(
@@ -248,10 +292,18 @@ def validate(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--smtp-port", default=0, type=int, help="SMTP submission port (0: any free port).")
 @click.option("--imap-port", default=0, type=int, help="IMAP port (0: any free port).")
-def serve(socle: str, out: Path, host: str, smtp_port: int, imap_port: int) -> None:
+@click.option("--port", default=0, type=int, help="HTTPS port of the mock DMP (0: any free port).")
+def serve(socle: str, out: Path, host: str, smtp_port: int, imap_port: int, port: int) -> None:
     """Run a socle's mock service standalone until Ctrl-C, recording every exchange."""
+    if socle == "dmp":
+        if host != "127.0.0.1":
+            raise UsageFailure("the mock DMP listens on loopback only (127.0.0.1)")
+        from conformance.socles.dmp.service.standalone import run_standalone as run_dmp
+
+        run_dmp(out.resolve(), port=port)
+        return
     if socle != "mssante":
-        raise UsageFailure(f"no standalone service for socle {socle!r} yet (available: mssante)")
+        raise UsageFailure(f"no standalone service for socle {socle!r} yet (available: mssante, dmp)")
     from conformance.socles.mssante.service.standalone import run_standalone
 
     run_standalone(out.resolve(), host=host, smtp_port=smtp_port, imap_port=imap_port)
@@ -274,6 +326,7 @@ def defects(socles: tuple[str, ...], as_json: bool) -> None:
                         "requirement": d.requirement,
                         "socle": d.socle,
                         "description": d.description,
+                        "needs": list(d.needs),
                     }
                     for d in rows
                 ],
@@ -283,7 +336,8 @@ def defects(socles: tuple[str, ...], as_json: bool) -> None:
         )
         return
     for d in rows:
-        click.echo(f"{d.socle:<13} {d.name:<28} {d.requirement:<12} {d.description}")
+        needs = f" (run with --socle {' --socle '.join(d.needs)})" if d.needs else ""
+        click.echo(f"{d.socle:<13} {d.name:<34} {d.requirement:<12} {d.description}{needs}")
 
 
 @main.command()
