@@ -1,11 +1,11 @@
 """Against a real TestContenuCDA checkout (skipped without one; never committed here).
 
-Looked for in $CONFORMANCE_TESTCONTENUCDA, then ../TestContenuCDA-3-0 beside the repository, then
-/work/tcda. The pack ships SVRL reports (schematrons/rapports/) for a few examples: where the
-example and the schematron that produced the report are still in the pack, our verdict and our
-list of failures must be the shipped ones. Reports of schematrons the pack no longer has
-(IHE_XDS-SD, CI-SIS_StructurationMinimale, CI-SIS_BIO-CR-BIO_2022.01) or of examples it no
-longer ships cannot be reproduced and are skipped with that reason (docs/schematron-packs.md).
+Looked for in $CONFORMANCE_TESTCONTENUCDA, then ../TestContenuCDA-3-0 beside the repository. The
+pack ships SVRL reports (schematrons/rapports/) for a few examples: where the example and the
+schematron that produced the report are still in the pack, our verdict and our list of failures
+must be the shipped ones. Reports of schematrons the pack no longer has (IHE_XDS-SD,
+CI-SIS_StructurationMinimale, CI-SIS_BIO-CR-BIO_2022.01) or of examples it no longer ships cannot
+be reproduced and are skipped with that reason (docs/schematron-packs.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ BY_SUFFIX = {"_verif_terminologies": "terminologie"}
 
 
 def _checkout() -> Path | None:
-    for candidate in (os.environ.get("CONFORMANCE_TESTCONTENUCDA"), REPO.parent / "TestContenuCDA-3-0", "/work/tcda"):
+    for candidate in (os.environ.get("CONFORMANCE_TESTCONTENUCDA"), REPO.parent / "TestContenuCDA-3-0"):
         if candidate and (Path(candidate) / "schematrons" / "moteur").is_dir():
             return Path(candidate)
     return None
