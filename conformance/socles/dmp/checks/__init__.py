@@ -7,7 +7,19 @@ An unreadable input fails the structural rule of its kind.
 
 from conformance.validate import register_input_rule
 
-from . import cda, client_cert, consult, outcome, schematron_pack, session, soap, vihf, xades, xds  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    cda,
+    cda_schema,
+    client_cert,
+    consult,
+    outcome,
+    schematron_pack,
+    session,
+    soap,
+    vihf,
+    xades,
+    xds,
+)
 
 register_input_rule("cda", "dmp", "DMP-C02")
 register_input_rule("xds-metadata", "dmp", "DMP-X01")

@@ -67,7 +67,7 @@ def test_feed_n1_document(dmp: DmpHarness, verify: Verifier, rid: str, title: st
     fed.check(verify)
 
 
-@pytest.mark.requirements("DMP-C09", "DMP-C03", "DMP-C06", "DMP-X07", "DMP-R01")
+@pytest.mark.requirements("DMP-C09", "DMP-C01", "DMP-C03", "DMP-C06", "DMP-X07", "DMP-R01")
 def test_feed_dlu_for_ehpad_resident(dmp: DmpHarness, verify: Verifier) -> None:
     """Versement du DLU d'un résident d'EHPAD"""
     fed = dmp.feed("resident-second", document("dlu"))
