@@ -147,3 +147,9 @@ def configure(directory: Path | str | None, names: tuple[str, ...] = ()) -> Pack
 
 def active() -> PackRunner | None:
     return _ACTIVE
+
+
+def runner_for(extra: dict[str, object]) -> PackRunner | None:
+    """The pack a check should use: the one given for this call (`extra["schematron_pack"]`), else the run's."""
+    given = extra.get("schematron_pack")
+    return given if isinstance(given, PackRunner) else active()

@@ -18,7 +18,7 @@ from lxml import etree
 
 from conformance.model import Artifact, CheckContext, Finding, Verdict, not_applicable
 from conformance.registry import check
-from conformance.schematron.runner import PackRunner, active
+from conformance.schematron.runner import runner_for
 from conformance.xmlsafe import XmlRefused, parse_xml
 
 R = "DMP-C01"
@@ -40,9 +40,7 @@ def _na(en: str, fr: str, evidence: str) -> list[Finding]:
 
 @check("cda", "dmp")
 def check_cda_schema(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
-    runner = ctx.extra.get("schematron_pack")
-    if not isinstance(runner, PackRunner):
-        runner = active()
+    runner = runner_for(ctx.extra)
     if runner is None:
         return _na("no ANS pack given (--schematron-pack): CDA_extended.xsd was not applied",
                    "aucun paquet ANS fourni (--schematron-pack) : le schéma CDA_extended.xsd n'a pas été appliqué",

@@ -13,16 +13,14 @@ from collections.abc import Iterable
 
 from conformance.model import Artifact, CheckContext, Finding, not_applicable
 from conformance.registry import check
-from conformance.schematron.runner import PackRunner, active
+from conformance.schematron.runner import runner_for
 
 R = "DMP-C03"
 
 
 @check("cda", "dmp")
 def check_volet_schematron(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
-    runner = ctx.extra.get("schematron_pack")
-    if not isinstance(runner, PackRunner):
-        runner = active()
+    runner = runner_for(ctx.extra)
     if runner is None:
         finding = not_applicable(
             R,
