@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.ebrim import RS, SOAP12
 from conformance.xmlsafe import XmlRefused, parse_xml
 
-RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 
 

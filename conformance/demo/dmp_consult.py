@@ -14,6 +14,20 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from conformance.ebrim import (
+    APPROVED,
+    DE_IDS,
+    DE_SCHEMES,
+    FIND_DOCUMENTS,
+    GET_DOCUMENTS,
+    ITI18,
+    ITI43,
+    QUERY,
+    RIM,
+    RS,
+    SOAP12,
+    XDSB,
+)
 from conformance.socles.dmp.build.mtom import mtom_request
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.mtom import MtomError, parse_mtom
@@ -21,19 +35,8 @@ from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .dmp_client import DmpConfig, DmpTls, DmpUnreachable, exchange
 
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-QUERY = "urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
-RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
-XDSB = "urn:ihe:iti:xds-b:2007"
-ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
-ITI43 = "urn:ihe:iti:2007:RetrieveDocumentSet"
-FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
-GET_DOCUMENTS = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"
-APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"
-DEPRECATED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated"
-UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
-TYPE_CODE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
+UNIQUE_ID = DE_IDS["uniqueId"]
+TYPE_CODE = DE_SCHEMES["typeCode"]
 
 
 @dataclass

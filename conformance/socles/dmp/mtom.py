@@ -15,10 +15,9 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from conformance.ebrim import XDSB, XOP
 from conformance.xmlsafe import XmlRefused, parse_xml
 
-XOP = "http://www.w3.org/2004/08/xop/include"
-XDSB = "urn:ihe:iti:xds-b:2007"
 MAX_BODY = 64 * 1024 * 1024
 
 

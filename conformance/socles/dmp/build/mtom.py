@@ -13,7 +13,7 @@ from email.generator import BytesGenerator
 from email.message import EmailMessage
 from io import BytesIO
 
-ITI41_ACTION = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+from conformance.ebrim import ITI41 as ITI41_ACTION
 
 
 def mtom_request(

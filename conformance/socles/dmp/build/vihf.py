@@ -22,7 +22,8 @@ from signxml import methods
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.signer import XMLSigner
 
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+from conformance.ebrim import SAML
+
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 HL7 = "urn:hl7-org:v3"

@@ -17,37 +17,32 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.ebrim import (
+    DE_IDS,
+    DE_SCHEMES,
+    DOC_ENTRY_TYPE,
+    HAS_MEMBER,
+    ITI41,
+    LCM,
+    RIM,
+    RPLC,
+    SIGNS,
+    SOAP12,
+    SS_IDS,
+    SS_SCHEMES,
+    WSA,
+    WSSE,
+    XDSB,
+    XOP,
+)
+from conformance.ebrim import SUBMISSION_SET_NODE as SS_NODE
+
 from .cda import DocSpec, Org
 from .xades import XadesFlaws, sign_lot
 
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
-LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
-XDSB = "urn:ihe:iti:xds-b:2007"
-XOP = "http://www.w3.org/2004/08/xop/include"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-WSA = "http://www.w3.org/2005/08/addressing"
-WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
-DE = {
-    "author": "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d",
-    "classCode": "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a",
-    "confidentialityCode": "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f",
-    "formatCode": "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d",
-    "healthcareFacilityTypeCode": "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1",
-    "practiceSettingCode": "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead",
-    "typeCode": "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983",
-    "patientId": "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427",
-    "uniqueId": "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab",
-}
-SS_AUTHOR = "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d"
-SS_CONTENT = "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500"
-SS_PATIENT = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
-SS_SOURCE = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"
-SS_UNIQUE = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"
-SS_NODE = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
-HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
-SIGNS = "urn:ihe:iti:2007:AssociationType:signs"
-RPLC = "urn:ihe:iti:2007:AssociationType:RPLC"
+DE = {**DE_SCHEMES, **DE_IDS}
+SS_AUTHOR, SS_CONTENT = SS_SCHEMES["author"], SS_SCHEMES["contentTypeCode"]
+SS_PATIENT, SS_SOURCE, SS_UNIQUE = SS_IDS["patientId"], SS_IDS["sourceId"], SS_IDS["uniqueId"]
 FORMATS = {
     True: ("urn:asip:ci-sis:dlu:2015", "1.2.250.1.213.1.1.4.2.282", "Document de liaison d'urgence"),
     False: ("urn:ihe:iti:xds-sd:pdf:2008", "1.3.6.1.4.1.19376.1.2.3", "Document à corps non structuré en Pdf/A-1"),
@@ -152,7 +147,7 @@ class LotBuilder:
     def entry(self, objects: etree._Element, eid: str, data: bytes, doc: FeedDoc | None) -> None:
         f, p, org = self.flaws, self.patient, self.org
         e = _rim(objects, "ExtrinsicObject", id=eid, mimeType="text/xml",
-                 objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1")
+                 objectType=DOC_ENTRY_TYPE)
         spec = doc.spec if doc else None
         when = spec.when if spec else dt.datetime.now(dt.UTC)
         if f.creation_time or spec is None:

@@ -16,6 +16,22 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from conformance.ebrim import (
+    FIND_DOCUMENTS,
+    GET_ALL,
+    GET_DOCUMENTS,
+    GET_RELATED,
+    GET_SUBMISSION_SET_AND_CONTENTS,
+    ITI18,
+    ITI43,
+    QUERY,
+    RIM,
+    SAML,
+    SOAP12,
+    WSA,
+    WSSE,
+    XDSB,
+)
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
 from conformance.xmlsafe import XmlRefused, parse_xml
@@ -25,30 +41,23 @@ from .collector import Collector
 from .vihf import attributes, text_of, verify_signature
 
 RID = "DMP-H04"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-WSA = "http://www.w3.org/2005/08/addressing"
-WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
-QUERY = "urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
-XDSB = "urn:ihe:iti:xds-b:2007"
 N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML, "query": QUERY, "rim": RIM, "xdsb": XDSB}
-ACTIONS = {"ITI-18": "urn:ihe:iti:2007:RegistryStoredQuery", "ITI-43": "urn:ihe:iti:2007:RetrieveDocumentSet"}
+ACTIONS = {"ITI-18": ITI18, "ITI-43": ITI43}
 ANONYMOUS = "http://www.w3.org/2005/08/addressing/anonymous"
 UUID_URN = re.compile(r"^urn:uuid:[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 LITERAL = re.compile(r"^\(?\s*'(?:[^']|'')*'(\s*,\s*'(?:[^']|'')*')*\s*\)?$")
 # stored query id -> (name, required parameter groups: one of each tuple must be present)
 QUERIES = {
-    "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d": ("FindDocuments", (("$XDSDocumentEntryPatientId",),
+    FIND_DOCUMENTS: ("FindDocuments", (("$XDSDocumentEntryPatientId",),
                                                                       ("$XDSDocumentEntryStatus",))),
-    "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4": ("GetDocuments", (("$XDSDocumentEntryEntryUUID",
+    GET_DOCUMENTS: ("GetDocuments", (("$XDSDocumentEntryEntryUUID",
                                                                         "$XDSDocumentEntryUniqueId"),)),
-    "urn:uuid:d90e5407-b356-4d91-a89f-873917b4b0e6": ("GetRelatedDocuments", (("$XDSDocumentEntryEntryUUID",
+    GET_RELATED: ("GetRelatedDocuments", (("$XDSDocumentEntryEntryUUID",
                                                                                "$XDSDocumentEntryUniqueId"),
                                                                               ("$AssociationTypes",))),
-    "urn:uuid:e8e3cb2c-e39c-46b9-99e4-c12f57260b83": ("GetSubmissionSetAndContents", (
+    GET_SUBMISSION_SET_AND_CONTENTS: ("GetSubmissionSetAndContents", (
         ("$XDSSubmissionSetEntryUUID", "$XDSSubmissionSetUniqueId"),)),
-    "urn:uuid:10b545ea-725c-446d-9b95-8aeb444eddf3": ("GetAll", (("$patientId",), ("$XDSDocumentEntryStatus",))),
+    GET_ALL: ("GetAll", (("$patientId",), ("$XDSDocumentEntryStatus",))),
 }
 
 

@@ -18,12 +18,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
+from conformance.ebrim import RPLC
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
 
 from .collector import Collector
-
-RPLC = "urn:ihe:iti:2007:AssociationType:RPLC"
 
 
 def _load(artifact: Artifact, rid: str, out: Collector) -> dict[str, Any] | None:

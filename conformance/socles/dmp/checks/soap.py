@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from conformance.ebrim import ITI41, SOAP12, WSA, WSSE
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
 from conformance.xmlsafe import XmlRefused, parse_xml
@@ -22,10 +23,6 @@ from .collector import Collector
 from .vihf import SAML, judge_assertion
 from .xds_model import DE_IDS, SS_IDS, read_metadata
 
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-WSA = "http://www.w3.org/2005/08/addressing"
-WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
 UUID_URN = re.compile(r"^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML}
 

@@ -21,13 +21,13 @@ from lxml import etree
 from signxml import XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
 
+from conformance.ebrim import SAML
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
 from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .collector import Collector
 
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 HL7 = "urn:hl7-org:v3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

@@ -15,38 +15,17 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from conformance.ebrim import DE_IDS, DE_SCHEMES, HAS_MEMBER, RPLC, SIGNS, SS_IDS, SS_SCHEMES
+from conformance.ebrim import DOC_ENTRY_TYPE as DE_OBJECT_TYPE
+from conformance.ebrim import SUBMISSION_SET_NODE as SS_NODE
 from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .xpaths import LCM, RIM, SOAP12, XDSB, all_of, first, where
 
-SS_NODE = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
-DE_OBJECT_TYPE = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
-DE_SCHEMES = {
-    "author": "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d",
-    "classCode": "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a",
-    "confidentialityCode": "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f",
-    "eventCodeList": "urn:uuid:2c6b8cb7-8b2a-4051-b291-b1ae6a575ef4",
-    "formatCode": "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d",
-    "healthcareFacilityTypeCode": "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1",
-    "practiceSettingCode": "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead",
-    "typeCode": "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983",
-}
-DE_IDS = {
-    "patientId": "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427",
-    "uniqueId": "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab",
-}
-SS_SCHEMES = {
-    "author": "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d",
-    "contentTypeCode": "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500",
-}
-SS_IDS = {
-    "patientId": "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446",
-    "sourceId": "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832",
-    "uniqueId": "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8",
-}
-HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
-RPLC = "urn:ihe:iti:2007:AssociationType:RPLC"
-SIGNS = "urn:ihe:iti:2007:AssociationType:signs"
+# re-exported: the DMP checks and the mock DMP read the identifiers from here
+__all__ = ["DE_IDS", "DE_OBJECT_TYPE", "DE_SCHEMES", "HAS_MEMBER", "RPLC", "SIGNS", "SS_IDS", "SS_NODE", "SS_SCHEMES",
+           "Association", "Coded", "DocumentPart", "RegistryObject", "XdsMetadata", "name_of", "read_metadata",
+           "slots_of"]
 
 
 def slots_of(el: etree._Element) -> dict[str, list[str]]:

@@ -12,12 +12,9 @@ from functools import cache
 
 from lxml import etree
 
+from conformance.ebrim import LCM, RIM, SOAP12, XDSB, XOP
+
 HL7 = "urn:hl7-org:v3"
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
-LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
-XDSB = "urn:ihe:iti:xds-b:2007"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-XOP = "http://www.w3.org/2004/08/xop/include"
 XSL = "http://www.w3.org/1999/XSL/Transform"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 

@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from conformance.ebrim import SAML, SOAP12, WSA, WSSE
+
 from ..checks.collector import Collector
 from ..checks.vihf import verify_signature
 from .responses import RegistryError, soap_fault
 
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-WSA = "http://www.w3.org/2005/08/addressing"
-WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML}
 
 

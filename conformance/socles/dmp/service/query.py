@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from conformance.ebrim import FIND_DOCUMENTS, GET_DOCUMENTS, GET_RELATED, ITI18, QUERY
 from conformance.xmlsafe import XmlRefused, parse_xml
 
 from ..checks.xpaths import RIM
@@ -22,12 +23,7 @@ from .records import PatientDmp
 from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
 from .store import StoredAssociation, StoredDocument
 
-ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
 ITI18_RESPONSE = "urn:ihe:iti:2007:RegistryStoredQueryResponse"
-QUERY = "urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"
-FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
-GET_DOCUMENTS = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"
-GET_RELATED = "urn:uuid:d90e5407-b356-4d91-a89f-873917b4b0e6"
 QUERIES = {FIND_DOCUMENTS: "FindDocuments", GET_DOCUMENTS: "GetDocuments", GET_RELATED: "GetRelatedDocuments"}
 LITERAL = re.compile(r"'((?:[^']|'')*)'")
 MAX_VALUES = 1000

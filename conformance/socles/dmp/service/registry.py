@@ -13,14 +13,14 @@ import uuid
 
 from lxml import etree
 
+from conformance.ebrim import DEPRECATED, ITI41
+
 from ..checks.xds_model import DE_IDS, RPLC, SS_IDS, Association, XdsMetadata, read_metadata
 from ..mtom import MtomError, MtomMessage, parse_mtom
 from .gate import Answer, admit, fault
 from .records import PatientDmp
 from .responses import RegistryError, registry_response
-from .store import DEPRECATED, StoredAssociation, stored_document
-
-ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+from .store import StoredAssociation, stored_document
 
 
 class Registry:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
-WSA = "http://www.w3.org/2005/08/addressing"
-RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
+from conformance.ebrim import RS, SOAP12, WSA
+
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 FAILURE = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
 SEVERITY_ERROR = "urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"

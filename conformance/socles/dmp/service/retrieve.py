@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from conformance.ebrim import ITI43, XDSB, XOP
 from conformance.xmlsafe import XmlRefused, parse_xml
 
 from ..build.mtom import mtom_request
@@ -19,10 +20,7 @@ from .records import PatientDmp
 from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
 from .store import REPOSITORY_ID, StoredDocument
 
-ITI43 = "urn:ihe:iti:2007:RetrieveDocumentSet"
 ITI43_RESPONSE = "urn:ihe:iti:2007:RetrieveDocumentSetResponse"
-XDSB = "urn:ihe:iti:xds-b:2007"
-XOP = "http://www.w3.org/2004/08/xop/include"
 PARTIAL = "urn:ihe:iti:2007:ResponseStatusType:PartialSuccess"
 MAX_REQUESTS = 100
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from conformance.ebrim import APPROVED
+
 from ..checks.xds_model import DE_IDS, RegistryObject
 from ..checks.xpaths import RIM
 
-APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"
-DEPRECATED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated"
 # the mock repository's uniqueId: a synthetic OID under the harness's test root (the real DMP's is
 # in SEL-MP-037, which is not public)
 REPOSITORY_ID = "1.2.250.1.999.1.1.9999.1"

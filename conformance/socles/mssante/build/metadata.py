@@ -19,39 +19,19 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from conformance import ebrim
+from conformance.ebrim import APPROVED, CLASSIFICATION, EXTERNAL_ID, HAS_MEMBER, LCM, RIM
+from conformance.ebrim import DOC_ENTRY_TYPE as DOC_ENTRY
+from conformance.ebrim import SUBMISSION_SET_NODE as SUBMISSION_SET
 from conformance.ins import INS_OIDS, nir_problem
 from conformance.xmlsafe import parse_xml
 
 from .inputs import CONTENT_TYPE_RESIDENTIAL, OID_PS, OID_STRUCTURE, Coded, Deviations
 
-LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
 HL7 = "urn:hl7-org:v3"
 _H = {"h": HL7}
-DOC_ENTRY = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
-SUBMISSION_SET = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
-APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"
-HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
-CLASSIFICATION = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification"
-EXTERNAL_ID = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:ExternalIdentifier"
-DE_SCHEMES = {
-    "author": "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d",
-    "classCode": "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a",
-    "confidentialityCode": "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f",
-    "formatCode": "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d",
-    "healthcareFacilityTypeCode": "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1",
-    "practiceSettingCode": "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead",
-    "typeCode": "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983",
-    "patientId": "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427",
-    "uniqueId": "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab",
-}
-SS_SCHEMES = {
-    "author": "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d",
-    "contentTypeCode": "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500",
-    "patientId": "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446",
-    "sourceId": "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832",
-    "uniqueId": "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8",
-}
+DE_SCHEMES = {**ebrim.DE_SCHEMES, **ebrim.DE_IDS}  # classifications and external identifiers, by name
+SS_SCHEMES = {**ebrim.SS_SCHEMES, **ebrim.SS_IDS}
 CLASS_COMPTE_RENDU = Coded("10", "Compte rendu", "1.2.250.1.213.1.1.4.1")
 CLASS_SYNTHESE = Coded("11", "Synthèse", "1.2.250.1.213.1.1.4.1")
 CLASS_PLAN = Coded("44", "Plan de soins, protocole de soins", "1.2.250.1.213.1.1.4.1")

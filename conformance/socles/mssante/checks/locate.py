@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
+from conformance.ebrim import LCM, RIM
+
 HL7 = "urn:hl7-org:v3"
 PREFIXES = {LCM: "lcm", RIM: "rim", HL7: ""}
 _KEYS = ("name", "classificationScheme", "identificationScheme", "id", "root", "qualifier")

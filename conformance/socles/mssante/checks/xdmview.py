@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from conformance.ebrim import DE_IDS, DE_SCHEMES, DOC_ENTRY_TYPE, SS_IDS, SUBMISSION_SET_NODE
+from conformance.ebrim import HAS_MEMBER as EBRIM_HAS_MEMBER
 from conformance.safezip import ZipContent, ZipRefused, read_zip
 from conformance.xmlsafe import XmlRefused, parse_xml
 
@@ -18,21 +20,12 @@ from .cdaview import CdaView, parse_cda
 from .locate import RIM, at
 
 R = {"rim": RIM}
-DOC_ENTRY_TYPE = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
-SUBMISSION_SET_NODE = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
-HAS_MEMBER = ("urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember", "HasMember")
-DE_PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
-DE_UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
-SS_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
-SS_UNIQUE_ID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"
-SCHEMES = {
-    "typeCode": "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983",
-    "classCode": "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a",
-    "formatCode": "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d",
-    "confidentialityCode": "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f",
-    "healthcareFacilityTypeCode": "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1",
-    "practiceSettingCode": "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead",
-}
+HAS_MEMBER = (EBRIM_HAS_MEMBER, "HasMember")
+DE_PATIENT_ID, DE_UNIQUE_ID = DE_IDS["patientId"], DE_IDS["uniqueId"]
+SS_PATIENT_ID, SS_UNIQUE_ID = SS_IDS["patientId"], SS_IDS["uniqueId"]
+# the coded classifications the MSSanté rules read (author and eventCodeList are not codes they judge)
+SCHEMES = {k: DE_SCHEMES[k] for k in ("typeCode", "classCode", "formatCode", "confidentialityCode",
+                                      "healthcareFacilityTypeCode", "practiceSettingCode")}
 
 _SCHEME_KEYS = {uuid: key for key, uuid in SCHEMES.items()}
 
