@@ -35,6 +35,9 @@ DOCUMENTS = {
 }
 
 
+CONSULTS = ("ITI-18", "ITI-43")
+
+
 def is_cda(data: bytes) -> bool:
     """Which MTOM parts are CDA documents (the lot also carries its signature), whatever their ids."""
     return b"ClinicalDocument" in data[:4096]
@@ -81,23 +84,20 @@ class Fed:
                     if is_cda(data):
                         verify.artifact(Artifact("cda", f"{ex.request_ref.path}#{doc_id}", data), self.ctx)
                 verify.artifact(exchange_artifact(self.outcome, ex), self.ctx)
-            elif ex.transaction in ("ITI-18", "ITI-43"):
-                verify.artifact(Artifact("dmp-consult", ex.request_ref.path, ex.request,
-                                         {**meta, "transaction": ex.transaction}), self.ctx)
+            elif ex.transaction in CONSULTS:
+                verify.artifact(consult_artifact(ex), self.ctx)
             verify.artifact(Artifact("dmp-client-cert", f"{ex.request_ref.path}#tls", ex.client_cert or b"",
                                      {"vihf_structure": vihf_structure(ex)}), self.ctx)
         verify.artifact(self.step_artifact(), self.ctx)
 
     def check_consult(self, verify: Verifier) -> None:
         """Judge the searches and retrievals of a step (no feed expected)."""
-        consults = [ex for ex in self.exchanges if ex.transaction in ("ITI-18", "ITI-43")]
+        consults = [ex for ex in self.exchanges if ex.transaction in CONSULTS]
         if not consults:
             self.nothing_reached(verify)
             return
         for ex in consults:
-            verify.artifact(Artifact("dmp-consult", ex.request_ref.path, ex.request,
-                                     {"evidence_ref": ex.request_ref, "content_type": ex.content_type,
-                                      "transaction": ex.transaction}), self.ctx)
+            verify.artifact(consult_artifact(ex), self.ctx)
 
     def step_artifact(self) -> Artifact:
         obs = {"ins": str((self.ctx.patient or {}).get("ins") or ""), "dmp_status": self.dmp_status,
@@ -106,6 +106,12 @@ class Fed:
                               "query": ex.request.decode("utf-8", "replace") if ex.transaction == "TD0.2" else ""}
                              for ex in self.exchanges]}
         return Artifact("dmp-step", "dmp-step.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
+
+
+def consult_artifact(ex: Any) -> Artifact:
+    """A search or retrieval the DUI sent, as the "dmp-consult" check reads it."""
+    return Artifact("dmp-consult", ex.request_ref.path, ex.request,
+                    {"evidence_ref": ex.request_ref, "content_type": ex.content_type, "transaction": ex.transaction})
 
 
 def vihf_structure(ex: Any) -> str:

@@ -135,12 +135,18 @@ def _document_part(el: etree._Element, resolved: dict[str, bytes]) -> DocumentPa
     return DocumentPart(doc_id, data, "", el)
 
 
-def read_metadata(data: bytes, resolved: dict[str, bytes] | None = None) -> tuple[XdsMetadata | None, str]:
-    """(metadata, '') or (None, reason) for refused or unrecognised XML."""
-    try:
-        root = parse_xml(data)
-    except XmlRefused as exc:
-        return None, str(exc)
+def read_metadata(
+    data: bytes | etree._Element, resolved: dict[str, bytes] | None = None
+) -> tuple[XdsMetadata | None, str]:
+    """(metadata, '') or (None, reason) for refused or unrecognised XML; `data` may be a tree the
+    hardened parser already gave (the mock DMP has the envelope parsed: no second parse)."""
+    if isinstance(data, etree._Element):
+        root = data
+    else:
+        try:
+            root = parse_xml(data)
+        except XmlRefused as exc:
+            return None, str(exc)
     node = root
     if node.tag == f"{{{SOAP12}}}Envelope":
         body = first(node, "soap:Body/*")

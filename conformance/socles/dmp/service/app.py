@@ -13,6 +13,7 @@ import hashlib
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -58,6 +59,9 @@ class DmpService:
         self.query = StoredQuery(self.records, str(pki.ca_bundle))
         self.repository = Repository(self.records, str(pki.ca_bundle))
         self.peers = PeerBook()
+        self._handlers: dict[str, Callable[[str, bytes], Answer]] = {
+            "ITI-41": self.registry.provide_and_register, "ITI-43": self.repository.answer,
+            "ITI-18": self.query.answer}
         self.log = ExchangeLog()
         self.variant = "good"
         self.td02_stale = False  # TD0.2 reports closed DMPs as active (they close between check and feed)
@@ -85,8 +89,7 @@ class DmpService:
     async def _soap(self, request: Request, transaction: str) -> Response:
         ctype = request.headers.get("content-type", "")
         body, too_big = await self._read(request)
-        handlers = {"ITI-41": self.registry.provide_and_register, "ITI-43": self.repository.answer,
-                    "ITI-18": lambda _ctype, data: self.query.answer(data)}
+        handlers = self._handlers
         try:
             answer = (fault("Sender", f"request larger than {MAX_BODY} bytes") if too_big
                       else await asyncio.to_thread(handlers[transaction], ctype, body))

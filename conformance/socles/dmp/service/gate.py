@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from conformance.ebrim import SAML, SOAP12, WSA, WSSE
+from conformance.xmlsafe import XmlRefused, parse_xml
 
 from ..checks.collector import Collector
 from ..checks.vihf import verify_signature
+from ..mtom import MtomError, parse_mtom
+from .records import PatientDmp
 from .responses import RegistryError, soap_fault
 
 N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML}
@@ -46,6 +49,29 @@ class Admitted:
     envelope: etree._Element
     relates: str | None
     assertion: etree._Element
+
+
+class Endpoint:
+    """A transaction of the mock DMP: the patients' records it reads, the trust anchors of the VIHF."""
+
+    action = ""
+
+    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str) -> None:
+        self.records = records
+        self.ca_bundle = ca_bundle
+
+    def admitted(self, content_type: str, body: bytes) -> Admitted | Answer:
+        """The request's envelope (plain SOAP 1.2 or MTOM) through the gate, or the fault to answer."""
+        try:
+            if content_type.lower().startswith("multipart/"):
+                env = parse_mtom(content_type, body).envelope
+            else:
+                env = parse_xml(body)
+        except MtomError as exc:
+            return fault("Sender", f"not an MTOM/XOP SOAP 1.2 request: {exc.en} ({exc.location})")
+        except XmlRefused as exc:
+            return fault("Sender", f"not a SOAP 1.2 envelope: {exc}")
+        return admit(env, self.action, self.ca_bundle)
 
 
 def admit(env: etree._Element, action: str, ca_bundle: str) -> Admitted | Answer:

@@ -31,8 +31,9 @@ class PeerBook:
             self._der[client] = der
 
     def forget(self, client: tuple[str, int] | None) -> None:
-        with self._lock:
-            self._der.pop(client, None) if client else None
+        if client is not None:
+            with self._lock:
+                self._der.pop(client, None)
 
     def certificate(self, client: Any) -> bytes | None:
         if client is None:

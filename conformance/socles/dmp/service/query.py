@@ -14,11 +14,10 @@ import re
 
 from lxml import etree
 
-from conformance.ebrim import FIND_DOCUMENTS, GET_DOCUMENTS, GET_RELATED, ITI18, QUERY
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.ebrim import DE_SCHEMES, FIND_DOCUMENTS, GET_DOCUMENTS, GET_RELATED, ITI18, QUERY
 
 from ..checks.xpaths import RIM
-from .gate import Answer, admit, fault
+from .gate import Answer, Endpoint, fault
 from .records import PatientDmp
 from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
 from .store import StoredAssociation, StoredDocument
@@ -46,20 +45,14 @@ def query_params(query: etree._Element) -> dict[str, list[str]]:
     return params
 
 
-class StoredQuery:
-    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str) -> None:
-        self.records = records
-        self.ca_bundle = ca_bundle
+class StoredQuery(Endpoint):
+    action = ITI18
 
-    def answer(self, body: bytes) -> Answer:
-        try:
-            env = parse_xml(body)
-        except XmlRefused as exc:
-            return fault("Sender", f"not a SOAP 1.2 envelope: {exc}")
-        gate = admit(env, ITI18, self.ca_bundle)
+    def answer(self, content_type: str, body: bytes) -> Answer:
+        gate = self.admitted(content_type, body)
         if isinstance(gate, Answer):
             return gate
-        request = env.find(f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{QUERY}}}AdhocQueryRequest")
+        request = gate.envelope.find(f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{QUERY}}}AdhocQueryRequest")
         query = request.find(f"{{{RIM}}}AdhocQuery") if request is not None else None
         if request is None or query is None:
             return fault("Sender", "Body must hold query:AdhocQueryRequest/rim:AdhocQuery", gate.relates)
@@ -160,8 +153,6 @@ def _one(p: dict[str, list[str]], name: str) -> str:
 
 
 def _code(doc: StoredDocument, scheme: str) -> str:
-    from ..checks.xds_model import DE_SCHEMES
-
     el = etree.fromstring(doc.extrinsic)
     for cl in el.iterchildren(f"{{{RIM}}}Classification"):
         if cl.get("classificationScheme") == DE_SCHEMES[scheme]:

@@ -11,22 +11,18 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from lxml import etree
-
 from conformance.ebrim import DEPRECATED, ITI41
 
 from ..checks.xds_model import DE_IDS, RPLC, SS_IDS, Association, XdsMetadata, read_metadata
 from ..mtom import MtomError, MtomMessage, parse_mtom
-from .gate import Answer, admit, fault
+from .gate import Answer, Endpoint, admit, fault
 from .records import PatientDmp
 from .responses import RegistryError, registry_response
 from .store import StoredAssociation, stored_document
 
 
-class Registry:
-    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str) -> None:
-        self.records = records
-        self.ca_bundle = ca_bundle
+class Registry(Endpoint):
+    action = ITI41
 
     def provide_and_register(self, content_type: str, body: bytes) -> Answer:
         try:
@@ -38,11 +34,11 @@ class Registry:
         return answer
 
     def _judge(self, msg: MtomMessage) -> Answer:
-        gate = admit(msg.envelope, ITI41, self.ca_bundle)
+        gate = admit(msg.envelope, self.action, self.ca_bundle)
         if isinstance(gate, Answer):
             return gate
-        env, relates = gate.envelope, gate.relates
-        md, problem = read_metadata(etree.tostring(env), msg.documents)
+        relates = gate.relates
+        md, problem = read_metadata(gate.envelope, msg.documents)
         if md is None or len(md.submission_sets) != 1:
             why = problem or "exactly one SubmissionSet expected"
             return self._answer([RegistryError("XDSRegistryMetadataError", why)], relates, msg)

@@ -11,12 +11,9 @@ from __future__ import annotations
 from lxml import etree
 
 from conformance.ebrim import ITI43, XDSB, XOP
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from ..build.mtom import mtom_request
-from ..mtom import MtomError, parse_mtom
-from .gate import Answer, admit, fault
-from .records import PatientDmp
+from .gate import Answer, Endpoint, fault
 from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
 from .store import REPOSITORY_ID, StoredDocument
 
@@ -25,28 +22,14 @@ PARTIAL = "urn:ihe:iti:2007:ResponseStatusType:PartialSuccess"
 MAX_REQUESTS = 100
 
 
-def request_envelope(content_type: str, body: bytes) -> etree._Element:
-    if content_type.lower().startswith("multipart/"):
-        return parse_mtom(content_type, body).envelope
-    return parse_xml(body)
-
-
-class Repository:
-    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str) -> None:
-        self.records = records
-        self.ca_bundle = ca_bundle
+class Repository(Endpoint):
+    action = ITI43
 
     def answer(self, content_type: str, body: bytes) -> Answer:
-        try:
-            env = request_envelope(content_type, body)
-        except MtomError as exc:
-            return fault("Sender", f"not an MTOM/XOP SOAP 1.2 request: {exc.en} ({exc.location})")
-        except XmlRefused as exc:
-            return fault("Sender", f"not a SOAP 1.2 envelope: {exc}")
-        gate = admit(env, ITI43, self.ca_bundle)
+        gate = self.admitted(content_type, body)
         if isinstance(gate, Answer):
             return gate
-        request = env.find(f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{XDSB}}}RetrieveDocumentSetRequest")
+        request = gate.envelope.find(f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{XDSB}}}RetrieveDocumentSetRequest")
         asked = request.findall(f"{{{XDSB}}}DocumentRequest") if request is not None else []
         if not asked:
             return fault("Sender", "Body must hold xdsb:RetrieveDocumentSetRequest with DocumentRequest", gate.relates)
