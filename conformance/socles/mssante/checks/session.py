@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed
+from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed
 from conformance.registry import check
 
 SCHEMA = "dui-conformance/mssante-session/1"
@@ -142,22 +142,17 @@ def tls_before_credentials(s: Session, rid: str, verbs: set[str]) -> Iterator[Fi
             rid, "the operator refused the connection", "l'opérateur a refusé la connexion", s.id
         )
         return
-    bad = [(i, c) for i, c in s.numbered() if c.get("in_clear") is True and str(c.get("verb")) in verbs]
-    for i, c in bad:
-        verb = c.get("verb")
-        yield failed(
-            rid,
-            f"{verb} sent in clear, before STARTTLS (variant {s.variant})",
-            f"{verb} envoyé en clair, avant STARTTLS (variante {s.variant})",
-            s.where(i),
-        )
-    if not bad:
-        how = (
-            "STARTTLS used before any " + "/".join(sorted(verbs))
-            if s.data.get("starttls_used")
-            else "no " + "/".join(sorted(verbs)) + " sent without TLS (the client gave up)"
-        )
-        yield passed(rid, how, "aucune commande " + "/".join(sorted(verbs)) + " en clair", s.id)
+    problems = [
+        (f"{c.get('verb')} sent in clear, before STARTTLS (variant {s.variant})",
+         f"{c.get('verb')} envoyé en clair, avant STARTTLS (variante {s.variant})", s.where(i))
+        for i, c in s.numbered() if c.get("in_clear") is True and str(c.get("verb")) in verbs
+    ]
+    how = (
+        "STARTTLS used before any " + "/".join(sorted(verbs))
+        if s.data.get("starttls_used")
+        else "no " + "/".join(sorted(verbs)) + " sent without TLS (the client gave up)"
+    )
+    yield from fails_or_pass(rid, problems, how, "aucune commande " + "/".join(sorted(verbs)) + " en clair", s.id)
 
 
 def tls_version(s: Session) -> Iterator[Finding]:
@@ -294,26 +289,17 @@ def delivery_receipt(s: Session, ctx: CheckContext) -> Iterator[Finding]:
             rid, "no recipient in this session", "aucun destinataire dans cette session", s.id
         )
         return
-    missing = 0
+    problems = []
     for _txn, rcpt in rcpts:
         params = _dict(rcpt.get("params"))
         notify = {v.strip().upper() for v in str(params.get("NOTIFY", "")).split(",") if v.strip()}
         if not {"SUCCESS", "FAILURE"} <= notify:
-            missing += 1
             got = params.get("NOTIFY")
-            yield failed(
-                rid,
-                f"RCPT {rcpt.get('address')} without NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
-                f"RCPT {rcpt.get('address')} sans NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
-                s.where(_int(rcpt.get("command"))),
-            )
-    if not missing:
-        yield passed(
-            rid,
-            f"{len(rcpts)} recipient(s) with NOTIFY=SUCCESS,FAILURE",
-            f"{len(rcpts)} destinataire(s) avec NOTIFY=SUCCESS,FAILURE",
-            s.id,
-        )
+            problems.append((f"RCPT {rcpt.get('address')} without NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
+                             f"RCPT {rcpt.get('address')} sans NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
+                             s.where(_int(rcpt.get("command")))))
+    yield from fails_or_pass(rid, problems, f"{len(rcpts)} recipient(s) with NOTIFY=SUCCESS,FAILURE",
+                             f"{len(rcpts)} destinataire(s) avec NOTIFY=SUCCESS,FAILURE", s.id)
 
 
 def _int(value: Any) -> int:
@@ -330,33 +316,18 @@ def size_limit(s: Session, ctx: CheckContext) -> Iterator[Finding]:
     if not s.transactions or not limit:
         yield not_applicable(rid, "no transaction (or no announced limit)", "aucune transaction", s.id)
         return
-    bad = 0
+    problems = []
     for txn in s.transactions:
-        params = _dict(txn.get("mail_params"))
-        declared = _int(params.get("SIZE"))
+        declared = _int(_dict(txn.get("mail_params")).get("SIZE"))
         if declared > limit:
-            bad += 1
-            yield failed(
-                rid,
-                f"MAIL declared SIZE={declared}, over the announced {limit}",
-                f"MAIL déclare SIZE={declared}, au-delà des {limit} annoncés",
-                s.where(_int(txn.get("command"))),
-            )
+            problems.append((f"MAIL declared SIZE={declared}, over the announced {limit}",
+                             f"MAIL déclare SIZE={declared}, au-delà des {limit} annoncés",
+                             s.where(_int(txn.get("command")))))
         elif txn.get("data_refused_size") is True or _int(txn.get("data_size")) > limit:
-            bad += 1
-            yield failed(
-                rid,
-                f"DATA went past the announced {limit} bytes ({txn.get('data_reply')})",
-                f"DATA a dépassé les {limit} octets annoncés",
-                s.where(_int(txn.get("data_command"))),
-            )
-    if not bad:
-        yield passed(
-            rid,
-            f"every transaction within {limit} bytes",
-            f"toutes les transactions sous {limit} octets",
-            s.id,
-        )
+            problems.append((f"DATA went past the announced {limit} bytes ({txn.get('data_reply')})",
+                             f"DATA a dépassé les {limit} octets annoncés", s.where(_int(txn.get("data_command")))))
+    yield from fails_or_pass(rid, problems, f"every transaction within {limit} bytes",
+                             f"toutes les transactions sous {limit} octets", s.id)
 
 
 def whitelist(s: Session, ctx: CheckContext) -> Iterator[Finding]:
