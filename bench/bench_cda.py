@@ -36,13 +36,21 @@ def measure(corpus: Path, rounds: int = 10) -> dict[str, Any]:
         for name, data in docs:
             list(check_cda(Artifact("cda", name, data), ctx))
         rates.append(len(docs) / (time.perf_counter() - started))
-    return {"documents": len(docs), "megabytes": sum(len(d) for _, d in docs) / 1e6, "rounds": rounds,
-            "median": statistics.median(rates), "min": min(rates), "max": max(rates)}
+    return {
+        "documents": len(docs),
+        "megabytes": sum(len(d) for _, d in docs) / 1e6,
+        "rounds": rounds,
+        "median": statistics.median(rates),
+        "min": min(rates),
+        "max": max(rates),
+    }
 
 
 def describe(m: dict[str, Any]) -> str:
-    return (f"DMP CDA header checks: {m['documents']} documents ({m['megabytes']:.1f} MB), {m['rounds']} rounds: "
-            f"median {m['median']:.0f} documents/s, min {m['min']:.0f}, max {m['max']:.0f}")
+    return (
+        f"DMP CDA header checks: {m['documents']} documents ({m['megabytes']:.1f} MB), {m['rounds']} rounds: "
+        f"median {m['median']:.0f} documents/s, min {m['min']:.0f}, max {m['max']:.0f}"
+    )
 
 
 def main() -> None:

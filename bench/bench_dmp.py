@@ -39,19 +39,27 @@ def main() -> None:
     if (args.pack / "schematrons").is_dir():
         names = ("auto",)
         r = bench_schematron.measure(args.pack, bench_schematron.pick_documents(args.pack, args.docs, names), names)
-        head = (f"2. official schematron pack, {r['documents']} documents: ours {r['ours_total_s']:.1f} s "
-                f"(compile {r['ours_cold_compile_s']:.1f} s + runs {r['ours_runs_s']:.2f} s)")
+        head = (
+            f"2. official schematron pack, {r['documents']} documents: ours {r['ours_total_s']:.1f} s "
+            f"(compile {r['ours_cold_compile_s']:.1f} s + runs {r['ours_runs_s']:.2f} s)"
+        )
         if "java_skipped" in r:
             print(f"{head}; TestContenuCDA way skipped: {r['java_skipped']}")
         else:
-            print(f"{head}; TestContenuCDA way {r['java_total_s']:.1f} s ({r['java_processes']} Java processes): "
-                  f"{r['ratio_total']:.1f}x faster, same failed assertions {r['agreement']}  [goal >= 10x, same]")
+            print(
+                f"{head}; TestContenuCDA way {r['java_total_s']:.1f} s ({r['java_processes']} Java processes): "
+                f"{r['ratio_total']:.1f}x faster, same failed assertions {r['agreement']}  [goal >= 10x, same]"
+            )
     else:
-        print(f"2. schematron pack: skipped, no TestContenuCDA checkout at {args.pack} (git clone "
-              "https://github.com/ansforge/TestContenuCDA-3-0)")
+        print(
+            f"2. schematron pack: skipped, no TestContenuCDA checkout at {args.pack} (git clone "
+            "https://github.com/ansforge/TestContenuCDA-3-0)"
+        )
     m = bench_iti41.measure(args.requests)
-    print(f"3. ITI-41 on the mock DMP: {m['accepted']}/{m['requests']} accepted by {m['clients']} mTLS clients: "
-          f"{m['per_second']:.0f} submissions/s with VIHF verification  [goal >= 50/s]")
+    print(
+        f"3. ITI-41 on the mock DMP: {m['accepted']}/{m['requests']} accepted by {m['clients']} mTLS clients: "
+        f"{m['per_second']:.0f} submissions/s with VIHF verification  [goal >= 50/s]"
+    )
     print("4. " + bench_run.describe(bench_run.measure(["dmp"], args.repeat)) + "  [goal <= 10 s]")
 
 

@@ -31,8 +31,9 @@ FEED = {"type_code": "11506-3", "type_display": "CR ou fiche de suivi de soins p
 
 def _client(cfg: DmpConfig, batch: list[tuple[str, bytes]], results: list[str]) -> None:
     url = urlsplit(cfg.url)
-    conn = http.client.HTTPSConnection(url.hostname or "localhost", url.port or 443,
-                                       context=tls_context(cfg, DmpTls()), timeout=60)
+    conn = http.client.HTTPSConnection(
+        url.hostname or "localhost", url.port or 443, context=tls_context(cfg, DmpTls()), timeout=60
+    )
     try:
         for ctype, body in batch:
             conn.request("POST", url.path, body=body, headers={"Content-Type": ctype})
@@ -57,8 +58,9 @@ def measure(requests: int = 300, clients: int = 4) -> dict[str, Any]:
             build_s = time.perf_counter() - built_at
             size = sum(len(b) for _, b in prepared) / len(prepared)
             results: list[str] = []
-            threads = [threading.Thread(target=_client, args=(cfg, prepared[i::clients], results))
-                       for i in range(clients)]
+            threads = [
+                threading.Thread(target=_client, args=(cfg, prepared[i::clients], results)) for i in range(clients)
+            ]
             started = time.perf_counter()
             for t in threads:
                 t.start()
@@ -68,8 +70,15 @@ def measure(requests: int = 300, clients: int = 4) -> dict[str, Any]:
         finally:
             service.stop()
     accepted = results.count("Success")
-    return {"requests": requests, "clients": clients, "accepted": accepted, "seconds": elapsed,
-            "per_second": accepted / elapsed, "request_kb": size / 1024, "build_per_second": requests / build_s}
+    return {
+        "requests": requests,
+        "clients": clients,
+        "accepted": accepted,
+        "seconds": elapsed,
+        "per_second": accepted / elapsed,
+        "request_kb": size / 1024,
+        "build_per_second": requests / build_s,
+    }
 
 
 def main() -> None:
@@ -78,9 +87,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     m = measure(args.requests, args.clients)
-    print(f"ITI-41 on the mock DMP: {m['accepted']}/{m['requests']} accepted (Success) by {m['clients']} mTLS "
-          f"clients in {m['seconds']:.2f} s: {m['per_second']:.0f} submissions/s with VIHF verification "
-          f"(requests of {m['request_kb']:.0f} KB; the DUI built {m['build_per_second']:.0f}/s beforehand)")
+    print(
+        f"ITI-41 on the mock DMP: {m['accepted']}/{m['requests']} accepted (Success) by {m['clients']} mTLS "
+        f"clients in {m['seconds']:.2f} s: {m['per_second']:.0f} submissions/s with VIHF verification "
+        f"(requests of {m['request_kb']:.0f} KB; the DUI built {m['build_per_second']:.0f}/s beforehand)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def _serve(out_dir: str, banners: Any, stop: Any) -> None:
     run_standalone(Path(out_dir), stop_event=stop, echo=banners.put)
 
 
-def _send_all(port: int, pki: TestPKI, mode: str, clients: int, messages: int,
-              deadline: float) -> tuple[list[bytes], list[str], float]:
+def _send_all(
+    port: int, pki: TestPKI, mode: str, clients: int, messages: int, deadline: float
+) -> tuple[list[bytes], list[str], float]:
     accepted: list[bytes] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -99,7 +100,7 @@ def main() -> None:
         port = int(re.search(r"SMTP submission \(STARTTLS\): [\d.]+:(\d+)", banner).group(1))  # type: ignore[union-attr]
         pki = TestPKI.load_or_create(Path(tmp) / "pki")
         results: list[tuple[str, list[bytes], list[str], float]] = []
-        for mode in (["session", "connection"] if args.mode == "both" else [args.mode]):
+        for mode in ["session", "connection"] if args.mode == "both" else [args.mode]:
             accepted, errors, seconds = _send_all(port, pki, mode, args.clients, args.messages, args.deadline)
             results.append((mode, accepted, errors, seconds))
         stop.set()
@@ -109,8 +110,10 @@ def main() -> None:
         journaled = {(evidence / e["path"]).read_bytes() for e in entries}
         for mode, accepted, errors, seconds in results:
             lost = sum(1 for d in accepted if d not in journaled)
-            print(f"{mode:10} {args.clients} clients: {len(accepted)} messages in {seconds:.2f} s = "
-                  f"{len(accepted) / seconds:.0f} msg/s; lost {lost}; client errors {len(errors)}")
+            print(
+                f"{mode:10} {args.clients} clients: {len(accepted)} messages in {seconds:.2f} s = "
+                f"{len(accepted) / seconds:.0f} msg/s; lost {lost}; client errors {len(errors)}"
+            )
             if errors:
                 print(f"           first error: {errors[0]}")
 

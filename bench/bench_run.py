@@ -28,8 +28,12 @@ def measure(socles: list[str], repeat: int = 3) -> dict[str, Any]:
             out = Path(tmp) / "run"
             started = time.perf_counter()
             selected = [a for s in socles for a in ("--socle", s)]
-            proc = subprocess.run([str(exe), "run", *selected, "--dui", "demo", "--out", str(out)],
-                                  capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(
+                [str(exe), "run", *selected, "--dui", "demo", "--out", str(out)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             times.append(time.perf_counter() - started)
             if proc.returncode != 0:
                 print(proc.stdout[-3000:], proc.stderr[-3000:])
@@ -38,14 +42,23 @@ def measure(socles: list[str], repeat: int = 3) -> dict[str, Any]:
             ran = [x for s in socles for x in results["socles"][s]["scenarios"]]
             scenarios = len(ran)
             skipped = sum(1 for x in ran if x["outcome"] == "skipped")
-    return {"socles": socles, "scenarios": scenarios, "skipped": skipped, "median": statistics.median(times),
-            "min": min(times), "max": max(times), "repeat": repeat}
+    return {
+        "socles": socles,
+        "scenarios": scenarios,
+        "skipped": skipped,
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
+        "repeat": repeat,
+    }
 
 
 def describe(m: dict[str, Any]) -> str:
-    return (f"full {' + '.join(m['socles'])} run with the demo DUI: {m['scenarios']} scenarios ({m['skipped']} "
-            f"skipped), wall time median {m['median']:.2f} s, min {m['min']:.2f} s, max {m['max']:.2f} s "
-            f"over {m['repeat']} runs (process start included)")
+    return (
+        f"full {' + '.join(m['socles'])} run with the demo DUI: {m['scenarios']} scenarios ({m['skipped']} "
+        f"skipped), wall time median {m['median']:.2f} s, min {m['min']:.2f} s, max {m['max']:.2f} s "
+        f"over {m['repeat']} runs (process start included)"
+    )
 
 
 def main() -> None:

@@ -120,18 +120,26 @@ def main() -> None:
     names = tuple(args.schematron) or ("auto",)
     docs = pick_documents(args.pack, args.docs, names)
     r = measure(args.pack, docs, names)
-    print(f"pack {args.pack}, schematrons {','.join(names)}: {r['documents']} documents, "
-          f"{r['schematron_runs']} schematron runs over {len(r['schematrons'])} schematrons")
-    print(f"ours: cold compile {r['ours_cold_compile_s']:.1f} s, runs {r['ours_runs_s']:.2f} s "
-          f"({r['ours_docs_per_s']:.1f} documents/s), total {r['ours_total_s']:.1f} s")
+    print(
+        f"pack {args.pack}, schematrons {','.join(names)}: {r['documents']} documents, "
+        f"{r['schematron_runs']} schematron runs over {len(r['schematrons'])} schematrons"
+    )
+    print(
+        f"ours: cold compile {r['ours_cold_compile_s']:.1f} s, runs {r['ours_runs_s']:.2f} s "
+        f"({r['ours_docs_per_s']:.1f} documents/s), total {r['ours_total_s']:.1f} s"
+    )
     if "java_skipped" in r:
         print(f"TestContenuCDA way (Java Saxon-HE): skipped: {r['java_skipped']}")
         return
-    print(f"TestContenuCDA way (Java Saxon-HE, {r['java_processes']} processes): total {r['java_total_s']:.1f} s "
-          f"({r['java_docs_per_s']:.2f} documents/s)")
+    print(
+        f"TestContenuCDA way (Java Saxon-HE, {r['java_processes']} processes): total {r['java_total_s']:.1f} s "
+        f"({r['java_docs_per_s']:.2f} documents/s)"
+    )
     print(f"ratio (theirs / ours, totals): {r['ratio_total']:.1f}x")
-    print(f"verdict agreement (same failed assertions): {r['agreement']} (ours: {r['failed_assertions_ours']} "
-          f"failed assertions; no report on both sides (Saxon error) counts as agreement: {len(r['stopped'])})")
+    print(
+        f"verdict agreement (same failed assertions): {r['agreement']} (ours: {r['failed_assertions_ours']} "
+        f"failed assertions; no report on both sides (Saxon error) counts as agreement: {len(r['stopped'])})"
+    )
     for item in r["disagreements"]:
         print(f"  disagree: {item}")
 

@@ -162,9 +162,7 @@ def parse_message(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> ParsedM
     low = b"\n" + data.lower()  # a cheap count before parsing: every part has its Content-Type line
     n_types = low.count(b"\ncontent-type:")
     if n_types > MAX_PARTS:
-        return ParsedMessage(
-            None, refused=f"{n_types} Content-Type headers: more than {MAX_PARTS} MIME parts"
-        )
+        return ParsedMessage(None, refused=f"{n_types} Content-Type headers: more than {MAX_PARTS} MIME parts")
     n_multi = len(_MULTIPART_LINE.findall(low))
     if n_multi > MAX_MULTIPARTS:
         return ParsedMessage(None, refused=f"{n_multi} multipart containers, more than {MAX_MULTIPARTS}")

@@ -97,16 +97,32 @@ class _Issued:
 
 
 _NO_USAGE = dict.fromkeys(
-    ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
-     "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"), False)
+    (
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    ),
+    False,
+)
 
 
 def _usage(*names: str) -> x509.KeyUsage:
     return x509.KeyUsage(**{**_NO_USAGE, **dict.fromkeys(names, True)})
 
 
-def _issue(name: x509.Name, issuer: _Issued | None, start: dt.datetime, end: dt.datetime,
-           extensions: list[tuple[x509.ExtensionType, bool]]) -> _Issued:
+def _issue(
+    name: x509.Name,
+    issuer: _Issued | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+) -> _Issued:
     """A certificate for a fresh key, signed by `issuer` (self-signed when None), with key identifiers."""
     key = _key()
     builder = (
@@ -127,16 +143,31 @@ def _issue(name: x509.Name, issuer: _Issued | None, start: dt.datetime, end: dt.
     return _Issued(builder.sign(issuer.key if issuer else key, hashes.SHA256()), key)
 
 
-def _ca(name: x509.Name, issuer: _Issued | None, start: dt.datetime, end: dt.datetime,
-        path_length: int | None) -> _Issued:
-    return _issue(name, issuer, start, end, [
-        (x509.BasicConstraints(ca=True, path_length=path_length), True),
-        (_usage("digital_signature", "key_cert_sign", "crl_sign"), True),
-    ])
+def _ca(
+    name: x509.Name, issuer: _Issued | None, start: dt.datetime, end: dt.datetime, path_length: int | None
+) -> _Issued:
+    return _issue(
+        name,
+        issuer,
+        start,
+        end,
+        [
+            (x509.BasicConstraints(ca=True, path_length=path_length), True),
+            (_usage("digital_signature", "key_cert_sign", "crl_sign"), True),
+        ],
+    )
 
 
-def _leaf(issuer: _Issued, name: x509.Name, san: list[x509.GeneralName], eku: list[ObjectIdentifier],
-          start: dt.datetime, end: dt.datetime, *, signing: bool = False) -> _Issued:
+def _leaf(
+    issuer: _Issued,
+    name: x509.Name,
+    san: list[x509.GeneralName],
+    eku: list[ObjectIdentifier],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    signing: bool = False,
+) -> _Issued:
     usage = ("digital_signature", "content_commitment" if signing else "key_encipherment")
     extensions: list[tuple[x509.ExtensionType, bool]] = [
         (x509.BasicConstraints(ca=False, path_length=None), True),
@@ -306,23 +337,37 @@ class TestPKI:
         local = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
         valid = (now - day, now + 3 * year)
 
-        root = _ca(_name("TEST IGC-SANTE RACINE ELEMENTAIRE", ans, igc), None,
-                   now - 5 * year, now + 15 * year, 1)
-        org = _ca(_name("TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS", ans, igc), root,
-                  now - 4 * year, now + 12 * year, 0)
-        rogue_ca = _ca(_name("TEST AC HORS IGC-SANTE (ROGUE)", "TEST AUTORITE NON RECONNUE"), None,
-                       now - year, now + 10 * year, 0)
+        root = _ca(_name("TEST IGC-SANTE RACINE ELEMENTAIRE", ans, igc), None, now - 5 * year, now + 15 * year, 1)
+        org = _ca(
+            _name("TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS", ans, igc), root, now - 4 * year, now + 12 * year, 0
+        )
+        rogue_ca = _ca(
+            _name("TEST AC HORS IGC-SANTE (ROGUE)", "TEST AUTORITE NON RECONNUE"), None, now - year, now + 10 * year, 0
+        )
 
         def server(issuer: _Issued, ou: str, start: dt.datetime, end: dt.datetime) -> _Issued:
             subject = _name("localhost", "TEST OPERATEUR MSSANTE ESSAI", ou)
             return _leaf(issuer, subject, local, [ExtendedKeyUsageOID.SERVER_AUTH], start, end)
 
-        client = _leaf(org, _name(bal, STRUCTURE_NAME, STRUCTURE_ID), [x509.RFC822Name(bal)],
-                       [ExtendedKeyUsageOID.CLIENT_AUTH], *valid)
-        signing = _leaf(org, _name("TEST CACHET DUI-CONFORMANCE", "TEST DUI-CONFORMANCE", STRUCTURE_ID), [],
-                        [DOCUMENT_SIGNING], *valid, signing=True)
+        client = _leaf(
+            org,
+            _name(bal, STRUCTURE_NAME, STRUCTURE_ID),
+            [x509.RFC822Name(bal)],
+            [ExtendedKeyUsageOID.CLIENT_AUTH],
+            *valid,
+        )
+        signing = _leaf(
+            org,
+            _name("TEST CACHET DUI-CONFORMANCE", "TEST DUI-CONFORMANCE", STRUCTURE_ID),
+            [],
+            [DOCUMENT_SIGNING],
+            *valid,
+            signing=True,
+        )
         issued = {  # name: (certificate and key, whether the file carries the ORG CA after the leaf)
-            "root": (root, False), "intermediate": (org, False), "rogue_ca": (rogue_ca, False),
+            "root": (root, False),
+            "intermediate": (org, False),
+            "rogue_ca": (rogue_ca, False),
             "server": (server(org, "TEST SERV SSL", *valid), True),
             "client": (client, True),
             "rogue": (server(rogue_ca, "TEST SERV SSL USURPATEUR", *valid), False),
@@ -338,9 +383,15 @@ class TestPKI:
         revoked_serial = issued["revoked"][0].cert.serial_number
         pki = cls(directory, bal, revoked_serial)
         pki._write_crls()
-        manifest = {"schema": SCHEMA, "created": now.isoformat(), "bal": bal, "structure": STRUCTURE_NAME,
-                    "structure_id": STRUCTURE_ID, "revoked_serial": revoked_serial,
-                    "note": "TEST PKI of dui-conformance: never trust it outside a test run."}
+        manifest = {
+            "schema": SCHEMA,
+            "created": now.isoformat(),
+            "bal": bal,
+            "structure": STRUCTURE_NAME,
+            "structure_id": STRUCTURE_ID,
+            "revoked_serial": revoked_serial,
+            "note": "TEST PKI of dui-conformance: never trust it outside a test run.",
+        }
         _write(directory / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
         return pki
 

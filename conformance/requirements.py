@@ -145,9 +145,7 @@ def compute_coverage(cat: Catalog, marks: dict[str, list[str]]) -> Coverage:
         socle=cat.socle,
         tests_by_requirement=by_req,
         uncovered_exigences=[r.id for r in checked if r.level is Level.EXIGENCE and not by_req[r.id]],
-        uncovered_preconisations=[
-            r.id for r in checked if r.level is Level.PRECONISATION and not by_req[r.id]
-        ],
+        uncovered_preconisations=[r.id for r in checked if r.level is Level.PRECONISATION and not by_req[r.id]],
         not_checked=[r.id for r in cat.requirements.values() if not r.checked],
         unknown_ids=unknown,
     )

@@ -83,9 +83,7 @@ class RunInfo:
     started: str = field(default_factory=now_iso)
     finished: str | None = None
     status: str = "incomplete"
-    harness: dict[str, Any] = field(
-        default_factory=lambda: {"version": __version__, "git_commit": harness_commit()}
-    )
+    harness: dict[str, Any] = field(default_factory=lambda: {"version": __version__, "git_commit": harness_commit()})
 
 
 class RunRecorder:
@@ -100,9 +98,7 @@ class RunRecorder:
         self.write()
 
     # -- scenarios -------------------------------------------------------------------------
-    def begin(
-        self, nodeid: str, socle: str, name: str, title: str, requirements: list[str]
-    ) -> ScenarioRecord:
+    def begin(self, nodeid: str, socle: str, name: str, title: str, requirements: list[str]) -> ScenarioRecord:
         rec = ScenarioRecord(nodeid, socle, name, title, list(requirements))
         with self._lock:
             self.scenarios[nodeid] = rec

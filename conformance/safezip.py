@@ -92,9 +92,7 @@ def read_zip(
             raise ZipRefused(f"the archive holds {len(infos)} entries, above the {max_entries}-entry limit")
         declared = sum(max(i.file_size, 0) for i in infos)
         if declared > max_total:
-            raise ZipRefused(
-                f"the archive declares {declared} uncompressed bytes, above the {max_total}-byte limit"
-            )
+            raise ZipRefused(f"the archive declares {declared} uncompressed bytes, above the {max_total}-byte limit")
         out = ZipContent()
         seen: set[str] = set()
         budget = max_total
@@ -169,8 +167,7 @@ def _read_entry(
                 buf += chunk
                 if len(buf) > budget:
                     raise ZipRefused(
-                        f"entry {name!r} expands beyond the archive's size limit "
-                        f"({len(buf)} bytes read so far)"
+                        f"entry {name!r} expands beyond the archive's size limit ({len(buf)} bytes read so far)"
                     )
                 if len(buf) > RATIO_FLOOR and len(buf) > max_ratio * max(info.compress_size, 1):
                     raise ZipRefused(

@@ -69,9 +69,7 @@ def load_svs(path: Path) -> ValueSet:
         sha256=hashlib.sha256(raw).hexdigest(),
     )
     for concept in vs.iter(f"{{{SVS_NS}}}Concept"):
-        out.concepts[(concept.get("code", ""), concept.get("codeSystem", ""))] = concept.get(
-            "displayName", ""
-        )
+        out.concepts[(concept.get("code", ""), concept.get("codeSystem", ""))] = concept.get("displayName", "")
     return out
 
 

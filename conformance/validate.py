@@ -135,8 +135,7 @@ def validate_bytes(
             failed(
                 "HARNESS-KIND",
                 "unrecognised file: not an e-mail, IHE_XDM zip, CDA, SOAP, VIHF, FHIR resource or PDF",
-                "fichier non reconnu : ni courriel, ni zip IHE_XDM, ni CDA, SOAP, VIHF, ressource FHIR "
-                "ou PDF",
+                "fichier non reconnu : ni courriel, ni zip IHE_XDM, ni CDA, SOAP, VIHF, ressource FHIR ou PDF",
                 name,
             )
         ]

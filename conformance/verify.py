@@ -27,9 +27,7 @@ class Verifier:
         self.declared = declared
         self.findings: list[Finding] = []
 
-    def artifact(
-        self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True
-    ) -> list[Finding]:
+    def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
         """Run every check of the socle registered for `art.kind`; the artifact becomes evidence.
 
         A scenario judges the requirements it declares (Inferno-style); everything else the checks

@@ -86,8 +86,9 @@ def test_pytest_from_an_empty_directory(tmp_path: Path) -> None:
 def test_validate_with_fhir_package(corpus: Path) -> None:
     """Issue 4 acceptance 3 shape: the IG package loads and every example gets a per-file verdict."""
     files = sorted((corpus / "eprescription").glob("*.json"))[:5]
-    result = CliRunner().invoke(main, ["validate", "--json", "--fhir-package", str(corpus / "eprescription-ig"),
-                                       *map(str, files)])
+    result = CliRunner().invoke(
+        main, ["validate", "--json", "--fhir-package", str(corpus / "eprescription-ig"), *map(str, files)]
+    )
     assert result.exit_code in (0, 1), result.output
     rows = json.loads(result.output)
     assert [r["kind"] for r in rows] == ["fhir"] * len(files)

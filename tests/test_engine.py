@@ -93,9 +93,7 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Socle:
     (pkg / "suite" / "test_toy.py").write_text(SUITE)
     (pkg / "requirements.toml").write_text(CATALOG)
     monkeypatch.syspath_prepend(str(tmp_path))
-    toy = Socle(
-        "toy", "Socle jouet", "Toy socle", pkg / "requirements.toml", pkg / "suite", "toy_socle.checks"
-    )
+    toy = Socle("toy", "Socle jouet", "Toy socle", pkg / "requirements.toml", pkg / "suite", "toy_socle.checks")
     installed = dict(socle_module.installed_socles())
     installed["toy"] = toy
     monkeypatch.setattr(socle_module, "installed_socles", lambda: installed)
@@ -104,9 +102,7 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Socle:
 
 
 def _run(pytester: pytest.Pytester, out: Path, dui: str = "demo") -> tuple[pytest.RunResult, dict]:
-    result = pytester.runpytest_inprocess(
-        "--socle", "toy", "--dui", dui, "--out", str(out), "-p", "no:cacheprovider"
-    )
+    result = pytester.runpytest_inprocess("--socle", "toy", "--dui", dui, "--out", str(out), "-p", "no:cacheprovider")
     return result, json.loads((out / "results.json").read_text())
 
 
@@ -128,9 +124,7 @@ def test_passing_run_writes_complete_folder(toy: Socle, pytester: pytest.Pyteste
     assert "Attestation de conformité" in html and "Non évalué" in html
 
 
-def test_failing_finding_fails_scenario_and_socle(
-    toy: Socle, pytester: pytest.Pytester, tmp_path: Path
-) -> None:
+def test_failing_finding_fails_scenario_and_socle(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
     result, res = _run(pytester, tmp_path / "run", dui="THIS IS FAR TOO LONG FOR THE RULE")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*TOY-02 FAIL at text: too long*"])
@@ -176,8 +170,16 @@ def test_pytest_html_report_gains_requirement_and_evidence_columns(
     pytest.importorskip("pytest_html")
     report = tmp_path / "report.html"
     result = pytester.runpytest_inprocess(
-        "--socle", "toy", "--dui", "OK", "--out", str(tmp_path / "run"), "-p", "no:cacheprovider",
-        f"--html={report}", "--self-contained-html",
+        "--socle",
+        "toy",
+        "--dui",
+        "OK",
+        "--out",
+        str(tmp_path / "run"),
+        "-p",
+        "no:cacheprovider",
+        f"--html={report}",
+        "--self-contained-html",
     )
     result.assert_outcomes(passed=2)
     html = report.read_text()

@@ -17,8 +17,12 @@ BIN = Path(sys.executable).parent
 
 def test_killed_run_keeps_what_was_recorded(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    proc = subprocess.Popen([str(BIN / "conformance"), "run", "--socle", "mssante", "--dui", "demo", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BIN / "conformance"), "run", "--socle", "mssante", "--dui", "demo", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:

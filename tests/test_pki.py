@@ -51,8 +51,9 @@ def test_org_client_certificate(pki: TestPKI) -> None:
     assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
     eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert ExtendedKeyUsageOID.CLIENT_AUTH in list(eku)
-    verified = PolicyBuilder().store(Store([pki.trust_anchor()])).build_client_verifier().verify(
-        cert, pki.intermediates())
+    verified = (
+        PolicyBuilder().store(Store([pki.trust_anchor()])).build_client_verifier().verify(cert, pki.intermediates())
+    )
     assert [str(s.value) for s in verified.subjects or []] == [bal]
     assert len(verified.chain) == 3  # leaf, ORG CA, root
 
@@ -69,9 +70,10 @@ def test_server_certificates(pki: TestPKI) -> None:
     revoked = pki.certificate("revoked_cert")
     listed = [c for c in _crls(pki) if c.get_revoked_certificate_by_serial_number(revoked.serial_number)]
     assert len(listed) == 1 and listed[0].issuer == pki.intermediates()[0].subject
-    assert all(c.is_signature_valid(i.public_key()) for c, i in zip(_crls(pki), [pki.trust_anchor(),
-                                                                                  pki.intermediates()[0]],
-                                                                     strict=True))
+    assert all(
+        c.is_signature_valid(i.public_key())
+        for c, i in zip(_crls(pki), [pki.trust_anchor(), pki.intermediates()[0]], strict=True)
+    )
 
 
 def test_signing_certificate(pki: TestPKI) -> None:
@@ -132,8 +134,10 @@ def _handshake(pki: TestPKI, server_cert: Path, server_key: Path, flags: ssl.Ver
     thread = threading.Thread(target=serve)
     thread.start()
     try:
-        with socket.create_connection(listener.getsockname()) as raw, \
-                client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        with (
+            socket.create_connection(listener.getsockname()) as raw,
+            client_ctx.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
             tls.sendall(b"x")
             result.append("ok")
     except ssl.SSLError as exc:
@@ -145,8 +149,7 @@ def _handshake(pki: TestPKI, server_cert: Path, server_key: Path, flags: ssl.Ver
 
 
 @pytest.mark.requirements("MSS-TLS-07")
-@pytest.mark.parametrize("flags", [ssl.VERIFY_CRL_CHECK_LEAF, ssl.VERIFY_CRL_CHECK_CHAIN],
-                         ids=["leaf", "chain"])
+@pytest.mark.parametrize("flags", [ssl.VERIFY_CRL_CHECK_LEAF, ssl.VERIFY_CRL_CHECK_CHAIN], ids=["leaf", "chain"])
 def test_crl_usable_by_python_ssl(pki: TestPKI, flags: ssl.VerifyFlags) -> None:
     assert _handshake(pki, pki.server_cert, pki.server_key, flags) == "ok"
     assert _handshake(pki, pki.revoked_cert, pki.revoked_key, flags) == "CERTIFICATE_VERIFY_FAILED"

@@ -26,10 +26,7 @@ def test_socle_fails_on_untested_exigence() -> None:
     assert socle_verdict({"a": ok}) == "pass"
     assert socle_verdict({"a": ok, "b": {**ok, "verdict": "not-tested"}}) == "fail"
     assert socle_verdict({"a": ok, "b": {**ok, "checked": False, "verdict": "not-checked"}}) == "pass"
-    assert (
-        socle_verdict({"a": ok, "b": {**ok, "level": "PRECONISATION", "verdict": "warn"}})
-        == "pass-with-warnings"
-    )
+    assert socle_verdict({"a": ok, "b": {**ok, "level": "PRECONISATION", "verdict": "warn"}}) == "pass-with-warnings"
 
 
 def test_exit_code() -> None:

@@ -76,8 +76,7 @@ SECTEUR = {  # TRE_R02 codes and labels as listed in JDV_J61 / JDV_J59 (version 
     "SA43": "Secteur non défini",
     "SA44": "Recrutement ou Gestion RH",
     "SA45": "Communication, Marketing, Consulting, Média",
-    "SA46": "Fabrication, Exploitation, Importation, Répartition, Distribution médicaments et dispositifs "
-    "médicaux",
+    "SA46": "Fabrication, Exploitation, Importation, Répartition, Distribution médicaments et dispositifs médicaux",
     "SA47": "Incendie et secours",
     "SA48": "Entreprise industrielle et tertiaire hors industrie pharmaceutique",
     "SA49": "Entité Outre-Mer",
@@ -112,8 +111,7 @@ TYPE_ACTIVITE = {  # TRE_R209 codes listed in JDV_J59 (version 20240927)
     "04": "Hospitalisation de jour",
     "07": "Consultations soins externes",
     "08": "Bloc opératoire (y compris obstétrical et gynécologique)",
-    "09": "Autres unités médico-techniques (anesthésiologie, explor fonct, rééduc et réadapt fonct, "
-    "pharmacie)",
+    "09": "Autres unités médico-techniques (anesthésiologie, explor fonct, rééduc et réadapt fonct, pharmacie)",
     "11": "Hébergement complet ou internat (non compris internat de semaine)",
     "13": "Semi-internat",
     "14": "Externat",
@@ -187,16 +185,14 @@ FROM_FACTS = [
         "1.2.250.1.213.1.1.5.2",
         "20240927120000",
         J59,
-        FSH.format("JDV_J59_ContentTypeCode_DMP")
-        + " (commit a43369b6); TRE_R276 OID from the NOS CodeSystem",
+        FSH.format("JDV_J59_ContentTypeCode_DMP") + " (commit a43369b6); TRE_R276 OID from the NOS CodeSystem",
     ),
     (
         "JDV_J57_ClassCode_DMP",
         "1.2.250.1.213.1.1.5.6",
         "20230922120000",
         J57,
-        "IG Terminologies de Santé v1.10.0, ValueSet JDV-J57-ClassCode-DMP "
-        "(TRE_A10 written as codingScheme URN)",
+        "IG Terminologies de Santé v1.10.0, ValueSet JDV-J57-ClassCode-DMP (TRE_A10 written as codingScheme URN)",
     ),
 ]
 FROM_CORPUS = [

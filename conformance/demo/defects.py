@@ -67,9 +67,7 @@ DEFECTS: tuple[Defect, ...] = (
     _mss("bad-nir-key", "MSS-XDM-04", "METADATA patientId with a wrong NIR key (the CDA is right)"),
     _mss("typecode-mismatch", "MSS-XDM-05", "METADATA typeCode differs from the CDA code"),
     # receiving
-    _mss(
-        "integrate-by-subject", "MSS-RCV-01", "identifies the usager from the subject, not METADATA patientId"
-    ),
+    _mss("integrate-by-subject", "MSS-RCV-01", "identifies the usager from the subject, not METADATA patientId"),
     _mss("prefix-shown", "MSS-RCV-03", "message list shows the XDM/1.0/DDM+ prefix"),
     _mss("patient-not-flagged", "MSS-RCV-04", "messages from usagers are not distinguished"),
     # receipts
@@ -77,21 +75,14 @@ DEFECTS: tuple[Defect, ...] = (
     _mss("receipts-ignored", "MSS-ACK-03", "incoming DSN/MDN are not correlated to the sent messages"),
     _mss("mdn-no-original-id", "MSS-ACK-04", "MDNs without Original-Message-ID"),
     # usager (Mon espace santé)
-    _mss(
-        "patient-address-unqualified", "MSS-PAT-01", "writes to the usager's address without a qualified INS"
-    ),
+    _mss("patient-address-unqualified", "MSS-PAT-01", "writes to the usager's address without a qualified INS"),
     _mss("mes-lowercase", "MSS-PAT-02", "X-MSS-MES: fin (lower case)"),
-    _mss(
-        "send-invisible-doc", "MSS-PAT-03", "sends a document flagged invisible to the patient to the usager"
-    ),
+    _mss("send-invisible-doc", "MSS-PAT-03", "sends a document flagged invisible to the patient to the usager"),
     _mss("ignore-opposition", "MSS-PAT-04", "ignores the usager's opposition to MSSanté sending"),
     # trust domain and traceability
     _mss("no-audit", "MSS-TRC-01", "BAL operations are not traced"),
-    _mss(
-        "send-outside-whitelist", "MSS-NEG-01", "sends health documents to a domain outside the liste blanche"
-    ),
+    _mss("send-outside-whitelist", "MSS-NEG-01", "sends health documents to a domain outside the liste blanche"),
 )
-
 
 
 def _ep(name: str, requirement: str, description: str) -> Defect:
@@ -130,12 +121,20 @@ DEFECTS += (
     _ep("refusal-swallowed", "EP-26", "a prescription the service refused is reported as registered"),
     _ep("cancel-not-sent", "EP-27", "cancelling only changes the DUI's own record, the service is not told"),
     # sharing the ordonnance (conformance/demo/eprescription_share.py): cross-socle, EP-23 (PRECONISATION)
-    Defect("ordonnance-dmp-wrong-type", "eprescription", "EP-23",
-           "the ordonnance is shared (DMP feed, MSSanté) typed 57832-8 'Prescription de soins', not 57833-6",
-           needs=("dmp",)),
-    Defect("ordonnance-to-unqualified-patient", "eprescription", "EP-23",
-           "the ordonnance is sent to the MSSanté address of a patient whose INS is not qualified",
-           needs=("mssante",)),
+    Defect(
+        "ordonnance-dmp-wrong-type",
+        "eprescription",
+        "EP-23",
+        "the ordonnance is shared (DMP feed, MSSanté) typed 57832-8 'Prescription de soins', not 57833-6",
+        needs=("dmp",),
+    ),
+    Defect(
+        "ordonnance-to-unqualified-patient",
+        "eprescription",
+        "EP-23",
+        "the ordonnance is sent to the MSSanté address of a patient whose INS is not qualified",
+        needs=("mssante",),
+    ),
 )
 
 
@@ -170,8 +169,11 @@ DEFECTS += (
     _dmp("xds-type-scheme-name", "DMP-X05", "typeCode codingScheme written 'LOINC' instead of its OID"),
     _dmp("xds-practice-scheme", "DMP-X09", "practiceSettingCode coded in the facility-type system (TRE_R02)"),
     # XAdES of the lot: DMP-S02 is a PRECONISATION, so these show as warnings (the run passes)
-    _dmp("xades-digest-reserialised", "DMP-S02",
-         "the XAdES Manifest digests the CDA as re-serialised, not the bytes sent"),
+    _dmp(
+        "xades-digest-reserialised",
+        "DMP-S02",
+        "the XAdES Manifest digests the CDA as re-serialised, not the bytes sent",
+    ),
     _dmp("xades-no-signing-time", "DMP-S02", "the XAdES signed properties have no SigningTime"),
     _dmp("xds-title-differs", "DMP-C06", "the DocumentEntry title differs from the CDA title"),
     _dmp("xds-source-patient-type", "DMP-I06", "sourcePatientId typed NH instead of PI"),
@@ -182,15 +184,24 @@ DEFECTS += (
     _dmp("cda-dlu-no-participant", "DMP-C09", "DLU without the médecin traitant participant (INF/PCP)"),
     _dmp("cda-no-birthplace", "DMP-I03", "CDA patient without birthplace (INS trait)"),
     _dmp("cda-ins-wrong-key", "DMP-I02", "the CDA recordTarget INS has a wrong NIR key (metadata and VIHF are right)"),
-    _dmp("cda-ins-test-and-production", "DMP-I01",
-         "the CDA recordTarget carries the test INS and the same NIR under the production OID"),
-    _dmp("cda-ins-production-root", "DMP-C06",
-         "the CDA names the INS under the production OID, the metadata patientId under the test OID"),
+    _dmp(
+        "cda-ins-test-and-production",
+        "DMP-I01",
+        "the CDA recordTarget carries the test INS and the same NIR under the production OID",
+    ),
+    _dmp(
+        "cda-ins-production-root",
+        "DMP-C06",
+        "the CDA names the INS under the production OID, the metadata patientId under the test OID",
+    ),
     _dmp("dmp-feed-unqualified", "DMP-I04", "feeds the DMP of a resident whose identity is not qualified"),
     _dmp("dmp-failure-as-success", "DMP-R01", "reports a document as fed when the DMP answered Failure"),
     _dmp("dmp-no-td02", "DMP-R02", "feeds without checking first (TD0.2) that the patient's DMP exists and is active"),
-    _dmp("dmp-rplc-from-memory", "DMP-H03",
-         "replaces a document with the entryUUID it remembers instead of looking it up in the DMP (no ITI-18)"),
+    _dmp(
+        "dmp-rplc-from-memory",
+        "DMP-H03",
+        "replaces a document with the entryUUID it remembers instead of looking it up in the DMP (no ITI-18)",
+    ),
     _dmp("dmp-tls-any-issuer", "DMP-H01", "accepts any server certificate (no check of the CA or of the dates)"),
 )
 

@@ -43,10 +43,18 @@ class DmpConfig:
 
     @classmethod
     def from_settings(cls, s: dict[str, Any]) -> DmpConfig:
-        return cls(str(s["url"]), Path(s["ca_bundle"]), Path(s["crl"]) if s.get("crl") else None,
-                   Path(s["client_cert"]), Path(s["client_key"]), Path(s["signing_cert"]), Path(s["signing_key"]),
-                   query_url=str(s.get("query_url") or ""), retrieve_url=str(s.get("retrieve_url") or ""),
-                   td02_url=str(s.get("td02_url") or ""))
+        return cls(
+            str(s["url"]),
+            Path(s["ca_bundle"]),
+            Path(s["crl"]) if s.get("crl") else None,
+            Path(s["client_cert"]),
+            Path(s["client_key"]),
+            Path(s["signing_cert"]),
+            Path(s["signing_key"]),
+            query_url=str(s.get("query_url") or ""),
+            retrieve_url=str(s.get("retrieve_url") or ""),
+            td02_url=str(s.get("td02_url") or ""),
+        )
 
 
 @dataclass
@@ -90,17 +98,25 @@ def read_answer(status: int, body: bytes) -> DmpAnswer:
     resp = root.find(f"{{{SOAP12}}}Body/{{{RS}}}RegistryResponse")
     if resp is None:
         raise DmpUnreachable(f"réponse du DMP sans RegistryResponse (HTTP {status})")
-    errors = [{"errorCode": e.get("errorCode", ""), "codeContext": e.get("codeContext", ""),
-               "location": e.get("location", "")} for e in resp.iter(f"{{{RS}}}RegistryError")]
+    errors = [
+        {
+            "errorCode": e.get("errorCode", ""),
+            "codeContext": e.get("codeContext", ""),
+            "location": e.get("location", ""),
+        }
+        for e in resp.iter(f"{{{RS}}}RegistryError")
+    ]
     return DmpAnswer("Success" if resp.get("status") == SUCCESS else "Failure", errors)
 
 
-def exchange(cfg: DmpConfig, method: str, target: str, body: bytes | None, headers: dict[str, str],
-             flaws: DmpTls) -> tuple[int, str, bytes]:
+def exchange(
+    cfg: DmpConfig, method: str, target: str, body: bytes | None, headers: dict[str, str], flaws: DmpTls
+) -> tuple[int, str, bytes]:
     """One HTTPS exchange with the DMP: (status, Content-Type, body); any transport failure is DmpUnreachable."""
     url = urlsplit(target)
-    conn = http.client.HTTPSConnection(url.hostname or "localhost", url.port or 443,
-                                       context=tls_context(cfg, flaws), timeout=cfg.timeout)
+    conn = http.client.HTTPSConnection(
+        url.hostname or "localhost", url.port or 443, context=tls_context(cfg, flaws), timeout=cfg.timeout
+    )
     path = url.path + (f"?{url.query}" if url.query else "")
     try:
         conn.request(method, path, body=body, headers=headers)

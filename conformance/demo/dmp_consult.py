@@ -77,22 +77,50 @@ def _adhoc(query_id: str, params: dict[str, list[str]]) -> etree._Element:
 def _documents(resp: etree._Element) -> list[dict[str, str]]:
     out = []
     for eo in resp.iter(f"{{{RIM}}}ExtrinsicObject"):
-        uid = next((e.get("value", "") for e in eo.iterchildren(f"{{{RIM}}}ExternalIdentifier")
-                    if e.get("identificationScheme") == UNIQUE_ID), "")
-        type_code = next((c.get("nodeRepresentation", "") for c in eo.iterchildren(f"{{{RIM}}}Classification")
-                          if c.get("classificationScheme") == TYPE_CODE), "")
-        repo = next(("".join(s.itertext()).strip() for s in eo.iterchildren(f"{{{RIM}}}Slot")
-                     if s.get("name") == "repositoryUniqueId"), "")
-        out.append({"entry_uuid": eo.get("id", ""), "unique_id": uid, "status": eo.get("status", "").rsplit(":")[-1],
-                    "type_code": type_code, "repository_id": repo, "mime_type": eo.get("mimeType", "")})
+        uid = next(
+            (
+                e.get("value", "")
+                for e in eo.iterchildren(f"{{{RIM}}}ExternalIdentifier")
+                if e.get("identificationScheme") == UNIQUE_ID
+            ),
+            "",
+        )
+        type_code = next(
+            (
+                c.get("nodeRepresentation", "")
+                for c in eo.iterchildren(f"{{{RIM}}}Classification")
+                if c.get("classificationScheme") == TYPE_CODE
+            ),
+            "",
+        )
+        repo = next(
+            (
+                "".join(s.itertext()).strip()
+                for s in eo.iterchildren(f"{{{RIM}}}Slot")
+                if s.get("name") == "repositoryUniqueId"
+            ),
+            "",
+        )
+        out.append(
+            {
+                "entry_uuid": eo.get("id", ""),
+                "unique_id": uid,
+                "status": eo.get("status", "").rsplit(":")[-1],
+                "type_code": type_code,
+                "repository_id": repo,
+                "mime_type": eo.get("mimeType", ""),
+            }
+        )
     return out
 
 
-def stored_query(cfg: DmpConfig, vihf: etree._Element, query_id: str, params: dict[str, list[str]],
-                 tls: DmpTls) -> QueryResult:
+def stored_query(
+    cfg: DmpConfig, vihf: etree._Element, query_id: str, params: dict[str, list[str]], tls: DmpTls
+) -> QueryResult:
     env = envelope(_adhoc(query_id, params), vihf, cfg.query_url, ITI18)
-    status, _, data = exchange(cfg, "POST", cfg.query_url, env, {"Content-Type": "application/soap+xml; charset=UTF-8;"
-                                                                 f' action="{ITI18}"'}, tls)
+    status, _, data = exchange(
+        cfg, "POST", cfg.query_url, env, {"Content-Type": f'application/soap+xml; charset=UTF-8; action="{ITI18}"'}, tls
+    )
     try:
         root = parse_xml(data)
     except XmlRefused as exc:
@@ -101,26 +129,36 @@ def stored_query(cfg: DmpConfig, vihf: etree._Element, query_id: str, params: di
     if resp is None:
         reason = "".join(root.itertext()).strip()[:300]
         return QueryResult(False, errors=[{"errorCode": "Fault", "codeContext": reason}])
-    errors = [{"errorCode": e.get("errorCode", ""), "codeContext": e.get("codeContext", "")}
-              for e in resp.iter(f"{{{RS}}}RegistryError")]
+    errors = [
+        {"errorCode": e.get("errorCode", ""), "codeContext": e.get("codeContext", "")}
+        for e in resp.iter(f"{{{RS}}}RegistryError")
+    ]
     return QueryResult(not errors and resp.get("status", "").endswith(":Success"), _documents(resp), errors)
 
 
-def find_documents(cfg: DmpConfig, vihf: etree._Element, patient_cx: str, tls: DmpTls,
-                   statuses: tuple[str, ...] = (APPROVED,)) -> QueryResult:
+def find_documents(
+    cfg: DmpConfig, vihf: etree._Element, patient_cx: str, tls: DmpTls, statuses: tuple[str, ...] = (APPROVED,)
+) -> QueryResult:
     pid = patient_cx.removesuffix("^NH")
-    return stored_query(cfg, vihf, FIND_DOCUMENTS, {
-        "$XDSDocumentEntryPatientId": [f"'{pid}'"],
-        "$XDSDocumentEntryStatus": ["(" + ",".join(f"'{s}'" for s in statuses) + ")"],
-    }, tls)
+    return stored_query(
+        cfg,
+        vihf,
+        FIND_DOCUMENTS,
+        {
+            "$XDSDocumentEntryPatientId": [f"'{pid}'"],
+            "$XDSDocumentEntryStatus": ["(" + ",".join(f"'{s}'" for s in statuses) + ")"],
+        },
+        tls,
+    )
 
 
 def get_document(cfg: DmpConfig, vihf: etree._Element, unique_id: str, tls: DmpTls) -> QueryResult:
     return stored_query(cfg, vihf, GET_DOCUMENTS, {"$XDSDocumentEntryUniqueId": [f"('{unique_id}')"]}, tls)
 
 
-def retrieve(cfg: DmpConfig, vihf: etree._Element, repository_id: str, unique_id: str,
-             tls: DmpTls) -> tuple[bytes | None, list[dict[str, str]]]:
+def retrieve(
+    cfg: DmpConfig, vihf: etree._Element, repository_id: str, unique_id: str, tls: DmpTls
+) -> tuple[bytes | None, list[dict[str, str]]]:
     """ITI-43, sent as MTOM (IHE ITI TF-2 3.43.4.1.2): (document bytes or None, RegistryErrors)."""
     req = etree.Element(f"{{{XDSB}}}RetrieveDocumentSetRequest", nsmap={"xdsb": XDSB})
     dr = etree.SubElement(req, f"{{{XDSB}}}DocumentRequest")
@@ -136,8 +174,10 @@ def retrieve(cfg: DmpConfig, vihf: etree._Element, repository_id: str, unique_id
         except XmlRefused as exc:
             raise DmpUnreachable(f"réponse ITI-43 illisible (HTTP {status}) : {exc}") from exc
         return None, [{"errorCode": "Fault", "codeContext": "".join(root.itertext()).strip()[:300]}]
-    errors = [{"errorCode": e.get("errorCode", ""), "codeContext": e.get("codeContext", "")}
-              for e in msg.envelope.iter(f"{{{RS}}}RegistryError")]
+    errors = [
+        {"errorCode": e.get("errorCode", ""), "codeContext": e.get("codeContext", "")}
+        for e in msg.envelope.iter(f"{{{RS}}}RegistryError")
+    ]
     for doc in msg.envelope.iter(f"{{{XDSB}}}DocumentResponse"):
         if (doc.findtext(f"{{{XDSB}}}DocumentUniqueId") or "").strip() == unique_id:
             inc = doc.find(f"{{{XDSB}}}Document/{{http://www.w3.org/2004/08/xop/include}}Include")

@@ -68,8 +68,9 @@ class DmpDui:
         assert self.cfg is not None
         overrides = dict(self.flaws.vihf)
         oid = overrides.pop("resource_oid", patient["ins_oid"])
-        inp = replace(VihfInput(structure_id=ORG.struct_id, resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH"),
-                      **overrides)
+        inp = replace(
+            VihfInput(structure_id=ORG.struct_id, resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH"), **overrides
+        )
         cert, key = self.cfg.signing_cert.read_bytes(), self.cfg.signing_key.read_bytes()
         if not self.flaws.vihf_signed:
             from cryptography import x509
@@ -112,33 +113,56 @@ class DmpDui:
         """Verb "dmp.retrieve": one document's bytes (ITI-43), reported as size and SHA-1, not the body."""
         assert self.cfg is not None
         patient = dict(p["patient"])
-        data, errors = retrieve(self.cfg, self.vihf(patient), str(p.get("repository_id") or ""),
-                                str(p.get("unique_id") or ""), self.flaws.tls)
+        data, errors = retrieve(
+            self.cfg,
+            self.vihf(patient),
+            str(p.get("repository_id") or ""),
+            str(p.get("unique_id") or ""),
+            self.flaws.tls,
+        )
         if data is None:
             shown = "; ".join(f"{e['errorCode']} ({e['codeContext']})" for e in errors)
             return Outcome("error", {"errors": errors}, detail=f"document non restitué par le DMP : {shown}")
-        return Outcome("ok", {"size": len(data), "sha1": hashlib.sha1(data).hexdigest(), "errors": errors},
-                       detail="document restitué par le DMP")
+        return Outcome(
+            "ok",
+            {"size": len(data), "sha1": hashlib.sha1(data).hexdigest(), "errors": errors},
+            detail="document restitué par le DMP",
+        )
 
-    def build_request(self, patient: dict[str, Any], doc: dict[str, Any], replace_of: str | None = None,
-                      old_entry: str | None = None) -> tuple[str, bytes, DocSpec, str]:
+    def build_request(
+        self, patient: dict[str, Any], doc: dict[str, Any], replace_of: str | None = None, old_entry: str | None = None
+    ) -> tuple[str, bytes, DocSpec, str]:
         """The ITI-41 request of one document: (Content-Type, MTOM body, its DocSpec, its entryUUID)."""
         assert self.cfg is not None
         type_code = str(doc.get("type_code") or "11506-3")
         display = str(doc.get("type_display") or "CR ou fiche de suivi de soins par auxiliaire médical")
         title = str(doc.get("title") or display)
         now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=1))).replace(microsecond=0)
-        spec = DocSpec(type_code, display, title, _oid("3"), now, dlu=type_code == DLU_CODE,
-                       replaces=replace_of, class_code=str(doc.get("class_code") or "11"),
-                       class_display=str(doc.get("class_display") or "Synthèse"))
+        spec = DocSpec(
+            type_code,
+            display,
+            title,
+            _oid("3"),
+            now,
+            dlu=type_code == DLU_CODE,
+            replaces=replace_of,
+            class_code=str(doc.get("class_code") or "11"),
+            class_display=str(doc.get("class_display") or "Synthèse"),
+        )
         if doc.get("pdf_base64"):  # a PDF the DUI already made (the printed ordonnance, for example)
             pdf = base64.b64decode(str(doc["pdf_base64"]), validate=True)
         else:
-            pdf = build_pdf(title, [f"{patient['birth_name']} {patient['first_given']}", title],
-                            author=ORG.name, created=now)
+            pdf = build_pdf(
+                title, [f"{patient['birth_name']} {patient['first_given']}", title], author=ORG.name, created=now
+            )
         cda = build_cda(patient, spec, ORG, pdf, self.flaws.cda)
-        lot = LotBuilder(patient, ORG, self.flaws.xds, SOURCE_OID,  # the lot is signed (XAdES) with the cachet
-                         signing=(self.cfg.signing_key.read_bytes(), self.cfg.signing_cert.read_bytes()))
+        lot = LotBuilder(
+            patient,
+            ORG,
+            self.flaws.xds,
+            SOURCE_OID,  # the lot is signed (XAdES) with the cachet
+            signing=(self.cfg.signing_key.read_bytes(), self.cfg.signing_cert.read_bytes()),
+        )
         entry_uuid = f"urn:uuid:{uuid.uuid4()}"
         body, parts = lot.request([FeedDoc(spec, cda, old_entry, entry_uuid)], _oid("4"), now)
         env = envelope(body, self.vihf(patient), self.cfg.url, self.flaws.xds.wsa_action)
@@ -150,19 +174,19 @@ class DmpDui:
         patient = dict(p["patient"])
         if not patient.get("qualified") and self.flaws.behaviour != "feed-unqualified":
             raise Refused("identité de l'usager non qualifiée : alimentation du DMP interdite (RNIV EXI SI 08)")
-        if self.flaws.behaviour != "no-td02" and dmp_status(self.cfg, patient["ins"], patient["ins_oid"],
-                                                            self.flaws.tls) != "active":
+        if (
+            self.flaws.behaviour != "no-td02"
+            and dmp_status(self.cfg, patient["ins"], patient["ins_oid"], self.flaws.tls) != "active"
+        ):
             raise Refused("le DMP de l'usager n'existe pas ou n'est pas actif (TD0.2) : aucun versement")
         old_entry = self.replaced_entry(patient, str(p["replace_of"])) if p.get("replace_of") else None
-        ctype, data, spec, entry_uuid = self.build_request(patient, dict(p.get("document") or {}),
-                                                           p.get("replace_of"), old_entry)
+        ctype, data, spec, entry_uuid = self.build_request(
+            patient, dict(p.get("document") or {}), p.get("replace_of"), old_entry
+        )
         answer = post(self.cfg, ctype, data, self.flaws.tls)
-        result = {"registry_status": answer.registry_status, "errors": answer.errors,
-                  "document_unique_id": spec.doc_id}
+        result = {"registry_status": answer.registry_status, "errors": answer.errors, "document_unique_id": spec.doc_id}
         if answer.ok or self.flaws.behaviour == "failure-as-success":
             self.fed.append({"patient": patient["ins"], "entry_uuid": entry_uuid, **result})
             return Outcome("ok", result, detail="document versé au DMP")
         shown = "; ".join(f"{e['errorCode']} ({e['codeContext']})" for e in answer.errors) or answer.registry_status
         return Outcome("error", result, detail=f"le DMP a refusé le versement : {shown}")
-
-

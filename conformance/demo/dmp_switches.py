@@ -72,7 +72,6 @@ FLAWS: dict[str, DmpFlaws] = {
     "cda-ins-wrong-key": DmpFlaws(cda=CdaFlaws(ins_key_offset=1)),
     "cda-ins-test-and-production": DmpFlaws(cda=CdaFlaws(extra_ins_root="1.2.250.1.213.1.4.8")),
     "cda-ins-production-root": DmpFlaws(cda=CdaFlaws(ins_root="1.2.250.1.213.1.4.8")),
-
     # decisions of the DUI
     "dmp-feed-unqualified": DmpFlaws(behaviour="feed-unqualified"),
     "dmp-failure-as-success": DmpFlaws(behaviour="failure-as-success"),

@@ -133,8 +133,7 @@ class DemoDriver(Driver):
         outside = [a for a in to if domain_of(a) not in cfg.whitelist]
         if outside and not self.sw.on("send-outside-whitelist"):
             raise Refused(
-                "destinataire(s) hors de l'espace de confiance MSSanté (liste blanche) : "
-                + ", ".join(outside)
+                "destinataire(s) hors de l'espace de confiance MSSanté (liste blanche) : " + ", ".join(outside)
             )
 
     def transmit(self, built: BuiltMessage, *, action: str, author: str, envid: str | None = None) -> Outcome:
@@ -176,9 +175,7 @@ class DemoDriver(Driver):
         to = [str(a) for a in p.get("to") or []]
         if p.get("to_patient"):
             if not patient.qualified and not self.sw.on("patient-address-unqualified"):
-                raise Refused(
-                    "identité de l'usager non qualifiée : son adresse MSSanté (INS) ne peut être construite"
-                )
+                raise Refused("identité de l'usager non qualifiée : son adresse MSSanté (INS) ne peut être construite")
             if patient.opposition_mss_patient and not self.sw.on("ignore-opposition"):
                 raise Refused("l'usager s'est opposé à l'envoi de documents par MSSanté")
             if any(r.invisible_patient for r in requests) and not self.sw.on("send-invisible-doc"):
@@ -192,9 +189,7 @@ class DemoDriver(Driver):
             if i == 1 and self.sw.on("two-patients"):
                 who = state.base.other_than(patient) or patient
             docs.append(
-                build_document(
-                    who, request, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=self.sw.deviations
-                )
+                build_document(who, request, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=self.sw.deviations)
             )
         built = documents_message(
             cfg.bal,
@@ -215,9 +210,7 @@ class DemoDriver(Driver):
         return Receiver(self).reply(str(p.get("message_id", "")), str(p.get("body") or ""))
 
     def send_mdn(self, p: dict[str, Any]) -> Outcome:
-        return Receiver(self).manual_mdn(
-            str(p.get("message_id", "")), str(p.get("disposition") or "displayed")
-        )
+        return Receiver(self).manual_mdn(str(p.get("message_id", "")), str(p.get("disposition") or "displayed"))
 
     def receive(self, p: dict[str, Any]) -> Outcome:
         return Receiver(self).receive()

@@ -30,18 +30,42 @@ ROUTE_ORAL = {"coding": [{"system": EDQM, "code": "20053000", "display": "Voie o
 ROUTE_TRANSDERMAL = {"coding": [{"system": EDQM, "code": "20070000", "display": "Voie transdermique"}]}
 ROUTE_CUTANEOUS = {"coding": [{"system": EDQM, "code": "20003000", "display": "Voie cutanée"}]}
 REFERENCED_SYSTEMS = ("codeSMS", "substance", "compound")
-EDQM_UNITS = {"comprimé": "15054000", "gélule": "15012000", "sachet": "15052000", "goutte": "15022000",
-              "patch": "15036000"}
+EDQM_UNITS = {
+    "comprimé": "15054000",
+    "gélule": "15012000",
+    "sachet": "15052000",
+    "goutte": "15022000",
+    "patch": "15036000",
+}
 IS_VEHICLE = IG + "fr-is-vehicle"
 
 # defect name -> what the builder does differently (read by `build_bundle` only)
-BUNDLE_DEFECTS = frozenset({
-    "no-requester", "rpps-without-8", "cip-for-inpatient", "patient-instruction", "unit-annotation",
-    "unit-foreign-system", "ins-wrong-key", "authored-no-timezone", "no-dosage", "no-line-profile",
-    "legacy-canonical", "split-group", "subject-not-patient", "ins-no-birthplace", "finess-without-1",
-    "duration-not-ucum", "medication-two-codes", "coded-with-ingredient-ref", "dose-comparator",
-    "option-without-group", "patch-no-duration", "vehicle-flag-not-boolean",
-})
+BUNDLE_DEFECTS = frozenset(
+    {
+        "no-requester",
+        "rpps-without-8",
+        "cip-for-inpatient",
+        "patient-instruction",
+        "unit-annotation",
+        "unit-foreign-system",
+        "ins-wrong-key",
+        "authored-no-timezone",
+        "no-dosage",
+        "no-line-profile",
+        "legacy-canonical",
+        "split-group",
+        "subject-not-patient",
+        "ins-no-birthplace",
+        "finess-without-1",
+        "duration-not-ucum",
+        "medication-two-codes",
+        "coded-with-ingredient-ref",
+        "dose-comparator",
+        "option-without-group",
+        "patch-no-duration",
+        "vehicle-flag-not-boolean",
+    }
+)
 
 
 @dataclass
@@ -68,8 +92,10 @@ def _rendered(line: dict[str, Any]) -> str:
 def _strength(c: dict[str, Any]) -> dict[str, Any]:
     """A component's share of the preparation, e.g. 2 g per 100 g (UCUM)."""
     value, per, unit = c["strength"]  # [2, 100, "g"]: 2 g per 100 g
-    return {"numerator": {"value": value, "unit": unit, "system": UCUM, "code": unit},
-            "denominator": {"value": per, "unit": unit, "system": UCUM, "code": unit}}
+    return {
+        "numerator": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+        "denominator": {"value": per, "unit": unit, "system": UCUM, "code": unit},
+    }
 
 
 def _form(med: dict[str, Any]) -> dict[str, Any]:
@@ -95,9 +121,17 @@ def _compound_entries(med: dict[str, Any], defect: str | None, other: str) -> tu
             ing["strength"] = _strength(c)
         ingredients.append(ing)
     compound_url = _urn()
-    entries.append({"fullUrl": compound_url, "resource": {
-        "resourceType": "Medication", "meta": {"profile": [IG + "fr-medication-compound"]},
-        "form": _form(med), "ingredient": ingredients}})
+    entries.append(
+        {
+            "fullUrl": compound_url,
+            "resource": {
+                "resourceType": "Medication",
+                "meta": {"profile": [IG + "fr-medication-compound"]},
+                "form": _form(med),
+                "ingredient": ingredients,
+            },
+        }
+    )
     return compound_url, entries
 
 
@@ -121,27 +155,62 @@ def _patient(p: dict[str, Any], defect: str | None) -> dict[str, Any]:
     if defect == "ins-wrong-key":
         key = int(ins[-2:])
         ins = ins[:-2] + f"{(key + 1) % 98 or 1:02d}"
-    ext: list[dict[str, Any]] = [{
-        "url": CORE + "fr-core-identity-reliability",
-        "extension": [{"url": "identityStatus", "valueCoding": {
-            "system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0445",
-            "code": "VALI" if p.get("qualified", True) else "PROV"}}],
-    }]
+    ext: list[dict[str, Any]] = [
+        {
+            "url": CORE + "fr-core-identity-reliability",
+            "extension": [
+                {
+                    "url": "identityStatus",
+                    "valueCoding": {
+                        "system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0445",
+                        "code": "VALI" if p.get("qualified", True) else "PROV",
+                    },
+                }
+            ],
+        }
+    ]
     if defect != "ins-no-birthplace":
-        ext.append({"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace", "valueAddress": {
-            "extension": [{"url": CORE + "fr-core-address-insee-code", "valueCoding": {
-                "system": "https://mos.esante.gouv.fr/NOS/TRE_R13-Commune/FHIR/TRE-R13-Commune",
-                "code": p["birth_place"]}}]}})
+        ext.append(
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+                "valueAddress": {
+                    "extension": [
+                        {
+                            "url": CORE + "fr-core-address-insee-code",
+                            "valueCoding": {
+                                "system": "https://mos.esante.gouv.fr/NOS/TRE_R13-Commune/FHIR/TRE-R13-Commune",
+                                "code": p["birth_place"],
+                            },
+                        }
+                    ]
+                },
+            }
+        )
     return {
         "resourceType": "Patient",
         "meta": {"profile": [CORE + "fr-core-patient-ins"]},
         "extension": ext,
-        "identifier": [{"use": "official",
-                        "type": {"coding": [{"system": ID_TYPE, "code": "INS-NIR"}]},
-                        "system": f"urn:oid:{p['ins_oid']}", "value": ins}],
-        "name": [{"use": "official", "family": p["birth_name"], "given": [p["first_given"]],
-                  "extension": [{"url": CORE + "fr-core-patient-birth-list-given-name",
-                                 "valueString": " ".join(p.get("given_names") or [p["first_given"]])}]}],
+        "identifier": [
+            {
+                "use": "official",
+                "type": {"coding": [{"system": ID_TYPE, "code": "INS-NIR"}]},
+                "system": f"urn:oid:{p['ins_oid']}",
+                "value": ins,
+            }
+        ],
+        "name": [
+            {
+                "use": "official",
+                "family": p["birth_name"],
+                "given": [p["first_given"]],
+                "extension": [
+                    {
+                        "url": CORE + "fr-core-patient-birth-list-given-name",
+                        "valueString": " ".join(p.get("given_names") or [p["first_given"]]),
+                    }
+                ],
+            }
+        ],
         "gender": {"F": "female", "M": "male"}.get(p.get("sex", ""), "unknown"),
         "birthDate": p["birth_date"],
     }
@@ -152,9 +221,14 @@ def _practitioner(pr: dict[str, Any], defect: str | None) -> dict[str, Any]:
     return {
         "resourceType": "Practitioner",
         "meta": {"profile": [CORE + "fr-core-practitioner"]},
-        "identifier": [{"use": "official", "type": {"coding": [{"system": ID_TYPE, "code": "IDNPS"}]},
-                        "system": "urn:oid:1.2.250.1.71.4.2.1",
-                        "value": rpps if defect == "rpps-without-8" else "8" + rpps}],
+        "identifier": [
+            {
+                "use": "official",
+                "type": {"coding": [{"system": ID_TYPE, "code": "IDNPS"}]},
+                "system": "urn:oid:1.2.250.1.71.4.2.1",
+                "value": rpps if defect == "rpps-without-8" else "8" + rpps,
+            }
+        ],
         "name": [{"use": "official", "family": pr["family"], "given": [pr["given"]]}],
     }
 
@@ -163,9 +237,14 @@ def _organization(org: dict[str, Any], defect: str | None) -> dict[str, Any]:
     finess = str(org["finess"])
     return {
         "resourceType": "Organization",
-        "identifier": [{"use": "official", "system": "urn:oid:1.2.250.1.71.4.2.2",
-                        "value": finess if defect == "finess-without-1" else "1" + finess},
-                       {"system": "https://finess.esante.gouv.fr", "value": finess}],
+        "identifier": [
+            {
+                "use": "official",
+                "system": "urn:oid:1.2.250.1.71.4.2.2",
+                "value": finess if defect == "finess-without-1" else "1" + finess,
+            },
+            {"system": "https://finess.esante.gouv.fr", "value": finess},
+        ],
         "name": org["name"],
     }
 
@@ -203,17 +282,29 @@ def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], defect: str | None)
     else:
         system = "Presentation" if defect == "cip-for-inpatient" else med["system"]
         code = med.get("cip13", "3400930000000") if defect == "cip-for-inpatient" else med["code"]
-        res["medicationCodeableConcept"] = {"coding": [{"system": ANSM + system, "code": code,
-                                                       "display": med.get("display", "")}]}
-    duration = {"value": line["duration"], "unit": "jours", "system": UCUM,
-                "code": "j" if defect == "duration-not-ucum" else "d"}
-    repeat: dict[str, Any] = {"frequency": int(line["frequency"]), "period": 1, "periodUnit": "d",
-                              "boundsDuration": duration}
+        res["medicationCodeableConcept"] = {
+            "coding": [{"system": ANSM + system, "code": code, "display": med.get("display", "")}]
+        }
+    duration = {
+        "value": line["duration"],
+        "unit": "jours",
+        "system": UCUM,
+        "code": "j" if defect == "duration-not-ucum" else "d",
+    }
+    repeat: dict[str, Any] = {
+        "frequency": int(line["frequency"]),
+        "period": 1,
+        "periodUnit": "d",
+        "boundsDuration": duration,
+    }
     if line.get("application_hours") and defect != "patch-no-duration":  # how long each patch stays on
         repeat.update(duration=line["application_hours"], durationUnit="h")
     route = ROUTE_TRANSDERMAL if line["unit"] == "patch" else ROUTE_CUTANEOUS if med.get("cutaneous") else ROUTE_ORAL
-    dosage: dict[str, Any] = {"timing": {"repeat": repeat}, "route": route,
-                              "doseAndRate": [{"doseQuantity": _quantity(line["dose"], line["unit"], defect)}]}
+    dosage: dict[str, Any] = {
+        "timing": {"repeat": repeat},
+        "route": route,
+        "doseAndRate": [{"doseQuantity": _quantity(line["dose"], line["unit"], defect)}],
+    }
     if line.get("conditional"):
         dosage["asNeededBoolean"] = True
         if defect == "patient-instruction":
@@ -245,8 +336,9 @@ def build_bundle(params: dict[str, Any], defect: str | None = None, *, authored:
             ctx["medication_refs"][i] = med_url
         elif line["medication"]["system"] in REFERENCED_SYSTEMS:
             med_url = _urn()
-            entries.append({"fullUrl": med_url, "resource": _medication_entry(line["medication"], defect,
-                                                                              ids["organization"])})
+            entries.append(
+                {"fullUrl": med_url, "resource": _medication_entry(line["medication"], defect, ids["organization"])}
+            )
             ctx["medication_refs"][i] = med_url
     for i, line in enumerate(lines):
         entries.append({"fullUrl": _urn(), "resource": _line(line, i, ctx, defect)})

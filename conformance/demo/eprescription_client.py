@@ -43,8 +43,13 @@ class EpConfig:
 
     @classmethod
     def from_settings(cls, s: dict[str, Any]) -> EpConfig:
-        return cls(str(s["base_url"]).rstrip("/"), str(s["ca_bundle"]), str(s["client_cert"]),
-                   str(s["client_key"]), str(s.get("number_system", "")))
+        return cls(
+            str(s["base_url"]).rstrip("/"),
+            str(s["ca_bundle"]),
+            str(s["client_cert"]),
+            str(s["client_key"]),
+            str(s.get("number_system", "")),
+        )
 
     def context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=self.ca_bundle)
@@ -84,8 +89,12 @@ class Prescriber:
 
     def _call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         assert self.cfg is not None
-        req = urllib.request.Request(self.cfg.base_url + path, data=body, method=method,
-                                     headers={"Content-Type": FHIR_JSON, "Accept": "application/fhir+json"})
+        req = urllib.request.Request(
+            self.cfg.base_url + path,
+            data=body,
+            method=method,
+            headers={"Content-Type": FHIR_JSON, "Accept": "application/fhir+json"},
+        )
         try:
             with urllib.request.urlopen(req, context=self.cfg.context(), timeout=self.cfg.timeout) as resp:
                 return resp.status, resp.read(16 * 1024 * 1024)
@@ -114,20 +123,39 @@ class Prescriber:
             return Outcome("error", detail=f"service ordonnance numérique injoignable : {exc}")
         if status != 201:
             if self.defect == "refusal-swallowed":
-                return Outcome("ok", {"prescription_number": built.group, "bundle": data.decode("utf-8")},
-                               detail="ordonnance enregistrée")
+                return Outcome(
+                    "ok",
+                    {"prescription_number": built.group, "bundle": data.decode("utf-8")},
+                    detail="ordonnance enregistrée",
+                )
             why = _diagnostics(body)
             return Outcome("error", {"http_status": status}, detail=f"refus du service ({status}) : {why}")
         try:
             number = str(json.loads(body.decode("utf-8"))["identifier"]["value"])
         except (ValueError, KeyError, TypeError):
             return Outcome("error", detail="réponse du service sans numéro de prescription")
-        pdf = ordonnance_pdf(PrintInput(number, p["patient"], p["prescriber"], params["organization"],
-                                        now.strftime("%d/%m/%Y"), built.rendered, now), self.defect)
+        pdf = ordonnance_pdf(
+            PrintInput(
+                number,
+                p["patient"],
+                p["prescriber"],
+                params["organization"],
+                now.strftime("%d/%m/%Y"),
+                built.rendered,
+                now,
+            ),
+            self.defect,
+        )
         self.issued[number] = Issued(number, dict(p["patient"]), pdf)
-        return Outcome("ok", {"prescription_number": number, "bundle": data.decode("utf-8"),
-                              "ordonnance_pdf": base64.b64encode(pdf).decode("ascii")},
-                       detail=f"ordonnance {number} enregistrée")
+        return Outcome(
+            "ok",
+            {
+                "prescription_number": number,
+                "bundle": data.decode("utf-8"),
+                "ordonnance_pdf": base64.b64encode(pdf).decode("ascii"),
+            },
+            detail=f"ordonnance {number} enregistrée",
+        )
 
     def cancel(self, p: dict[str, Any]) -> Outcome:
         if (not_ready := self._ready()) is not None:

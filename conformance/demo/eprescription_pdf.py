@@ -57,20 +57,36 @@ def ordonnance_pdf(inp: PrintInput, defect: str | None = None) -> bytes:
     pdf = FPDF(format="A4")
     pr = inp.prescriber
     # declared PDF/A-1b like every PDF the DUI sends: the ordonnance may travel by MSSanté or to the DMP
-    declare_pdfa(pdf, f"Ordonnance {inp.number}", f"Dr {pr.get('given', '')} {pr.get('family', '')}".strip(),
-                 inp.created or datetime.now(UTC).replace(microsecond=0))
+    declare_pdfa(
+        pdf,
+        f"Ordonnance {inp.number}",
+        f"Dr {pr.get('given', '')} {pr.get('family', '')}".strip(),
+        inp.created or datetime.now(UTC).replace(microsecond=0),
+    )
     pdf.add_page()
     pdf.set_font("helvetica", "B", 14)
     pdf.cell(0, 8, _latin1(inp.organization.get("name", "")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 11)
-    pdf.cell(0, 6, _latin1(f"Dr {pr.get('given', '')} {pr.get('family', '')} - RPPS {pr.get('rpps', '')}"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        6,
+        _latin1(f"Dr {pr.get('given', '')} {pr.get('family', '')} - RPPS {pr.get('rpps', '')}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.cell(0, 6, _latin1(f"Le {inp.date}"), new_x="LMARGIN", new_y="NEXT")
     p = inp.patient
     pdf.ln(4)
-    pdf.cell(0, 6, _latin1(f"Patient : {p.get('birth_name', '')} {p.get('first_given', '')}, "
-                           f"né(e) le {p.get('birth_date', '')} - INS {p.get('ins', '')}"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        6,
+        _latin1(
+            f"Patient : {p.get('birth_name', '')} {p.get('first_given', '')}, "
+            f"né(e) le {p.get('birth_date', '')} - INS {p.get('ins', '')}"
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(4)
     for i, line in enumerate(inp.lines, 1):
         pdf.multi_cell(0, 6, _latin1(f"{i}. {line}"), new_x="LMARGIN", new_y="NEXT")

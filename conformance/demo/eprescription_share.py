@@ -59,9 +59,14 @@ class OrdonnanceSharer:
 
     def document(self, number: str, pdf: bytes) -> dict[str, Any]:
         code, display = TYPE_CARE_PRESCRIPTION if self.defect == "ordonnance-dmp-wrong-type" else TYPE_ORDONNANCE
-        return {"type_code": code, "type_display": display, "title": f"Ordonnance {number}",
-                "class_code": CLASS_PRESCRIPTION[0], "class_display": CLASS_PRESCRIPTION[1],
-                "pdf_base64": base64.b64encode(pdf).decode("ascii")}
+        return {
+            "type_code": code,
+            "type_display": display,
+            "title": f"Ordonnance {number}",
+            "class_code": CLASS_PRESCRIPTION[0],
+            "class_display": CLASS_PRESCRIPTION[1],
+            "pdf_base64": base64.b64encode(pdf).decode("ascii"),
+        }
 
     def share(self, p: dict[str, Any], timeout: float = 30.0) -> Outcome:
         number = str(p.get("prescription_number") or "")
@@ -69,8 +74,11 @@ class OrdonnanceSharer:
             return Outcome("refused", detail="numéro de prescription manquant")
         issued = self.driver.eprescriber.issued.get(number)
         if issued is None:
-            return Outcome("refused", detail=f"ordonnance {number} inconnue du DUI : aucune ordonnance "
-                                             "enregistrée et imprimée sous ce numéro")
+            return Outcome(
+                "refused",
+                detail=f"ordonnance {number} inconnue du DUI : aucune ordonnance "
+                "enregistrée et imprimée sous ce numéro",
+            )
         asked = [name for name, key in (("dmp", "to_dmp"), ("mssante", "to_patient_mssante")) if p.get(key)]
         if not asked:
             return Outcome("refused", detail="aucun partage demandé (to_dmp, to_patient_mssante)")

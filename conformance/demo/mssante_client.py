@@ -197,13 +197,9 @@ def _submit(
 ) -> SmtpReport:
     steps = [f"SMTP {cfg.host}:{cfg.smtp_port}", "EHLO"]
     try:  # connecting in the constructor keeps the host for STARTTLS's host-name check
-        smtp = smtplib.SMTP(
-            cfg.host, cfg.smtp_port, local_hostname=cfg.bal.domain, timeout=timeout or cfg.timeout
-        )
+        smtp = smtplib.SMTP(cfg.host, cfg.smtp_port, local_hostname=cfg.bal.domain, timeout=timeout or cfg.timeout)
     except (TimeoutError, ConnectionError, OSError) as exc:
-        raise OperatorUnreachable(
-            f"opérateur MSSanté injoignable ({cfg.host}:{cfg.smtp_port}) : {exc}"
-        ) from exc
+        raise OperatorUnreachable(f"opérateur MSSanté injoignable ({cfg.host}:{cfg.smtp_port}) : {exc}") from exc
     try:
         smtp.ehlo()
         if smtp.has_extn("starttls"):
@@ -215,22 +211,17 @@ def _submit(
                 raise _tls_failure(exc) from exc
             smtp.ehlo()
         elif not flaws.plaintext_fallback:
-            raise TransportError(
-                "l'opérateur ne propose pas STARTTLS : envoi abandonné (jamais de message en clair)"
-            )
+            raise TransportError("l'opérateur ne propose pas STARTTLS : envoi abandonné (jamais de message en clair)")
         mechanisms = str(smtp.esmtp_features.get("auth", "")).upper().split()
         if "EXTERNAL" in mechanisms:
             steps.append("AUTH EXTERNAL")
             code, reply = smtp.docmd("AUTH", "EXTERNAL =")
             if code != 235:
-                raise AuthenticationRefused(
-                    f"authentification par certificat refusée : {code} {_text(reply)}"
-                )
+                raise AuthenticationRefused(f"authentification par certificat refusée : {code} {_text(reply)}")
         announced = int(smtp.esmtp_features.get("size", "0") or 0)
         if announced and len(data) > announced:
             raise TransportError(
-                f"message de {len(data)} octets supérieur à la taille maximale de l'opérateur "
-                f"({announced} octets)"
+                f"message de {len(data)} octets supérieur à la taille maximale de l'opérateur ({announced} octets)"
             )
         mail_opts: list[str] = []
         rcpt_opts: list[str] = []
@@ -285,9 +276,7 @@ def _imap_open(
     try:
         imap = imaplib.IMAP4(cfg.host, cfg.imap_port, timeout=timeout or cfg.timeout)
     except (TimeoutError, ConnectionError, OSError, imaplib.IMAP4.error) as exc:
-        raise OperatorUnreachable(
-            f"opérateur MSSanté injoignable ({cfg.host}:{cfg.imap_port}) : {exc}"
-        ) from exc
+        raise OperatorUnreachable(f"opérateur MSSanté injoignable ({cfg.host}:{cfg.imap_port}) : {exc}") from exc
     try:
         if flaws.imap_auth_before_starttls:
             steps.append("AUTHENTICATE EXTERNAL (en clair)")

@@ -78,9 +78,7 @@ def _xdm_archive(parsed: ParsedMessage) -> bytes | None | Rejection:
         name = (part.filename or "").lower()
         if part.content_type in ("application/zip", "application/x-zip-compressed") or name.endswith(".zip"):
             body, problem = decode_body(part)
-            return (
-                body if body is not None else Rejection("906", f"pièce jointe IHE_XDM illisible ({problem})")
-            )
+            return body if body is not None else Rejection("906", f"pièce jointe IHE_XDM illisible ({problem})")
     return None
 
 
@@ -105,9 +103,7 @@ class Receiver:
                 try:
                     self.handle(raw)
                 except Exception as exc:  # one hostile message must not block the mailbox for ever
-                    self.dui.audit(
-                        AUTOMATIC, "error", "traitement d'un message reçu", outcome=repr(exc)[:300]
-                    )
+                    self.dui.audit(AUTOMATIC, "error", "traitement d'un message reçu", outcome=repr(exc)[:300])
                 mark_seen(imap, uid)
                 handled += 1
             steps.append(f"UID FETCH BODY.PEEK[] + STORE \\Seen ({handled})")
@@ -133,9 +129,7 @@ class Receiver:
         if receipts is not None:
             self.file_receipts(receipts)
             return
-        message_id = str(
-            msg.get("Message-ID") or f"<sans-id-{hashlib.sha1(raw).hexdigest()}@{self.cfg.bal.domain}>"
-        )
+        message_id = str(msg.get("Message-ID") or f"<sans-id-{hashlib.sha1(raw).hexdigest()}@{self.cfg.bal.domain}>")
         subject = str(msg.get("Subject") or "")
         sender = _addr(msg.get("From"))
         from_patient = sender.endswith("@" + PATIENT_DOMAIN) and not self.sw.on("patient-not-flagged")
@@ -154,9 +148,7 @@ class Receiver:
             known = self.state.base.by_ins(ins)
             item.patient_ins = ins
             item.patient_name = (
-                f"{known.nom} {known.first_given}"
-                if known
-                else email.utils.parseaddr(str(msg.get("From")))[0]
+                f"{known.nom} {known.first_given}" if known else email.utils.parseaddr(str(msg.get("From")))[0]
             )
         with self.state.lock:
             self.state.inbox[message_id] = item
@@ -258,11 +250,7 @@ class Receiver:
             content = read_zip(archive)
         except ZipRefused as exc:
             raise Rejection("906", f"archive IHE_XDM illisible : {exc}") from exc
-        names = [
-            n
-            for n in content.files
-            if n.upper().startswith("IHE_XDM/") and n.upper().endswith("/METADATA.XML")
-        ]
+        names = [n for n in content.files if n.upper().startswith("IHE_XDM/") and n.upper().endswith("/METADATA.XML")]
         if not names:
             raise Rejection("906", "archive sans IHE_XDM/<lot>/METADATA.XML")
         metadata = names[0]
@@ -305,9 +293,7 @@ class Receiver:
             raise Rejection("903", "INS non présent dans le document")
         if ins != (patient.ins_oid, patient.ins):
             raise Rejection("904", "INS du document différent de l'INS du dossier")
-        if header.birth_name.upper() != patient.nom or header.birth_time[:8] != patient.birth_date.strftime(
-            "%Y%m%d"
-        ):
+        if header.birth_name.upper() != patient.nom or header.birth_time[:8] != patient.birth_date.strftime("%Y%m%d"):
             raise Rejection("904", "traits d'identité du document différents de ceux du dossier")
 
     # -- answers -----------------------------------------------------------------------------------
@@ -334,9 +320,7 @@ class Receiver:
             self.dui.check_recipients(built.recipients)
             self.dui.transmit(built, action="mdn", author=AUTOMATIC)
         except Exception as exc:  # the inbox is read anyway; the failure is traced
-            self.dui.audit(
-                AUTOMATIC, "error", f"accusé automatique pour {msg.get('Message-ID')}", outcome=str(exc)
-            )
+            self.dui.audit(AUTOMATIC, "error", f"accusé automatique pour {msg.get('Message-ID')}", outcome=str(exc))
 
     def _received(self, message_id: str) -> tuple[InboxItem, EmailMessage]:
         with self.state.lock:

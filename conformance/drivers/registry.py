@@ -35,6 +35,4 @@ def load(spec: str) -> Driver:
         if not all(callable(getattr(driver, m, None)) for m in ("configure", "act")):
             raise DriverError(f"{spec!r} does not implement configure(settings) and act(action, timeout)")
         return driver
-    raise DriverError(
-        f"unknown driver spec {spec!r} (demo, demo:<defect>, python:mod:Class, http://..., manual)"
-    )
+    raise DriverError(f"unknown driver spec {spec!r} (demo, demo:<defect>, python:mod:Class, http://..., manual)")

@@ -192,8 +192,7 @@ def _walk_codes_and_empties(resource: dict[str, Any], klass: Any, loc: str) -> l
                             "binding",
                             ipath,
                             f"code {item!r} is not in the required value set ({', '.join(f.enum)})",
-                            f"le code {item!r} n'est pas dans le jeu de valeurs obligatoire "
-                            f"({', '.join(f.enum)})",
+                            f"le code {item!r} n'est pas dans le jeu de valeurs obligatoire ({', '.join(f.enum)})",
                         )
                     )
                 if not isinstance(item, dict):

@@ -53,9 +53,7 @@ def _shell(bundle: dict[str, Any]) -> dict[str, Any]:
         return bundle
     return {
         **bundle,
-        "entry": [
-            {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e for e in entries
-        ],
+        "entry": [{k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e for e in entries],
     }
 
 
@@ -99,17 +97,13 @@ def _references(report: BundleReport, index: BundleIndex) -> None:
                     warning(
                         "reference",
                         where,
-                        f"reference {target!r} is not in the Bundle ({res.note}): its target "
-                        "cannot be checked",
-                        f"la référence {target!r} n'est pas dans le Bundle : sa cible ne peut "
-                        "pas être vérifiée",
+                        f"reference {target!r} is not in the Bundle ({res.note}): its target cannot be checked",
+                        f"la référence {target!r} n'est pas dans le Bundle : sa cible ne peut pas être vérifiée",
                     )
                 )
 
 
-def _profiles(
-    report: BundleReport, index: BundleIndex, bundle: dict[str, Any], validator: ProfileValidator
-) -> None:
+def _profiles(report: BundleReport, index: BundleIndex, bundle: dict[str, Any], validator: ProfileValidator) -> None:
     def resolve(path: str) -> Resolution | None:
         return report.resolutions.get(path)
 
@@ -118,9 +112,7 @@ def _profiles(
         todo.append((entry.resource, entry.loc, entry.resource))
         for j, c in enumerate(entry.resource.get("contained") or []):
             if isinstance(c, dict):
-                todo.append(
-                    (c, f"{entry.loc}.contained[{j}].ofType({c.get('resourceType')})", entry.resource)
-                )
+                todo.append((c, f"{entry.loc}.contained[{j}].ofType({c.get('resourceType')})", entry.resource))
     noted: set[str] = set()
     for res, loc, root in todo:
         meta = res.get("meta")

@@ -155,9 +155,7 @@ def load_package(path: Path | str) -> FhirPackage:
     pkg = FhirPackage(
         name=str(manifest.get("name", p.name)),
         version=str(manifest.get("version", "")),
-        fhir_versions=tuple(
-            str(v) for v in manifest.get("fhirVersions", manifest.get("fhir-version-list", []))
-        ),
+        fhir_versions=tuple(str(v) for v in manifest.get("fhirVersions", manifest.get("fhir-version-list", []))),
         source=str(p),
     )
     for name, doc in resources:

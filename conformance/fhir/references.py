@@ -72,9 +72,7 @@ class BundleIndex:
             if entry.id and entry.type:
                 self.by_type_id.setdefault((entry.type, entry.id), entry)
 
-    def resolve(
-        self, reference: str, holder: dict[str, Any], holder_loc: str, source: Entry | None
-    ) -> Resolution:
+    def resolve(self, reference: str, holder: dict[str, Any], holder_loc: str, source: Entry | None) -> Resolution:
         """Resolve `reference` found in resource `holder` (located at `holder_loc`)."""
         if reference == "#":
             return Resolution("self", holder, holder_loc)
@@ -106,9 +104,7 @@ class BundleIndex:
             return Resolution("entry", hit.resource, hit.loc)
         m = _REL.match(reference)
         if not m:
-            return Resolution(
-                "invalid", note="not a literal reference (Type/id, absolute URL, urn:uuid: or #id)"
-            )
+            return Resolution("invalid", note="not a literal reference (Type/id, absolute URL, urn:uuid: or #id)")
         rtype, rid, base = m.group("type"), m.group("id"), m.group("base")
         if base is None and source is not None and source.full_url and "/" in source.full_url:
             parts = source.full_url.rsplit("/", 2)
@@ -122,9 +118,7 @@ class BundleIndex:
         return Resolution("external", note=f"{rtype}/{rid} is not in the Bundle")
 
 
-def iter_references(
-    resource: dict[str, Any], loc: str
-) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str]]:
+def iter_references(resource: dict[str, Any], loc: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str]]:
     """(location of the Reference, the Reference, the resource holding `contained`, its location).
 
     A reference inside a contained resource resolves against the container, as FHIR says.
@@ -138,9 +132,7 @@ def iter_references(
             for k, v in node.items():
                 if isinstance(v, dict):
                     rt = v.get("resourceType")
-                    stack.append(
-                        (v, resource_loc(child(path, k), rt) if isinstance(rt, str) else child(path, k))
-                    )
+                    stack.append((v, resource_loc(child(path, k), rt) if isinstance(rt, str) else child(path, k)))
                 elif isinstance(v, list):
                     for i, item in enumerate(v):
                         if isinstance(item, dict):

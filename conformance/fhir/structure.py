@@ -98,9 +98,7 @@ def _element(raw: dict[str, Any]) -> ElementDef:
     name = last.split(":", 1)[0]
     mx = str(raw.get("max", "*"))
     types = [
-        TypeRef(
-            str(t.get("code", "")), tuple(t.get("profile", []) or ()), tuple(t.get("targetProfile", []) or ())
-        )
+        TypeRef(str(t.get("code", "")), tuple(t.get("profile", []) or ()), tuple(t.get("targetProfile", []) or ()))
         for t in raw.get("type", []) or []
     ]
     slicing = None

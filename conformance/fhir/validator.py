@@ -45,9 +45,7 @@ class _Run:
 
 def _matches(value: Any, pattern: Any) -> bool:
     if isinstance(pattern, dict):
-        return isinstance(value, dict) and all(
-            k in value and _matches(value[k], p) for k, p in pattern.items()
-        )
+        return isinstance(value, dict) and all(k in value and _matches(value[k], p) for k, p in pattern.items())
     if isinstance(pattern, list):
         return isinstance(value, list) and all(any(_matches(v, p) for v in value) for p in pattern)
     return bool(value == pattern)
@@ -79,9 +77,7 @@ class ProfileValidator:
     def structure(self, canonical: str) -> StructureDef | None:
         url = strip_version(canonical)
         if url not in self._structures:
-            raw = next(
-                (p.structure_definitions[url] for p in self.packages if url in p.structure_definitions), None
-            )
+            raw = next((p.structure_definitions[url] for p in self.packages if url in p.structure_definitions), None)
             self._structures[url] = compile_structure(raw) if raw is not None else None
         return self._structures[url]
 
@@ -137,11 +133,7 @@ class ProfileValidator:
         exact = {c.name for c in el.children if not c.is_choice}
         for c in el.children:
             if c.is_choice:
-                keys = [
-                    k
-                    for k in obj
-                    if k.startswith(c.stem) and k[len(c.stem) :][:1].isupper() and k not in exact
-                ]
+                keys = [k for k in obj if k.startswith(c.stem) and k[len(c.stem) :][:1].isupper() and k not in exact]
             else:
                 keys = [c.name] if c.name in obj else []
             values: list[tuple[Any, str, str | None]] = []
@@ -277,9 +269,7 @@ class ProfileValidator:
     ) -> None:
         type_path = None
         if el is not sd.root or sd.kind != "resource":
-            type_path = (
-                typ if typ and typ[:1].isupper() and typ not in ("BackboneElement", "Element") else el.path
-            )
+            type_path = typ if typ and typ[:1].isupper() and typ not in ("BackboneElement", "Element") else el.path
         guard = fhirpath.guard_element(expression)
         if guard is not None and fhirpath.absent(v, guard):
             return
@@ -423,9 +413,7 @@ class ProfileValidator:
                 return False
             if kind == "binding":
                 exp = self.terminology.expansion(str(want))
-                if exp is None or not any(
-                    exp.contains(sy, co) is True for a in actual for sy, co in _codings(a)
-                ):
+                if exp is None or not any(exp.contains(sy, co) is True for a in actual for sy, co in _codings(a)):
                     return False
         return True
 
@@ -479,9 +467,7 @@ class ProfileValidator:
         if res is None or res.target is None:
             return  # unresolved references are reported once, by the Bundle layer
         wanted = [t for t in targets if not strip_version(t).startswith(BASE_PREFIX)]
-        base_types = {
-            strip_version(t)[len(BASE_PREFIX) :] for t in targets if strip_version(t).startswith(BASE_PREFIX)
-        }
+        base_types = {strip_version(t)[len(BASE_PREFIX) :] for t in targets if strip_version(t).startswith(BASE_PREFIX)}
         rtype = res.target.get("resourceType")
         if base_types and ("Resource" in base_types or rtype in base_types):
             return

@@ -79,8 +79,14 @@ class PackRunner:
             source = processor().parse_xml(xml_text=etree.tostring(root, encoding="unicode"), encoding="UTF-8")
         except PySaxonApiError as exc:  # lxml accepted what Saxon's parser does not: still the document's fault
             msg = saxon_message(exc)
-            return [failed(requirement, f"ANS schematrons not run: Saxon cannot read the document: {msg}",
-                           f"schématrons ANS non exécutés : Saxon ne peut lire le document : {msg}", "/")]
+            return [
+                failed(
+                    requirement,
+                    f"ANS schematrons not run: Saxon cannot read the document: {msg}",
+                    f"schématrons ANS non exécutés : Saxon ne peut lire le document : {msg}",
+                    "/",
+                )
+            ]
         findings: list[Finding] = []
         for sch in chosen:
             findings.extend(self._one(sch, source, requirement))

@@ -26,9 +26,28 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if find_browser() is None:
         pytest.skip("Chromium is not installed")
     out = tmp_path_factory.mktemp("run") / "run"
-    subprocess.run([str(BIN / "conformance"), "run", "--dui", "demo", "--out", str(out), "--solution-name",
-                    "DUI Essai", "--solution-version", "4.2.1", "--solution-vendor", "Éditeur Essai", "--lang", "en"],
-                   capture_output=True, text=True, timeout=300, check=False)
+    subprocess.run(
+        [
+            str(BIN / "conformance"),
+            "run",
+            "--dui",
+            "demo",
+            "--out",
+            str(out),
+            "--solution-name",
+            "DUI Essai",
+            "--solution-version",
+            "4.2.1",
+            "--solution-vendor",
+            "Éditeur Essai",
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert (out / "certificate.html").exists()
     return out / "certificate.html"
 

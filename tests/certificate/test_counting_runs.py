@@ -17,8 +17,9 @@ BIN = Path(sys.executable).parent
 
 def _run(tmp_path: Path, dui: str) -> tuple[int, dict, str]:
     out = tmp_path / "run"
-    proc = subprocess.run([str(BIN / "conformance"), "run", "--dui", dui, "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [str(BIN / "conformance"), "run", "--dui", dui, "--out", str(out)], capture_output=True, text=True, timeout=600
+    )
     payload = json.loads((out / "certificate.json").read_text())
     return proc.returncode, payload, (out / "certificate.html").read_text()
 
@@ -35,8 +36,18 @@ def test_reference_dui_counts_everywhere(tmp_path: Path) -> None:
     assert payload["at_least_two"]["verdict"] is True
     assert set(payload["at_least_two"]["counting"]) == {"mssante", "dmp", "eprescription"}
     assert 'id="two-socles">OUI<' in html and "Messagerie sécurisée de santé" in html
-    verify = subprocess.run([str(BIN / "conformance"), "verify", str(tmp_path / "run" / "certificate.html"),
-                             "--evidence", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    verify = subprocess.run(
+        [
+            str(BIN / "conformance"),
+            "verify",
+            str(tmp_path / "run" / "certificate.html"),
+            "--evidence",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert verify.returncode == 0 and verify.stdout.startswith("valid")
 
 

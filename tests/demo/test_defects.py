@@ -90,9 +90,7 @@ def _artifacts(dev: Deviations) -> list[bytes]:
         DocumentRequest("11490-0", "Lettre de liaison", "Lettre", date(2026, 11, 20)),
         DocumentRequest("11488-4", "CR ou fiche de consultation ou de visite", "CR", date(2026, 11, 18)),
     ]
-    docs = [
-        build_document(patient, r, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=dev) for r in requests
-    ]
+    docs = [build_document(patient, r, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=dev) for r in requests]
     bal = Bal("dui-app@ehpad-essai.mssante.fr", "EHPAD Essai - Soins")
     sent = [
         documents_message(

@@ -255,10 +255,7 @@ def test_reply_and_manual_mdn(op: Operator, dui: DemoDriver) -> None:
     assert reply["Subject"].startswith("Re: XDM/1.0/DDM+")
     fields = next(p for p in mdn.iter_parts() if p.get_content_type() == "message/disposition-notification")
     text = fields.as_string()
-    assert (
-        f"Original-Message-ID: {msg.message_id}" in text
-        and "manual-action/MDN-sent-manually; displayed" in text
-    )
+    assert f"Original-Message-ID: {msg.message_id}" in text and "manual-action/MDN-sent-manually; displayed" in text
     unknown = dui.act(Action("mssante.send_mdn", {"message_id": "<nope@x>", "disposition": "displayed"}))
     assert unknown.status == "refused"
 
@@ -376,9 +373,7 @@ def test_two_patients(op: Operator) -> None:
     mark = op.mark()
     assert _send(_dui(op, "two-patients"), "resident-second", [LETTRE, CR], [DOCTOR]).ok
     (msg,) = _mine(op, mark)
-    names = [
-        p.get_filename() or "" for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"
-    ]
+    names = [p.get_filename() or "" for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert "LEROY-ESSAI" in names[0] and "MARTIN-ESSAI" in names[1]
 
 
@@ -395,9 +390,7 @@ def test_receiving_defects(op: Operator) -> None:
     for m in (misleading, from_patient):
         op.deliver(BAL, m.data)
     shown = _receive(_dui(op, "prefix-shown"), op)
-    assert (_entry(shown["inbox"], misleading.message_id) or {})["displayed_subject"].startswith(
-        "XDM/1.0/DDM+"
-    )
+    assert (_entry(shown["inbox"], misleading.message_id) or {})["displayed_subject"].startswith("XDM/1.0/DDM+")
     for m in (misleading, from_patient):
         op.deliver(BAL, m.data)
     unflagged = _receive(_dui(op, "patient-not-flagged"), op)

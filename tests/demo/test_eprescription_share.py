@@ -40,11 +40,28 @@ def op(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
 
 def _dui(op: Operator, patient: str, defect: str | None = None) -> tuple[DemoDriver, bytes]:
     dui = DemoDriver(defect)
-    dui.configure({"mssante": {**op.settings(), "bal": identities.dui_bal(), "nil": "DUI-CONF-0001",
-                               "whitelist": identities.whitelist(), "patients": identities.patients()}})
+    dui.configure(
+        {
+            "mssante": {
+                **op.settings(),
+                "bal": identities.dui_bal(),
+                "nil": "DUI-CONF-0001",
+                "whitelist": identities.whitelist(),
+                "patients": identities.patients(),
+            }
+        }
+    )
     ident = identities.patient(patient)
-    pdf = ordonnance_pdf(PrintInput(NUMBER, ident, {"family": "MEDECIN-ESSAI", "given": "Paul", "rpps": "10000000000"},
-                                    {"name": "EHPAD ESSAI"}, "23/11/2026", ["FUROSEMIDE 40 mg cp : 1 comprimé"]))
+    pdf = ordonnance_pdf(
+        PrintInput(
+            NUMBER,
+            ident,
+            {"family": "MEDECIN-ESSAI", "given": "Paul", "rpps": "10000000000"},
+            {"name": "EHPAD ESSAI"},
+            "23/11/2026",
+            ["FUROSEMIDE 40 mg cp : 1 comprimé"],
+        )
+    )
     dui.eprescriber.issued[NUMBER] = Issued(NUMBER, ident, pdf)  # as prescribe() records it
     return dui, pdf
 

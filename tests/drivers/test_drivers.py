@@ -85,9 +85,7 @@ def test_python_spec_loads_class() -> None:
     assert isinstance(driver, EchoDriver)
 
 
-@pytest.mark.parametrize(
-    "spec", ["python:nope", "python:no.such.module:X", f"python:{__name__}:Missing", "ftp://x"]
-)
+@pytest.mark.parametrize("spec", ["python:nope", "python:no.such.module:X", f"python:{__name__}:Missing", "ftp://x"])
 def test_bad_specs_are_clear_errors(spec: str) -> None:
     with pytest.raises(DriverError):
         load(spec)

@@ -73,8 +73,11 @@ def test_a_batch_compiles_once(pack_dir: Path, docs: dict[str, Path]) -> None:
 
 
 def test_the_pack_may_come_from_the_environment(pack_dir: Path, docs: dict[str, Path]) -> None:
-    out = CliRunner().invoke(main, ["validate", "--socle", "dmp", str(docs["bad"]), "--json"],
-                             env={"CONFORMANCE_SCHEMATRON_PACK": str(pack_dir)})
+    out = CliRunner().invoke(
+        main,
+        ["validate", "--socle", "dmp", str(docs["bad"]), "--json"],
+        env={"CONFORMANCE_SCHEMATRON_PACK": str(pack_dir)},
+    )
     assert out.exit_code == 1 and any(f["verdict"] == "fail" for f in _c03(out.output))
 
 
@@ -87,8 +90,9 @@ def test_the_pack_may_come_from_the_environment(pack_dir: Path, docs: dict[str, 
         (["--schematron-pack", "{pack}", "--schematron", "NOPE"], "no schematron 'NOPE'"),
     ],
 )
-def test_usage_errors_exit_2(pack_dir: Path, docs: dict[str, Path], tmp_path: Path, args: list[str],
-                             message: str) -> None:
+def test_usage_errors_exit_2(
+    pack_dir: Path, docs: dict[str, Path], tmp_path: Path, args: list[str], message: str
+) -> None:
     argv = [a.format(tmp=tmp_path, pack=pack_dir) for a in args]
     out = CliRunner().invoke(main, ["validate", *argv, str(docs["good"])])
     assert out.exit_code == 2 and message in out.output and isinstance(out.exception, SystemExit), out.output

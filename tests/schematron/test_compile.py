@@ -67,8 +67,10 @@ def test_a_broken_schematron_is_a_clear_error_reported_once(pack_dir: Path) -> N
 
 def test_an_include_absent_from_the_pack_is_left_out_as_the_ans_engine_does(pack_dir: Path) -> None:
     sch = pack_dir / "schematrons" / f"{VOLET}.sch"
-    sch.write_text(sch.read_text(encoding="utf-8").replace("<title>", '<include href="include/gone.sch"/><title>'),
-                   encoding="utf-8")
+    sch.write_text(
+        sch.read_text(encoding="utf-8").replace("<title>", '<include href="include/gone.sch"/><title>'),
+        encoding="utf-8",
+    )
     text, case_fixed, missing = prepared(sch)
     assert missing == ["include/gone.sch"] and case_fixed and "gone.sch" not in text
     pack = Pack.open(pack_dir)

@@ -119,8 +119,10 @@ def test_a_saxon_stop_is_a_failing_finding(pack_dir: Path) -> None:
 
 def test_a_missing_include_warns_and_the_other_rules_still_judge(pack_dir: Path) -> None:
     sch = pack_dir / "schematrons" / f"{VOLET}.sch"
-    sch.write_text(sch.read_text(encoding="utf-8").replace("<title>", '<include href="include/gone.sch"/><title>'),
-                   encoding="utf-8")
+    sch.write_text(
+        sch.read_text(encoding="utf-8").replace("<title>", '<include href="include/gone.sch"/><title>'),
+        encoding="utf-8",
+    )
     runner = PackRunner(Pack.open(pack_dir))
     clean = runner.run(cda(), R)
     assert [f.verdict for f in clean] == [Verdict.WARN, Verdict.PASS]

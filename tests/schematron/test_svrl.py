@@ -44,17 +44,24 @@ def test_findings_name_the_schematron_rule_and_place() -> None:
     found = to_findings("CI-SIS_X_2024.01", parse_svrl(REPORT), "DMP-C03", "abc")
     first = found[0]
     assert (first.requirement, first.verdict, first.location, first.evidence) == (
-        "DMP-C03", Verdict.FAIL, "/ClinicalDocument/title", "abc")
+        "DMP-C03",
+        Verdict.FAIL,
+        "/ClinicalDocument/title",
+        "abc",
+    )
     assert first.message_en == "ANS schematron CI-SIS_X_2024.01, rule Entete_X: [Entete_X] Le titre doit être présent."
     assert first.message_fr.startswith("schématron ANS CI-SIS_X_2024.01, règle Entete_X : [Entete_X]")
     assert not any("no failed assertion" in f.message_en for f in found)  # errors: no pass summary
 
 
 def test_warnings_and_information_alone_do_not_fail() -> None:
-    only_soft = REPORT.replace('<svrl:successful-report location="/b"><svrl:text>interdit</svrl:text>'
-                               "</svrl:successful-report>", "")
-    only_soft = only_soft.replace('<svrl:failed-assert location="/ClinicalDocument/title">',
-                                  '<svrl:failed-assert role="information" location="/ClinicalDocument/title">')
+    only_soft = REPORT.replace(
+        '<svrl:successful-report location="/b"><svrl:text>interdit</svrl:text></svrl:successful-report>', ""
+    )
+    only_soft = only_soft.replace(
+        '<svrl:failed-assert location="/ClinicalDocument/title">',
+        '<svrl:failed-assert role="information" location="/ClinicalDocument/title">',
+    )
     found = to_findings("S", parse_svrl(only_soft), "DMP-C03")
     assert Verdict.FAIL not in {f.verdict for f in found}
     assert found[-1].verdict is Verdict.PASS and "no failed assertion (2 rules fired)" in found[-1].message_en

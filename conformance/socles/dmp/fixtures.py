@@ -64,9 +64,14 @@ class Fed:
 
     def nothing_reached(self, verify: Verifier) -> None:
         for rid in verify.declared:
-            verify.expect(rid, False, f"nothing reached the DMP (answer: {self.outcome.status} {self.outcome.detail})",
-                          f"rien n'a atteint le DMP (réponse : {self.outcome.status} {self.outcome.detail})",
-                          location="driver outcome", evidence=self.outcome.to_json())
+            verify.expect(
+                rid,
+                False,
+                f"nothing reached the DMP (answer: {self.outcome.status} {self.outcome.detail})",
+                f"rien n'a atteint le DMP (réponse : {self.outcome.status} {self.outcome.detail})",
+                location="driver outcome",
+                evidence=self.outcome.to_json(),
+            )
 
     def check(self, verify: Verifier) -> None:
         """Judge the declared requirements on every request the DMP received during the step."""
@@ -78,16 +83,27 @@ class Fed:
             if ex.transaction == "ITI-41":
                 verify.artifact(Artifact("soap", ex.request_ref.path, ex.request, meta), self.ctx)
                 if ex.envelope:
-                    verify.artifact(Artifact("xds-metadata", f"{ex.request_ref.path}#envelope", ex.envelope,
-                                             {"documents": ex.documents}), self.ctx)
+                    verify.artifact(
+                        Artifact(
+                            "xds-metadata", f"{ex.request_ref.path}#envelope", ex.envelope, {"documents": ex.documents}
+                        ),
+                        self.ctx,
+                    )
                 for doc_id, data in sorted(ex.documents.items()):
                     if is_cda(data):
                         verify.artifact(Artifact("cda", f"{ex.request_ref.path}#{doc_id}", data), self.ctx)
                 verify.artifact(exchange_artifact(self.outcome, ex), self.ctx)
             elif ex.transaction in CONSULTS:
                 verify.artifact(consult_artifact(ex), self.ctx)
-            verify.artifact(Artifact("dmp-client-cert", f"{ex.request_ref.path}#tls", ex.client_cert or b"",
-                                     {"vihf_structure": vihf_structure(ex)}), self.ctx)
+            verify.artifact(
+                Artifact(
+                    "dmp-client-cert",
+                    f"{ex.request_ref.path}#tls",
+                    ex.client_cert or b"",
+                    {"vihf_structure": vihf_structure(ex)},
+                ),
+                self.ctx,
+            )
         verify.artifact(self.step_artifact(), self.ctx)
 
     def check_consult(self, verify: Verifier) -> None:
@@ -100,18 +116,31 @@ class Fed:
             verify.artifact(consult_artifact(ex), self.ctx)
 
     def step_artifact(self) -> Artifact:
-        obs = {"ins": str((self.ctx.patient or {}).get("ins") or ""), "dmp_status": self.dmp_status,
-               "outcome": self.outcome.to_json(),
-               "exchanges": [{"seq": ex.seq, "transaction": ex.transaction, "status": ex.status,
-                              "query": ex.request.decode("utf-8", "replace") if ex.transaction == "TD0.2" else ""}
-                             for ex in self.exchanges]}
+        obs = {
+            "ins": str((self.ctx.patient or {}).get("ins") or ""),
+            "dmp_status": self.dmp_status,
+            "outcome": self.outcome.to_json(),
+            "exchanges": [
+                {
+                    "seq": ex.seq,
+                    "transaction": ex.transaction,
+                    "status": ex.status,
+                    "query": ex.request.decode("utf-8", "replace") if ex.transaction == "TD0.2" else "",
+                }
+                for ex in self.exchanges
+            ],
+        }
         return Artifact("dmp-step", "dmp-step.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
 
 
 def consult_artifact(ex: Any) -> Artifact:
     """A search or retrieval the DUI sent, as the "dmp-consult" check reads it."""
-    return Artifact("dmp-consult", ex.request_ref.path, ex.request,
-                    {"evidence_ref": ex.request_ref, "content_type": ex.content_type, "transaction": ex.transaction})
+    return Artifact(
+        "dmp-consult",
+        ex.request_ref.path,
+        ex.request,
+        {"evidence_ref": ex.request_ref, "content_type": ex.content_type, "transaction": ex.transaction},
+    )
 
 
 def vihf_structure(ex: Any) -> str:
@@ -143,8 +172,10 @@ class DmpHarness:
         self._shared: dict[str, Fed] = {}
 
     def context(self, pat: dict[str, Any]) -> CheckContext:
-        return CheckContext(patient=pat, extra={"ca_bundle": str(self.service.pki.ca_bundle), "batch_feed": True,
-                                                "facility_type": "SA17"})
+        return CheckContext(
+            patient=pat,
+            extra={"ca_bundle": str(self.service.pki.ca_bundle), "batch_feed": True, "facility_type": "SA17"},
+        )
 
     @property
     def repository_id(self) -> str:
@@ -152,15 +183,15 @@ class DmpHarness:
 
     def stored(self, unique_id: str) -> Any:
         """The document the mock DMP holds under `unique_id` (the truth a retrieval is compared with)."""
-        return next((r.documents[unique_id] for r in self.service.records.values() if unique_id in r.documents),
-                    None)
+        return next((r.documents[unique_id] for r in self.service.records.values() if unique_id in r.documents), None)
 
     def dmp_status(self, pat: dict[str, Any]) -> str:
         record = self.service.records.get(f"{pat['ins']}^^^&{pat['ins_oid']}&ISO^NH")
         return "none" if record is None else record.status
 
-    def step(self, verb: str, patient: str, params: dict[str, Any], *, variant: str = "good",
-             td02_stale: bool = False) -> Fed:
+    def step(
+        self, verb: str, patient: str, params: dict[str, Any], *, variant: str = "good", td02_stale: bool = False
+    ) -> Fed:
         """Ask the DUI for one DMP verb and collect what the mock DMP answered meanwhile."""
         pat = identities.patient(patient)
         mark = self.service.log.mark()
@@ -174,8 +205,15 @@ class DmpHarness:
             exchanges = self.service.log.wait(mark, float(getattr(self.dui, "traffic_timeout", 10.0)))
         return Fed(outcome, exchanges, self.context(pat), self.dmp_status(pat))
 
-    def feed(self, patient: str, doc: dict[str, Any], *, variant: str = "good",
-             replace_of: str | None = None, td02_stale: bool = False) -> Fed:
+    def feed(
+        self,
+        patient: str,
+        doc: dict[str, Any],
+        *,
+        variant: str = "good",
+        replace_of: str | None = None,
+        td02_stale: bool = False,
+    ) -> Fed:
         params: dict[str, Any] = {"document": doc}
         if replace_of:
             params["replace_of"] = replace_of
@@ -201,14 +239,25 @@ class DmpHarness:
                 query = next(parse_xml(ex.request).iter("{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}AdhocQuery"))
             except (XmlRefused, StopIteration):
                 continue
-            lookups.append({"seq": ex.seq, "query": QUERIES.get(query.get("id", ""), query.get("id", "")),
-                            "params": query_params(query), "status": ex.status})
-        obs = {"old": old, "new": new,
-               "documents": [{"unique_id": d.unique_id, "entry_uuid": d.entry_uuid, "status": d.status} for d in docs],
-               "associations": [{"type": a.type, "source": a.source, "target": a.target}
-                                for a in (record.associations if record else [])],
-               "lookups": lookups,
-               "replacing_feed_seq": next((ex.seq for ex in step.feeds), None)}
+            lookups.append(
+                {
+                    "seq": ex.seq,
+                    "query": QUERIES.get(query.get("id", ""), query.get("id", "")),
+                    "params": query_params(query),
+                    "status": ex.status,
+                }
+            )
+        obs = {
+            "old": old,
+            "new": new,
+            "documents": [{"unique_id": d.unique_id, "entry_uuid": d.entry_uuid, "status": d.status} for d in docs],
+            "associations": [
+                {"type": a.type, "source": a.source, "target": a.target}
+                for a in (record.associations if record else [])
+            ],
+            "lookups": lookups,
+            "replacing_feed_seq": next((ex.seq for ex in step.feeds), None),
+        }
         return Artifact("dmp-chain", "dmp-chain.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
 
 

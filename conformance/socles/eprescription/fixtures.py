@@ -34,23 +34,42 @@ def medication(kind: str) -> dict[str, Any]:
         "paracetamol-ucd": {"system": "UCD", "code": "3400893766521", "display": "EFFERALGAN 1 g cp"},
         "paracetamol-sms": {"system": "codeSMS", "code": "100000090270", "display": "paracétamol"},
         "furosemide-ucd": {"system": "UCD", "code": "3400891235869", "display": "FUROSEMIDE 40 mg cp"},
-        "rivastigmine-patch-ucd": {"system": "UCD", "code": "3400893822456",
-                                   "display": "RIVASTIGMINE 4,6 mg/24 h dispositif transdermique"},
+        "rivastigmine-patch-ucd": {
+            "system": "UCD",
+            "code": "3400893822456",
+            "display": "RIVASTIGMINE 4,6 mg/24 h dispositif transdermique",
+        },
         # a magistral preparation (verb parameter `medication.components`): active substance + excipient (qsp)
-        "vaseline-salicylee": {"system": "compound", "display": "Vaseline salicylée à 2 % (préparation magistrale)",
-                               "form": "Pommade", "form_edqm": "10504000", "cutaneous": True, "components": [
-                                   {"system": "codeSMS", "code": "100000091458", "display": "acide salicylique",
-                                    "strength": [2, 100, "g"]},
-                                   {"system": "codeSMS", "code": "100000092134", "display": "vaseline",
-                                    "vehicle": True}]},
+        "vaseline-salicylee": {
+            "system": "compound",
+            "display": "Vaseline salicylée à 2 % (préparation magistrale)",
+            "form": "Pommade",
+            "form_edqm": "10504000",
+            "cutaneous": True,
+            "components": [
+                {
+                    "system": "codeSMS",
+                    "code": "100000091458",
+                    "display": "acide salicylique",
+                    "strength": [2, 100, "g"],
+                },
+                {"system": "codeSMS", "code": "100000092134", "display": "vaseline", "vehicle": True},
+            ],
+        },
     }
     return known[kind]
 
 
-def line(kind: str, dose: float, unit: str, frequency: int, duration: int, conditional: str = "",
-         application_hours: int = 0) -> dict[str, Any]:
-    out: dict[str, Any] = {"medication": medication(kind), "dose": dose, "unit": unit, "frequency": frequency,
-                           "duration": duration}
+def line(
+    kind: str, dose: float, unit: str, frequency: int, duration: int, conditional: str = "", application_hours: int = 0
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "medication": medication(kind),
+        "dose": dose,
+        "unit": unit,
+        "frequency": frequency,
+        "duration": duration,
+    }
     if conditional:
         out["conditional"] = conditional
     if application_hours:  # a patch: how long each one stays on
@@ -89,17 +108,26 @@ class Prescribed:
 
     def _silence(self, verify: Verifier, what_en: str, what_fr: str, rids: list[str]) -> None:
         for rid in rids:
-            verify.expect(rid, False, f"{what_en} (answer: {self.outcome.status} {self.outcome.detail[:300]})",
-                          f"{what_fr} (réponse : {self.outcome.status} {self.outcome.detail[:300]})",
-                          location="driver outcome + service traffic", evidence=self.outcome.to_json())
+            verify.expect(
+                rid,
+                False,
+                f"{what_en} (answer: {self.outcome.status} {self.outcome.detail[:300]})",
+                f"{what_fr} (réponse : {self.outcome.status} {self.outcome.detail[:300]})",
+                location="driver outcome + service traffic",
+                evidence=self.outcome.to_json(),
+            )
 
     def check_bundle(self, verify: Verifier) -> None:
         """Judge the declared content requirements on every Bundle the service received."""
         content = [r for r in verify.declared if r not in EVIDENCE_FREE]
         posts = [(ex, ref) for ex, ref in self.posts if ref is not None]
         if not posts:
-            self._silence(verify, "the DUI posted no Bundle to the e-prescription service",
-                          "le DUI n'a envoyé aucun Bundle au service", content)
+            self._silence(
+                verify,
+                "the DUI posted no Bundle to the e-prescription service",
+                "le DUI n'a envoyé aucun Bundle au service",
+                content,
+            )
             return
         ctx = CheckContext(extra={"ordonnance_lines": {"ordonnance": self.lines}} if self.lines else {})
         for ex, ref in posts:
@@ -113,19 +141,27 @@ class Prescribed:
             return
         pdf = self.pdf()
         if not pdf:
-            self._silence(verify, "the DUI handed back no printed ordonnance (ordonnance_pdf)",
-                          "le DUI n'a rendu aucune ordonnance imprimée", rids)
+            self._silence(
+                verify,
+                "the DUI handed back no printed ordonnance (ordonnance_pdf)",
+                "le DUI n'a rendu aucune ordonnance imprimée",
+                rids,
+            )
             return
         ctx = CheckContext(extra={"prescription_number": self.assigned})
         verify.artifact(Artifact("pdf", "ordonnance.pdf", pdf), ctx)
         if "EP-25" in rids:
             said = str(self.outcome.data.get("prescription_number", ""))
-            verify.expect("EP-25", said == self.assigned,
-                          f"the DUI reports number {said!r}, the service assigned {self.assigned}",
-                          f"le DUI annonce le numéro {said!r}, le service a attribué {self.assigned}",
-                          en_ok=f"the DUI reports the assigned number {self.assigned}",
-                          fr_ok=f"le DUI annonce le numéro attribué {self.assigned}",
-                          location="driver outcome: prescription_number", evidence=self.outcome.to_json())
+            verify.expect(
+                "EP-25",
+                said == self.assigned,
+                f"the DUI reports number {said!r}, the service assigned {self.assigned}",
+                f"le DUI annonce le numéro {said!r}, le service a attribué {self.assigned}",
+                en_ok=f"the DUI reports the assigned number {self.assigned}",
+                fr_ok=f"le DUI annonce le numéro attribué {self.assigned}",
+                location="driver outcome: prescription_number",
+                evidence=self.outcome.to_json(),
+            )
 
 
 class EpHarness:
@@ -137,15 +173,24 @@ class EpHarness:
         self.recorder = recorder
         self.settings = settings
 
-    def prescribe(self, patient: str, lines: list[dict[str, Any]], *, strict: bool = False,
-                  prescriber_params: dict[str, Any] | None = None) -> Prescribed:
+    def prescribe(
+        self,
+        patient: str,
+        lines: list[dict[str, Any]],
+        *,
+        strict: bool = False,
+        prescriber_params: dict[str, Any] | None = None,
+    ) -> Prescribed:
         """Ask the DUI to prescribe; `strict` makes the service refuse Bundles that break an EXIGENCE.
 
         Scenarios judging content run with the service in "record" mode (it registers and reports), so
         that one content defect fails its own requirement and not every workflow scenario with it.
         """
-        params = {"patient": identities.patient(patient), "lines": lines,
-                  "prescriber": prescriber_params or prescriber()}
+        params = {
+            "patient": identities.patient(patient),
+            "lines": lines,
+            "prescriber": prescriber_params or prescriber(),
+        }
         self.service.policy = "strict" if strict else "record"
         mark = self.service.mark()
         try:
@@ -210,4 +255,3 @@ def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]
         yield EpHarness(service, dui, conformance_run, settings)
     finally:
         service.stop()
-

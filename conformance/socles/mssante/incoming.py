@@ -157,9 +157,7 @@ def with_wrong_hash(patient: Patient | dict[str, Any], *, to: str, env: BuildEnv
     )
 
 
-def from_patient_address(
-    patient: Patient | dict[str, Any], *, to: str, env: BuildEnv | None = None
-) -> Incoming:
+def from_patient_address(patient: Patient | dict[str, Any], *, to: str, env: BuildEnv | None = None) -> Incoming:
     """A message the usager writes from Mon espace santé (<INS>@patient.mssante.fr)."""
     p = _patient(patient)
     env = env or BuildEnv.live()
@@ -247,8 +245,7 @@ def delivery_status(
     per_message.append(("Arrival-Date", email.utils.format_datetime(env.now)))
     blocks: list[Message | str] = [_fields(per_message)]
     blocks += [
-        _fields([("Final-Recipient", f"rfc822;{r}"), ("Action", action), ("Status", status)])
-        for r in recipients
+        _fields([("Final-Recipient", f"rfc822;{r}"), ("Action", action), ("Status", status)]) for r in recipients
     ]
     report = body_part()
     report["Content-Type"] = "message/delivery-status"

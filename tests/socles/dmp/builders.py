@@ -253,9 +253,7 @@ def _author(parent: etree._Element, scheme: str, obj: str, cid: str) -> etree._E
 
 
 def _external(parent: etree._Element, scheme: str, obj: str, value: str, name: str, eid: str) -> None:
-    e = _rim(
-        parent, "ExternalIdentifier", identificationScheme=scheme, registryObject=obj, value=value, id=eid
-    )
+    e = _rim(parent, "ExternalIdentifier", identificationScheme=scheme, registryObject=obj, value=value, id=eid)
     _name(e, name)
 
 
@@ -446,9 +444,7 @@ def pnr_root(cda: bytes | None = None) -> etree._Element:
     has = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
     association(objects, has, "SubmissionSet01", "Document01", "as-1")
     association(objects, has, "SubmissionSet01", "Signature01", "as-2")
-    association(
-        objects, "urn:ihe:iti:2007:AssociationType:signs", "Signature01", "SubmissionSet01", "as-3", None
-    )
+    association(objects, "urn:ihe:iti:2007:AssociationType:signs", "Signature01", "SubmissionSet01", "as-3", None)
     for did, data in (("Document01", doc), ("Signature01", SIGNATURE_XML)):
         d = etree.SubElement(root, f"{{{XDSB}}}Document", id=did)
         d.text = base64.b64encode(data).decode()

@@ -28,9 +28,25 @@ sys.exit(pytest.main(sys.argv[1:]))
 def run_suite(out: Path, dui: str = "demo", *extra: str) -> tuple[int, str, dict[str, Any]]:
     """(exit code, output tail, results.json) of `pytest --socle=dmp --dui=<dui>`."""
     proc = subprocess.run(
-        [sys.executable, "-c", BOOT, "--socle", "dmp", "--dui", dui, "--out", str(out), "-p", "no:cacheprovider",
-         "-q", *extra],
-        capture_output=True, text=True, timeout=300, cwd=str(out.parent),
+        [
+            sys.executable,
+            "-c",
+            BOOT,
+            "--socle",
+            "dmp",
+            "--dui",
+            dui,
+            "--out",
+            str(out),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(out.parent),
     )
     results = json.loads((out / "results.json").read_text()) if (out / "results.json").is_file() else {}
     return proc.returncode, proc.stdout[-4000:] + proc.stderr[-2000:], results

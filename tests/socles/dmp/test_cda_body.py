@@ -33,18 +33,12 @@ def test_good_pdf_a_body_passes() -> None:
 @pytest.mark.parametrize(
     "data,fragment",
     [
-        pytest.param(
-            lambda: b.to_bytes(_mut(_set(TEXT, "representation", "TXT"))), "B64", id="representation"
-        ),
-        pytest.param(
-            lambda: b.to_bytes(_mut(_set(TEXT, "mediaType", "application/msword"))), "mediaType", id="media"
-        ),
+        pytest.param(lambda: b.to_bytes(_mut(_set(TEXT, "representation", "TXT"))), "B64", id="representation"),
+        pytest.param(lambda: b.to_bytes(_mut(_set(TEXT, "mediaType", "application/msword"))), "mediaType", id="media"),
         pytest.param(lambda: b.to_bytes(_mut(_text(TEXT, "JVBER!!!not base64"))), "base64", id="bad-base64"),
         pytest.param(lambda: b.to_bytes(_mut(_text(TEXT, ""))), "empty", id="empty"),
         pytest.param(lambda: _body(b"GIF89a not a pdf"), "does not start like application/pdf", id="not-pdf"),
-        pytest.param(
-            lambda: _body(b"%PDF-1.4\n%garbage without objects\n"), "cannot be read", id="broken-pdf"
-        ),
+        pytest.param(lambda: _body(b"%PDF-1.4\n%garbage without objects\n"), "cannot be read", id="broken-pdf"),
         pytest.param(lambda: _body(b"hello", "image/jpeg"), "image/jpeg", id="jpeg-magic"),
         pytest.param(
             lambda: b.to_bytes(_mut(_drop("cda:templateId[@root='1.3.6.1.4.1.19376.1.2.20']"))),

@@ -70,17 +70,13 @@ C02_BAD = [
     ),
     (
         "performer-no-sic",
-        _drop(
-            EVENT
-            + "/cda:performer/cda:assignedEntity/cda:representedOrganization/cda:standardIndustryClassCode"
-        ),
+        _drop(EVENT + "/cda:performer/cda:assignedEntity/cda:representedOrganization/cda:standardIndustryClassCode"),
         "standardIndustryClassCode",
     ),
     (
         "performer-sic-not-j04",
         _set(
-            EVENT
-            + "/cda:performer/cda:assignedEntity/cda:representedOrganization/cda:standardIndustryClassCode",
+            EVENT + "/cda:performer/cda:assignedEntity/cda:representedOrganization/cda:standardIndustryClassCode",
             "code",
             "CLINIQUE",
         ),
@@ -135,9 +131,7 @@ def test_author_without_organization_is_allowed() -> None:
 )
 def test_custodian_root(root_oid: str, ok: bool) -> None:
     root = b.cda_root()
-    _set("cda:custodian/cda:assignedCustodian/cda:representedCustodianOrganization/cda:id", "root", root_oid)(
-        root
-    )
+    _set("cda:custodian/cda:assignedCustodian/cda:representedCustodianOrganization/cda:id", "root", root_oid)(root)
     assert verdicts(run_cda(b.to_bytes(root)), "DMP-C08") == ({Verdict.PASS} if ok else {Verdict.FAIL})
 
 

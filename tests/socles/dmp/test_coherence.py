@@ -30,9 +30,7 @@ def feed(
     root = b.pnr_root(b.to_bytes(cda))
     # keep the good metadata, only the document part (and its hash/size) follows the changed CDA
     for slot in ("hash", "size"):
-        _value(DOC, slot, _x(root, f"{DOC}/rim:Slot[@name='{slot}']/rim:ValueList/rim:Value").text or "")(
-            good
-        )
+        _value(DOC, slot, _x(root, f"{DOC}/rim:Slot[@name='{slot}']/rim:ValueList/rim:Value").text or "")(good)
     _x(good, "xdsb:Document[@id='Document01']").text = _x(root, "xdsb:Document[@id='Document01']").text
     if meta_mutation:
         meta_mutation(good)
@@ -82,8 +80,7 @@ BAD = [
     (
         "practice",
         cda_set(
-            EVENT + "/cda:performer/cda:assignedEntity/cda:representedOrganization/"
-            "cda:standardIndustryClassCode",
+            EVENT + "/cda:performer/cda:assignedEntity/cda:representedOrganization/cda:standardIndustryClassCode",
             "code",
             "MAD",
         ),
@@ -102,9 +99,7 @@ BAD = [
     ("author", cda_set("cda:author/cda:assignedAuthor/cda:id", "extension", "810000000022"), "authorPerson"),
     (
         "institution",
-        cda_set(
-            "cda:author/cda:assignedAuthor/cda:representedOrganization/cda:id", "extension", "1750000099"
-        ),
+        cda_set("cda:author/cda:assignedAuthor/cda:representedOrganization/cda:id", "extension", "1750000099"),
         "authorInstitution",
     ),
     (
@@ -170,9 +165,7 @@ def test_n1_format_code_follows_ass_a12() -> None:
 def test_cda_replacement_needs_an_rplc_association() -> None:
     def related(root: etree._Element) -> None:
         rel = etree.Element(f"{{{b.HL7}}}relatedDocument", typeCode="RPLC")
-        etree.SubElement(
-            etree.SubElement(rel, f"{{{b.HL7}}}parentDocument"), f"{{{b.HL7}}}id", root="1.2.3.4.5"
-        )
+        etree.SubElement(etree.SubElement(rel, f"{{{b.HL7}}}parentDocument"), f"{{{b.HL7}}}id", root="1.2.3.4.5")
         root.xpath("cda:documentationOf", namespaces=b.NS)[0].addnext(rel)
 
     assert "no RPLC association" in fails(feed(related), "DMP-X12")[0].message_en
@@ -211,6 +204,4 @@ def test_source_patient_must_match_the_cda(mutate: CdaMutation, fragment: str) -
 def test_lot_for_an_unqualified_identity_fails() -> None:
     unqualified = dict(patient("resident-qualified"), qualified=False)
     assert fails(feed(ctx=CheckContext(patient=unqualified)), "DMP-I04")
-    assert verdicts(feed(ctx=CheckContext(patient=patient("resident-qualified"))), "DMP-I04") == {
-        Verdict.PASS
-    }
+    assert verdicts(feed(ctx=CheckContext(patient=patient("resident-qualified"))), "DMP-I04") == {Verdict.PASS}

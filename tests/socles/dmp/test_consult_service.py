@@ -48,11 +48,19 @@ def test_find_get_related_and_retrieve_what_was_fed(pki: TestPKI, tmp_path: Path
         statuses = {d["unique_id"]: d["status"] for d in everything.data["documents"]}
         assert statuses[old] == "Deprecated" and statuses[new] == "Approved"
         cfg = DmpConfig.from_settings(dmp.settings())
-        related = stored_query(cfg, vihf(pki), GET_RELATED, {"$XDSDocumentEntryUniqueId": [f"'{new}'"],
-                                                              "$AssociationTypes": [f"('{RPLC}')"]}, DmpTls())
+        related = stored_query(
+            cfg,
+            vihf(pki),
+            GET_RELATED,
+            {"$XDSDocumentEntryUniqueId": [f"'{new}'"], "$AssociationTypes": [f"('{RPLC}')"]},
+            DmpTls(),
+        )
         assert related.ok and {d["unique_id"] for d in related.documents} == {old, new}
-        got = dui.act(Action("dmp.retrieve", {"patient": PATIENT, "repository_id": listed[new]["repository_id"],
-                                             "unique_id": new}))
+        got = dui.act(
+            Action(
+                "dmp.retrieve", {"patient": PATIENT, "repository_id": listed[new]["repository_id"], "unique_id": new}
+            )
+        )
         stored = dmp.records[INS_CX].documents[new]
         assert got.ok and got.data["sha1"] == hashlib.sha1(stored.data).hexdigest() and got.data["size"] > 1000
         # the replacement looked the old document up first (ITI-18 GetDocuments) before its RPLC feed
@@ -65,8 +73,7 @@ def test_query_and_retrieve_errors_are_ihe_codes(pki: TestPKI, tmp_path: Path) -
     with running_dmp(pki, tmp_path) as dmp:
         cfg = DmpConfig.from_settings(dmp.settings())
         token = vihf(pki)
-        missing = stored_query(cfg, token, FIND_DOCUMENTS, {"$XDSDocumentEntryPatientId": [f"'{INS_CX}'"]},
-                               DmpTls())
+        missing = stored_query(cfg, token, FIND_DOCUMENTS, {"$XDSDocumentEntryPatientId": [f"'{INS_CX}'"]}, DmpTls())
         assert not missing.ok and missing.errors[0]["errorCode"] == "XDSStoredQueryParamNumber"
         unknown = stored_query(cfg, token, "urn:uuid:00000000-0000-0000-0000-000000000000", {}, DmpTls())
         assert unknown.errors[0]["errorCode"] == "XDSUnknownStoredQuery"
@@ -80,9 +87,14 @@ def test_query_and_retrieve_errors_are_ihe_codes(pki: TestPKI, tmp_path: Path) -
         assert data is None and errors[0]["errorCode"] == "XDSUnknownRepositoryId"
         unsigned = stored_query(cfg, vihf(pki, cert="rogue_cert", key="rogue_key"), FIND_DOCUMENTS, {}, DmpTls())
         assert not unsigned.ok and "VIHF refused" in unsigned.errors[0]["codeContext"]
-        status, _, body = exchange(cfg, "POST", cfg.query_url,
-                                   b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>",
-                                   {"Content-Type": "application/soap+xml"}, DmpTls())
+        status, _, body = exchange(
+            cfg,
+            "POST",
+            cfg.query_url,
+            b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>",
+            {"Content-Type": "application/soap+xml"},
+            DmpTls(),
+        )
         assert status == 400 and b"Fault" in body and b"root:" not in body
         hostile = dmp.log.since(0)[-1]  # the XXE request is in the journal, answered by a fault
         assert hostile.transaction == "ITI-18" and hostile.status == "Fault" and b"ENTITY" in hostile.request
@@ -95,8 +107,9 @@ def test_td02_says_whether_an_active_dmp_exists(pki: TestPKI, tmp_path: Path) ->
 
         def ask(key: str) -> tuple[int, dict]:  # type: ignore[type-arg]
             p = identities.patient(key)
-            status, ctype, body = exchange(cfg, "GET", f"{cfg.td02_url}?identifier=urn:oid:{p['ins_oid']}|{p['ins']}",
-                                           None, {}, DmpTls())
+            status, ctype, body = exchange(
+                cfg, "GET", f"{cfg.td02_url}?identifier=urn:oid:{p['ins_oid']}|{p['ins']}", None, {}, DmpTls()
+            )
             assert ctype.startswith("application/fhir+json")
             return status, json.loads(body)
 
@@ -107,12 +120,14 @@ def test_td02_says_whether_an_active_dmp_exists(pki: TestPKI, tmp_path: Path) ->
         assert ask("resident-corsica")[1]["total"] == 1
         status, _, body = exchange(cfg, "GET", f"{cfg.td02_url}?identifier=nonsense", None, {}, DmpTls())
         assert status == 400 and json.loads(body)["resourceType"] == "OperationOutcome"
-        closed = demo_for(dmp).act(Action("dmp.feed", {"patient": identities.patient("resident-corsica"),
-                                                      "document": FEED}))
+        closed = demo_for(dmp).act(
+            Action("dmp.feed", {"patient": identities.patient("resident-corsica"), "document": FEED})
+        )
         assert closed.status == "error" and "XDSRegistryError" in closed.detail  # the DUI tried, the DMP refused
         dmp.td02_stale = False
-        refused = demo_for(dmp).act(Action("dmp.feed", {"patient": identities.patient("resident-corsica"),
-                                                       "document": FEED}))
+        refused = demo_for(dmp).act(
+            Action("dmp.feed", {"patient": identities.patient("resident-corsica"), "document": FEED})
+        )
         assert refused.status == "refused" and "TD0.2" in refused.detail
 
 
@@ -134,19 +149,47 @@ def test_curl_can_search_and_check_status(pki: TestPKI, tmp_path: Path) -> None:
 
     with running_dmp(pki, tmp_path) as dmp:
         s = dmp.settings()
-        tls = ["--silent", "--show-error", "--cacert", s["ca_bundle"], "--cert", s["client_cert"], "--key",
-               s["client_key"], "--max-time", "20"]
-        got = subprocess.run([str(CURL), *tls, "-G", "--data-urlencode",
-                              f"identifier=urn:oid:{PATIENT['ins_oid']}|{PATIENT['ins']}", s["td02_url"]],
-                             capture_output=True, timeout=30, check=False)
+        tls = [
+            "--silent",
+            "--show-error",
+            "--cacert",
+            s["ca_bundle"],
+            "--cert",
+            s["client_cert"],
+            "--key",
+            s["client_key"],
+            "--max-time",
+            "20",
+        ]
+        got = subprocess.run(
+            [
+                str(CURL),
+                *tls,
+                "-G",
+                "--data-urlencode",
+                f"identifier=urn:oid:{PATIENT['ins_oid']}|{PATIENT['ins']}",
+                s["td02_url"],
+            ],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
         assert got.returncode == 0 and json.loads(got.stdout)["total"] == 1
-        query = _adhoc(FIND_DOCUMENTS, {"$XDSDocumentEntryPatientId": [f"'{INS_CX}'"],
-                                        "$XDSDocumentEntryStatus": ["('urn:oasis:names:tc:ebxml-regrep:StatusType:"
-                                                                    "Approved')"]})
+        query = _adhoc(
+            FIND_DOCUMENTS,
+            {
+                "$XDSDocumentEntryPatientId": [f"'{INS_CX}'"],
+                "$XDSDocumentEntryStatus": ["('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"],
+            },
+        )
         body = tmp_path / "query.xml"
         body.write_bytes(envelope(query, vihf(pki), s["query_url"], "urn:ihe:iti:2007:RegistryStoredQuery"))
-        got = subprocess.run([str(CURL), *tls, "-H", "Content-Type: application/soap+xml", "--data-binary",
-                              f"@{body}", s["query_url"]], capture_output=True, timeout=30, check=False)
+        got = subprocess.run(
+            [str(CURL), *tls, "-H", "Content-Type: application/soap+xml", "--data-binary", f"@{body}", s["query_url"]],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
         assert got.returncode == 0, got.stderr
         root = etree.fromstring(got.stdout)
         resp = root.find(".//{urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0}AdhocQueryResponse")

@@ -95,14 +95,10 @@ def test_official_negative_example_value_fails() -> None:
     [
         pytest.param(_drop(PATIENT + "/cda:name/cda:family[@qualifier='BR']"), "family@BR", id="family-br"),
         pytest.param(_drop(PATIENT + "/cda:name/cda:given[@qualifier='BR']"), "given@BR", id="given-br"),
-        pytest.param(
-            _drop(PATIENT + "/cda:name/cda:given[not(@qualifier)]"), "without qualifier", id="given-list"
-        ),
+        pytest.param(_drop(PATIENT + "/cda:name/cda:given[not(@qualifier)]"), "without qualifier", id="given-list"),
         pytest.param(_set(PATIENT + "/cda:birthTime", "value", ""), "birthTime", id="birth-time"),
         pytest.param(_drop(PATIENT + "/cda:birthplace"), "COG", id="no-birthplace"),
-        pytest.param(
-            _text(PATIENT + "/cda:birthplace/cda:place/cda:addr/cda:county", "Paris"), "COG", id="county"
-        ),
+        pytest.param(_text(PATIENT + "/cda:birthplace/cda:place/cda:addr/cda:county", "Paris"), "COG", id="county"),
         pytest.param(_set(PATIENT + "/cda:administrativeGenderCode", "code", "U"), "F, M or UN", id="gender"),
     ],
 )
@@ -116,9 +112,7 @@ def test_only_a_qualified_identity_feeds_the_dmp() -> None:
     qualified = patient("resident-qualified")
     assert verdicts(run_cda(_doc(), CheckContext(patient=qualified)), "DMP-I04") == {Verdict.PASS}
     unqualified = dict(qualified, qualified=False)
-    assert (
-        "not qualified" in fails(run_cda(_doc(), CheckContext(patient=unqualified)), "DMP-I04")[0].message_en
-    )
+    assert "not qualified" in fails(run_cda(_doc(), CheckContext(patient=unqualified)), "DMP-I04")[0].message_en
     assert verdicts(run_cda(_doc()), "DMP-I04") == {Verdict.NOT_APPLICABLE}
 
 

@@ -30,8 +30,9 @@ def _config(service_settings: dict[str, str]) -> DmpConfig:
 
 
 def _raw_post(cfg: DmpConfig, ctype: str, body: bytes, path: str = PATH) -> tuple[int, bytes]:
-    conn = http.client.HTTPSConnection("localhost", int(cfg.url.split(":")[2].split("/")[0]),
-                                       context=tls_context(cfg, DmpTls()), timeout=10)
+    conn = http.client.HTTPSConnection(
+        "localhost", int(cfg.url.split(":")[2].split("/")[0]), context=tls_context(cfg, DmpTls()), timeout=10
+    )
     try:
         conn.request("POST", path, body=body, headers={"Content-Type": ctype})
         resp = conn.getresponse()
@@ -52,8 +53,12 @@ def test_demo_feed_is_accepted_and_journaled(pki: TestPKI, tmp_path: Path) -> No
         stored = dmp.records[f"{PATIENT['ins']}^^^&{PATIENT['ins_oid']}&ISO^NH"].documents
         assert outcome.data["document_unique_id"] in stored
     kinds = [(e["kind"], e["meta"].get("transaction")) for e in read_journal(tmp_path / "evidence")]
-    assert kinds == [("dmp-request", "TD0.2"), ("dmp-response", None), ("dmp-request", "ITI-41"),
-                     ("dmp-response", None)]
+    assert kinds == [
+        ("dmp-request", "TD0.2"),
+        ("dmp-response", None),
+        ("dmp-request", "ITI-41"),
+        ("dmp-response", None),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -154,21 +159,46 @@ def test_hand_made_mtom_request_sent_by_curl(pki: TestPKI, tmp_path: Path) -> No
         etree.SubElement(d, "{http://www.w3.org/2004/08/xop/include}Include", href=f"cid:{d.get('id')}@curl")
     with running_dmp(pki, tmp_path) as dmp:
         env = envelope(pnr, vihf(pki), dmp.url)
-        parts = [b"--MIMEBoundary\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"application/soap+xml\""
-                 b"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root@curl>\r\n\r\n" + env + b"\r\n"]
+        parts = [
+            b'--MIMEBoundary\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"'
+            b"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root@curl>\r\n\r\n" + env + b"\r\n"
+        ]
         for did, data in (("Document01", cda), ("Signature01", b.SIGNATURE_XML)):
-            parts.append(f"--MIMEBoundary\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\n"
-                         f"Content-ID: <{did}@curl>\r\n\r\n".encode() + data + b"\r\n")
+            parts.append(
+                f"--MIMEBoundary\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\n"
+                f"Content-ID: <{did}@curl>\r\n\r\n".encode()
+                + data
+                + b"\r\n"
+            )
         body = tmp_path / "request.mime"
         body.write_bytes(b"".join(parts) + b"--MIMEBoundary--\r\n")
-        ctype = ('multipart/related; boundary=MIMEBoundary; type="application/xop+xml"; start="<root@curl>"; '
-                 'start-info="application/soap+xml"; action="urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"')
+        ctype = (
+            'multipart/related; boundary=MIMEBoundary; type="application/xop+xml"; start="<root@curl>"; '
+            'start-info="application/soap+xml"; action="urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"'
+        )
         s = dmp.settings()
         done = subprocess.run(
-            [str(CURL), "--silent", "--show-error", "--cacert", s["ca_bundle"], "--cert", s["client_cert"],
-             "--key", s["client_key"], "-H", f"Content-Type: {ctype}", "--data-binary", f"@{body}",
-             "--max-time", "20", dmp.url],
-            capture_output=True, timeout=30, check=False,
+            [
+                str(CURL),
+                "--silent",
+                "--show-error",
+                "--cacert",
+                s["ca_bundle"],
+                "--cert",
+                s["client_cert"],
+                "--key",
+                s["client_key"],
+                "-H",
+                f"Content-Type: {ctype}",
+                "--data-binary",
+                f"@{body}",
+                "--max-time",
+                "20",
+                dmp.url,
+            ],
+            capture_output=True,
+            timeout=30,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         answer = read_answer(200, done.stdout)

@@ -19,8 +19,9 @@ from . import builders as b
 from .support import PATIENT, vihf
 
 
-def request(pki: TestPKI, action: str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b",
-            token: etree._Element | None = None) -> tuple[str, bytes]:
+def request(
+    pki: TestPKI, action: str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b", token: etree._Element | None = None
+) -> tuple[str, bytes]:
     env = envelope(b.pnr_root(), token if token is not None else vihf(pki), "https://localhost/dmp", action)
     return mtom_request(env, {})
 
@@ -46,7 +47,8 @@ def test_framing_failures(pki: TestPKI) -> None:
     ctype, body = request(pki)
     assert failing(soap(ctype.replace("application/xop+xml", "text/xml"), body, pki)) == {"DMP-T01"}
     assert failing(soap(ctype.replace('start-info="application/soap+xml"', 'start-info="text/xml"'), body, pki)) == {
-        "DMP-T01"}
+        "DMP-T01"
+    }
     assert failing(soap("application/soap+xml", body, pki)) == {"DMP-T01"}
     truncated = soap(ctype, body[:200], pki)
     assert failing(truncated) == {"DMP-T01"}

@@ -18,8 +18,9 @@ from conformance.socles.dmp.service.standalone import run_standalone
 def test_standalone_dmp_serves_and_records(tmp_path: Path) -> None:
     lines: list[str] = []
     stop = threading.Event()
-    worker = threading.Thread(target=run_standalone, args=(tmp_path,), kwargs={"stop_event": stop,
-                                                                               "echo": lines.append}, daemon=True)
+    worker = threading.Thread(
+        target=run_standalone, args=(tmp_path,), kwargs={"stop_event": stop, "echo": lines.append}, daemon=True
+    )
     worker.start()
     for _ in range(200):
         if lines:
@@ -30,12 +31,20 @@ def test_standalone_dmp_serves_and_records(tmp_path: Path) -> None:
     urls = dict(re.findall(r"(ITI-41 feed|ITI-18 query|ITI-43 retrieve|TD0\.2 \(stand-in\)):\s+(\S+)", text))
     files = dict(re.findall(r"(CA bundle|client cert|client key|signing cert|signing key):\s+(\S+)", text))
     assert len(urls) == 4 and len(files) == 5, text
-    cfg = DmpConfig(urls["ITI-41 feed"], Path(files["CA bundle"]), None, Path(files["client cert"]),
-                    Path(files["client key"]), Path(files["signing cert"]), Path(files["signing key"]),
-                    td02_url=urls["TD0.2 (stand-in)"].split("?")[0])
+    cfg = DmpConfig(
+        urls["ITI-41 feed"],
+        Path(files["CA bundle"]),
+        None,
+        Path(files["client cert"]),
+        Path(files["client key"]),
+        Path(files["signing cert"]),
+        Path(files["signing key"]),
+        td02_url=urls["TD0.2 (stand-in)"].split("?")[0],
+    )
     p = identities.patient("resident-qualified")
-    status, _, body = exchange(cfg, "GET", f"{cfg.td02_url}?identifier=urn:oid:{p['ins_oid']}|{p['ins']}", None,
-                               {}, DmpTls())
+    status, _, body = exchange(
+        cfg, "GET", f"{cfg.td02_url}?identifier=urn:oid:{p['ins_oid']}|{p['ins']}", None, {}, DmpTls()
+    )
     assert status == 200 and json.loads(body)["total"] == 1
     stop.set()
     worker.join(10)

@@ -68,8 +68,12 @@ def _findings(service: DmpService, defect: str | None) -> list[Finding]:
     closed = harness.feed("resident-corsica", document("suivi"))
     g.artifact(closed.step_artifact(), closed.ctx)
     unqualified = harness.feed("resident-unqualified", document("suivi"))
-    g.expect("DMP-I04", unqualified.outcome.status == "refused" and not unqualified.exchanges,
-             "fed a non-qualified identity", "identité non qualifiée")
+    g.expect(
+        "DMP-I04",
+        unqualified.outcome.status == "refused" and not unqualified.exchanges,
+        "fed a non-qualified identity",
+        "identité non qualifiée",
+    )
     first = harness.feed("resident-qualified", document("suivi"))
     old = str(first.outcome.data.get("document_unique_id") or "")
     if first.outcome.ok:  # as in the suite: no replacement when the first version was not fed

@@ -42,8 +42,11 @@ def _ctx(pki: TestPKI) -> CheckContext:
 
 
 def _query(pki: TestPKI, params: dict[str, list[str]] | None = None, action: str = ITI18, **vihf_kw: Any) -> bytes:
-    params = params if params is not None else {"$XDSDocumentEntryPatientId": [f"'{INS_CX}'"],
-                                                "$XDSDocumentEntryStatus": [APPROVED]}
+    params = (
+        params
+        if params is not None
+        else {"$XDSDocumentEntryPatientId": [f"'{INS_CX}'"], "$XDSDocumentEntryStatus": [APPROVED]}
+    )
     return envelope(_adhoc(FIND_DOCUMENTS, params), vihf(pki, **vihf_kw), "https://dmp.test/q", action)
 
 
@@ -59,29 +62,54 @@ def test_consult_passes_a_well_formed_stored_query(pki: TestPKI) -> None:
 
 @pytest.mark.requirements("DMP-H04")
 def test_consult_fails_each_departure(pki: TestPKI) -> None:
-    _fails(_consult(pki, _query(pki, action="urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b")), "DMP-H04",
-           "wsa:Action")
-    _fails(_consult(pki, _query(pki, {"$XDSDocumentEntryPatientId": [f"'{INS_CX}'"]})), "DMP-H04",
-           "$XDSDocumentEntryStatus")
-    _fails(_consult(pki, _query(pki, {"$XDSDocumentEntryPatientId": [INS_CX], "$XDSDocumentEntryStatus": [APPROVED]})),
-           "DMP-H04", "quoted literal")
+    _fails(
+        _consult(pki, _query(pki, action="urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b")), "DMP-H04", "wsa:Action"
+    )
+    _fails(
+        _consult(pki, _query(pki, {"$XDSDocumentEntryPatientId": [f"'{INS_CX}'"]})),
+        "DMP-H04",
+        "$XDSDocumentEntryStatus",
+    )
+    _fails(
+        _consult(pki, _query(pki, {"$XDSDocumentEntryPatientId": [INS_CX], "$XDSDocumentEntryStatus": [APPROVED]})),
+        "DMP-H04",
+        "quoted literal",
+    )
     _fails(_consult(pki, _query(pki, cert="rogue_cert", key="rogue_key")), "DMP-H04", "VIHF signature")
-    _fails(_consult(pki, _query(pki, resource_id="111111111111111^^^&1.2.250.1.213.1.4.10&ISO^NH")), "DMP-H04",
-           "resource-id")
-    _fails(_consult(pki, b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>"), "DMP-H04",
-           "not a SOAP envelope")
+    _fails(
+        _consult(pki, _query(pki, resource_id="111111111111111^^^&1.2.250.1.213.1.4.10&ISO^NH")),
+        "DMP-H04",
+        "resource-id",
+    )
+    _fails(
+        _consult(pki, b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>"),
+        "DMP-H04",
+        "not a SOAP envelope",
+    )
     retrieve = etree.Element("{urn:ihe:iti:xds-b:2007}RetrieveDocumentSetRequest")
-    etree.SubElement(etree.SubElement(retrieve, "{urn:ihe:iti:xds-b:2007}DocumentRequest"),
-                     "{urn:ihe:iti:xds-b:2007}RepositoryUniqueId").text = "1.2.3"
+    etree.SubElement(
+        etree.SubElement(retrieve, "{urn:ihe:iti:xds-b:2007}DocumentRequest"),
+        "{urn:ihe:iti:xds-b:2007}RepositoryUniqueId",
+    ).text = "1.2.3"
     data = envelope(retrieve, vihf(pki), "https://dmp.test/r", "urn:ihe:iti:2007:RetrieveDocumentSet")
     _fails(_consult(pki, data, "ITI-43"), "DMP-H04", "without DocumentUniqueId")
 
 
 def _step(state: str, transactions: list[str], ins: str = PATIENT["ins"]) -> Artifact:
-    obs = {"ins": ins, "dmp_status": state, "outcome": {},
-           "exchanges": [{"seq": i, "transaction": t, "status": "Success",
-                          "query": f"identifier=urn%3Aoid%3A1.2.250.1.213.1.4.10%7C{ins}" if t == "TD0.2" else ""}
-                         for i, t in enumerate(transactions)]}
+    obs = {
+        "ins": ins,
+        "dmp_status": state,
+        "outcome": {},
+        "exchanges": [
+            {
+                "seq": i,
+                "transaction": t,
+                "status": "Success",
+                "query": f"identifier=urn%3Aoid%3A1.2.250.1.213.1.4.10%7C{ins}" if t == "TD0.2" else "",
+            }
+            for i, t in enumerate(transactions)
+        ],
+    }
     return Artifact("dmp-step", "step.json", json.dumps(obs).encode())
 
 
@@ -93,17 +121,18 @@ def test_status_before_feed() -> None:
     _fails(list(check_status_before_feed(_step("active", ["ITI-41", "TD0.2"]), ctx)), "DMP-R02", "without checking")
     _fails(list(check_status_before_feed(_step("closed", ["TD0.2", "ITI-41"]), ctx)), "DMP-R02", "closed")
     _fails(list(check_status_before_feed(_step("none", []), ctx)), "DMP-R02", "no TD0.2")
-    _fails(list(check_status_before_feed(Artifact("dmp-step", "s.json", b"{not json"), ctx)), "DMP-R02",
-           "unreadable")
-    assert _verdicts(check_status_before_feed(_step("active", ["TD0.2"]), ctx), "DMP-R02") == \
-        [Verdict.NOT_APPLICABLE]
+    _fails(list(check_status_before_feed(Artifact("dmp-step", "s.json", b"{not json"), ctx)), "DMP-R02", "unreadable")
+    assert _verdicts(check_status_before_feed(_step("active", ["TD0.2"]), ctx), "DMP-R02") == [Verdict.NOT_APPLICABLE]
 
 
 def _chain(**change: Any) -> Artifact:
     obs: dict[str, Any] = {
-        "old": "1.1", "new": "1.2",
-        "documents": [{"unique_id": "1.1", "entry_uuid": "urn:uuid:a", "status": "urn:x:StatusType:Deprecated"},
-                      {"unique_id": "1.2", "entry_uuid": "urn:uuid:b", "status": "urn:x:StatusType:Approved"}],
+        "old": "1.1",
+        "new": "1.2",
+        "documents": [
+            {"unique_id": "1.1", "entry_uuid": "urn:uuid:a", "status": "urn:x:StatusType:Deprecated"},
+            {"unique_id": "1.2", "entry_uuid": "urn:uuid:b", "status": "urn:x:StatusType:Approved"},
+        ],
         "associations": [{"type": RPLC, "source": "urn:uuid:b", "target": "urn:uuid:a"}],
         "lookups": [{"seq": 3, "query": "GetDocuments", "params": {}, "status": "Success"}],
         "replacing_feed_seq": 4,
@@ -120,8 +149,10 @@ def test_replacement_chain() -> None:
     late = [{"seq": 5, "query": "GetDocuments", "params": {}, "status": "Success"}]
     _fails(list(check_replacement_chain(_chain(lookups=late), ctx)), "DMP-H03", "without looking it up")
     _fails(list(check_replacement_chain(_chain(associations=[]), ctx)), "DMP-H03", "0 RPLC")
-    docs = [{"unique_id": "1.1", "entry_uuid": "urn:uuid:a", "status": "urn:x:StatusType:Approved"},
-            {"unique_id": "1.2", "entry_uuid": "urn:uuid:b", "status": "urn:x:StatusType:Approved"}]
+    docs = [
+        {"unique_id": "1.1", "entry_uuid": "urn:uuid:a", "status": "urn:x:StatusType:Approved"},
+        {"unique_id": "1.2", "entry_uuid": "urn:uuid:b", "status": "urn:x:StatusType:Approved"},
+    ]
     _fails(list(check_replacement_chain(_chain(documents=docs), ctx)), "DMP-H03", "not Deprecated")
     _fails(list(check_replacement_chain(_chain(new="9.9"), ctx)), "DMP-H03", "is not in the DMP")
 
@@ -136,8 +167,9 @@ def test_client_certificate(pki: TestPKI) -> None:
     ctx = CheckContext(extra={"ca_bundle": str(pki.ca_bundle)})
 
     def run(der: bytes, structure: str = "1990000001") -> list[Finding]:
-        return list(check_client_certificate(Artifact("dmp-client-cert", "tls", der,
-                                                      {"vihf_structure": structure}), ctx))
+        return list(
+            check_client_certificate(Artifact("dmp-client-cert", "tls", der, {"vihf_structure": structure}), ctx)
+        )
 
     assert _verdicts(run(_der(pki, "client_cert")), "DMP-H02") == [Verdict.PASS]
     _fails(run(_der(pki, "signing_cert")), "DMP-H02", "clientAuth")

@@ -86,7 +86,8 @@ def test_signature_wrapping_is_detected(pki: TestPKI) -> None:
     forged.set("ID", "_forged")
     rid = forged.find(
         "saml:AttributeStatement/saml:Attribute[@Name='urn:oasis:names:tc:xacml:2.0:resource:resource-id']/"
-        "saml:AttributeValue", N
+        "saml:AttributeValue",
+        N,
     )
     rid.text = "279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH"
     genuine.remove(genuine.find("ds:Signature", N))
@@ -100,20 +101,36 @@ def test_signature_wrapping_is_detected(pki: TestPKI) -> None:
 @pytest.mark.parametrize(
     ("rid", "change"),
     [
-        pytest.param("DMP-V03", {"omit": frozenset({"LPS_ID_HOMOLOGATION_DMP"})}, id="V03",
-                     marks=pytest.mark.requirements("DMP-V03")),
+        pytest.param(
+            "DMP-V03",
+            {"omit": frozenset({"LPS_ID_HOMOLOGATION_DMP"})},
+            id="V03",
+            marks=pytest.mark.requirements("DMP-V03"),
+        ),
         pytest.param("DMP-V04", {"resource_urn": "urn:autre"}, id="V04", marks=pytest.mark.requirements("DMP-V04")),
         pytest.param("DMP-V04", {"mode": "AUTRE"}, id="V04-mode", marks=pytest.mark.requirements("DMP-V04")),
         pytest.param("DMP-V05", {"sector": "SA17"}, id="V05", marks=pytest.mark.requirements("DMP-V05")),
         pytest.param("DMP-V06", {"role_system": "1.2.3"}, id="V06", marks=pytest.mark.requirements("DMP-V06")),
-        pytest.param("DMP-V06", {"role_code": "10", "role_system": "1.2.250.1.71.1.2.7"}, id="V06-doctor",
-                     marks=pytest.mark.requirements("DMP-V06")),
+        pytest.param(
+            "DMP-V06",
+            {"role_code": "10", "role_system": "1.2.250.1.71.1.2.7"},
+            id="V06-doctor",
+            marks=pytest.mark.requirements("DMP-V06"),
+        ),
         pytest.param("DMP-V07", {"purpose": "curiosite"}, id="V07", marks=pytest.mark.requirements("DMP-V07")),
-        pytest.param("DMP-V08", {"resource_id": "279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH"}, id="V08",
-                     marks=pytest.mark.requirements("DMP-V08")),
+        pytest.param(
+            "DMP-V08",
+            {"resource_id": "279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH"},
+            id="V08",
+            marks=pytest.mark.requirements("DMP-V08"),
+        ),
         pytest.param("DMP-V09", {"version": "2.0"}, id="V09", marks=pytest.mark.requirements("DMP-V09")),
-        pytest.param("DMP-V09", {"issue_instant": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}, id="V09-old",
-                     marks=pytest.mark.requirements("DMP-V09")),
+        pytest.param(
+            "DMP-V09",
+            {"issue_instant": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
+            id="V09-old",
+            marks=pytest.mark.requirements("DMP-V09"),
+        ),
     ],
 )
 def test_each_attribute_rule_fails_alone(pki: TestPKI, rid: str, change: dict[str, object]) -> None:

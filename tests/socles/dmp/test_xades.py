@@ -26,10 +26,8 @@ N = {"ds": DS}
 CDA = b.to_bytes(b.cda_root())
 
 
-def signed(pki: TestPKI, key: str = "signing_key", cert: str = "signing_cert", cda: bytes = CDA,
-           **kw: object) -> bytes:
-    return sign_lot(b.SS_UNIQUE, [(b.DOC_ROOT, cda)], pki.path(key).read_bytes(), pki.path(cert).read_bytes(),
-                    **kw)  # type: ignore[arg-type]
+def signed(pki: TestPKI, key: str = "signing_key", cert: str = "signing_cert", cda: bytes = CDA, **kw: object) -> bytes:
+    return sign_lot(b.SS_UNIQUE, [(b.DOC_ROOT, cda)], pki.path(key).read_bytes(), pki.path(cert).read_bytes(), **kw)  # type: ignore[arg-type]
 
 
 def lot(signature: bytes, cda: bytes = CDA) -> bytes:
@@ -65,14 +63,16 @@ def test_the_signature_has_the_dsg_shape(pki: TestPKI) -> None:
     sig = etree.fromstring(signed(pki))
     refs = sig.findall("ds:SignedInfo/ds:Reference", N)
     assert [r.get("Type") for r in refs] == [
-        "http://www.w3.org/2000/09/xmldsig#Manifest", "http://uri.etsi.org/01903#SignedProperties", None]
+        "http://www.w3.org/2000/09/xmldsig#Manifest",
+        "http://uri.etsi.org/01903#SignedProperties",
+        None,
+    ]
     uris = [r.get("URI") for r in sig.iterfind("ds:Object/ds:Manifest/ds:Reference", N)]
     assert uris == [f"urn:oid:{b.SS_UNIQUE}", f"urn:oid:{b.DOC_ROOT}"]
     xades = {"xades": "http://uri.etsi.org/01903/v1.3.2#"}
     ssp = sig.find(".//xades:SignedSignatureProperties", xades)
     assert ssp is not None
-    assert [etree.QName(c).localname for c in ssp] == ["SigningTime", "SigningCertificate",
-                                                       "SignaturePolicyIdentifier"]
+    assert [etree.QName(c).localname for c in ssp] == ["SigningTime", "SigningCertificate", "SignaturePolicyIdentifier"]
     assert len(sig.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", N)) == 2  # the cachet and its CA
 
 
@@ -103,13 +103,20 @@ def test_missing_manifest_references_fail(pki: TestPKI) -> None:
 
 
 def test_a_reference_to_a_foreign_document_fails(pki: TestPKI) -> None:
-    extra = sign_lot(b.SS_UNIQUE, [(b.DOC_ROOT, CDA), ("1.2.250.1.999.9", b"x")], pki.signing_key.read_bytes(),
-                     pki.signing_cert.read_bytes())
+    extra = sign_lot(
+        b.SS_UNIQUE,
+        [(b.DOC_ROOT, CDA), ("1.2.250.1.999.9", b"x")],
+        pki.signing_key.read_bytes(),
+        pki.signing_cert.read_bytes(),
+    )
     assert "neither the lot nor one of its documents" in failures(judge(lot(extra), pki))
 
 
-@pytest.mark.parametrize(("key", "cert"), [("rogue_key", "rogue_cert"), ("rogue_key", "signing_cert")],
-                         ids=["certificate-outside-the-pki", "key-not-the-certificate-s"])
+@pytest.mark.parametrize(
+    ("key", "cert"),
+    [("rogue_key", "rogue_cert"), ("rogue_key", "signing_cert")],
+    ids=["certificate-outside-the-pki", "key-not-the-certificate-s"],
+)
 def test_signature_outside_the_test_pki_fails(pki: TestPKI, key: str, cert: str) -> None:
     msg = failures(judge(lot(signed(pki, key=key, cert=cert)), pki))
     assert "XAdES signature not valid (chained to the test IGC-Santé)" in msg
@@ -149,8 +156,10 @@ def test_a_duplicated_manifest_id_is_refused(pki: TestPKI) -> None:
 
 
 def test_xxe_in_the_signature_part_fails_without_reading_anything(pki: TestPKI) -> None:
-    hostile = (b'<?xml version="1.0"?><!DOCTYPE ds:Signature [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-               b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">&xxe;</ds:Signature>')
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE ds:Signature [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">&xxe;</ds:Signature>'
+    )
     msg = failures(judge(lot(hostile), pki))
     assert "signature part unreadable" in msg and "XXE" in msg
 
@@ -165,8 +174,13 @@ def test_sha1_is_a_warning_only(pki: TestPKI) -> None:
     signer = DsgSigner(el, dt.datetime.now(dt.UTC), XadesFlaws())
     signer.sign_alg, signer.digest_alg = SignatureMethod.RSA_SHA1, DigestAlgorithm.SHA1
     chain = pki.signing_cert.read_text()
-    sig = signer.sign(el, key=pki.signing_key.read_bytes(), cert=chain,
-                      reference_uri=[SignatureReference(URI=f"#{MANIFEST_ID}")], always_add_key_value=False)
+    sig = signer.sign(
+        el,
+        key=pki.signing_key.read_bytes(),
+        cert=chain,
+        reference_uri=[SignatureReference(URI=f"#{MANIFEST_ID}")],
+        always_add_key_value=False,
+    )
     found = judge(lot(etree.tostring(sig)), pki)
     assert {f.verdict for f in found} == {Verdict.WARN}, [f.message_en for f in found]
     assert "SHA-1" in found[0].message_en and "unsure" in found[0].message_en

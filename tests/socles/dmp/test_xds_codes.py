@@ -45,9 +45,7 @@ def test_good_codes_pass() -> None:
 @pytest.mark.requirements("DMP-X06")
 def test_class_code_passes_value_set_but_warns_for_missing_ass_x04() -> None:
     found = [f for f in run() if f.requirement == "DMP-X06"]
-    assert {f.verdict for f in found} == {
-        Verdict.WARN
-    }  # value set met; the warning keeps the pass from showing
+    assert {f.verdict for f in found} == {Verdict.WARN}  # value set met; the warning keeps the pass from showing
     assert all("ASS_X04" in f.message_en for f in found)
 
 

@@ -68,9 +68,7 @@ def run(mutate: Mutation | None = None, **meta: object) -> list:  # type: ignore
     return run_xds(b.to_bytes(root), **meta)
 
 
-@pytest.mark.requirements(
-    "DMP-X01", "DMP-X02", "DMP-X03", "DMP-X04", "DMP-X10", "DMP-X12", "DMP-S01", "DMP-I06"
-)
+@pytest.mark.requirements("DMP-X01", "DMP-X02", "DMP-X03", "DMP-X04", "DMP-X10", "DMP-X12", "DMP-S01", "DMP-I06")
 def test_good_provide_and_register_passes() -> None:
     found = run()
     assert not fails(found), [(f.requirement, f.message_en) for f in fails(found)]
@@ -238,9 +236,7 @@ def test_system_author_with_ri_is_accepted() -> None:
 def test_replacement_association() -> None:
     def rplc(target: str) -> Mutation:
         def mutate(root: etree._Element) -> None:
-            b.association(
-                _x(root, OBJ), "urn:ihe:iti:2007:AssociationType:RPLC", "Document01", target, "as-9", None
-            )
+            b.association(_x(root, OBJ), "urn:ihe:iti:2007:AssociationType:RPLC", "Document01", target, "as-9", None)
 
         return mutate
 

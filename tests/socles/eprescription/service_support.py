@@ -21,8 +21,9 @@ class Client:
             self.ctx.load_cert_chain(str(service.pki.client_cert), str(service.pki.client_key))
 
     def call(self, method: str, path: str, body: bytes | None = None, ctype: str = FHIR) -> tuple[int, Any]:
-        req = urllib.request.Request(self.service.base_url + path, data=body, method=method,
-                                     headers={"Content-Type": ctype})
+        req = urllib.request.Request(
+            self.service.base_url + path, data=body, method=method, headers={"Content-Type": ctype}
+        )
         try:
             with urllib.request.urlopen(req, context=self.ctx, timeout=10) as resp:
                 return resp.status, json.loads(resp.read())

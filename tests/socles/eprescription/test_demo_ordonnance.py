@@ -21,9 +21,12 @@ PARAMS = {
     "patient": identities.patient("resident-qualified"),
     "prescriber": prescriber(),
     "organization": {"finess": "990000001", "name": "EHPAD ESSAI"},
-    "lines": [line("furosemide-ucd", 1, "comprimé", 1, 30), line("paracetamol-sms", 500, "mg", 4, 5, "si douleur"),
-              line("rivastigmine-patch-ucd", 1, "patch", 1, 30, application_hours=24),
-              line("vaseline-salicylee", 1, "g", 2, 10)],
+    "lines": [
+        line("furosemide-ucd", 1, "comprimé", 1, 30),
+        line("paracetamol-sms", 500, "mg", 4, 5, "si douleur"),
+        line("rivastigmine-patch-ucd", 1, "patch", 1, 30, application_hours=24),
+        line("vaseline-salicylee", 1, "g", 2, 10),
+    ],
 }
 CTX = CheckContext(extra={"ordonnance_lines": {"ordonnance": 4}})
 
@@ -31,16 +34,25 @@ CTX = CheckContext(extra={"ordonnance_lines": {"ordonnance": 4}})
 def _failing(defect: str | None) -> set[str]:
     built = build_bundle(PARAMS, defect, authored="2026-11-23T10:00:00+01:00", group="ORD-ESSAI-1")
     found = prescription_findings(json.dumps(built.bundle).encode(), CTX, [])
-    return {f.requirement for f in found
-            if f.verdict is Verdict.FAIL and CATALOG.requirements[f.requirement].level is Level.EXIGENCE}
+    return {
+        f.requirement
+        for f in found
+        if f.verdict is Verdict.FAIL and CATALOG.requirements[f.requirement].level is Level.EXIGENCE
+    }
 
 
 def test_reference_bundle_fails_nothing() -> None:
     assert _failing(None) == set()
 
 
-@pytest.mark.parametrize("defect", [pytest.param(d, id=d.name, marks=pytest.mark.requirements(d.requirement))
-                                    for d in defects_for("eprescription") if d.name in BUNDLE_DEFECTS])
+@pytest.mark.parametrize(
+    "defect",
+    [
+        pytest.param(d, id=d.name, marks=pytest.mark.requirements(d.requirement))
+        for d in defects_for("eprescription")
+        if d.name in BUNDLE_DEFECTS
+    ],
+)
 def test_bundle_defect_fails_exactly_its_requirement(defect) -> None:  # type: ignore[no-untyped-def]
     assert _failing(defect.name) == {defect.requirement}
 
@@ -58,7 +70,8 @@ def test_defect_catalogue() -> None:
 def test_every_checked_exigence_has_its_defect() -> None:
     """Sensitivity (DESIGN.md). A "harness" requirement (GEN-02: the rule set and packages the harness
     validates with, and their versions in the output) is about the harness itself: no DUI can break it."""
-    wanted = {r.id for r in CATALOG.requirements.values()
-              if r.checked and r.level is Level.EXIGENCE and r.kind != "harness"}
+    wanted = {
+        r.id for r in CATALOG.requirements.values() if r.checked and r.level is Level.EXIGENCE and r.kind != "harness"
+    }
     assert wanted == {d.requirement for d in defects_for("eprescription")} - {"EP-23"}
     assert {r.id for r in CATALOG.requirements.values() if r.kind == "harness" and r.checked} == {"GEN-02"}

@@ -14,9 +14,14 @@ NUMBER = make_number(123456)
 
 
 def _pdf(defect: str | None = None) -> bytes:
-    inp = PrintInput(NUMBER, {"birth_name": "MARTIN-ESSAI", "first_given": "Jeanne", "ins": "238047505612394"},
-                     {"family": "MEDECIN-ESSAI", "given": "Paul", "rpps": "10000000000"},
-                     {"name": "EHPAD ESSAI"}, "23/11/2026", ["FUROSEMIDE 40 mg cp : 1 comprimé 1 fois par jour"])
+    inp = PrintInput(
+        NUMBER,
+        {"birth_name": "MARTIN-ESSAI", "first_given": "Jeanne", "ins": "238047505612394"},
+        {"family": "MEDECIN-ESSAI", "given": "Paul", "rpps": "10000000000"},
+        {"name": "EHPAD ESSAI"},
+        "23/11/2026",
+        ["FUROSEMIDE 40 mg cp : 1 comprimé 1 fois par jour"],
+    )
     return ordonnance_pdf(inp, defect)
 
 

@@ -117,16 +117,42 @@ def test_curl_is_a_client(service: PrescriptionService) -> None:
     if curl is None:
         pytest.skip("curl is not installed")
     pki = service.pki
-    base = [curl, "-sS", "--max-time", "10", "--cacert", str(pki.ca_bundle), "--cert", str(pki.client_cert),
-            "--key", str(pki.client_key)]
-    out = subprocess.run([*base, "-w", "\n%{http_code}", "-H", "Content-Type: application/fhir+json",
-                          "--data-binary", f"@{GOOD}", f"{service.base_url}/Bundle"],
-                         capture_output=True, text=True, timeout=20)
+    base = [
+        curl,
+        "-sS",
+        "--max-time",
+        "10",
+        "--cacert",
+        str(pki.ca_bundle),
+        "--cert",
+        str(pki.client_cert),
+        "--key",
+        str(pki.client_key),
+    ]
+    out = subprocess.run(
+        [
+            *base,
+            "-w",
+            "\n%{http_code}",
+            "-H",
+            "Content-Type: application/fhir+json",
+            "--data-binary",
+            f"@{GOOD}",
+            f"{service.base_url}/Bundle",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     body, _, code = out.stdout.rpartition("\n")
     assert code == "201", out.stderr
     number = json.loads(body)["identifier"]["value"]
     meta = subprocess.run([*base, f"{service.base_url}/Bundle/{number}"], capture_output=True, text=True, timeout=20)
     assert json.loads(meta.stdout)["id"] == number
-    refused = subprocess.run([curl, "-sS", "--max-time", "10", "--cacert", str(pki.ca_bundle),
-                              f"{service.base_url}/metadata"], capture_output=True, text=True, timeout=20)
+    refused = subprocess.run(
+        [curl, "-sS", "--max-time", "10", "--cacert", str(pki.ca_bundle), f"{service.base_url}/metadata"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert refused.returncode != 0  # no client certificate: no answer

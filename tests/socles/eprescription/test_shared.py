@@ -38,39 +38,50 @@ CLASS_SCHEME = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
 
 
 def _pdf(number: str = NUMBER) -> bytes:
-    inp = PrintInput(number, identities.patient("resident-qualified"),
-                     {"family": "MEDECIN-ESSAI", "given": "Paul", "rpps": "10000000000"},
-                     {"name": "EHPAD ESSAI"}, "23/11/2026", ["FUROSEMIDE 40 mg cp : 1 comprimé 1 fois par jour"])
+    inp = PrintInput(
+        number,
+        identities.patient("resident-qualified"),
+        {"family": "MEDECIN-ESSAI", "given": "Paul", "rpps": "10000000000"},
+        {"name": "EHPAD ESSAI"},
+        "23/11/2026",
+        ["FUROSEMIDE 40 mg cp : 1 comprimé 1 fois par jour"],
+    )
     return ordonnance_pdf(inp)
 
 
 def _cda(pdf: bytes | None, media: str = "application/pdf") -> bytes:
     body = base64.b64encode(pdf or b"plain text").decode()
-    return (f'<ClinicalDocument xmlns="urn:hl7-org:v3"><code code="57833-6" codeSystem="{LOINC}"/><component>'
-            f'<nonXMLBody><text mediaType="{media}" representation="B64">{body}</text></nonXMLBody>'
-            "</component></ClinicalDocument>").encode()
+    return (
+        f'<ClinicalDocument xmlns="urn:hl7-org:v3"><code code="57833-6" codeSystem="{LOINC}"/><component>'
+        f'<nonXMLBody><text mediaType="{media}" representation="B64">{body}</text></nonXMLBody>'
+        "</component></ClinicalDocument>"
+    ).encode()
 
 
 def _classification(scheme: str, code: str, system: str, obj: str) -> str:
-    return (f'<rim:Classification classificationScheme="{scheme}" classifiedObject="{obj}" nodeRepresentation="{code}">'
-            f'<rim:Slot name="codingScheme"><rim:ValueList><rim:Value>{system}</rim:Value></rim:ValueList></rim:Slot>'
-            "</rim:Classification>")
+    return (
+        f'<rim:Classification classificationScheme="{scheme}" classifiedObject="{obj}" nodeRepresentation="{code}">'
+        f'<rim:Slot name="codingScheme"><rim:ValueList><rim:Value>{system}</rim:Value></rim:ValueList></rim:Slot>'
+        "</rim:Classification>"
+    )
 
 
 def _lot(type_code: str = "57833-6", class_code: str = "42", cda: bytes | None = None) -> tuple[bytes, dict]:
     """A ProvideAndRegisterDocumentSetRequest with one DocumentEntry; its CDA as an MTOM part."""
     entry = "urn:uuid:00000000-0000-4000-8000-000000000001"
-    xml = ('<xdsb:ProvideAndRegisterDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007" '
-           'xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" '
-           'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0" xmlns:xop="http://www.w3.org/2004/08/xop/include">'
-           '<lcm:SubmitObjectsRequest><rim:RegistryObjectList>'
-           f'<rim:ExtrinsicObject id="{entry}" mimeType="text/xml" '
-           'objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1">'
-           f'{_classification(TYPE_SCHEME, type_code, LOINC, entry)}'
-           f'{_classification(CLASS_SCHEME, class_code, CLASSES, entry)}'
-           '</rim:ExtrinsicObject></rim:RegistryObjectList></lcm:SubmitObjectsRequest>'
-           f'<xdsb:Document id="{entry}"><xop:Include href="cid:doc1"/></xdsb:Document>'
-           '</xdsb:ProvideAndRegisterDocumentSetRequest>').encode()
+    xml = (
+        '<xdsb:ProvideAndRegisterDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007" '
+        'xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" '
+        'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0" xmlns:xop="http://www.w3.org/2004/08/xop/include">'
+        "<lcm:SubmitObjectsRequest><rim:RegistryObjectList>"
+        f'<rim:ExtrinsicObject id="{entry}" mimeType="text/xml" '
+        'objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1">'
+        f"{_classification(TYPE_SCHEME, type_code, LOINC, entry)}"
+        f"{_classification(CLASS_SCHEME, class_code, CLASSES, entry)}"
+        "</rim:ExtrinsicObject></rim:RegistryObjectList></lcm:SubmitObjectsRequest>"
+        f'<xdsb:Document id="{entry}"><xop:Include href="cid:doc1"/></xdsb:Document>'
+        "</xdsb:ProvideAndRegisterDocumentSetRequest>"
+    ).encode()
     return xml, {entry: cda if cda is not None else _cda(_pdf())}
 
 
@@ -79,17 +90,31 @@ def _dmp(lot: tuple[bytes, dict], expected: str | None = NUMBER) -> list[Finding
     return check_ordonnance_fed_to_dmp(Artifact("xds-metadata", "lot.xml", lot[0], {"documents": lot[1]}), ctx)
 
 
-def _message(patient_key: str, *, to_patient: bool = True, type_code: str = "57833-6",
-             pdf: bytes | None = None) -> tuple[bytes, dict[str, Any]]:
+def _message(
+    patient_key: str, *, to_patient: bool = True, type_code: str = "57833-6", pdf: bytes | None = None
+) -> tuple[bytes, dict[str, Any]]:
     ident = identities.patient(patient_key)
     patient = Patient.from_identity(ident)
-    request = DocumentRequest(type_code, "Prescription de produits de santé", f"Ordonnance {NUMBER}",
-                              BuildEnv.fixed().now.date(), pdf=pdf or _pdf())
+    request = DocumentRequest(
+        type_code,
+        "Prescription de produits de santé",
+        f"Ordonnance {NUMBER}",
+        BuildEnv.fixed().now.date(),
+        pdf=pdf or _pdf(),
+    )
     env = BuildEnv.fixed()
     doc = build_document(patient, request, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=REFERENCE)
     to = [patient.address] if to_patient else ["dr.medecin-essai@test-ci-sis.mssante.fr"]
-    built = documents_message(Bal("dui-app@ehpad-essai.mssante.fr", "EHPAD Essai - Soins"), to, [doc], org=EHPAD,
-                              body="Votre ordonnance.\n", nil="DUI-CONF-0001", env=env, deviations=REFERENCE)
+    built = documents_message(
+        Bal("dui-app@ehpad-essai.mssante.fr", "EHPAD Essai - Soins"),
+        to,
+        [doc],
+        org=EHPAD,
+        body="Votre ordonnance.\n",
+        nil="DUI-CONF-0001",
+        env=env,
+        deviations=REFERENCE,
+    )
     return built.data, ident
 
 
@@ -108,10 +133,12 @@ def failing_at(found: list[Finding]) -> list[str]:
 
 
 def test_registered_under_eprescription() -> None:
-    assert "check_ordonnance_fed_to_dmp" in [c.name.rsplit(".", 1)[-1] for c in checks_for("xds-metadata",
-                                                                                                ["eprescription"])]
-    assert "check_ordonnance_sent_to_patient" in [c.name.rsplit(".", 1)[-1] for c in checks_for("email",
-                                                                                                    ["eprescription"])]
+    assert "check_ordonnance_fed_to_dmp" in [
+        c.name.rsplit(".", 1)[-1] for c in checks_for("xds-metadata", ["eprescription"])
+    ]
+    assert "check_ordonnance_sent_to_patient" in [
+        c.name.rsplit(".", 1)[-1] for c in checks_for("email", ["eprescription"])
+    ]
 
 
 @pytest.mark.requirements("EP-23")
@@ -121,19 +148,23 @@ def test_dmp_lot_good_passes() -> None:
 
 
 @pytest.mark.requirements("EP-23")
-@pytest.mark.parametrize(("lot", "where"), [
-    (lambda: _lot(type_code="57832-8"), "typeCode"),
-    (lambda: _lot(class_code="11"), "classCode"),
-    (lambda: _lot(cda=_cda(_pdf(OTHER))), "QR"),
-    (lambda: _lot(cda=_cda(None, "text/plain")), "DocumentEntry"),
-    (lambda: _lot(cda=b"<Signature xmlns='http://www.w3.org/2000/09/xmldsig#'/>"), "not a CDA N1"),
-    (lambda: _lot(type_code="E1762", cda=b"<Signature xmlns='http://www.w3.org/2000/09/xmldsig#'/>"), "no CDA"),
-])
+@pytest.mark.parametrize(
+    ("lot", "where"),
+    [
+        (lambda: _lot(type_code="57832-8"), "typeCode"),
+        (lambda: _lot(class_code="11"), "classCode"),
+        (lambda: _lot(cda=_cda(_pdf(OTHER))), "QR"),
+        (lambda: _lot(cda=_cda(None, "text/plain")), "DocumentEntry"),
+        (lambda: _lot(cda=b"<Signature xmlns='http://www.w3.org/2000/09/xmldsig#'/>"), "not a CDA N1"),
+        (lambda: _lot(type_code="E1762", cda=b"<Signature xmlns='http://www.w3.org/2000/09/xmldsig#'/>"), "no CDA"),
+    ],
+)
 def test_dmp_lot_bad_fails(lot: Any, where: str) -> None:
     found = _dmp(lot())
     assert worst(found) is Verdict.FAIL
-    assert any(where in loc or where in f.message_en for f in found if f.verdict is Verdict.FAIL
-               for loc in [f.location]), failing_at(found)
+    assert any(
+        where in loc or where in f.message_en for f in found if f.verdict is Verdict.FAIL for loc in [f.location]
+    ), failing_at(found)
 
 
 def test_dmp_lot_without_ordonnance_is_not_applicable_in_artifact_mode() -> None:
@@ -158,11 +189,14 @@ def test_message_to_unqualified_patient_fails() -> None:
 
 
 @pytest.mark.requirements("EP-23")
-@pytest.mark.parametrize(("msg", "where"), [
-    (lambda: _message("resident-qualified", to_patient=False), "To"),
-    (lambda: _message("resident-qualified", type_code="57832-8"), "typeCode"),
-    (lambda: _message("resident-qualified", pdf=_pdf(OTHER)), "QR"),
-])
+@pytest.mark.parametrize(
+    ("msg", "where"),
+    [
+        (lambda: _message("resident-qualified", to_patient=False), "To"),
+        (lambda: _message("resident-qualified", type_code="57832-8"), "typeCode"),
+        (lambda: _message("resident-qualified", pdf=_pdf(OTHER)), "QR"),
+    ],
+)
 def test_message_bad_fails(msg: Any, where: str) -> None:
     found = _mail(msg())
     assert worst(found) is Verdict.FAIL

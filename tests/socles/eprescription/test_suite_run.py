@@ -42,8 +42,9 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _run(pytester: pytest.Pytester, out: Path, dui: str) -> tuple[pytest.RunResult, dict]:
-    result = pytester.runpytest_inprocess("--socle", "eprescription", "--dui", dui, "--out", str(out),
-                                          "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(
+        "--socle", "eprescription", "--dui", dui, "--out", str(out), "-p", "no:cacheprovider"
+    )
     return result, json.loads((out / "results.json").read_text())
 
 
@@ -68,9 +69,30 @@ def test_reference_dui_passes(installed: None, pytester: pytest.Pytester, tmp_pa
 def test_cross_socle_scenarios_with_dmp_and_mssante(tmp_path: Path) -> None:
     # in a subprocess: an in-process run with the MSSanté socle leaves later tests' mock operators unable to serve
     out = tmp_path / "run"
-    proc = subprocess.run([str(Path(sys.executable).parent / "pytest"), "--socle", "eprescription", "--socle", "dmp",
-                           "--socle", "mssante", "--dui", "demo", "--out", str(out), "-p", "no:cacheprovider", "-q",
-                           "-k", "cross_socle"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pytest"),
+            "--socle",
+            "eprescription",
+            "--socle",
+            "dmp",
+            "--socle",
+            "mssante",
+            "--dui",
+            "demo",
+            "--out",
+            str(out),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-k",
+            "cross_socle",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
     res = json.loads((out / "results.json").read_text())
     ep23 = res["socles"]["eprescription"]["requirements"]["EP-23"]
@@ -79,15 +101,19 @@ def test_cross_socle_scenarios_with_dmp_and_mssante(tmp_path: Path) -> None:
     assert {"typeCode", "classCode", "To"} <= found
 
 
-@pytest.mark.parametrize("defect", [pytest.param(d, id=d.name, marks=pytest.mark.requirements(d.requirement))
-                                    for d in DEFECTS])
+@pytest.mark.parametrize(
+    "defect", [pytest.param(d, id=d.name, marks=pytest.mark.requirements(d.requirement)) for d in DEFECTS]
+)
 def test_defect_fails_exactly_its_requirement(
     defect: Defect, installed: None, pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
     result, res = _run(pytester, tmp_path / "run", f"demo:{defect.name}")
     reqs = res["socles"]["eprescription"]["requirements"]
-    failing = sorted(rid for rid, r in reqs.items() if r["verdict"] in ("fail", "not-tested") and r["checked"]
-                     and r["level"] == "EXIGENCE")
+    failing = sorted(
+        rid
+        for rid, r in reqs.items()
+        if r["verdict"] in ("fail", "not-tested") and r["checked"] and r["level"] == "EXIGENCE"
+    )
     assert failing == [defect.requirement], result.stdout.str()[-3000:]
 
 

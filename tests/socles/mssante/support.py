@@ -110,9 +110,7 @@ def _utc(ts: str) -> str:
     return dt.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
-def metadata_xml(
-    docs: list[tuple[Doc, bytes]], tweak: Callable[[etree._Element], None] | None = None
-) -> bytes:
+def metadata_xml(docs: list[tuple[Doc, bytes]], tweak: Callable[[etree._Element], None] | None = None) -> bytes:
     root = etree.Element(f"{{{LCM}}}SubmitObjectsRequest", nsmap={"lcm": LCM, "rim": RIM})
     lst = etree.SubElement(root, f"{{{RIM}}}RegistryObjectList")
 
@@ -316,9 +314,7 @@ def build_message(
     return ("\n".join(repeated) + "\n").encode() + data if repeated else data
 
 
-def run_checks(
-    kind: str, data: bytes, ctx: CheckContext | None = None, name: str = "artifact"
-) -> list[Finding]:
+def run_checks(kind: str, data: bytes, ctx: CheckContext | None = None, name: str = "artifact") -> list[Finding]:
     """Every registered MSSanté check of `kind`, without the level downgrade (raw check verdicts)."""
     import conformance.socles.mssante.checks  # noqa: F401  (registration)
 

@@ -94,9 +94,7 @@ def test_participants_and_body() -> None:
     author = _one(root, "h:author/h:assignedAuthor")
     assert _one(author, "h:id").attrib == {"root": "1.2.250.1.71.4.2.1", "extension": "810000000002"}
     assert _one(author, "h:representedOrganization/h:id").get("extension") == EHPAD.struct_id
-    assert (
-        _one(root, "h:custodian//h:representedCustodianOrganization/h:id").get("root") == "1.2.250.1.71.4.2.2"
-    )
+    assert _one(root, "h:custodian//h:representedCustodianOrganization/h:id").get("root") == "1.2.250.1.71.4.2.2"
     assert _one(root, "h:legalAuthenticator/h:signatureCode").get("code") == "S"
     assert _one(root, "h:documentationOf/h:serviceEvent/h:effectiveTime/h:low").get("value") == "20261120"
     assert _one(root, "h:documentationOf//h:performer").get("typeCode") == "PRF"

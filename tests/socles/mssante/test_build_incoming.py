@@ -61,8 +61,7 @@ def test_good_message_for_a_known_patient() -> None:
     assert msg["Return-Path"] == f"<{identities.professional('doctor')['address']}>"
     assert msg["Message-ID"] == msg_in.message_id and msg.get("Disposition-Notification-To") is None
     assert (
-        msg["Subject"].startswith("XDM/1.0/DDM+CR ou fiche de consultation")
-        and "LEROY-ESSAI Marcel" in msg["Subject"]
+        msg["Subject"].startswith("XDM/1.0/DDM+CR ou fiche de consultation") and "LEROY-ESSAI Marcel" in msg["Subject"]
     )
     files = _archive(msg)
     ss_pid, de_pid, uri, sha1 = _metadata(files)

@@ -118,10 +118,7 @@ def test_body_is_utf8_text_plain() -> None:
 def test_subject_attachments_and_pdf_names() -> None:
     built, docs = _build()
     msg = _parse(built)
-    assert (
-        msg["Subject"]
-        == "XDM/1.0/DDM+Lettre de liaison à la sortie d'un établ MARTIN-ESSAI Jeanne 12/04/1938"
-    )
+    assert msg["Subject"] == "XDM/1.0/DDM+Lettre de liaison à la sortie d'un établ MARTIN-ESSAI Jeanne 12/04/1938"
     (zip_type, zip_name, zip_data), (pdf_type, pdf_name, pdf_data) = _attachments(msg)
     assert (zip_type, zip_name) == ("application/zip", "IHE_XDM.zip")
     with zipfile.ZipFile(io.BytesIO(zip_data)) as zf:
@@ -144,14 +141,11 @@ def test_two_documents() -> None:
 
 
 def test_file_name_characters_are_normalised() -> None:
-    social = DocumentRequest(
-        "28653-4", "Document du secteur social / médico-social", "Social", date(2026, 1, 5)
-    )
+    social = DocumentRequest("28653-4", "Document du secteur social / médico-social", "Social", date(2026, 1, 5))
     _, docs = _build([social])
     # "/" cannot be in a file name: it becomes "_" (as the checks normalise it); type cut at 40 characters
     assert (
-        pdf_file_name(docs[0])
-        == "20260105_Document du secteur social _ médico-soci_MARTIN-ESSAI_Jeanne_EHPAD-0001.pdf"
+        pdf_file_name(docs[0]) == "20260105_Document du secteur social _ médico-soci_MARTIN-ESSAI_Jeanne_EHPAD-0001.pdf"
     )
 
 
@@ -216,18 +210,14 @@ DEPARTURES = [
         lambda m: m.get_body(preferencelist=("plain",)).get_content_charset() == "iso-8859-1",
         id="charset",
     ),
-    pytest.param(
-        Deviations(from_display_name=False), lambda m: m["From"].addresses[0].display_name == "", id="from"
-    ),
+    pytest.param(Deviations(from_display_name=False), lambda m: m["From"].addresses[0].display_name == "", id="from"),
     pytest.param(
         Deviations(subject_prefix=False),
         lambda m: not str(m["Subject"]).startswith("XDM/1.0/DDM+"),
         id="prefix",
     ),
     pytest.param(Deviations(codecda_from_cda=False), lambda m: m["X-MSS-CODECDA"] == "11,10", id="codecda"),
-    pytest.param(
-        Deviations(x_mss_ins_to_professionals=False), lambda m: m.get("X-MSS-INS") is None, id="x-mss-ins"
-    ),
+    pytest.param(Deviations(x_mss_ins_to_professionals=False), lambda m: m.get("X-MSS-INS") is None, id="x-mss-ins"),
     pytest.param(
         Deviations(pdf_copy_per_document=False),
         lambda m: [t for t, _, _ in _attachments(m)] == ["application/zip", "application/pdf"],
@@ -245,10 +235,7 @@ DEPARTURES = [
 def test_each_departure_shows_in_the_message(dev: Deviations, shows: object) -> None:
     msg = _parse(_build([LETTRE, CR], dev=dev, read_receipt=True)[0])
     assert callable(shows) and shows(msg)
-    assert (
-        _build([LETTRE, CR], dev=dev, read_receipt=True)[0].data
-        != _build([LETTRE, CR], read_receipt=True)[0].data
-    )
+    assert _build([LETTRE, CR], dev=dev, read_receipt=True)[0].data != _build([LETTRE, CR], read_receipt=True)[0].data
 
 
 def test_mes_value_departure() -> None:

@@ -25,9 +25,7 @@ def _parse(data: bytes) -> EmailMessage:
 
 
 def _original() -> incoming.Incoming:
-    return incoming.for_patient(
-        identities.patient("resident-second"), to=BAL, ask_mdn=True, env=BuildEnv.fixed(5)
-    )
+    return incoming.for_patient(identities.patient("resident-second"), to=BAL, ask_mdn=True, env=BuildEnv.fixed(5))
 
 
 def _fields(mdn: EmailMessage) -> EmailMessage:
@@ -115,18 +113,13 @@ def test_read_receipt_parsed() -> None:
 @pytest.mark.requirements("MSS-ACK-03")
 def test_delivery_status_parsed() -> None:
     original = _original()
-    dsn = incoming.delivery_status(
-        original.data, envelope_id="0123abcd", recipients=[BAL, "b@ch-essai.mssante.fr"]
-    )
+    dsn = incoming.delivery_status(original.data, envelope_id="0123abcd", recipients=[BAL, "b@ch-essai.mssante.fr"])
     receipts = parse_receipts(_parse(dsn)) or []
     assert [(r.kind, r.report, r.recipient) for r in receipts] == [
         ("delivered", "dsn", BAL),
         ("delivered", "dsn", "b@ch-essai.mssante.fr"),
     ]
-    assert all(
-        r.original_envelope_id == "0123abcd" and r.original_message_id == original.message_id
-        for r in receipts
-    )
+    assert all(r.original_envelope_id == "0123abcd" and r.original_message_id == original.message_id for r in receipts)
     failed = incoming.delivery_status(
         original.data, envelope_id=None, recipients=[BAL], action="failed", status="5.1.1"
     )

@@ -55,9 +55,7 @@ REQUESTS = [
 def _docs(key: str = "resident-qualified", dev: Deviations = REFERENCE) -> list[BuiltDocument]:
     env = BuildEnv.fixed(3)
     patient = Patient.from_identity(identities.patient(key))
-    return [
-        build_document(patient, r, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=dev) for r in REQUESTS
-    ]
+    return [build_document(patient, r, author=EHPAD_DOCTOR, org=EHPAD, env=env, deviations=dev) for r in REQUESTS]
 
 
 def _zip(dev: Deviations = REFERENCE, key: str = "resident-qualified") -> dict[str, bytes]:
@@ -72,9 +70,7 @@ def _metadata(files: dict[str, bytes]) -> etree._Element:
 
 
 def _slot(eo: etree._Element, name: str) -> list[str]:
-    return [
-        str(v) for v in eo.xpath(f"rim:Slot[@name='{name}']/rim:ValueList/rim:Value/text()", namespaces=R)
-    ]
+    return [str(v) for v in eo.xpath(f"rim:Slot[@name='{name}']/rim:ValueList/rim:Value/text()", namespaces=R)]
 
 
 def _code(eo: etree._Element, key: str) -> list[tuple[str, str]]:
@@ -121,9 +117,7 @@ def test_ebrim_structure() -> None:
     packages = list(objects.iter(f"{{{RIM}}}RegistryPackage"))
     assert len(entries) == 2 and len(packages) == 1
     ss = packages[0]
-    nodes = [
-        c for c in objects.iter(f"{{{RIM}}}Classification") if c.get("classificationNode") == SUBMISSION_SET
-    ]
+    nodes = [c for c in objects.iter(f"{{{RIM}}}Classification") if c.get("classificationNode") == SUBMISSION_SET]
     assert [n.get("classifiedObject") for n in nodes] == [ss.get("id")]
     assocs = [
         (a.get("associationType"), a.get("sourceObject"), a.get("targetObject"))
@@ -208,9 +202,7 @@ DEPARTURES = [
     pytest.param(
         Deviations(patient_id_key_valid=False),
         lambda f, root: (
-            nir_problem(
-                _ext(next(root.iter(f"{{{RIM}}}ExtrinsicObject")), DE_SCHEMES["patientId"]).split("^")[0]
-            )
+            nir_problem(_ext(next(root.iter(f"{{{RIM}}}ExtrinsicObject")), DE_SCHEMES["patientId"]).split("^")[0])
             is not None
         ),
         id="nir-key",

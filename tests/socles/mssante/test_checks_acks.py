@@ -14,9 +14,7 @@ from .support import assert_pass as ok
 
 ORIGINAL = "<orig.42@medecin.test-ci-sis.mssante.fr>"
 OK_DISPOSITION = "automatic-action/MDN-sent-automatically; processed"
-KO_DISPOSITION = (
-    "automatic-action/MDN-sent-automatically; processed/Error: 902^Identifiant de patient inconnu"
-)
+KO_DISPOSITION = "automatic-action/MDN-sent-automatically; processed/Error: 902^Identifiant de patient inconnu"
 SUBJECT = "XDM/1.0/DDM+Lettre de liaison MARTIN-ESSAI Jeanne 12/04/1938"
 
 
@@ -50,9 +48,7 @@ def mdn(
     msg["X-MSS-NIL"] = "DUI-CONF-0001"
     msg.set_content("Le document a été intégré.\n", charset="utf-8")
     msg.make_mixed()
-    msg.replace_header(
-        "Content-Type", 'multipart/report; report-type=disposition-notification; boundary="B0"'
-    )
+    msg.replace_header("Content-Type", 'multipart/report; report-type=disposition-notification; boundary="B0"')
     machine = EmailMessage()
     machine["Content-Type"] = second_type
     machine.set_payload(report)

@@ -23,9 +23,7 @@ def test_record_target_ins_key() -> None:
     bad = Doc(patient=dict(Doc().patient, ins="238047505612395"))
     f = fail(run_checks("cda", cda_bytes(bad), name="doc.xml"), "MSS-XDM-04", "expected 94")
     assert "recordTarget/patientRole/id[@root='1.2.250.1.213.1.4.10']" in f.location
-    assert verdicts(run_checks("cda", cda_bytes(Doc(with_ins=False))), "MSS-XDM-04") == {
-        Verdict.NOT_APPLICABLE
-    }
+    assert verdicts(run_checks("cda", cda_bytes(Doc(with_ins=False))), "MSS-XDM-04") == {Verdict.NOT_APPLICABLE}
     fail(run_checks("cda", b"<ClinicalDocument><unclosed>", name="doc.xml"), "MSS-XDM-04", "cannot be read")
 
 

@@ -61,9 +61,7 @@ def test_one_usager_and_patient_id_are_judged_once_each() -> None:
 
         return tweak
 
-    wrong = email(
-        build_message(zip_bytes=xdm_zip(tweak=every_pid("238047505612395^^^&1.2.250.1.213.1.4.10&ISO^NH")))
-    )
+    wrong = email(build_message(zip_bytes=xdm_zip(tweak=every_pid("238047505612395^^^&1.2.250.1.213.1.4.10&ISO^NH"))))
     ok(wrong, "MSS-DOC-01")
     fail(wrong, "MSS-XDM-04", "has key 95")
 
@@ -129,9 +127,7 @@ def test_subject() -> None:
     )
     ok(email(no_birth), "MSS-DOC-04")
     upper = build_message(
-        headers={
-            "Subject": "XDM/1.0/DDM+Lettre de liaison à la sortie d'un établ MARTIN-ESSAI JEANNE 12/04/1938"
-        }
+        headers={"Subject": "XDM/1.0/DDM+Lettre de liaison à la sortie d'un établ MARTIN-ESSAI JEANNE 12/04/1938"}
     )
     ok(email(upper), "MSS-DOC-04")
     fail(

@@ -17,8 +17,7 @@ XXE = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd"
 LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
     + b"".join(
-        b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
-        for i in range(1, 10)
+        b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10) for i in range(1, 10)
     )
     + b"]><lolz>&lol9;</lolz>"
 )
@@ -34,12 +33,8 @@ def judged(name: str, data: bytes) -> list[Finding]:
 
 
 def failing(findings: list[Finding], rid: str, needle: str) -> Finding:
-    hits = [
-        f for f in findings if f.requirement == rid and f.verdict is Verdict.FAIL and needle in f.message_en
-    ]
-    assert hits, [
-        (f.requirement, f.verdict.value, f.message_en) for f in findings if f.verdict is not Verdict.PASS
-    ]
+    hits = [f for f in findings if f.requirement == rid and f.verdict is Verdict.FAIL and needle in f.message_en]
+    assert hits, [(f.requirement, f.verdict.value, f.message_en) for f in findings if f.verdict is not Verdict.PASS]
     assert hits[0].location and hits[0].message_fr
     return hits[0]
 
@@ -111,9 +106,7 @@ def test_truncated_zip() -> None:
 
 @pytest.mark.requirements("MSS-MSG-01")
 def test_broken_mime() -> None:
-    garbage = (
-        b"From: a@b.fr\nTo: c@d.fr\nContent-Type: multipart/mixed\n\n--x\nContent-Type: text/plain\n\nhello\n"
-    )
+    garbage = b"From: a@b.fr\nTo: c@d.fr\nContent-Type: multipart/mixed\n\n--x\nContent-Type: text/plain\n\nhello\n"
     failing(judged("broken.eml", garbage), "MSS-MSG-01", "MIME defect")
 
 

@@ -271,9 +271,7 @@ def test_untrusted_server(variant: str, rid: str) -> None:
     assert verdict(run(refused), rid) is Verdict.PASS
     closed = smtp_record(variant=variant, commands=continued("QUIT"), transactions=[])
     assert verdict(run(closed), rid) is Verdict.PASS
-    in_clear = smtp_record(
-        variant=variant, tls_version=None, commands=[cmd("MAIL", f"FROM:<{BAL}>", True, 530)]
-    )
+    in_clear = smtp_record(variant=variant, tls_version=None, commands=[cmd("MAIL", f"FROM:<{BAL}>", True, 530)])
     assert verdict(run(in_clear), rid) is Verdict.FAIL
     others = {"MSS-TLS-05", "MSS-TLS-06", "MSS-TLS-07"} - {rid}
     assert all(verdict(run(accepted), o) is Verdict.NOT_APPLICABLE for o in others)
@@ -293,9 +291,7 @@ def test_auth04_org_certificate() -> None:
     assert "no SAN e-mail" in fail.message_en
     rogue = dict(ORG_CERT, chains_to_test_root=False)
     assert verdict(run(smtp_record(client_cert=rogue)), "MSS-AUTH-04") is Verdict.FAIL
-    rejected = smtp_record(
-        tls_version=None, tls_error="[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
-    )
+    rejected = smtp_record(tls_version=None, tls_error="[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     assert verdict(run(rejected), "MSS-AUTH-04") is Verdict.FAIL
     other = smtp_record(tls_version=None, tls_error="unsupported protocol")
     assert verdict(run(other), "MSS-AUTH-04") is Verdict.NOT_APPLICABLE
@@ -327,9 +323,7 @@ def test_size01() -> None:
     [fail] = failing(run(declared), "MSS-SIZE-01")
     assert fail.location == "smtp-session#3 command 4 (MAIL FROM)"
     data = smtp_record()
-    data["transactions"][0].update(
-        data_size=None, data_refused_size=True, data_reply="552 Too much mail data"
-    )
+    data["transactions"][0].update(data_size=None, data_refused_size=True, data_reply="552 Too much mail data")
     [fail] = failing(run(data), "MSS-SIZE-01")
     assert fail.location == "smtp-session#3 command 6 (DATA)"
     from_ctx = smtp_record(size_limit=None)

@@ -60,9 +60,7 @@ def test_layout() -> None:
     fail(xdm(xdm_zip(extra={"IHE_XDM/SUBSET01/.DS_Store": b"x"})), "MSS-XDM-01", ".DS_Store")
     long_name = xdm(xdm_zip([Doc(file_name="LettreLiaison.xml")]))
     fail(long_name, "MSS-XDM-01", "not an ISO 9660 8.3")
-    fail(
-        xdm(xdm_zip(drop=["IHE_XDM/SUBSET01/METADATA.XML"])), "MSS-XDM-01", "no IHE_XDM/<subset>/METADATA.XML"
-    )
+    fail(xdm(xdm_zip(drop=["IHE_XDM/SUBSET01/METADATA.XML"])), "MSS-XDM-01", "no IHE_XDM/<subset>/METADATA.XML")
 
 
 @pytest.mark.requirements("MSS-XDM-02")
@@ -71,9 +69,7 @@ def test_metadata_structure() -> None:
     fail(xdm(xdm_zip(metadata=b"<SubmitObjectsRequest/>")), "MSS-XDM-02", "expected lcm:SubmitObjectsRequest")
     fail(xdm(xdm_zip(tweak=remove("//rim:Association"))), "MSS-XDM-02", "no HasMember association")
     fail(xdm(xdm_zip(tweak=remove("//rim:Classification[@id='cl-ss']"))), "MSS-XDM-02", "0 RegistryPackage")
-    no_uid = remove(
-        "//rim:ExternalIdentifier[@identificationScheme='urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab']"
-    )
+    no_uid = remove("//rim:ExternalIdentifier[@identificationScheme='urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab']")
     fail(xdm(xdm_zip(tweak=no_uid)), "MSS-XDM-02", "0 XDSDocumentEntry.uniqueId")
     fail(xdm(xdm_zip(extra={"IHE_XDM/SUBSET01/EXTRA.XML": b"<x/>"})), "MSS-XDM-02", "has no ExtrinsicObject")
     fail(xdm(xdm_zip(metadata=b"<not xml")), "MSS-XDM-02", "METADATA.XML refused")
@@ -135,9 +131,7 @@ def test_local_patient_id_accepted_only_with_x_mss_ins_n() -> None:
     findings = run_checks("email", build_message([doc], zip_bytes=zipped), CheckContext())
     ok(findings, "MSS-XDM-04")
     ok(findings, "MSS-DOC-01")
-    lying = run_checks(
-        "email", build_message([doc], zip_bytes=zipped, headers={"X-MSS-INS": "O"}), CheckContext()
-    )
+    lying = run_checks("email", build_message([doc], zip_bytes=zipped, headers={"X-MSS-INS": "O"}), CheckContext())
     fail(lying, "MSS-XDM-04", "not an INS OID")
 
 
@@ -146,9 +140,7 @@ def test_codes_consistent_with_cda() -> None:
     good = xdm(xdm_zip())
     assert not [f for f in good if f.requirement == "MSS-XDM-05" and f.verdict is Verdict.FAIL]
     assert Verdict.PASS in verdicts(good, "MSS-XDM-05")
-    type_scheme = (
-        "//rim:Classification[@classificationScheme='urn:uuid:f0306f51-975f-434e-a61c-c59651d33983']"
-    )
+    type_scheme = "//rim:Classification[@classificationScheme='urn:uuid:f0306f51-975f-434e-a61c-c59651d33983']"
     fail(
         xdm(xdm_zip(tweak=set_attr(type_scheme, "nodeRepresentation", "11488-4"))),
         "MSS-XDM-05",
@@ -218,9 +210,7 @@ def test_corpus_packages_give_findings_without_crash(path: Path) -> None:
 
 
 @pytest.mark.requirements("MSS-XDM-01", "MSS-XDM-03")
-@pytest.mark.skipif(
-    not (CORPUS / "xdm" / "CCDA_Ambulatory_in_XDM.zip").is_file(), reason="shared corpus absent"
-)
+@pytest.mark.skipif(not (CORPUS / "xdm" / "CCDA_Ambulatory_in_XDM.zip").is_file(), reason="shared corpus absent")
 def test_corpus_oddities_are_reported_for_a_sender() -> None:
     findings = validate_bytes(
         "CCDA_Ambulatory_in_XDM.zip", (CORPUS / "xdm" / "CCDA_Ambulatory_in_XDM.zip").read_bytes()

@@ -31,10 +31,29 @@ def test_curl_submission(tmp_path: Path, tmp_path_factory: pytest.TempPathFactor
     journal = EvidenceJournal(tmp_path / "evidence")
     with Operator(journal, pki, whitelist=identities.whitelist()) as op:
         s = op.settings()
-        command = [str(CURL), "--silent", "--show-error", "--ssl-reqd", f"smtp://{s['host']}:{s['smtp_port']}",
-                   "--mail-from", bal, "--mail-rcpt", doctor, "--upload-file", str(message),
-                   "--cacert", s["ca_bundle"], "--crlfile", s["crl"], "--cert", s["client_cert"],
-                   "--key", s["client_key"], "--max-time", "20"]
+        command = [
+            str(CURL),
+            "--silent",
+            "--show-error",
+            "--ssl-reqd",
+            f"smtp://{s['host']}:{s['smtp_port']}",
+            "--mail-from",
+            bal,
+            "--mail-rcpt",
+            doctor,
+            "--upload-file",
+            str(message),
+            "--cacert",
+            s["ca_bundle"],
+            "--crlfile",
+            s["crl"],
+            "--cert",
+            s["client_cert"],
+            "--key",
+            s["client_key"],
+            "--max-time",
+            "20",
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
         assert done.returncode == 0, done.stderr
         assert op.wait_idle(timeout=10)
@@ -48,7 +67,9 @@ def test_curl_submission(tmp_path: Path, tmp_path_factory: pytest.TempPathFactor
     assert len(messages) == 1 and (journal.root / messages[0]["path"]).read_bytes() == data
     assert messages[0]["meta"]["rcpts"] == [doctor]
     assert good.auth == {"mechanism": "tls-client-certificate", "identity": bal}
-    verdicts = {f.requirement: f.verdict for f in smtp_session(
-        Artifact("smtp-session", good.id, good.to_json_bytes()), CheckContext())}
+    verdicts = {
+        f.requirement: f.verdict
+        for f in smtp_session(Artifact("smtp-session", good.id, good.to_json_bytes()), CheckContext())
+    }
     assert verdicts["MSS-TLS-01"] is Verdict.PASS and verdicts["MSS-AUTH-04"] is Verdict.PASS
     assert rogue.tls_error and "unknown ca" in rogue.tls_error.lower()

@@ -27,8 +27,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
 @pytest.fixture(scope="module")
 def op(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
     journal = EvidenceJournal(tmp_path_factory.mktemp("evidence"))
-    with Operator(journal, pki, whitelist=identities.whitelist(), size_limit=32 * 1024,
-                  idle_timeout=0.5, max_sessions=4) as operator:
+    with Operator(
+        journal, pki, whitelist=identities.whitelist(), size_limit=32 * 1024, idle_timeout=0.5, max_sessions=4
+    ) as operator:
         yield operator
     journal.close()
 

@@ -176,8 +176,13 @@ def test_delivery_status_notification(op: Operator, pki: TestPKI) -> None:
     mark = op.mark()
     data = test_message(BAL, [DOCTOR], subject="avec accuse")
     before = len(op.mailbox(BAL).snapshot())
-    _send(op, pki, data=data, mail_options=["RET=HDRS", "ENVID=Env-0042"],
-          rcpt_options=[f"NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;{DOCTOR}"])
+    _send(
+        op,
+        pki,
+        data=data,
+        mail_options=["RET=HDRS", "ENVID=Env-0042"],
+        rcpt_options=[f"NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;{DOCTOR}"],
+    )
     [rec] = _sessions(op, mark)
     txn = rec.transactions[0]
     assert txn.mail_params["ENVID"] == "Env-0042" and txn.mail_params["RET"] == "HDRS"

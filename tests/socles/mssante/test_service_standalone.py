@@ -27,8 +27,9 @@ def test_run_standalone(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
         lines.append(text)
         started.set()
 
-    thread = threading.Thread(target=run_standalone, args=(tmp_path,),
-                              kwargs={"stop_event": stop, "echo": echo}, daemon=True)
+    thread = threading.Thread(
+        target=run_standalone, args=(tmp_path,), kwargs={"stop_event": stop, "echo": echo}, daemon=True
+    )
     thread.start()
     try:
         assert started.wait(timeout=30)

@@ -27,9 +27,7 @@ TLS_VARIANTS = {  # variant: (requirement, TLS error the server records for a st
     "tls-legacy": ("MSS-TLS-03", "unsupported protocol"),
     "weak-cipher": ("MSS-TLS-04", "no shared cipher"),
 }
-VARIANTS = [
-    pytest.param(v, marks=pytest.mark.requirements(rid), id=v) for v, (rid, _e) in TLS_VARIANTS.items()
-]
+VARIANTS = [pytest.param(v, marks=pytest.mark.requirements(rid), id=v) for v, (rid, _e) in TLS_VARIANTS.items()]
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +58,7 @@ def _only(op: Operator, mark: int, protocol: str) -> SessionRecord:
 def _verdict(record: SessionRecord, rid: str) -> Verdict:
     check = smtp_session if record.protocol == "smtp" else imap_session
     art = Artifact(f"{record.protocol}-session", record.id, record.to_json_bytes())
-    verdicts = [
-        f.verdict for f in check(art, CheckContext(extra={"variant": record.variant})) if f.requirement == rid
-    ]
+    verdicts = [f.verdict for f in check(art, CheckContext(extra={"variant": record.variant})) if f.requirement == rid]
     assert verdicts, f"no finding for {rid}"
     return max(verdicts, key=lambda v: v.rank)
 
@@ -85,9 +81,7 @@ def _imap(op: Operator, pki: TestPKI, strict: bool) -> bool:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("protocol", ["smtp", "imap"])
-def test_strict_client_refuses(
-    op: Operator, pki: TestPKI, variant_of: None, variant: str, protocol: str
-) -> None:
+def test_strict_client_refuses(op: Operator, pki: TestPKI, variant_of: None, variant: str, protocol: str) -> None:
     rid, error = TLS_VARIANTS[variant]
     op.variant = variant
     mark = op.mark()
@@ -102,9 +96,7 @@ def test_strict_client_refuses(
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("protocol", ["smtp", "imap"])
-def test_lax_client_is_caught(
-    op: Operator, pki: TestPKI, variant_of: None, variant: str, protocol: str
-) -> None:
+def test_lax_client_is_caught(op: Operator, pki: TestPKI, variant_of: None, variant: str, protocol: str) -> None:
     rid, _error = TLS_VARIANTS[variant]
     op.variant = variant
     mark = op.mark()

@@ -81,14 +81,24 @@ def _person(parent: etree._Element, org: Org) -> None:
     _el(name, "family", org.author_family)
 
 
-def _org(parent: etree._Element, org: Org, tag: str = "representedOrganization", sic: bool = False,
-         root: str = "1.2.250.1.71.4.2.2") -> None:
+def _org(
+    parent: etree._Element,
+    org: Org,
+    tag: str = "representedOrganization",
+    sic: bool = False,
+    root: str = "1.2.250.1.71.4.2.2",
+) -> None:
     el = _el(parent, tag)
     _el(el, "id", root=root, extension=org.struct_id)
     _el(el, "name", org.name)
     if sic:
-        _el(el, "standardIndustryClassCode", code=org.practice[0], codeSystem="1.2.250.1.213.1.1.4.9",
-            displayName=org.practice[1])
+        _el(
+            el,
+            "standardIndustryClassCode",
+            code=org.practice[0],
+            codeSystem="1.2.250.1.213.1.1.4.9",
+            displayName=org.practice[1],
+        )
 
 
 def build_cda(patient: dict[str, Any], spec: DocSpec, org: Org, pdf: bytes, flaws: CdaFlaws = CdaFlaws()) -> bytes:
@@ -134,8 +144,12 @@ def build_cda(patient: dict[str, Any], spec: DocSpec, org: Org, pdf: bytes, flaw
     _el(assigned, "code", code="G15_60", codeSystem="1.2.250.1.213.1.1.4.5", displayName="Infirmier")
     _person(assigned, org)
     _org(assigned, org)
-    _org(_el(_el(doc, "custodian"), "assignedCustodian"), org, "representedCustodianOrganization",
-         root=flaws.custodian_root)
+    _org(
+        _el(_el(doc, "custodian"), "assignedCustodian"),
+        org,
+        "representedCustodianOrganization",
+        root=flaws.custodian_root,
+    )
     legal = _el(doc, "legalAuthenticator")
     _el(legal, "time", value=when)
     _el(legal, "signatureCode", code="S")
@@ -145,8 +159,7 @@ def build_cda(patient: dict[str, Any], spec: DocSpec, org: Org, pdf: bytes, flaw
     if spec.dlu and flaws.dlu_participant:
         part = _el(doc, "participant", typeCode="INF")
         _el(part, "functionCode", code="PCP", codeSystem="2.16.840.1.113883.5.88", displayName="Médecin traitant")
-        _el(_el(part, "associatedEntity", classCode="PROV"), "id", root="1.2.250.1.71.4.2.1",
-            extension="810000000014")
+        _el(_el(part, "associatedEntity", classCode="PROV"), "id", root="1.2.250.1.71.4.2.1", extension="810000000014")
     event = _el(_el(doc, "documentationOf"), "serviceEvent")
     if spec.dlu:
         _el(event, "code", code="34117-2", codeSystem="2.16.840.1.113883.6.1")
@@ -173,6 +186,11 @@ def build_cda(patient: dict[str, Any], spec: DocSpec, org: Org, pdf: bytes, flaw
             _el(section, "templateId", root=oid)
             _el(section, "text", "-")
     else:
-        _el(_el(component, "nonXMLBody"), "text", base64.b64encode(pdf).decode(), mediaType="application/pdf",
-            representation=flaws.representation)
+        _el(
+            _el(component, "nonXMLBody"),
+            "text",
+            base64.b64encode(pdf).decode(),
+            mediaType="application/pdf",
+            representation=flaws.representation,
+        )
     return etree.tostring(doc, xml_declaration=True, encoding="UTF-8")

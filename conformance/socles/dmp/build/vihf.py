@@ -90,14 +90,15 @@ def unsigned_assertion(inp: VihfInput, cert: x509.Certificate) -> etree._Element
         IssueInstant=_iso(now),
         Version="2.0",
     )
-    issuer = etree.SubElement(root, f"{{{SAML}}}Issuer", Format=X509_SUBJECT) if inp.issuer_format else (
-        etree.SubElement(root, f"{{{SAML}}}Issuer"))
+    issuer = (
+        etree.SubElement(root, f"{{{SAML}}}Issuer", Format=X509_SUBJECT)
+        if inp.issuer_format
+        else (etree.SubElement(root, f"{{{SAML}}}Issuer"))
+    )
     issuer.text = rfc4514_issuer(cert)
     subject = etree.SubElement(root, f"{{{SAML}}}Subject")
     etree.SubElement(subject, f"{{{SAML}}}NameID").text = inp.name_id
-    etree.SubElement(
-        root, f"{{{SAML}}}Conditions", NotBefore=_iso(now), NotOnOrAfter=_iso(now + inp.validity)
-    )
+    etree.SubElement(root, f"{{{SAML}}}Conditions", NotBefore=_iso(now), NotOnOrAfter=_iso(now + inp.validity))
     authn = etree.SubElement(root, f"{{{SAML}}}AuthnStatement", AuthnInstant=_iso(now))
     ctx = etree.SubElement(authn, f"{{{SAML}}}AuthnContext")
     etree.SubElement(ctx, f"{{{SAML}}}AuthnContextClassRef").text = AC_UNSPECIFIED
@@ -146,7 +147,10 @@ def sign_assertion(assertion: etree._Element, key_pem: bytes, cert_pem: bytes) -
         issuer.addnext(placeholder)
     leaf = cert_pem.split(b"-----END CERTIFICATE-----")[0] + b"-----END CERTIFICATE-----\n"
     signed: etree._Element = signer.sign(
-        assertion, key=private_key(key_pem), cert=leaf.decode(), reference_uri="#" + assertion.get("ID", ""),
+        assertion,
+        key=private_key(key_pem),
+        cert=leaf.decode(),
+        reference_uri="#" + assertion.get("ID", ""),
         id_attribute="ID",
     )
     return signed
@@ -164,18 +168,25 @@ def foreign_signer(signer: str, key_pem: bytes, cert_pem: bytes) -> tuple[bytes,
     if signer not in ("other-key", "self-signed"):
         return key_pem, cert_pem
     key = _stray_key()
-    stray = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())
+    stray = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     if signer == "other-key":
         return stray, cert_pem
     subject = x509.load_pem_x509_certificate(cert_pem).subject
     now = dt.datetime.now(dt.UTC)
-    made = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-            .sign(key, hashes.SHA256()))
+    made = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return stray, made.public_bytes(serialization.Encoding.PEM)
 
 

@@ -105,16 +105,17 @@ class DsgSigner(XAdESSigner):
 
     def add_signing_time(self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any) -> None:
         if self.flaws.signing_time:
-            etree.SubElement(signed_signature_properties, _xades("SigningTime")).text = (
-                self.when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            )
+            etree.SubElement(signed_signature_properties, _xades("SigningTime")).text = self.when.astimezone(
+                dt.UTC
+            ).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def add_signing_certificate(self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any) -> None:
         """XAdES 1.3.2 SigningCertificate: digest plus issuer and serial of each certificate of the chain."""
         holder = etree.SubElement(signed_signature_properties, _xades("SigningCertificate"))
         for cert in signing_settings.cert_chain or []:
-            loaded = cert if isinstance(cert, x509.Certificate) else x509.load_pem_x509_certificate(
-                add_pem_header(cert))
+            loaded = (
+                cert if isinstance(cert, x509.Certificate) else x509.load_pem_x509_certificate(add_pem_header(cert))
+            )
             node = etree.SubElement(holder, _xades("Cert"))
             digest = etree.SubElement(node, _xades("CertDigest"))
             etree.SubElement(digest, _ds("DigestMethod"), Algorithm=DigestAlgorithm.SHA256.value)
@@ -125,8 +126,9 @@ class DsgSigner(XAdESSigner):
             etree.SubElement(serial, _ds("X509IssuerName")).text = loaded.issuer.rfc4514_string()
             etree.SubElement(serial, _ds("X509SerialNumber")).text = str(loaded.serial_number)
 
-    def add_signature_policy_identifier(self, signed_signature_properties: Any, sig_root: Any,
-                                        signing_settings: Any) -> None:
+    def add_signature_policy_identifier(
+        self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any
+    ) -> None:
         policy = etree.SubElement(signed_signature_properties, _xades("SignaturePolicyIdentifier"))
         etree.SubElement(policy, _xades("SignaturePolicyImplied"))
 
@@ -143,7 +145,6 @@ class DsgSigner(XAdESSigner):
             if ref.get("URI") == f"#{MANIFEST_ID}":
                 ref.set("Type", MANIFEST_TYPE)
         etree.SubElement(sig_root, _ds("Object")).append(self.manifest_el)
-
 
 
 def sign_lot(

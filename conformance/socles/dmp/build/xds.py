@@ -110,8 +110,9 @@ def _name(parent: etree._Element, value: str) -> None:
 
 
 def _coded(parent: etree._Element, scheme: str, obj: str, code: str, coding: str, display: str, cid: str) -> None:
-    c = _rim(parent, "Classification", classificationScheme=scheme, classifiedObject=obj, nodeRepresentation=code,
-             id=cid)
+    c = _rim(
+        parent, "Classification", classificationScheme=scheme, classifiedObject=obj, nodeRepresentation=code, id=cid
+    )
     _slot(c, "codingScheme", coding)
     _name(c, display)
 
@@ -126,8 +127,14 @@ def utc(t: dt.datetime) -> str:
 
 
 class LotBuilder:
-    def __init__(self, patient: dict[str, Any], org: Org, flaws: XdsFlaws, source_id: str,
-                 signing: tuple[bytes, bytes] | None = None) -> None:
+    def __init__(
+        self,
+        patient: dict[str, Any],
+        org: Org,
+        flaws: XdsFlaws,
+        source_id: str,
+        signing: tuple[bytes, bytes] | None = None,
+    ) -> None:
         self.patient, self.org, self.flaws, self.source_id = patient, org, flaws, source_id
         self.signing = signing  # (key PEM, certificate PEM): the structure's cachet signs the lot (XAdES)
         self.ids = _Ids()
@@ -138,16 +145,21 @@ class LotBuilder:
         return f"{o.author_id}^{o.author_family}^{o.author_given}^^^^^^&{self.flaws.author_oid}&ISO^D^^^IDNPS"
 
     def author(self, parent: etree._Element, scheme: str, obj: str) -> None:
-        c = _rim(parent, "Classification", classificationScheme=scheme, classifiedObject=obj, nodeRepresentation="",
-                 id=self.ids("cl-"))
+        c = _rim(
+            parent,
+            "Classification",
+            classificationScheme=scheme,
+            classifiedObject=obj,
+            nodeRepresentation="",
+            id=self.ids("cl-"),
+        )
         _slot(c, "authorPerson", self.xcn())
         _slot(c, "authorInstitution", f"{self.org.name}^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^{self.org.struct_id}")
         _slot(c, "authorSpecialty", "G15_60^Infirmier^1.2.250.1.213.1.1.4.5")
 
     def entry(self, objects: etree._Element, eid: str, data: bytes, doc: FeedDoc | None) -> None:
         f, p, org = self.flaws, self.patient, self.org
-        e = _rim(objects, "ExtrinsicObject", id=eid, mimeType="text/xml",
-                 objectType=DOC_ENTRY_TYPE)
+        e = _rim(objects, "ExtrinsicObject", id=eid, mimeType="text/xml", objectType=DOC_ENTRY_TYPE)
         spec = doc.spec if doc else None
         when = spec.when if spec else dt.datetime.now(dt.UTC)
         if f.creation_time or spec is None:
@@ -159,8 +171,13 @@ class LotBuilder:
             _slot(e, "serviceStartTime", utc(start))
             _slot(e, "serviceStopTime", utc(start + dt.timedelta(minutes=30)))
         _slot(e, "sourcePatientId", f"{p['record_id']}^^^&{org.ipp_oid}&ISO^{f.source_patient_type}")
-        _slot(e, "sourcePatientInfo", f"PID-5|{p['birth_name']}^{p['first_given'].upper()}^^^^^L",
-              "PID-7|" + p["birth_date"].replace("-", ""), "PID-8|" + p["sex"])
+        _slot(
+            e,
+            "sourcePatientInfo",
+            f"PID-5|{p['birth_name']}^{p['first_given'].upper()}^^^^^L",
+            "PID-7|" + p["birth_date"].replace("-", ""),
+            "PID-8|" + p["sex"],
+        )
         hashed = data if f.hash_of_document or spec is None else data + b"\n"
         _slot(e, "hash", hashlib.sha1(hashed).hexdigest())
         _slot(e, "size", str(len(data)))
@@ -168,16 +185,40 @@ class LotBuilder:
         _name(e, title)
         self.author(e, DE["author"], eid)
         if spec is None:
-            _coded(e, DE["classCode"], eid, "urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1", "URN", "Digital Signature",
-                   self.ids("cl-"))
+            _coded(
+                e,
+                DE["classCode"],
+                eid,
+                "urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1",
+                "URN",
+                "Digital Signature",
+                self.ids("cl-"),
+            )
             _coded(e, DE["typeCode"], eid, "E1762", "ASTM", "Full Document", self.ids("cl-"))
-            _coded(e, DE["formatCode"], eid, "http://www.w3.org/2000/09/xmldsig#", "URN", "Default Signature Style",
-                   self.ids("cl-"))
-            confid = [("N", "2.16.840.1.113883.5.25"), ("MASQUE_PS", "1.2.250.1.213.1.1.4.13"),
-                      ("INVISIBLE_PATIENT", "1.2.250.1.213.1.1.4.13")]
+            _coded(
+                e,
+                DE["formatCode"],
+                eid,
+                "http://www.w3.org/2000/09/xmldsig#",
+                "URN",
+                "Default Signature Style",
+                self.ids("cl-"),
+            )
+            confid = [
+                ("N", "2.16.840.1.113883.5.25"),
+                ("MASQUE_PS", "1.2.250.1.213.1.1.4.13"),
+                ("INVISIBLE_PATIENT", "1.2.250.1.213.1.1.4.13"),
+            ]
         else:
-            _coded(e, DE["classCode"], eid, f.class_code or spec.class_code, "1.2.250.1.213.1.1.4.1",
-                   spec.class_display, self.ids("cl-"))
+            _coded(
+                e,
+                DE["classCode"],
+                eid,
+                f.class_code or spec.class_code,
+                "1.2.250.1.213.1.1.4.1",
+                spec.class_display,
+                self.ids("cl-"),
+            )
             _coded(e, DE["typeCode"], eid, spec.type_code, f.type_scheme, spec.type_display, self.ids("cl-"))
             fmt = FORMATS[spec.dlu]
             _coded(e, DE["formatCode"], eid, f.format_code or fmt[0], fmt[1], fmt[2], self.ids("cl-"))
@@ -185,10 +226,16 @@ class LotBuilder:
             confid += [("MASQUE_PS", "1.2.250.1.213.1.1.4.13")] * f.extra_confidentiality
         for code, system in confid:
             _coded(e, DE["confidentialityCode"], eid, code, system, code, self.ids("cl-"))
-        _coded(e, DE["healthcareFacilityTypeCode"], eid, org.facility[0], "1.2.250.1.71.4.2.4", org.facility[1],
-               self.ids("cl-"))
-        _coded(e, DE["practiceSettingCode"], eid, org.practice[0], f.practice_scheme,
-               org.practice[1], self.ids("cl-"))
+        _coded(
+            e,
+            DE["healthcareFacilityTypeCode"],
+            eid,
+            org.facility[0],
+            "1.2.250.1.71.4.2.4",
+            org.facility[1],
+            self.ids("cl-"),
+        )
+        _coded(e, DE["practiceSettingCode"], eid, org.practice[0], f.practice_scheme, org.practice[1], self.ids("cl-"))
         _external(e, DE["patientId"], eid, self.ins_cx, "XDSDocumentEntry.patientId", self.ids("ei-"))
         uid = spec.doc_id if spec else f"{self.source_id}.9.{uuid.uuid4().int % 10**12}"
         _external(e, DE["uniqueId"], eid, uid, "XDSDocumentEntry.uniqueId", self.ids("ei-"))
@@ -198,16 +245,24 @@ class LotBuilder:
     ) -> tuple[etree._Element, dict[str, bytes]]:
         """(xdsb:ProvideAndRegisterDocumentSetRequest with xop:Include parts, {content-id: bytes})."""
         f = self.flaws
-        root = etree.Element(f"{{{XDSB}}}ProvideAndRegisterDocumentSetRequest",
-                             nsmap={"xdsb": XDSB, "lcm": LCM, "rim": RIM, "xop": XOP})
+        root = etree.Element(
+            f"{{{XDSB}}}ProvideAndRegisterDocumentSetRequest", nsmap={"xdsb": XDSB, "lcm": LCM, "rim": RIM, "xop": XOP}
+        )
         objects = _rim(etree.SubElement(root, f"{{{LCM}}}SubmitObjectsRequest"), "RegistryObjectList")
         ss = _rim(objects, "RegistryPackage", id="SubmissionSet01")
         _slot(ss, "submissionTime", utc(now))
         _name(ss, f"Lot {self.org.name}")
         self.author(ss, SS_AUTHOR, "SubmissionSet01")
         if f.content_type:
-            _coded(ss, SS_CONTENT, "SubmissionSet01", "11", "1.2.250.1.213.2.2", "Hébergement complet ou internat",
-                   "cl-ss-content")
+            _coded(
+                ss,
+                SS_CONTENT,
+                "SubmissionSet01",
+                "11",
+                "1.2.250.1.213.2.2",
+                "Hébergement complet ou internat",
+                "cl-ss-content",
+            )
         _external(ss, SS_PATIENT, "SubmissionSet01", self.ins_cx, "XDSSubmissionSet.patientId", "ei-ss-1")
         if f.source_id:
             _external(ss, SS_SOURCE, "SubmissionSet01", self.source_id, "XDSSubmissionSet.sourceId", "ei-ss-2")
@@ -220,23 +275,46 @@ class LotBuilder:
             parts[eid] = doc.cda
             members.append(eid)
         if f.signature_entry:
-            signature = SIGNATURE_NOTE if self.signing is None else sign_lot(
-                lot_unique, [(d.spec.doc_id, d.cda) for d in docs], *self.signing, when=now, flaws=f.xades)
+            signature = (
+                SIGNATURE_NOTE
+                if self.signing is None
+                else sign_lot(
+                    lot_unique, [(d.spec.doc_id, d.cda) for d in docs], *self.signing, when=now, flaws=f.xades
+                )
+            )
             self.entry(objects, "Signature01", signature, None)
             parts["Signature01"] = signature
             members.append("Signature01")
         _rim(objects, "Classification", classifiedObject="SubmissionSet01", id="cl-ss-node", classificationNode=SS_NODE)
         for eid in members if f.has_member else []:
-            a = _rim(objects, "Association", associationType=HAS_MEMBER, sourceObject="SubmissionSet01",
-                     targetObject=eid, id=self.ids("as-"))
+            a = _rim(
+                objects,
+                "Association",
+                associationType=HAS_MEMBER,
+                sourceObject="SubmissionSet01",
+                targetObject=eid,
+                id=self.ids("as-"),
+            )
             _slot(a, "SubmissionSetStatus", "Original")
         if f.signature_entry:
-            _rim(objects, "Association", associationType=SIGNS, sourceObject="Signature01",
-                 targetObject="SubmissionSet01", id=self.ids("as-"))
+            _rim(
+                objects,
+                "Association",
+                associationType=SIGNS,
+                sourceObject="Signature01",
+                targetObject="SubmissionSet01",
+                id=self.ids("as-"),
+            )
         for i, doc in enumerate(docs, 1):
             if doc.replaces_entry:
-                _rim(objects, "Association", associationType=RPLC, sourceObject=doc.entry_id(i),
-                     targetObject=doc.replaces_entry, id=self.ids("as-"))
+                _rim(
+                    objects,
+                    "Association",
+                    associationType=RPLC,
+                    sourceObject=doc.entry_id(i),
+                    targetObject=doc.replaces_entry,
+                    id=self.ids("as-"),
+                )
         cids: dict[str, bytes] = {}
         for eid, data in parts.items():
             # short enough for one header line: a folded Content-ID comes out RFC 2047-encoded, which

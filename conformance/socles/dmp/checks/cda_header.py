@@ -263,8 +263,7 @@ def _record_target(doc: CdaDoc, out: Collector) -> None:
         if look.membership is Membership.OUT:
             out.fail(
                 R,
-                f"administrativeGenderCode {gender.get('code')!r} ({gender.get('codeSystem')}) "
-                f"is not in {look.name}",
+                f"administrativeGenderCode {gender.get('code')!r} ({gender.get('codeSystem')}) is not in {look.name}",
                 f"administrativeGenderCode {gender.get('code')!r} ({gender.get('codeSystem')}) "
                 f"n'appartient pas au {look.name}",
                 where(gender),

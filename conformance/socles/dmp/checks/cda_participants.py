@@ -174,8 +174,7 @@ def _custodian(doc: CdaDoc, out: Collector) -> None:
         out.fail(
             C08,
             f"custodian id root {ident.get('root')!r} is not {' or '.join(CUSTODIAN_ROOTS)}",
-            f"la racine de l'id du dépositaire {ident.get('root')!r} n'est pas "
-            f"{' ou '.join(CUSTODIAN_ROOTS)}",
+            f"la racine de l'id du dépositaire {ident.get('root')!r} n'est pas {' ou '.join(CUSTODIAN_ROOTS)}",
             where(ident),
         )
 
@@ -243,8 +242,7 @@ def _documentation_of(doc: CdaDoc, out: Collector) -> None:
         out.fail(
             C02,
             f"the first serviceEvent needs exactly one performer typeCode PRF (found {len(performers)})",
-            f"le premier serviceEvent doit avoir exactement un performer typeCode PRF "
-            f"(trouvé {len(performers)})",
+            f"le premier serviceEvent doit avoir exactement un performer typeCode PRF (trouvé {len(performers)})",
             where(event, "cda:performer"),
         )
         if not performers:
@@ -286,8 +284,7 @@ def _component_of(doc: CdaDoc, out: Collector) -> None:
         out.fail(
             C02,
             f"componentOf/encompassingEncounter must occur exactly once (found {len(encounters)})",
-            f"componentOf/encompassingEncounter doit être présent exactement une fois "
-            f"(trouvé {len(encounters)})",
+            f"componentOf/encompassingEncounter doit être présent exactement une fois (trouvé {len(encounters)})",
             where(doc.root, "cda:componentOf/cda:encompassingEncounter"),
         )
         if not encounters:
@@ -305,8 +302,7 @@ def _component_of(doc: CdaDoc, out: Collector) -> None:
         out.fail(
             C02,
             f"encompassingEncounter/location/healthCareFacility must occur once (found {len(facilities)})",
-            f"encompassingEncounter/location/healthCareFacility doit être présent une fois "
-            f"(trouvé {len(facilities)})",
+            f"encompassingEncounter/location/healthCareFacility doit être présent une fois (trouvé {len(facilities)})",
             where(enc, "cda:location/cda:healthCareFacility"),
         )
         return

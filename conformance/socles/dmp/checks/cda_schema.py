@@ -42,29 +42,65 @@ def _na(en: str, fr: str, evidence: str) -> list[Finding]:
 def check_cda_schema(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
     runner = runner_for(ctx.extra)
     if runner is None:
-        return _na("no ANS pack given (--schematron-pack): CDA_extended.xsd was not applied",
-                   "aucun paquet ANS fourni (--schematron-pack) : le schéma CDA_extended.xsd n'a pas été appliqué",
-                   artifact.sha256)
+        return _na(
+            "no ANS pack given (--schematron-pack): CDA_extended.xsd was not applied",
+            "aucun paquet ANS fourni (--schematron-pack) : le schéma CDA_extended.xsd n'a pas été appliqué",
+            artifact.sha256,
+        )
     path = runner.pack.root / SCHEMA
     if not path.is_file():
-        return _na(f"the ANS pack has no {SCHEMA.as_posix()}: the CDA schema was not applied",
-                   f"le paquet ANS n'a pas de {SCHEMA.as_posix()} : le schéma CDA n'a pas été appliqué",
-                   artifact.sha256)
+        return _na(
+            f"the ANS pack has no {SCHEMA.as_posix()}: the CDA schema was not applied",
+            f"le paquet ANS n'a pas de {SCHEMA.as_posix()} : le schéma CDA n'a pas été appliqué",
+            artifact.sha256,
+        )
     try:
         schema = load_schema(path)
     except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as exc:
-        return [Finding(R, Verdict.FAIL, f"the pack's CDA schema cannot be compiled: {exc}",
-                        f"le schéma CDA du paquet ne peut être compilé : {exc}", SCHEMA.as_posix(), artifact.sha256)]
+        return [
+            Finding(
+                R,
+                Verdict.FAIL,
+                f"the pack's CDA schema cannot be compiled: {exc}",
+                f"le schéma CDA du paquet ne peut être compilé : {exc}",
+                SCHEMA.as_posix(),
+                artifact.sha256,
+            )
+        ]
     try:
         root = parse_xml(artifact.data)
     except XmlRefused as exc:
-        return [Finding(R, Verdict.FAIL, f"document refused by the hardened XML parser: {exc}",
-                        f"document refusé par l'analyseur XML durci : {exc}", "/", artifact.sha256)]
+        return [
+            Finding(
+                R,
+                Verdict.FAIL,
+                f"document refused by the hardened XML parser: {exc}",
+                f"document refusé par l'analyseur XML durci : {exc}",
+                "/",
+                artifact.sha256,
+            )
+        ]
     if schema.validate(root):
-        return [Finding(R, Verdict.PASS, "valid against CDA_extended.xsd (ANS pack)",
-                        "valide selon CDA_extended.xsd (paquet ANS)", "/", artifact.sha256)]
+        return [
+            Finding(
+                R,
+                Verdict.PASS,
+                "valid against CDA_extended.xsd (ANS pack)",
+                "valide selon CDA_extended.xsd (paquet ANS)",
+                "/",
+                artifact.sha256,
+            )
+        ]
     out = []
     for err in list(schema.error_log)[:MAX_ERRORS]:
-        out.append(Finding(R, Verdict.FAIL, f"CDA_extended.xsd: {err.message}", f"CDA_extended.xsd : {err.message}",
-                           f"line {err.line}" + (f", {err.path}" if err.path else ""), artifact.sha256))
+        out.append(
+            Finding(
+                R,
+                Verdict.FAIL,
+                f"CDA_extended.xsd: {err.message}",
+                f"CDA_extended.xsd : {err.message}",
+                f"line {err.line}" + (f", {err.path}" if err.path else ""),
+                artifact.sha256,
+            )
+        )
     return out

@@ -32,8 +32,9 @@ def _issuer_in(cert: x509.Certificate, bundle: list[x509.Certificate]) -> bool:
         key = ca.public_key()
         try:
             if isinstance(key, rsa.RSAPublicKey) and cert.signature_hash_algorithm is not None:
-                key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                           cert.signature_hash_algorithm)
+                key.verify(
+                    cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm
+                )
                 return True
         except Exception:  # noqa: BLE001 - any verification error means "not this issuer"
             continue
@@ -56,20 +57,36 @@ def check_client_certificate(artifact: Artifact, ctx: CheckContext) -> Iterable[
     if bundle_path:
         bundle = x509.load_pem_x509_certificates(Path(bundle_path).read_bytes())
         if not _issuer_in(cert, bundle):
-            out.fail(RID, f"client certificate issued by {cert.issuer.rfc4514_string()}, not the IGC-Santé",
-                     f"certificat client émis par {cert.issuer.rfc4514_string()}, hors IGC-Santé", loc)
+            out.fail(
+                RID,
+                f"client certificate issued by {cert.issuer.rfc4514_string()}, not the IGC-Santé",
+                f"certificat client émis par {cert.issuer.rfc4514_string()}, hors IGC-Santé",
+                loc,
+            )
     try:
         usages = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
     except x509.ExtensionNotFound:
         usages = []
     if ExtendedKeyUsageOID.CLIENT_AUTH not in usages:
-        out.fail(RID, "the certificate is not made for TLS client authentication (no clientAuth usage)",
-                 "le certificat n'est pas un certificat d'authentification (pas d'usage clientAuth)", loc)
+        out.fail(
+            RID,
+            "the certificate is not made for TLS client authentication (no clientAuth usage)",
+            "le certificat n'est pas un certificat d'authentification (pas d'usage clientAuth)",
+            loc,
+        )
     units = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)]
     structure = str(artifact.meta.get("vihf_structure") or "")
     if structure and not any(u and structure.endswith(u) for u in units):
-        out.fail(RID, f"the certificate names structure {units or 'none'}, the VIHF {structure}",
-                 f"le certificat nomme la structure {units or 'aucune'}, le VIHF {structure}", loc)
-    out.cover(RID, "TLS client authenticated with the structure's IGC-Santé authentication certificate",
-              "client TLS authentifié par le certificat d'authentification IGC-Santé de la structure", loc)
+        out.fail(
+            RID,
+            f"the certificate names structure {units or 'none'}, the VIHF {structure}",
+            f"le certificat nomme la structure {units or 'aucune'}, le VIHF {structure}",
+            loc,
+        )
+    out.cover(
+        RID,
+        "TLS client authenticated with the structure's IGC-Santé authentication certificate",
+        "client TLS authentifié par le certificat d'authentification IGC-Santé de la structure",
+        loc,
+    )
     return out.finish()

@@ -105,8 +105,11 @@ def _compare(entry: RegistryObject, doc: CdaDoc, md: XdsMetadata, out: Collector
     )
     for key, path, what in pairs:
         xds, cda = _coded_pair(entry, key), _attr_pair(doc, path)
-        if xds is not None and cda is not None and xds != cda and not (
-            xds[0] == cda[0] and xds[1] not in OWN_SCHEMES[key]
+        if (
+            xds is not None
+            and cda is not None
+            and xds != cda
+            and not (xds[0] == cda[0] and xds[1] not in OWN_SCHEMES[key])
         ):
             _differs(out, what, xds, cda, loc)
     title = text_of(doc.at("cda:title"))
@@ -128,8 +131,11 @@ def _compare(entry: RegistryObject, doc: CdaDoc, md: XdsMetadata, out: Collector
         objects += [(ss, SS_IDS["patientId"], "SubmissionSet.patientId") for ss in md.submission_sets]
         for obj, scheme, what in objects:
             cx = parse_cx(obj.ext(scheme) or "")
-            if cx is not None and cx.oid in INS_OIDS and (cx.id, cx.oid) != cda_ins and not _cda_key_only(
-                (cx.id, cx.oid), cda_ins
+            if (
+                cx is not None
+                and cx.oid in INS_OIDS
+                and (cx.id, cx.oid) != cda_ins
+                and not _cda_key_only((cx.id, cx.oid), cda_ins)
             ):
                 _differs(out, f"{what} vs recordTarget INS", (cx.id, cx.oid), cda_ins, obj.location)
 
@@ -172,22 +178,16 @@ def _times(entry: RegistryObject, doc: CdaDoc, out: Collector) -> None:
             out.warn(
                 R,
                 f"{slot}: CDA time {el.get('value')} has no time-zone offset, UTC comparison impossible",
-                f"{slot} : l'heure CDA {el.get('value')} n'a pas de décalage horaire, "
-                "comparaison UTC impossible",
+                f"{slot} : l'heure CDA {el.get('value')} n'a pas de décalage horaire, comparaison UTC impossible",
                 entry.location,
             )
         elif not same:
-            _differs(
-                out, f"{slot} (UTC)", values[0], f"{el.get('value')} = {ts.utc_digits()} UTC", entry.location
-            )
+            _differs(out, f"{slot} (UTC)", values[0], f"{el.get('value')} = {ts.utc_digits()} UTC", entry.location)
 
 
 def _people(entry: RegistryObject, doc: CdaDoc, out: Collector) -> None:
     author_ids = {i.get("extension") for i in doc.all("cda:author/cda:assignedAuthor/cda:id")}
-    org_ids = {
-        i.get("extension")
-        for i in doc.all("cda:author/cda:assignedAuthor/cda:representedOrganization/cda:id")
-    }
+    org_ids = {i.get("extension") for i in doc.all("cda:author/cda:assignedAuthor/cda:representedOrganization/cda:id")}
     for author in entry.coded(DE_SCHEMES["author"]):
         for value in author.slots.get("authorPerson", []):
             xcn = parse_xcn(value)
@@ -218,11 +218,7 @@ def _people(entry: RegistryObject, doc: CdaDoc, out: Collector) -> None:
 
 def _source_patient(entry: RegistryObject, doc: CdaDoc, out: Collector) -> None:
     source = entry.slot("sourcePatientId")
-    ipps = [
-        i
-        for i in doc.patient_ids()
-        if i.get("root") not in INS_OIDS and i.get("root") != "1.2.250.1.213.1.4.2"
-    ]
+    ipps = [i for i in doc.patient_ids() if i.get("root") not in INS_OIDS and i.get("root") != "1.2.250.1.213.1.4.2"]
     if source and ipps:
         cx = parse_cx(source[0])
         wanted = {(i.get("extension"), i.get("root")) for i in ipps}
@@ -238,10 +234,7 @@ def _source_patient(entry: RegistryObject, doc: CdaDoc, out: Collector) -> None:
     if patient is None or not infos:
         return
     loc = entry.location + "/rim:Slot[@name='sourcePatientInfo']"
-    families = {
-        text_of(f).upper()
-        for f in doc.all("cda:recordTarget/cda:patientRole/cda:patient/cda:name/cda:family")
-    }
+    families = {text_of(f).upper() for f in doc.all("cda:recordTarget/cda:patientRole/cda:patient/cda:name/cda:family")}
     pid5 = infos.get("PID-5", "").split("^")[0].upper()
     if pid5 and pid5 not in families:
         out.fail(
@@ -262,8 +255,7 @@ def _source_patient(entry: RegistryObject, doc: CdaDoc, out: Collector) -> None:
     if "PID-8" in infos and gender is not None and infos["PID-8"] != gender.get("code"):
         out.fail(
             "DMP-I06",
-            f"sourcePatientInfo PID-8 {infos['PID-8']!r} differs from administrativeGenderCode "
-            f"{gender.get('code')!r}",
+            f"sourcePatientInfo PID-8 {infos['PID-8']!r} differs from administrativeGenderCode {gender.get('code')!r}",
             f"PID-8 {infos['PID-8']!r} diffère de administrativeGenderCode {gender.get('code')!r}",
             loc,
         )

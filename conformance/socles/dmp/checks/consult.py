@@ -48,15 +48,16 @@ UUID_URN = re.compile(r"^urn:uuid:[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]
 LITERAL = re.compile(r"^\(?\s*'(?:[^']|'')*'(\s*,\s*'(?:[^']|'')*')*\s*\)?$")
 # stored query id -> (name, required parameter groups: one of each tuple must be present)
 QUERIES = {
-    FIND_DOCUMENTS: ("FindDocuments", (("$XDSDocumentEntryPatientId",),
-                                                                      ("$XDSDocumentEntryStatus",))),
-    GET_DOCUMENTS: ("GetDocuments", (("$XDSDocumentEntryEntryUUID",
-                                                                        "$XDSDocumentEntryUniqueId"),)),
-    GET_RELATED: ("GetRelatedDocuments", (("$XDSDocumentEntryEntryUUID",
-                                                                               "$XDSDocumentEntryUniqueId"),
-                                                                              ("$AssociationTypes",))),
-    GET_SUBMISSION_SET_AND_CONTENTS: ("GetSubmissionSetAndContents", (
-        ("$XDSSubmissionSetEntryUUID", "$XDSSubmissionSetUniqueId"),)),
+    FIND_DOCUMENTS: ("FindDocuments", (("$XDSDocumentEntryPatientId",), ("$XDSDocumentEntryStatus",))),
+    GET_DOCUMENTS: ("GetDocuments", (("$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId"),)),
+    GET_RELATED: (
+        "GetRelatedDocuments",
+        (("$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId"), ("$AssociationTypes",)),
+    ),
+    GET_SUBMISSION_SET_AND_CONTENTS: (
+        "GetSubmissionSetAndContents",
+        (("$XDSSubmissionSetEntryUUID", "$XDSSubmissionSetUniqueId"),),
+    ),
     GET_ALL: ("GetAll", (("$patientId",), ("$XDSDocumentEntryStatus",))),
 }
 
@@ -78,38 +79,59 @@ def _addressing(env: etree._Element, transaction: str, out: Collector) -> None:
     want = ACTIONS[transaction]
     action = (env.findtext("s:Header/wsa:Action", namespaces=N) or "").strip()
     if action != want:
-        out.fail(RID, f"{transaction}: wsa:Action {action!r}, expected {want}",
-                 f"{transaction} : wsa:Action {action!r}, attendu {want}", "/soap:Envelope/soap:Header/wsa:Action")
+        out.fail(
+            RID,
+            f"{transaction}: wsa:Action {action!r}, expected {want}",
+            f"{transaction} : wsa:Action {action!r}, attendu {want}",
+            "/soap:Envelope/soap:Header/wsa:Action",
+        )
     mid = (env.findtext("s:Header/wsa:MessageID", namespaces=N) or "").strip()
     if not UUID_URN.match(mid):
-        out.fail(RID, f"wsa:MessageID {mid!r} is not a urn:uuid", f"wsa:MessageID {mid!r} n'est pas un urn:uuid",
-                 "/soap:Envelope/soap:Header/wsa:MessageID")
+        out.fail(
+            RID,
+            f"wsa:MessageID {mid!r} is not a urn:uuid",
+            f"wsa:MessageID {mid!r} n'est pas un urn:uuid",
+            "/soap:Envelope/soap:Header/wsa:MessageID",
+        )
     if not (env.findtext("s:Header/wsa:To", namespaces=N) or "").strip():
         out.fail(RID, "no wsa:To", "pas de wsa:To", "/soap:Envelope/soap:Header")
     reply = (env.findtext("s:Header/wsa:ReplyTo/wsa:Address", namespaces=N) or "").strip()
     if reply != ANONYMOUS:
-        out.fail(RID, f"wsa:ReplyTo/Address {reply!r}, expected the anonymous address",
-                 f"wsa:ReplyTo/Address {reply!r}, adresse anonyme attendue", "/soap:Envelope/soap:Header/wsa:ReplyTo")
+        out.fail(
+            RID,
+            f"wsa:ReplyTo/Address {reply!r}, expected the anonymous address",
+            f"wsa:ReplyTo/Address {reply!r}, adresse anonyme attendue",
+            "/soap:Envelope/soap:Header/wsa:ReplyTo",
+        )
 
 
 def _vihf(env: etree._Element, ctx: CheckContext, out: Collector) -> None:
     loc = "/soap:Envelope/soap:Header/wsse:Security/saml:Assertion"
     found = env.findall("s:Header/wsse:Security/saml:Assertion", N)
     if len(found) != 1:
-        out.fail(RID, f"{len(found)} VIHF assertion(s) in wsse:Security, expected 1",
-                 f"{len(found)} assertion(s) VIHF dans wsse:Security, 1 attendue", loc)
+        out.fail(
+            RID,
+            f"{len(found)} VIHF assertion(s) in wsse:Security, expected 1",
+            f"{len(found)} assertion(s) VIHF dans wsse:Security, 1 attendue",
+            loc,
+        )
         return
     probe = Collector()
-    if verify_signature(found[0], str(ctx.extra.get("ca_bundle") or "") or None, dt.datetime.now(dt.UTC),
-                        probe) is None or probe.failed("DMP-V02"):
+    if verify_signature(
+        found[0], str(ctx.extra.get("ca_bundle") or "") or None, dt.datetime.now(dt.UTC), probe
+    ) is None or probe.failed("DMP-V02"):
         why = "; ".join(f.message_en for f in probe.findings if f.verdict.value == "fail")
         fr = "; ".join(f.message_fr for f in probe.findings if f.verdict.value == "fail")
         out.fail(RID, f"VIHF signature: {why}", f"signature du VIHF : {fr}", loc)
     rid = text_of(attributes(found[0]).get("urn:oasis:names:tc:xacml:2.0:resource:resource-id", []))
     ins = str((ctx.patient or {}).get("ins") or "")
     if ins and rid.split("^")[0] != ins:
-        out.fail(RID, f"VIHF resource-id {rid!r} is not the patient's INS {ins}",
-                 f"resource-id du VIHF {rid!r} n'est pas l'INS du patient {ins}", loc)
+        out.fail(
+            RID,
+            f"VIHF resource-id {rid!r} is not the patient's INS {ins}",
+            f"resource-id du VIHF {rid!r} n'est pas l'INS du patient {ins}",
+            loc,
+        )
 
 
 def _stored_query(body: etree._Element, out: Collector) -> None:
@@ -120,29 +142,45 @@ def _stored_query(body: etree._Element, out: Collector) -> None:
         return
     option = req.find("query:ResponseOption", N)
     if option is None or option.get("returnType") not in ("LeafClass", "ObjectRef"):
-        out.fail(RID, "ResponseOption/@returnType must be LeafClass or ObjectRef",
-                 "ResponseOption/@returnType doit valoir LeafClass ou ObjectRef", f"{loc}/query:ResponseOption")
+        out.fail(
+            RID,
+            "ResponseOption/@returnType must be LeafClass or ObjectRef",
+            "ResponseOption/@returnType doit valoir LeafClass ou ObjectRef",
+            f"{loc}/query:ResponseOption",
+        )
     query = req.find("rim:AdhocQuery", N)
     qid = query.get("id", "") if query is not None else ""
     if query is None or qid not in QUERIES:
-        out.fail(RID, f"AdhocQuery id {qid!r} is not an XDS stored query the DMP offers",
-                 f"AdhocQuery id {qid!r} n'est pas une requête stockée XDS du DMP", f"{loc}/rim:AdhocQuery")
+        out.fail(
+            RID,
+            f"AdhocQuery id {qid!r} is not an XDS stored query the DMP offers",
+            f"AdhocQuery id {qid!r} n'est pas une requête stockée XDS du DMP",
+            f"{loc}/rim:AdhocQuery",
+        )
         return
     name, groups = QUERIES[qid]
     params: dict[str, list[str]] = {}
     for slot in query.iterfind("rim:Slot", N):
         params.setdefault(slot.get("name", ""), []).extend(
-            (v.text or "").strip() for v in slot.iterfind("rim:ValueList/rim:Value", N))
+            (v.text or "").strip() for v in slot.iterfind("rim:ValueList/rim:Value", N)
+        )
     for group in groups:
         if not any(params.get(p) for p in group):
-            out.fail(RID, f"{name}: required parameter {' or '.join(group)} missing",
-                     f"{name} : paramètre obligatoire {' ou '.join(group)} absent", f"{loc}/rim:AdhocQuery")
+            out.fail(
+                RID,
+                f"{name}: required parameter {' or '.join(group)} missing",
+                f"{name} : paramètre obligatoire {' ou '.join(group)} absent",
+                f"{loc}/rim:AdhocQuery",
+            )
     for pname, values in params.items():
         bad = [v for v in values if pname.endswith(("Id", "UUID", "Status", "Types", "Code")) and not LITERAL.match(v)]
         if bad:
-            out.fail(RID, f"{name}: {pname} value {bad[0]!r} is not a quoted literal ('x' or ('x','y'))",
-                     f"{name} : valeur {bad[0]!r} de {pname} non citée ('x' ou ('x','y'))",
-                     f"{loc}/rim:AdhocQuery/rim:Slot[@name='{pname}']")
+            out.fail(
+                RID,
+                f"{name}: {pname} value {bad[0]!r} is not a quoted literal ('x' or ('x','y'))",
+                f"{name} : valeur {bad[0]!r} de {pname} non citée ('x' ou ('x','y'))",
+                f"{loc}/rim:AdhocQuery/rim:Slot[@name='{pname}']",
+            )
 
 
 def _retrieve(body: etree._Element, out: Collector) -> None:
@@ -150,13 +188,21 @@ def _retrieve(body: etree._Element, out: Collector) -> None:
     req = body.find("xdsb:RetrieveDocumentSetRequest", N)
     asked = req.findall("xdsb:DocumentRequest", N) if req is not None else []
     if not asked:
-        out.fail(RID, "ITI-43 without RetrieveDocumentSetRequest/DocumentRequest",
-                 "ITI-43 sans RetrieveDocumentSetRequest/DocumentRequest", loc)
+        out.fail(
+            RID,
+            "ITI-43 without RetrieveDocumentSetRequest/DocumentRequest",
+            "ITI-43 sans RetrieveDocumentSetRequest/DocumentRequest",
+            loc,
+        )
     for i, dr in enumerate(asked, 1):
         for part in ("RepositoryUniqueId", "DocumentUniqueId"):
             if not (dr.findtext(f"xdsb:{part}", namespaces=N) or "").strip():
-                out.fail(RID, f"DocumentRequest {i} without {part}", f"DocumentRequest {i} sans {part}",
-                         f"{loc}/xdsb:DocumentRequest[{i}]")
+                out.fail(
+                    RID,
+                    f"DocumentRequest {i} without {part}",
+                    f"DocumentRequest {i} sans {part}",
+                    f"{loc}/xdsb:DocumentRequest[{i}]",
+                )
 
 
 @check("dmp-consult", "dmp")
@@ -172,8 +218,12 @@ def check_consult(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
         out.fail(RID, f"unknown transaction {transaction!r}", f"transaction inconnue {transaction!r}", "meta")
         return out.finish()
     if env.tag != f"{{{SOAP12}}}Envelope":
-        out.fail(RID, f"root element {etree.QName(env).text} is not a SOAP 1.2 Envelope",
-                 f"l'élément racine {etree.QName(env).text} n'est pas une enveloppe SOAP 1.2", "/")
+        out.fail(
+            RID,
+            f"root element {etree.QName(env).text} is not a SOAP 1.2 Envelope",
+            f"l'élément racine {etree.QName(env).text} n'est pas une enveloppe SOAP 1.2",
+            "/",
+        )
         return out.finish()
     _addressing(env, transaction, out)
     _vihf(env, ctx, out)
@@ -184,6 +234,10 @@ def check_consult(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
         _stored_query(body, out)
     else:
         _retrieve(body, out)
-    out.cover(RID, f"{transaction} request well-formed (SOAP 1.2, WS-Addressing, signed VIHF, parameters)",
-              f"requête {transaction} conforme (SOAP 1.2, WS-Addressing, VIHF signé, paramètres)", "request")
+    out.cover(
+        RID,
+        f"{transaction} request well-formed (SOAP 1.2, WS-Addressing, signed VIHF, parameters)",
+        f"requête {transaction} conforme (SOAP 1.2, WS-Addressing, VIHF signé, paramètres)",
+        "request",
+    )
     return out.finish()

@@ -58,9 +58,7 @@ def rules(doc: CdaDoc, out: Collector) -> None:
             R,
             f"DLU: serviceEvent/code must be {SERVICE_EVENT_CODE}",
             f"DLU : serviceEvent/code doit valoir {SERVICE_EVENT_CODE}",
-            where(code)
-            if code is not None
-            else where(doc.root, "cda:documentationOf/cda:serviceEvent/cda:code"),
+            where(code) if code is not None else where(doc.root, "cda:documentationOf/cda:serviceEvent/cda:code"),
         )
     low = first(event, "cda:effectiveTime/cda:low") if event is not None else None
     if low is None or low.get("nullFlavor") is not None or not low.get("value"):
@@ -92,8 +90,7 @@ def rules(doc: CdaDoc, out: Collector) -> None:
             out.fail(
                 R,
                 f"DLU: section {label!r} (templateId {oid}) must occur once (found {counts[oid]})",
-                f"DLU : la section « {label} » (templateId {oid}) doit être présente une fois "
-                f"(trouvée {counts[oid]})",
+                f"DLU : la section « {label} » (templateId {oid}) doit être présente une fois (trouvée {counts[oid]})",
                 where(body, f"cda:component/cda:section[cda:templateId/@root='{oid}']")
                 if body is not None
                 else where(doc.root, "cda:component/cda:structuredBody"),

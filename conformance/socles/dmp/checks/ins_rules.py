@@ -65,8 +65,7 @@ def _root_and_count(doc: CdaDoc, out: Collector, ctx: CheckContext) -> tuple[str
         out.fail(
             I01,
             "recordTarget carries no INS (roots 1.2.250.1.213.1.4.8/.9/.10/.11): the DMP is indexed by INS",
-            "le recordTarget ne porte aucun INS (racines 1.2.250.1.213.1.4.8/.9/.10/.11) : le DMP est indexé "
-            "par l'INS",
+            "le recordTarget ne porte aucun INS (racines 1.2.250.1.213.1.4.8/.9/.10/.11) : le DMP est indexé par l'INS",
             base + "/cda:id",
         )
         return None
@@ -99,8 +98,7 @@ def _root_and_count(doc: CdaDoc, out: Collector, ctx: CheckContext) -> tuple[str
         out.fail(
             I01,
             f"production INS root {root} used on the test platform (synthetic data use .10/.11)",
-            f"racine d'INS de production {root} utilisée sur la plateforme de test "
-            "(données fictives : .10/.11)",
+            f"racine d'INS de production {root} utilisée sur la plateforme de test (données fictives : .10/.11)",
             loc,
         )
     if len(ext) != 15:
@@ -183,8 +181,7 @@ def qualified(ext: str, loc: str, out: Collector, ctx: CheckContext) -> None:
         out.fail(
             I04,
             f"a document with INS {ext} was fed although the identity is not qualified (EXI SI 08)",
-            f"un document portant l'INS {ext} a été versé alors que l'identité n'est pas "
-            "qualifiée (EXI SI 08)",
+            f"un document portant l'INS {ext} a été versé alors que l'identité n'est pas qualifiée (EXI SI 08)",
             loc,
         )
 
@@ -203,9 +200,7 @@ def _insi_style(doc: CdaDoc, out: Collector) -> None:
     family_br = first(patient, "cda:name/cda:family[@qualifier='BR']")
     if given_br is None or given_all is None or family_br is None:
         return
-    out.cover(
-        I05, "birth names follow the INSi form", "les noms de naissance suivent la forme INSi", where(patient)
-    )
+    out.cover(I05, "birth names follow the INSi form", "les noms de naissance suivent la forme INSi", where(patient))
     tokens = text_of(given_all).split(" ")
     if text_of(given_br) != tokens[0]:
         out.fail(

@@ -37,16 +37,28 @@ def check_exchange(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
     loc = "driver outcome + DMP response"
     if status == "Success" and not errors:
         if said != "ok":
-            out.fail("DMP-R01", f"the DMP accepted the feed but the DUI answered {said!r}",
-                     f"le DMP a accepté le versement mais le DUI a répondu {said!r}", loc)
+            out.fail(
+                "DMP-R01",
+                f"the DMP accepted the feed but the DUI answered {said!r}",
+                f"le DMP a accepté le versement mais le DUI a répondu {said!r}",
+                loc,
+            )
         out.cover("DMP-R01", "Success reported as fed", "succès restitué comme versé", loc)
         return out.finish()
     if said == "ok":
-        out.fail("DMP-R01", f"the DMP answered {status} but the DUI reported the document as fed",
-                 f"le DMP a répondu {status} mais le DUI a déclaré le document versé", loc)
+        out.fail(
+            "DMP-R01",
+            f"the DMP answered {status} but the DUI reported the document as fed",
+            f"le DMP a répondu {status} mais le DUI a déclaré le document versé",
+            loc,
+        )
     for e in errors:
         if not _shown(outcome, e):
-            out.fail("DMP-R01", f"error {e.get('errorCode')} ({e.get('codeContext')}) not shown to the user",
-                     f"erreur {e.get('errorCode')} ({e.get('codeContext')}) non restituée à l'utilisateur", loc)
+            out.fail(
+                "DMP-R01",
+                f"error {e.get('errorCode')} ({e.get('codeContext')}) not shown to the user",
+                f"erreur {e.get('errorCode')} ({e.get('codeContext')}) non restituée à l'utilisateur",
+                loc,
+            )
     out.cover("DMP-R01", f"DMP {status} reported with its errors", f"{status} du DMP restitué avec ses erreurs", loc)
     return out.finish()

@@ -39,8 +39,12 @@ def _framing(artifact: Artifact, out: Collector) -> tuple[etree._Element | None,
     ctype = str(artifact.meta.get("content_type") or "")
     bare = _bare_mime(artifact.data) if not ctype else ""
     if bare:
-        out.not_applicable("DMP-T01", "MTOM body without its HTTP headers: type and start-info not known",
-                           "corps MTOM sans ses en-têtes HTTP : type et start-info inconnus", "HTTP Content-Type")
+        out.not_applicable(
+            "DMP-T01",
+            "MTOM body without its HTTP headers: type and start-info not known",
+            "corps MTOM sans ses en-têtes HTTP : type et start-info inconnus",
+            "HTTP Content-Type",
+        )
         try:
             msg = parse_mtom(bare, artifact.data)
         except MtomError as exc:
@@ -48,8 +52,12 @@ def _framing(artifact: Artifact, out: Collector) -> tuple[etree._Element | None,
             return None, {}
         return msg.envelope, msg.documents
     if not ctype:
-        out.not_applicable("DMP-T01", "no HTTP Content-Type: envelope judged alone",
-                           "pas de Content-Type HTTP : enveloppe jugée seule", "HTTP Content-Type")
+        out.not_applicable(
+            "DMP-T01",
+            "no HTTP Content-Type: envelope judged alone",
+            "pas de Content-Type HTTP : enveloppe jugée seule",
+            "HTTP Content-Type",
+        )
         try:
             return parse_xml(artifact.data), {}
         except XmlRefused as exc:
@@ -61,20 +69,36 @@ def _framing(artifact: Artifact, out: Collector) -> tuple[etree._Element | None,
         out.fail("DMP-T01", exc.en, exc.fr, exc.location)
         return None, {}
     if msg.params.get("type", "").lower() != "application/xop+xml":
-        out.fail("DMP-T01", f"type parameter {msg.params.get('type')!r}, expected application/xop+xml",
-                 "paramètre type différent de application/xop+xml", "HTTP Content-Type")
+        out.fail(
+            "DMP-T01",
+            f"type parameter {msg.params.get('type')!r}, expected application/xop+xml",
+            "paramètre type différent de application/xop+xml",
+            "HTTP Content-Type",
+        )
     if msg.params.get("start-info", "").lower() != "application/soap+xml":
-        out.fail("DMP-T01", f"start-info {msg.params.get('start-info')!r}, expected application/soap+xml",
-                 "paramètre start-info différent de application/soap+xml", "HTTP Content-Type")
+        out.fail(
+            "DMP-T01",
+            f"start-info {msg.params.get('start-info')!r}, expected application/soap+xml",
+            "paramètre start-info différent de application/soap+xml",
+            "HTTP Content-Type",
+        )
     return msg.envelope, msg.documents
 
 
 def _envelope(env: etree._Element, out: Collector) -> None:
     if env.tag != f"{{{SOAP12}}}Envelope":
-        out.fail("DMP-T01", f"root part is {env.tag}, not a SOAP 1.2 Envelope",
-                 f"partie racine {env.tag} au lieu d'une enveloppe SOAP 1.2", "MIME root part")
-    out.cover("DMP-T01", "multipart/related MTOM/XOP with a SOAP 1.2 Envelope",
-              "multipart/related MTOM/XOP portant une enveloppe SOAP 1.2", "HTTP body")
+        out.fail(
+            "DMP-T01",
+            f"root part is {env.tag}, not a SOAP 1.2 Envelope",
+            f"partie racine {env.tag} au lieu d'une enveloppe SOAP 1.2",
+            "MIME root part",
+        )
+    out.cover(
+        "DMP-T01",
+        "multipart/related MTOM/XOP with a SOAP 1.2 Envelope",
+        "multipart/related MTOM/XOP portant une enveloppe SOAP 1.2",
+        "HTTP body",
+    )
     header = env.find("s:Header", N)
     loc = "/s:Envelope/s:Header"
     action = header.findtext("wsa:Action", namespaces=N) if header is not None else None
@@ -82,8 +106,9 @@ def _envelope(env: etree._Element, out: Collector) -> None:
         out.fail("DMP-T02", f"wsa:Action {action!r}, expected {ITI41}", f"wsa:Action {action!r}", loc)
     mid = header.findtext("wsa:MessageID", namespaces=N) if header is not None else None
     if not UUID_URN.match((mid or "").strip()):
-        out.fail("DMP-T02", f"wsa:MessageID {mid!r} is not a urn:uuid",
-                 f"wsa:MessageID {mid!r} n'est pas un urn:uuid", loc)
+        out.fail(
+            "DMP-T02", f"wsa:MessageID {mid!r} is not a urn:uuid", f"wsa:MessageID {mid!r} n'est pas un urn:uuid", loc
+        )
     for name in ("To", "ReplyTo"):
         if header is None or header.find(f"wsa:{name}", N) is None:
             out.fail("DMP-T02", f"wsa:{name} missing", f"wsa:{name} absent", loc)
@@ -99,8 +124,12 @@ def check_soap(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
     _envelope(env, out)
     assertions = env.findall("s:Header/wsse:Security/saml:Assertion", N)
     if len(assertions) != 1:
-        out.fail("DMP-V01", f"{len(assertions)} saml:Assertion in wsse:Security, expected exactly one",
-                 f"{len(assertions)} saml:Assertion dans wsse:Security au lieu d'une", "/s:Envelope/s:Header")
+        out.fail(
+            "DMP-V01",
+            f"{len(assertions)} saml:Assertion in wsse:Security, expected exactly one",
+            f"{len(assertions)} saml:Assertion dans wsse:Security au lieu d'une",
+            "/s:Envelope/s:Header",
+        )
         return out.finish()
     md, _ = read_metadata(etree.tostring(env), documents)
     ids: list[str] = []

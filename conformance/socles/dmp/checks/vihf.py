@@ -108,8 +108,11 @@ def trust_arguments(ca_bundle: str | None, cert: x509.Certificate) -> tuple[dict
     scenario gives it, else (artifact mode) the signature is checked against the carried certificate only."""
     if ca_bundle:
         return {"ca_pem_file": ca_bundle}, "chained to the test IGC-Santé", "chaînée à l'IGC-Santé de test"
-    return ({"x509_cert": cert}, "trust anchor not given: signature only",
-            "ancre de confiance non fournie : signature seule")
+    return (
+        {"x509_cert": cert},
+        "trust anchor not given: signature only",
+        "ancre de confiance non fournie : signature seule",
+    )
 
 
 def verify_signature(
@@ -157,9 +160,7 @@ def verify_signature(
         )
     kw, trust, _ = trust_arguments(ca_bundle, cert)
     try:
-        result = XMLVerifier().verify(
-            etree.tostring(assertion), id_attribute="ID", expect_references=1, **kw
-        )
+        result = XMLVerifier().verify(etree.tostring(assertion), id_attribute="ID", expect_references=1, **kw)
     except (InvalidSignature, InvalidInput, ValueError, etree.Error) as exc:
         out.fail("DMP-V02", f"signature not valid: {exc}", f"signature invalide : {exc}", loc)
         return None
@@ -190,9 +191,11 @@ def structure_rules(a: etree._Element, out: Collector) -> None:
     if not (a.findtext("saml:Subject/saml:NameID", namespaces=N) or "").strip():
         problems.append("Subject/NameID missing")
     authn = a.find("saml:AuthnStatement", N)
-    if authn is None or not authn.get("AuthnInstant") or authn.find(
-        "saml:AuthnContext/saml:AuthnContextClassRef", N
-    ) is None:
+    if (
+        authn is None
+        or not authn.get("AuthnInstant")
+        or authn.find("saml:AuthnContext/saml:AuthnContextClassRef", N) is None
+    ):
         problems.append("AuthnStatement with AuthnInstant and AuthnContextClassRef missing")
     for p in problems:
         out.fail("DMP-V01", f"VIHF: {p}", f"VIHF : {p}", loc)
@@ -217,8 +220,12 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
     if not SECTOR.match(sector):
         out.fail("DMP-V05", f"Secteur_Activite {sector!r} is not code^OID of J61", f"Secteur_Activite {sector!r}", loc)
     elif ctx.extra.get("facility_type") and sector.split("^")[0] != ctx.extra["facility_type"]:
-        out.warn("DMP-V05", "Secteur_Activite differs from healthcareFacilityTypeCode",
-                 "Secteur_Activite diffère de healthcareFacilityTypeCode", loc)
+        out.warn(
+            "DMP-V05",
+            "Secteur_Activite differs from healthcareFacilityTypeCode",
+            "Secteur_Activite diffère de healthcareFacilityTypeCode",
+            loc,
+        )
     out.cover("DMP-V05", f"Secteur_Activite {sector}", f"Secteur_Activite {sector}", loc)
     role = coded(attrs.get("urn:oasis:names:tc:xacml:2.0:subject:role", []))
     if role is None or role.tag != f"{{{HL7}}}Role" or role.get("codeSystem") not in ROLE_SYSTEMS:
@@ -247,8 +254,12 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
         expected.append(f"{ctx.patient['ins']}^^^&{ctx.patient['ins_oid']}&ISO^NH")
     wrong = sorted({e for e in expected if e != rid})
     if wrong:
-        out.fail("DMP-V08", f"resource-id {rid!r} differs from the INS of the feed {wrong}",
-                 f"resource-id {rid!r} diffère de l'INS du lot {wrong}", loc)
+        out.fail(
+            "DMP-V08",
+            f"resource-id {rid!r} differs from the INS of the feed {wrong}",
+            f"resource-id {rid!r} diffère de l'INS du lot {wrong}",
+            loc,
+        )
     if expected:
         out.cover("DMP-V08", "resource-id is the patient's INS", "resource-id = INS du patient", loc)
     version = text_of(attrs.get("VIHF_Version", []))
@@ -256,14 +267,22 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
         out.fail("DMP-V09", f"VIHF_Version {version!r}", f"VIHF_Version {version!r}", loc)
     issued = parse_time(a.get("IssueInstant"))
     if issued is None or abs(issued - now) > CLOCK_SKEW:
-        out.fail("DMP-V09", f"IssueInstant {a.get('IssueInstant')!r} not within 10 min of capture",
-                 "IssueInstant trop éloigné de l'heure de capture", "/saml:Assertion/@IssueInstant")
+        out.fail(
+            "DMP-V09",
+            f"IssueInstant {a.get('IssueInstant')!r} not within 10 min of capture",
+            "IssueInstant trop éloigné de l'heure de capture",
+            "/saml:Assertion/@IssueInstant",
+        )
     cond = a.find("saml:Conditions", N)
     if cond is not None:
         not_after = parse_time(cond.get("NotOnOrAfter"))
         if not_after is not None and (issued is None or not_after <= issued or not_after < now):
-            out.fail("DMP-V09", "NotOnOrAfter passed or before IssueInstant", "NotOnOrAfter dépassé",
-                     "/saml:Assertion/saml:Conditions")
+            out.fail(
+                "DMP-V09",
+                "NotOnOrAfter passed or before IssueInstant",
+                "NotOnOrAfter dépassé",
+                "/saml:Assertion/saml:Conditions",
+            )
     out.cover("DMP-V09", "VIHF version and validity window fine", "version et validité du VIHF correctes", loc)
 
 

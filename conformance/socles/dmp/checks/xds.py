@@ -28,9 +28,7 @@ def check_xds_metadata(artifact: Artifact, ctx: CheckContext) -> Iterable[Findin
     out = Collector(evidence=artifact.sha256)
     md, problem = read_metadata(artifact.data, resolved_documents(artifact, ctx))
     if md is None:
-        out.fail(
-            "DMP-X01", f"not readable XDS metadata: {problem}", f"métadonnées XDS illisibles : {problem}", "/"
-        )
+        out.fail("DMP-X01", f"not readable XDS metadata: {problem}", f"métadonnées XDS illisibles : {problem}", "/")
         return out.finish()
     xds_metadata.rules(md, out)
     xds_lot.rules(md, out)

@@ -35,9 +35,7 @@ def _associations(md: XdsMetadata, out: Collector) -> None:
         where(md.request),
     )
     for entry in md.entries:
-        links = [
-            a for a in md.associations if a.type == HAS_MEMBER and a.source == ss.id and a.target == entry.id
-        ]
+        links = [a for a in md.associations if a.type == HAS_MEMBER and a.source == ss.id and a.target == entry.id]
         if len(links) != 1:
             out.fail(
                 "DMP-X12",
@@ -67,8 +65,7 @@ def _associations(md: XdsMetadata, out: Collector) -> None:
             out.fail(
                 "DMP-X12",
                 f"RPLC association target {assoc.target!r} is not the entryUUID of the replaced entry",
-                f"la cible {assoc.target!r} de l'association RPLC n'est pas l'entryUUID "
-                "de la fiche remplacée",
+                f"la cible {assoc.target!r} de l'association RPLC n'est pas l'entryUUID de la fiche remplacée",
                 where(assoc.el),
             )
 

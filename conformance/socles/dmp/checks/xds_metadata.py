@@ -160,9 +160,7 @@ def _entry(entry: RegistryObject, out: Collector) -> None:
                 )
         _slot_formats(entry, out)
     if not name_of(entry.el):
-        bad(
-            "DocumentEntry has no title (rim:Name)", "la fiche n'a pas de titre (rim:Name)", loc + "/rim:Name"
-        )
+        bad("DocumentEntry has no title (rim:Name)", "la fiche n'a pas de titre (rim:Name)", loc + "/rim:Name")
     for key in SINGLE:
         n = len(entry.coded(DE_SCHEMES[key]))
         if n != 1:
@@ -220,9 +218,7 @@ def _slot_formats(entry: RegistryObject, out: Collector) -> None:
             )
     source = entry.slot("sourcePatientId")
     if source:
-        out.cover(
-            "DMP-I06", "sourcePatientId is the IPP or the INS", "sourcePatientId est l'IPP ou l'INS", loc
-        )
+        out.cover("DMP-I06", "sourcePatientId is the IPP or the INS", "sourcePatientId est l'IPP ou l'INS", loc)
         cx = parse_cx(source[0])
         if cx is None or cx.type_code not in ("PI", "NH") or not cx.id:
             out.fail(
@@ -262,9 +258,7 @@ def _authors(md: XdsMetadata, out: Collector) -> None:
             for value in author.slots.get("authorPerson", []):
                 problem = xcn_problem(value)
                 if problem:
-                    out.fail(
-                        "DMP-X10", f"authorPerson: {problem}", f"authorPerson : {problem}", author.location
-                    )
+                    out.fail("DMP-X10", f"authorPerson: {problem}", f"authorPerson : {problem}", author.location)
             for value in author.slots.get("authorInstitution", []):
                 problem = xon_problem(value)
                 if problem:

@@ -23,9 +23,25 @@ from conformance.xmlsafe import XmlRefused, parse_xml
 from .xpaths import LCM, RIM, SOAP12, XDSB, all_of, first, where
 
 # re-exported: the DMP checks and the mock DMP read the identifiers from here
-__all__ = ["DE_IDS", "DE_OBJECT_TYPE", "DE_SCHEMES", "HAS_MEMBER", "RPLC", "SIGNS", "SS_IDS", "SS_NODE", "SS_SCHEMES",
-           "Association", "Coded", "DocumentPart", "RegistryObject", "XdsMetadata", "name_of", "read_metadata",
-           "slots_of"]
+__all__ = [
+    "DE_IDS",
+    "DE_OBJECT_TYPE",
+    "DE_SCHEMES",
+    "HAS_MEMBER",
+    "RPLC",
+    "SIGNS",
+    "SS_IDS",
+    "SS_NODE",
+    "SS_SCHEMES",
+    "Association",
+    "Coded",
+    "DocumentPart",
+    "RegistryObject",
+    "XdsMetadata",
+    "name_of",
+    "read_metadata",
+    "slots_of",
+]
 
 
 def slots_of(el: etree._Element) -> dict[str, list[str]]:
@@ -174,14 +190,10 @@ def read_metadata(
     ]
     sets = [p for p in packages if p.coded(SS_NODE)]
     associations = [
-        Association(
-            a.get("associationType", ""), a.get("sourceObject", ""), a.get("targetObject", ""), slots_of(a), a
-        )
+        Association(a.get("associationType", ""), a.get("sourceObject", ""), a.get("targetObject", ""), slots_of(a), a)
         for a in objects.iterchildren(f"{{{RIM}}}Association")
     ]
     documents = (
-        {d.get("id", ""): _document_part(d, resolved or {}) for d in all_of(node, "xdsb:Document")}
-        if pnr
-        else {}
+        {d.get("id", ""): _document_part(d, resolved or {}) for d in all_of(node, "xdsb:Document")} if pnr else {}
     )
     return XdsMetadata(root, request, packages, sets, entries, associations, documents, pnr), ""

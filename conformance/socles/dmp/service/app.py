@@ -60,8 +60,10 @@ class DmpService:
         self.repository = Repository(self.records, str(pki.ca_bundle))
         self.peers = PeerBook()
         self._handlers: dict[str, Callable[[str, bytes], Answer]] = {
-            "ITI-41": self.registry.provide_and_register, "ITI-43": self.repository.answer,
-            "ITI-18": self.query.answer}
+            "ITI-41": self.registry.provide_and_register,
+            "ITI-43": self.repository.answer,
+            "ITI-18": self.query.answer,
+        }
         self.log = ExchangeLog()
         self.variant = "good"
         self.td02_stale = False  # TD0.2 reports closed DMPs as active (they close between check and feed)
@@ -91,8 +93,11 @@ class DmpService:
         body, too_big = await self._read(request)
         handlers = self._handlers
         try:
-            answer = (fault("Sender", f"request larger than {MAX_BODY} bytes") if too_big
-                      else await asyncio.to_thread(handlers[transaction], ctype, body))
+            answer = (
+                fault("Sender", f"request larger than {MAX_BODY} bytes")
+                if too_big
+                else await asyncio.to_thread(handlers[transaction], ctype, body)
+            )
         except Exception as exc:  # the mock must answer a fault, never a traceback
             answer = fault("Receiver", f"mock DMP could not process the request: {type(exc).__name__}")
         self._record(transaction, request, ctype, body, answer)
@@ -122,22 +127,52 @@ class DmpService:
         errors = [e.to_json() for e in answer.errors]
         der = self.peers.certificate(request.client)
         stem = transaction.lower().replace("-", "").replace(".", "")
-        req = self.journal.record("dmp-request", f"{stem}-request.{'txt' if transaction == 'TD0.2' else 'mime'}",
-                                  body, meta={"transaction": transaction, "path": request.url.path,
-                                              "content_type": ctype, "variant": self.variant,
-                                              "client_certificate_sha256": _sha256(der)})
-        resp = self.journal.record("dmp-response", f"{stem}-response.{'json' if transaction == 'TD0.2' else 'xml'}",
-                                   answer.body, meta={"status": answer.status, "errors": errors,
-                                                      "http_status": answer.http_status})
-        self.log.add(Exchange(req.seq, request.url.path, ctype, body, answer.body, answer.status, errors, der,
-                              req, resp, answer.documents, answer.envelope, transaction))
+        req = self.journal.record(
+            "dmp-request",
+            f"{stem}-request.{'txt' if transaction == 'TD0.2' else 'mime'}",
+            body,
+            meta={
+                "transaction": transaction,
+                "path": request.url.path,
+                "content_type": ctype,
+                "variant": self.variant,
+                "client_certificate_sha256": _sha256(der),
+            },
+        )
+        resp = self.journal.record(
+            "dmp-response",
+            f"{stem}-response.{'json' if transaction == 'TD0.2' else 'xml'}",
+            answer.body,
+            meta={"status": answer.status, "errors": errors, "http_status": answer.http_status},
+        )
+        self.log.add(
+            Exchange(
+                req.seq,
+                request.url.path,
+                ctype,
+                body,
+                answer.body,
+                answer.status,
+                errors,
+                der,
+                req,
+                resp,
+                answer.documents,
+                answer.envelope,
+                transaction,
+            )
+        )
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route(PATH, self._iti41, methods=["POST"]),
-                                 Route(QUERY_PATH, self._iti18, methods=["POST"]),
-                                 Route(RETRIEVE_PATH, self._iti43, methods=["POST"]),
-                                 Route(td02.PATH, self._td02, methods=["GET"]),
-                                 Route("/{rest:path}", self._other, methods=["GET", "POST", "PUT"])])
+        return Starlette(
+            routes=[
+                Route(PATH, self._iti41, methods=["POST"]),
+                Route(QUERY_PATH, self._iti18, methods=["POST"]),
+                Route(RETRIEVE_PATH, self._iti43, methods=["POST"]),
+                Route(td02.PATH, self._td02, methods=["GET"]),
+                Route("/{rest:path}", self._other, methods=["GET", "POST", "PUT"]),
+            ]
+        )
 
     # -- TLS variants ----------------------------------------------------------------------------
 
@@ -153,10 +188,18 @@ class DmpService:
     def settings(self) -> dict[str, Any]:
         p = self.pki
         base = f"https://localhost:{self.port}"
-        return {"url": self.url, "query_url": base + QUERY_PATH, "retrieve_url": base + RETRIEVE_PATH,
-                "td02_url": base + td02.PATH, "ca_bundle": str(p.ca_bundle), "crl": str(p.crl),
-                "client_cert": str(p.client_cert), "client_key": str(p.client_key),
-                "signing_cert": str(p.signing_cert), "signing_key": str(p.signing_key)}
+        return {
+            "url": self.url,
+            "query_url": base + QUERY_PATH,
+            "retrieve_url": base + RETRIEVE_PATH,
+            "td02_url": base + td02.PATH,
+            "ca_bundle": str(p.ca_bundle),
+            "crl": str(p.crl),
+            "client_cert": str(p.client_cert),
+            "client_key": str(p.client_key),
+            "signing_cert": str(p.signing_cert),
+            "signing_key": str(p.signing_key),
+        }
 
     def start(self) -> None:
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without
@@ -167,16 +210,25 @@ class DmpService:
         self._sock = sock
         self.port = sock.getsockname()[1]
         p = self.pki
-        config = uvicorn.Config(self.app(), ssl_certfile=str(p.server_cert), ssl_keyfile=str(p.server_key),
-                                ssl_ca_certs=str(p.ca_bundle), ssl_cert_reqs=ssl.CERT_REQUIRED,
-                                http=self.peers.protocol(),
-                                log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            self.app(),
+            ssl_certfile=str(p.server_cert),
+            ssl_keyfile=str(p.server_key),
+            ssl_ca_certs=str(p.ca_bundle),
+            ssl_cert_reqs=ssl.CERT_REQUIRED,
+            http=self.peers.protocol(),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
         config.load()
         assert config.ssl is not None
         config.ssl.sni_callback = self._sni
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                        name="mock-dmp")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="mock-dmp"
+        )
         self._thread.start()
         for _ in range(200):
             if self._server.started:

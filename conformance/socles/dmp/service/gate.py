@@ -38,8 +38,7 @@ class Answer:
 
 def fault(code: str, reason: str, relates: str | None = None, subcode: str | None = None) -> Answer:
     status = 400 if code == "Sender" else 500
-    return Answer(status, soap_fault(code, reason, relates, subcode), "Fault",
-                  [RegistryError(subcode or code, reason)])
+    return Answer(status, soap_fault(code, reason, relates, subcode), "Fault", [RegistryError(subcode or code, reason)])
 
 
 @dataclass
@@ -80,12 +79,14 @@ def admit(env: etree._Element, action: str, ca_bundle: str) -> Admitted | Answer
     relates = (env.findtext("s:Header/wsa:MessageID", namespaces=N) or "").strip() or None
     got = (env.findtext("s:Header/wsa:Action", namespaces=N) or "").strip()
     if got != action:
-        return fault("Sender", f"action {got!r} not supported here (expected {action})", relates,
-                     "wsa:ActionNotSupported")
+        return fault(
+            "Sender", f"action {got!r} not supported here (expected {action})", relates, "wsa:ActionNotSupported"
+        )
     assertions = env.findall("s:Header/wsse:Security/saml:Assertion", N)
     if len(assertions) != 1:
-        return fault("Sender", "exactly one VIHF (saml:Assertion) expected in wsse:Security", relates,
-                     "wsse:InvalidSecurity")
+        return fault(
+            "Sender", "exactly one VIHF (saml:Assertion) expected in wsse:Security", relates, "wsse:InvalidSecurity"
+        )
     probe = Collector()
     if verify_signature(assertions[0], ca_bundle, dt.datetime.now(dt.UTC), probe) is None:
         why = "; ".join(f.message_en for f in probe.findings) or "signature not valid"

@@ -60,8 +60,13 @@ class StoredQuery(Endpoint):
         leaf = option is None or option.get("returnType", "ObjectRef") == "LeafClass"
         qid = query.get("id", "")
         if qid not in QUERIES:
-            return self._reply([RegistryError("XDSUnknownStoredQuery", f"stored query {qid!r} not supported")],
-                               [], [], leaf, gate.relates)
+            return self._reply(
+                [RegistryError("XDSUnknownStoredQuery", f"stored query {qid!r} not supported")],
+                [],
+                [],
+                leaf,
+                gate.relates,
+            )
         params = query_params(query)
         try:
             docs, assocs = self._run(qid, params)
@@ -73,7 +78,8 @@ class StoredQuery(Endpoint):
 
     def _record(self, patient: str) -> PatientDmp:
         record = self.records.get(patient) or next(
-            (r for r in self.records.values() if r.ins_cx.split("&ISO")[0] == patient.split("&ISO")[0]), None)
+            (r for r in self.records.values() if r.ins_cx.split("&ISO")[0] == patient.split("&ISO")[0]), None
+        )
         if record is None:
             raise _QueryError("XDSUnknownPatientId", f"no DMP for patient {patient}", patient)
         if record.status != "active":
@@ -86,49 +92,80 @@ class StoredQuery(Endpoint):
             statuses = _required(p, "$XDSDocumentEntryStatus")
             record = self._record(patient)
             docs = [d for d in record.documents.values() if d.status in statuses]
-            for name, scheme in (("$XDSDocumentEntryTypeCode", "typeCode"), ("$XDSDocumentEntryClassCode",
-                                                                             "classCode")):
+            for name, scheme in (
+                ("$XDSDocumentEntryTypeCode", "typeCode"),
+                ("$XDSDocumentEntryClassCode", "classCode"),
+            ):
                 if p.get(name):
                     wanted = {v.split("^^")[0] for v in p[name]}
                     docs = [d for d in docs if _code(d, scheme) in wanted]
             return docs, []
         ids = set(p.get("$XDSDocumentEntryEntryUUID", [])) | set(p.get("$XDSDocumentEntryUniqueId", []))
         if not ids:
-            raise _QueryError("XDSStoredQueryParamNumber",
-                              "$XDSDocumentEntryEntryUUID or $XDSDocumentEntryUniqueId is required", QUERIES[qid])
+            raise _QueryError(
+                "XDSStoredQueryParamNumber",
+                "$XDSDocumentEntryEntryUUID or $XDSDocumentEntryUniqueId is required",
+                QUERIES[qid],
+            )
         everything = [d for r in self.records.values() for d in r.documents.values()]
         found = [d for d in everything if d.entry_uuid in ids or d.unique_id in ids]
         if qid == GET_DOCUMENTS:
             return found, []
         types = set(_required(p, "$AssociationTypes"))
-        assocs = [a for r in self.records.values() for a in r.associations
-                  if a.type in types and any(a.source == d.entry_uuid or a.target == d.entry_uuid for d in found)]
+        assocs = [
+            a
+            for r in self.records.values()
+            for a in r.associations
+            if a.type in types and any(a.source == d.entry_uuid or a.target == d.entry_uuid for d in found)
+        ]
         related = {a.source for a in assocs} | {a.target for a in assocs}
         return ([d for d in everything if d.entry_uuid in related] if assocs else []), assocs
 
     # -- answer -------------------------------------------------------------------------------------
 
-    def _reply(self, errors: list[RegistryError], docs: list[StoredDocument], assocs: list[StoredAssociation],
-               leaf: bool, relates: str | None) -> Answer:
+    def _reply(
+        self,
+        errors: list[RegistryError],
+        docs: list[StoredDocument],
+        assocs: list[StoredAssociation],
+        leaf: bool,
+        relates: str | None,
+    ) -> Answer:
         env, body = response_envelope(ITI18_RESPONSE, relates)
-        resp = etree.SubElement(body, f"{{{QUERY}}}AdhocQueryResponse", nsmap={"query": QUERY, "rim": RIM, "rs": RS},
-                                status=FAILURE if errors else SUCCESS)
+        resp = etree.SubElement(
+            body,
+            f"{{{QUERY}}}AdhocQueryResponse",
+            nsmap={"query": QUERY, "rim": RIM, "rs": RS},
+            status=FAILURE if errors else SUCCESS,
+        )
         objects = etree.SubElement(resp, f"{{{RIM}}}RegistryObjectList")
         for d in docs:
             objects.append(d.registry_object() if leaf else etree.Element(f"{{{RIM}}}ObjectRef", id=d.entry_uuid))
         for a in assocs:
             if leaf:
-                etree.SubElement(objects, f"{{{RIM}}}Association", id=a.id, associationType=a.type,
-                                 sourceObject=a.source, targetObject=a.target,
-                                 objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association",
-                                 status="urn:oasis:names:tc:ebxml-regrep:StatusType:Approved")
+                etree.SubElement(
+                    objects,
+                    f"{{{RIM}}}Association",
+                    id=a.id,
+                    associationType=a.type,
+                    sourceObject=a.source,
+                    targetObject=a.target,
+                    objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association",
+                    status="urn:oasis:names:tc:ebxml-regrep:StatusType:Approved",
+                )
             else:
                 etree.SubElement(objects, f"{{{RIM}}}ObjectRef", id=a.id)
         if errors:
             lst = etree.SubElement(resp, f"{{{RS}}}RegistryErrorList")
             for e in errors:
-                etree.SubElement(lst, f"{{{RS}}}RegistryError", errorCode=e.code, codeContext=e.context,
-                                 location=e.location, severity=SEVERITY_ERROR)
+                etree.SubElement(
+                    lst,
+                    f"{{{RS}}}RegistryError",
+                    errorCode=e.code,
+                    codeContext=e.context,
+                    location=e.location,
+                    severity=SEVERITY_ERROR,
+                )
         data = etree.tostring(env, xml_declaration=True, encoding="UTF-8")
         return Answer(200, data, "Failure" if errors else "Success", errors)
 

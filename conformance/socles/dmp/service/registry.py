@@ -47,8 +47,13 @@ class Registry(Endpoint):
         errors: list[RegistryError] = []
         for e in md.entries:
             if e.ext(DE_IDS["patientId"]) != ins:
-                errors.append(RegistryError("XDSPatientIdDoesNotMatch",
-                                            f"DocumentEntry {e.id} patientId differs from the SubmissionSet's", e.id))
+                errors.append(
+                    RegistryError(
+                        "XDSPatientIdDoesNotMatch",
+                        f"DocumentEntry {e.id} patientId differs from the SubmissionSet's",
+                        e.id,
+                    )
+                )
             part = md.documents.get(e.id)
             if part is None or part.data is None:
                 errors.append(RegistryError("XDSMissingDocument", f"no document part for {e.id}", e.id))
@@ -69,8 +74,13 @@ class Registry(Endpoint):
         replaced = [a for a in md.associations if a.type == RPLC]
         for a in replaced:
             if a.target not in known:
-                errors.append(RegistryError("UnresolvedReferenceException",
-                                            f"RPLC target {a.target} is not a document of this DMP", a.target))
+                errors.append(
+                    RegistryError(
+                        "UnresolvedReferenceException",
+                        f"RPLC target {a.target} is not a document of this DMP",
+                        a.target,
+                    )
+                )
         if not errors and record is not None:
             self._store(record, md, replaced)
         return self._answer(errors, relates, msg)
@@ -89,8 +99,9 @@ class Registry(Endpoint):
             old = record.by_entry_uuid(a.target)
             if old is not None:
                 old.status = DEPRECATED
-            record.associations.append(StoredAssociation(f"urn:uuid:{uuid.uuid4()}", RPLC,
-                                                         assigned.get(a.source, a.source), a.target))
+            record.associations.append(
+                StoredAssociation(f"urn:uuid:{uuid.uuid4()}", RPLC, assigned.get(a.source, a.source), a.target)
+            )
 
     def _answer(self, errors: list[RegistryError], relates: str | None, msg: MtomMessage) -> Answer:
         status = "Failure" if errors else "Success"

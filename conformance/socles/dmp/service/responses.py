@@ -43,13 +43,18 @@ def response_envelope(action: str, relates_to: str | None) -> tuple[etree._Eleme
 
 def registry_response(errors: list[RegistryError], relates_to: str | None) -> bytes:
     env, body = response_envelope(ITI41_RESPONSE, relates_to)
-    resp = etree.SubElement(body, f"{{{RS}}}RegistryResponse", nsmap={"rs": RS},
-                            status=FAILURE if errors else SUCCESS)
+    resp = etree.SubElement(body, f"{{{RS}}}RegistryResponse", nsmap={"rs": RS}, status=FAILURE if errors else SUCCESS)
     if errors:
         lst = etree.SubElement(resp, f"{{{RS}}}RegistryErrorList")
         for e in errors:
-            etree.SubElement(lst, f"{{{RS}}}RegistryError", errorCode=e.code, codeContext=e.context,
-                             location=e.location, severity=SEVERITY_ERROR)
+            etree.SubElement(
+                lst,
+                f"{{{RS}}}RegistryError",
+                errorCode=e.code,
+                codeContext=e.context,
+                location=e.location,
+                severity=SEVERITY_ERROR,
+            )
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 

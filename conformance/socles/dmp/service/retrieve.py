@@ -29,7 +29,9 @@ class Repository(Endpoint):
         gate = self.admitted(content_type, body)
         if isinstance(gate, Answer):
             return gate
-        request = gate.envelope.find(f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{XDSB}}}RetrieveDocumentSetRequest")
+        request = gate.envelope.find(
+            f"{{http://www.w3.org/2003/05/soap-envelope}}Body/{{{XDSB}}}RetrieveDocumentSetRequest"
+        )
         asked = request.findall(f"{{{XDSB}}}DocumentRequest") if request is not None else []
         if not asked:
             return fault("Sender", "Body must hold xdsb:RetrieveDocumentSetRequest with DocumentRequest", gate.relates)
@@ -56,8 +58,14 @@ class Repository(Endpoint):
         if errors:
             lst = etree.SubElement(rr, f"{{{RS}}}RegistryErrorList")
             for e in errors:
-                etree.SubElement(lst, f"{{{RS}}}RegistryError", errorCode=e.code, codeContext=e.context,
-                                 location=e.location, severity=SEVERITY_ERROR)
+                etree.SubElement(
+                    lst,
+                    f"{{{RS}}}RegistryError",
+                    errorCode=e.code,
+                    codeContext=e.context,
+                    location=e.location,
+                    severity=SEVERITY_ERROR,
+                )
         parts: dict[str, bytes] = {}
         for i, d in enumerate(docs):
             dr = etree.SubElement(resp, f"{{{XDSB}}}DocumentResponse")
@@ -67,7 +75,8 @@ class Repository(Endpoint):
             cid = f"doc{i}@mock-dmp"
             etree.SubElement(etree.SubElement(dr, f"{{{XDSB}}}Document"), f"{{{XOP}}}Include", href=f"cid:{cid}")
             parts[cid] = d.data
-        ctype, data = mtom_request(etree.tostring(env, xml_declaration=True, encoding="UTF-8"), parts,
-                                   action=ITI43_RESPONSE)
+        ctype, data = mtom_request(
+            etree.tostring(env, xml_declaration=True, encoding="UTF-8"), parts, action=ITI43_RESPONSE
+        )
         state = "Success" if not errors else ("PartialSuccess" if docs else "Failure")
         return Answer(200, data, state, errors, content_type=ctype)

@@ -23,8 +23,7 @@ GENDER = {"F": "female", "M": "male"}
 
 
 def outcome(code: str, text: str) -> dict[str, Any]:
-    return {"resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
 
 
 def _patient(record: PatientDmp) -> dict[str, Any]:

@@ -81,11 +81,17 @@ def test_replace_a_fed_document(dmp: DmpHarness, verify: Verifier) -> None:
     old = str(first.outcome.data.get("document_unique_id") or "")
     if not (first.outcome.ok and old):
         # the first feed failing is judged by the other scenarios; a replacement cannot be tried
-        verify.record([
-            not_applicable(rid, f"precondition not met: the first version was not fed ({first.outcome.detail})",
-                           "précondition non remplie : la première version n'a pas été versée", "driver outcome")
-            for rid in verify.declared
-        ])
+        verify.record(
+            [
+                not_applicable(
+                    rid,
+                    f"precondition not met: the first version was not fed ({first.outcome.detail})",
+                    "précondition non remplie : la première version n'a pas été versée",
+                    "driver outcome",
+                )
+                for rid in verify.declared
+            ]
+        )
         return
     second = dmp.feed("resident-qualified", document("suivi", "Fiche de suivi (version 2)"), replace_of=old)
     second.check(verify)

@@ -88,8 +88,7 @@ def invariants(view: View) -> Iterator[Finding]:
                 else:
                     yield failed(
                         inv.requirement,
-                        f"invariant {inv.key} fails: {inv.human_en} ({inv.expression}); "
-                        f"{cite} [{inv.source}]",
+                        f"invariant {inv.key} fails: {inv.human_en} ({inv.expression}); {cite} [{inv.source}]",
                         f"l'invariant {inv.key} n'est pas respecté : {inv.human_fr} "
                         f"({inv.expression}) ; {cite} [{inv.source}]",
                         where,

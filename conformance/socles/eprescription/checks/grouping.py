@@ -33,8 +33,7 @@ def group_identifiers(view: View) -> Iterator[Finding]:
         elif gi is None and len(lines) > 1:
             yield failed(
                 "EP-17",
-                f"{len(lines)} lines but this one has no groupIdentifier: the ordonnance cannot be "
-                f"rebuilt ({src})",
+                f"{len(lines)} lines but this one has no groupIdentifier: the ordonnance cannot be rebuilt ({src})",
                 f"{len(lines)} lignes mais celle-ci n'a pas de groupIdentifier : "
                 f"l'ordonnance ne peut pas être reconstituée ({src})",
                 line.loc,

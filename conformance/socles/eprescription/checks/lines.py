@@ -78,9 +78,7 @@ def rendering(view: View) -> Iterator[Finding]:
         notes: list[Any] = raw_notes if isinstance(raw_notes, list) else []
         textual = [n for n in notes if isinstance(n, dict) and str(n.get("text", "")).startswith(prefix)]
         if rendered or textual:
-            yield passed(
-                "EP-19", "the line has a textual rendering", "la ligne a une version textuelle", line.loc
-            )
+            yield passed("EP-19", "the line has a textual rendering", "la ligne a une version textuelle", line.loc)
         else:
             yield failed(
                 "EP-19",
@@ -125,8 +123,7 @@ def versions(view_rules_label: str, ig_package: str, ig_version: str, packages: 
         return warned(
             "GEN-02",
             f"{en}; the loaded {ig_package} is {drift[0].version}, the rule set is pinned to {ig_version}",
-            f"{fr} ; le {ig_package} chargé est en {drift[0].version}, les règles sont "
-            f"épinglées sur {ig_version}",
+            f"{fr} ; le {ig_package} chargé est en {drift[0].version}, les règles sont épinglées sur {ig_version}",
             "Bundle",
         )
     return passed("GEN-02", en, fr, "Bundle")

@@ -98,8 +98,7 @@ def engine_findings(report: BundleReport) -> Iterator[Finding]:
         first = issues[0]
         yield failed(
             "EP-01",
-            f"the prescription line has {len(issues)} validation error(s); first: {first.path}: "
-            f"{first.message_en}",
+            f"the prescription line has {len(issues)} validation error(s); first: {first.path}: {first.message_en}",
             f"la ligne de prescription a {len(issues)} erreur(s) de validation ; "
             f"première : {first.path} : {first.message_fr}",
             line,

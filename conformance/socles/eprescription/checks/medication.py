@@ -44,18 +44,14 @@ def codes(view: View) -> Iterator[Finding]:
         res = line.resource
         vs = "fr-inpatient-medication-code" if view.is_inpatient(line) else "fr-medication-code"
         if isinstance(res.get("medicationCodeableConcept"), dict):
-            yield _coded(
-                view, res["medicationCodeableConcept"], vs, f"{line.loc}.medicationCodeableConcept", "EP-08"
-            )
+            yield _coded(view, res["medicationCodeableConcept"], vs, f"{line.loc}.medicationCodeableConcept", "EP-08")
         elif isinstance(res.get("medicationReference"), dict):
             target = view.follow(f"{line.loc}.medicationReference")
             if target is None or target.resource.get("resourceType") != "Medication":
                 continue  # EP-10 says why
             if view.is_compound(target.resource):
                 continue  # a compound is coded through its components (EP-12)
-            yield _coded(
-                view, target.resource.get("code"), "fr-medication-code", f"{target.loc}.code", "EP-08"
-            )
+            yield _coded(view, target.resource.get("code"), "fr-medication-code", f"{target.loc}.code", "EP-08")
 
 
 def formats(view: View) -> Iterator[Finding]:
@@ -89,9 +85,7 @@ def formats(view: View) -> Iterator[Finding]:
                 f"{where}.code",
             )
     if not found:
-        yield not_applicable(
-            "EP-09", "no UCD, CIP13 or SMS code to check", "aucun code UCD, CIP13 ou SMS", "Bundle"
-        )
+        yield not_applicable("EP-09", "no UCD, CIP13 or SMS code to check", "aucun code UCD, CIP13 ou SMS", "Bundle")
 
 
 def _noncompound_slice(view: View, med: dict[str, Any], loc: str) -> Finding:
@@ -127,8 +121,7 @@ def references(view: View) -> Iterator[Finding]:
                 "EP-10",
                 "medicationReference does not resolve to a Medication in the Bundle "
                 f"({rules.cite('medicationrequest')})",
-                "medicationReference ne mène à aucune Medication du "
-                f"Bundle ({rules.cite('medicationrequest')})",
+                f"medicationReference ne mène à aucune Medication du Bundle ({rules.cite('medicationrequest')})",
                 where,
             )
         elif target.resource.get("resourceType") != "Medication":
@@ -187,10 +180,8 @@ def compounds(view: View) -> Iterator[Finding]:
                 else:
                     yield failed(
                         "EP-12",
-                        f"ingredient.itemReference must point to a fr-medication-noncompound in the "
-                        f"Bundle ({cite})",
-                        f"ingredient.itemReference doit pointer vers une "
-                        f"fr-medication-noncompound du Bundle ({cite})",
+                        f"ingredient.itemReference must point to a fr-medication-noncompound in the Bundle ({cite})",
+                        f"ingredient.itemReference doit pointer vers une fr-medication-noncompound du Bundle ({cite})",
                         f"{where}.itemReference",
                     )
             elif isinstance(ing.get("itemCodeableConcept"), dict):

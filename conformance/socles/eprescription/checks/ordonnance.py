@@ -49,23 +49,26 @@ def read_printed(data: bytes) -> Printed:
     """Everything a reader of the paper copy can see; never raises on a hostile file."""
     out = Printed()
     if len(data) > MAX_PDF:
-        out.problems.append((f"PDF of {len(data)} bytes exceeds {MAX_PDF}", f"PDF de {len(data)} octets, "
-                             f"au-delà de {MAX_PDF}", "PDF"))
+        out.problems.append(
+            (f"PDF of {len(data)} bytes exceeds {MAX_PDF}", f"PDF de {len(data)} octets, au-delà de {MAX_PDF}", "PDF")
+        )
         return out
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = list(reader.pages)[:MAX_PAGES]
     except Exception as exc:
-        out.problems.append((f"unreadable PDF: {type(exc).__name__}: {str(exc)[:160]}",
-                             f"PDF illisible : {type(exc).__name__}", "PDF"))
+        out.problems.append(
+            (f"unreadable PDF: {type(exc).__name__}: {str(exc)[:160]}", f"PDF illisible : {type(exc).__name__}", "PDF")
+        )
         return out
     seen = 0
     for n, page in enumerate(pages, 1):
         try:
             out.text.append((page.extract_text() or "", f"page {n}, text layer"))
         except Exception as exc:
-            out.problems.append((f"text layer unreadable: {type(exc).__name__}", "couche texte illisible",
-                                 f"page {n}, text layer"))
+            out.problems.append(
+                (f"text layer unreadable: {type(exc).__name__}", "couche texte illisible", f"page {n}, text layer")
+            )
         try:
             images = list(page.images)
         except Exception as exc:
@@ -78,8 +81,13 @@ def read_printed(data: bytes) -> Printed:
                 break
             try:
                 if _pixels(img) > MAX_PIXELS:
-                    out.problems.append((f"image larger than {MAX_PIXELS} pixels not decoded",
-                                         f"image de plus de {MAX_PIXELS} pixels non décodée", where))
+                    out.problems.append(
+                        (
+                            f"image larger than {MAX_PIXELS} pixels not decoded",
+                            f"image de plus de {MAX_PIXELS} pixels non décodée",
+                            where,
+                        )
+                    )
                     continue
                 for code in zxingcpp.read_barcodes(img.image):
                     if code.format == zxingcpp.BarcodeFormat.QRCode:
@@ -101,38 +109,68 @@ def ordonnance_findings(data: bytes, expected: str | None) -> Iterator[Finding]:
         # artifact mode on a PDF that shows no prescription number at all (e.g. an MSSanté PDF/A copy):
         # nothing says it is an ordonnance numérique, so its rules do not apply
         for rid in ("EP-22", "EP-25"):
-            yield not_applicable(rid, "no QR code and no prescription number: not an ordonnance numérique",
-                                 "ni QR code ni numéro de prescription : pas une ordonnance numérique", "PDF")
+            yield not_applicable(
+                rid,
+                "no QR code and no prescription number: not an ordonnance numérique",
+                "ni QR code ni numéro de prescription : pas une ordonnance numérique",
+                "PDF",
+            )
         return
     if not printed.qr:
-        yield failed("EP-25", "no QR code found in the printed ordonnance",
-                     "aucun QR code trouvé sur l'ordonnance imprimée", "PDF images")
+        yield failed(
+            "EP-25",
+            "no QR code found in the printed ordonnance",
+            "aucun QR code trouvé sur l'ordonnance imprimée",
+            "PDF images",
+        )
     if expected:
         for payload, where in printed.qr:
-            yield judge("EP-25", payload == expected, f"QR code carries the assigned number {expected}",
-                        f"le QR code porte le numéro attribué {expected}",
-                        f"QR code carries {payload[:60]!r}, the service assigned {expected}",
-                        f"le QR code porte {payload[:60]!r}, le service a attribué {expected}", where)
+            yield judge(
+                "EP-25",
+                payload == expected,
+                f"QR code carries the assigned number {expected}",
+                f"le QR code porte le numéro attribué {expected}",
+                f"QR code carries {payload[:60]!r}, the service assigned {expected}",
+                f"le QR code porte {payload[:60]!r}, le service a attribué {expected}",
+                where,
+            )
     else:  # artifact mode: the QR code and the printed number must at least agree
         for payload, where in printed.qr:
-            yield judge("EP-25", payload in printed_numbers, f"QR code {payload} is printed in clear",
-                        f"le QR code {payload} est imprimé en clair",
-                        f"QR code carries {payload[:60]!r}, which is not printed in clear ({sorted(printed_numbers)})",
-                        f"le QR code porte {payload[:60]!r}, absent du texte imprimé", where)
+            yield judge(
+                "EP-25",
+                payload in printed_numbers,
+                f"QR code {payload} is printed in clear",
+                f"le QR code {payload} est imprimé en clair",
+                f"QR code carries {payload[:60]!r}, which is not printed in clear ({sorted(printed_numbers)})",
+                f"le QR code porte {payload[:60]!r}, absent du texte imprimé",
+                where,
+            )
     wanted = expected or (printed.qr[0][0] if printed.qr else "")
     in_clear = [where for text, where in printed.text if wanted and wanted in text]
-    yield judge("EP-25", bool(in_clear), f"number {wanted} printed in clear ({in_clear[:1]})",
-                f"numéro {wanted} imprimé en clair",
-                f"the number {wanted or '(none)'} is not printed in clear in the text layer",
-                f"le numéro {wanted or '(aucun)'} n'est pas imprimé en clair dans la couche texte",
-                "PDF text layer")
+    yield judge(
+        "EP-25",
+        bool(in_clear),
+        f"number {wanted} printed in clear ({in_clear[:1]})",
+        f"numéro {wanted} imprimé en clair",
+        f"the number {wanted or '(none)'} is not printed in clear in the text layer",
+        f"le numéro {wanted or '(aucun)'} n'est pas imprimé en clair dans la couche texte",
+        "PDF text layer",
+    )
     if printed.qr and in_clear:
-        yield passed("EP-22", "a prescription number is printed in clear and as a QR code (format not checked: "
-                     "the CNAM format is not public)", "un numéro de prescription est imprimé en clair et en "
-                     "QR code (format non vérifié : non public)", "PDF")
+        yield passed(
+            "EP-22",
+            "a prescription number is printed in clear and as a QR code (format not checked: "
+            "the CNAM format is not public)",
+            "un numéro de prescription est imprimé en clair et en QR code (format non vérifié : non public)",
+            "PDF",
+        )
     else:
-        yield failed("EP-22", "the ordonnance does not show a prescription number both as QR code and in clear",
-                     "l'ordonnance ne porte pas le numéro de prescription en QR code et en clair", "PDF")
+        yield failed(
+            "EP-22",
+            "the ordonnance does not show a prescription number both as QR code and in clear",
+            "l'ordonnance ne porte pas le numéro de prescription en QR code et en clair",
+            "PDF",
+        )
 
 
 @check("pdf", "eprescription")

@@ -111,16 +111,12 @@ def prescriber_idnps(view: View) -> Iterator[Finding]:
                     where,
                 )
                 continue
-            others = (
-                ", ".join(sorted({str(i.get("system")) for i, _ in ids if isinstance(i, dict)})) or "none"
-            )
+            others = ", ".join(sorted({str(i.get("system")) for i, _ in ids if isinstance(i, dict)})) or "none"
             hint = f" (an {rpps} identifier does not replace it)" if rpps in others else ""
             yield failed(
                 "EP-04",
-                f"no IDNPS identifier (system {idnps}) for the prescriber; systems seen: {others}"
-                f"{hint} ({cite})",
-                f"aucun identifiant IDNPS (système {idnps}) pour le prescripteur ; "
-                f"systèmes vus : {others} ({cite})",
+                f"no IDNPS identifier (system {idnps}) for the prescriber; systems seen: {others}{hint} ({cite})",
+                f"aucun identifiant IDNPS (système {idnps}) pour le prescripteur ; systèmes vus : {others} ({cite})",
                 where,
             )
             continue
@@ -161,11 +157,7 @@ def subject(view: View) -> Iterator[Finding]:
 def _ins_identifiers(view: View, patient: dict[str, Any], loc: str) -> list[tuple[dict[str, Any], str]]:
     s = view.rules.systems
     systems = {s["ins_nir"], s["ins_nia"], s["ins_nir_test"], s["ins_nia_test"]}
-    return [
-        (i, w)
-        for i, w in select(patient, "identifier", loc)
-        if isinstance(i, dict) and i.get("system") in systems
-    ]
+    return [(i, w) for i, w in select(patient, "identifier", loc) if isinstance(i, dict) and i.get("system") in systems]
 
 
 def _scenario_patient(view: View, where: str) -> Iterator[Finding]:
@@ -219,9 +211,7 @@ def ins_values(view: View) -> Iterator[Finding]:
             value, system = str(ident.get("value", "")), str(ident.get("system"))
             problem = nir_problem(value)
             if problem:
-                yield failed(
-                    "ID-01", f"{problem} ({cite})", f"INS invalide : {problem} ({cite})", f"{where}.value"
-                )
+                yield failed("ID-01", f"{problem} ({cite})", f"INS invalide : {problem} ({cite})", f"{where}.value")
                 continue
             wanted = {s["ins_nir"]: "INS-NIR", s["ins_nia"]: "INS-NIA"}.get(system)
             if wanted and wanted not in _type_codes(ident, s["identifier_type"]):
@@ -235,8 +225,7 @@ def ins_values(view: View) -> Iterator[Finding]:
                 yield failed(
                     "ID-01",
                     f"a test identity is sent with the production INS OID {system} (use .10/.11)",
-                    f"une identité de test est envoyée avec l'OID INS de production {system} (utiliser "
-                    f".10/.11)",
+                    f"une identité de test est envoyée avec l'OID INS de production {system} (utiliser .10/.11)",
                     f"{where}.system",
                 )
             else:
@@ -257,9 +246,7 @@ def ins_patient(view: View) -> Iterator[Finding]:
     ext, cite = rules.extensions, rules.cite("core_patient_ins")
     seen = False
     for patient, loc in _patients(view):
-        if not _ins_identifiers(view, patient, loc) and rules.profile("core_patient_ins") not in profiles_of(
-            patient
-        ):
+        if not _ins_identifiers(view, patient, loc) and rules.profile("core_patient_ins") not in profiles_of(patient):
             continue
         seen = True
         checks: list[tuple[bool, str, str, str]] = []
@@ -306,9 +293,7 @@ def ins_patient(view: View) -> Iterator[Finding]:
                 f"{loc}.gender",
             )
         )
-        checks.append(
-            (isinstance(patient.get("birthDate"), str), "birthDate", "date de naissance", f"{loc}.birthDate")
-        )
+        checks.append((isinstance(patient.get("birthDate"), str), "birthDate", "date de naissance", f"{loc}.birthDate"))
         for ok, en, fr, where in checks:
             if ok:
                 yield passed(
@@ -325,9 +310,7 @@ def ins_patient(view: View) -> Iterator[Finding]:
                     where,
                 )
     if not seen:
-        yield not_applicable(
-            "ID-02", "no Patient with an INS in the Bundle", "aucun Patient porteur d'INS", "Bundle"
-        )
+        yield not_applicable("ID-02", "no Patient with an INS in the Bundle", "aucun Patient porteur d'INS", "Bundle")
 
 
 def structures(view: View) -> Iterator[Finding]:
@@ -420,8 +403,12 @@ def fr_core_invariants(patient: dict[str, Any], qualified: bool, systems: dict[s
     ids = [i for i in patient.get("identifier") or [] if isinstance(i, dict)]
     has = {(i.get("system"), i.get("use")) for i in ids}
     nia_temp = (systems["ins_nia"], "temp") in has
-    core1 = ((systems["ins_nir"], "official") in has or nia_temp or (systems["ins_nir_test"], "official") in has
-             or (systems["ins_nia_test"], "official") in has)
+    core1 = (
+        (systems["ins_nir"], "official") in has
+        or nia_temp
+        or (systems["ins_nir_test"], "official") in has
+        or (systems["ins_nia_test"], "official") in has
+    )
     core2 = sum(1 for i in ids if i.get("use") == "official") == 1 or nia_temp
     return {"fr-core-1": core1, "fr-core-2": core2}
 
@@ -436,9 +423,13 @@ def qualified_ins(view: View) -> Iterator[Finding]:
             inv = invs[key]
             cite = rules.cite(inv.profile)
             if ok:
-                yield passed("EP-05", f"invariant {key} holds ({cite})", f"l'invariant {key} est respecté ({cite})",
-                             loc)
+                yield passed(
+                    "EP-05", f"invariant {key} holds ({cite})", f"l'invariant {key} est respecté ({cite})", loc
+                )
             else:
-                yield failed("EP-05", f"invariant {key} fails: {inv.human_en} ({inv.expression}); {cite} "
-                             f"[{inv.source}]", f"l'invariant {key} n'est pas respecté : {inv.human_fr} ; {cite} "
-                             f"[{inv.source}]", f"{loc}.identifier")
+                yield failed(
+                    "EP-05",
+                    f"invariant {key} fails: {inv.human_en} ({inv.expression}); {cite} [{inv.source}]",
+                    f"l'invariant {key} n'est pas respecté : {inv.human_fr} ; {cite} [{inv.source}]",
+                    f"{loc}.identifier",
+                )

@@ -27,8 +27,7 @@ def comparators_and_units(view: View) -> Iterator[Finding]:
             if "comparator" in q:
                 yield failed(
                     "EP-13",
-                    f"comparator is forbidden on dose quantities (FrSimpleQuantityMedication "
-                    f"comparator 0..0, {cite})",
+                    f"comparator is forbidden on dose quantities (FrSimpleQuantityMedication comparator 0..0, {cite})",
                     f"comparator est interdit sur les quantités de dose "
                     f"(FrSimpleQuantityMedication comparator 0..0, {cite})",
                     f"{where}.comparator",
@@ -63,9 +62,7 @@ def route_method(view: View) -> Iterator[Finding]:
                     continue  # text only: nothing coded to judge
                 cite = view.rules.ig_canonical_vs(vs)
                 if any(c.get("system") == edqm for c in codings):
-                    yield passed(
-                        "EP-15", f"{field} coded in EDQM ({cite})", f"{field} codé en EDQM ({cite})", where
-                    )
+                    yield passed("EP-15", f"{field} coded in EDQM ({cite})", f"{field} codé en EDQM ({cite})", where)
                 else:
                     yield failed(
                         "EP-15",
@@ -156,8 +153,7 @@ def _period(period: dict[str, Any], where: str, step: int, cite: str) -> Iterato
     else:
         yield failed(
             "EP-16",
-            f"boundsPeriod end {end} is not start + duration − 1 s (exclusive end) for start {start} "
-            f"({cite})",
+            f"boundsPeriod end {end} is not start + duration − 1 s (exclusive end) for start {start} ({cite})",
             f"la fin {end} de boundsPeriod n'est pas début + durée − 1 s (fin exclusive) pour le "
             f"début {start} ({cite})",
             f"{where}.end",
@@ -172,9 +168,7 @@ def _is_patch(view: View, line_res: dict[str, Any], loc: str) -> bool:
         if isinstance(q, dict) and q.get("system") == edqm and q.get("code") in units:
             return True
     target = (
-        view.follow(f"{loc}.medicationReference")
-        if isinstance(line_res.get("medicationReference"), dict)
-        else None
+        view.follow(f"{loc}.medicationReference") if isinstance(line_res.get("medicationReference"), dict) else None
     )
     if target is not None:
         forms = set(rules.posology["patch_forms"])
@@ -205,8 +199,7 @@ def patches_and_calculated(view: View) -> Iterator[Finding]:
                         "EP-20",
                         f"a patch prescription must give timing.repeat.duration + durationUnit "
                         f"({cite}, Modelisation « Précisions sur les patchs »)",
-                        "une prescription de patch "
-                        f"doit donner timing.repeat.duration + durationUnit ({cite})",
+                        f"une prescription de patch doit donner timing.repeat.duration + durationUnit ({cite})",
                         where,
                     )
         if not view.is_inpatient(line):
@@ -226,6 +219,4 @@ def patches_and_calculated(view: View) -> Iterator[Finding]:
                         where,
                     )
     if not seen:
-        yield not_applicable(
-            "EP-20", "no patch and no calculated dose", "ni patch ni dose calculée", "Bundle"
-        )
+        yield not_applicable("EP-20", "no patch and no calculated dose", "ni patch ni dose calculée", "Bundle")

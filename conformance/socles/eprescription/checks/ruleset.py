@@ -74,8 +74,7 @@ class RuleSet:
 
     @property
     def label(self) -> str:
-        return (f"{self.id} {self.version} (IG {self.ig_package} {self.ig_version}, "
-                f"FR Core {self.fr_core_version})")
+        return f"{self.id} {self.version} (IG {self.ig_package} {self.ig_version}, FR Core {self.fr_core_version})"
 
     def ig_canonical_vs(self, name: str) -> str:
         """A value set of the IG as `canonical|version`."""

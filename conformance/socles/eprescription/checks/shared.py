@@ -65,35 +65,62 @@ def printed_ordonnance(pdf: bytes | None, why: str, expected: str | None, where:
     found = [f for f in ordonnance_findings(pdf, expected) if f.requirement == "EP-25"]
     bad = [f for f in found if f.verdict is Verdict.FAIL]
     for f in bad:
-        yield failed(RID, f"the PDF shared is not the printed ordonnance: {f.message_en}",
-                     f"le PDF partagé n'est pas l'ordonnance imprimée : {f.message_fr}", f"{where}: {f.location}")
+        yield failed(
+            RID,
+            f"the PDF shared is not the printed ordonnance: {f.message_en}",
+            f"le PDF partagé n'est pas l'ordonnance imprimée : {f.message_fr}",
+            f"{where}: {f.location}",
+        )
     if not found or all(f.verdict is Verdict.NOT_APPLICABLE for f in found):
-        yield failed(RID, "the PDF shared shows no prescription number (neither QR code nor in clear)",
-                     "le PDF partagé ne porte aucun numéro de prescription (ni QR code ni en clair)", where)
+        yield failed(
+            RID,
+            "the PDF shared shows no prescription number (neither QR code nor in clear)",
+            "le PDF partagé ne porte aucun numéro de prescription (ni QR code ni en clair)",
+            where,
+        )
     elif not bad:
         number = expected or "printed"
-        yield passed(RID, f"the PDF shared is the printed ordonnance (QR code and number {number})",
-                     f"le PDF partagé est l'ordonnance imprimée (QR code et numéro {number})", where)
+        yield passed(
+            RID,
+            f"the PDF shared is the printed ordonnance (QR code and number {number})",
+            f"le PDF partagé est l'ordonnance imprimée (QR code et numéro {number})",
+            where,
+        )
 
 
-def ordonnance_document(type_code: tuple[str, str] | None, class_code: tuple[str, str] | None,
-                        pdf: bytes | None, why: str, expected: str | None, where: str) -> Iterator[Finding]:
+def ordonnance_document(
+    type_code: tuple[str, str] | None,
+    class_code: tuple[str, str] | None,
+    pdf: bytes | None,
+    why: str,
+    expected: str | None,
+    where: str,
+) -> Iterator[Finding]:
     """One shared document: (code, coding scheme) of its typeCode and classCode, and its PDF body."""
     tc = type_code or ("", "")
-    yield judge(RID, tc == (ORDONNANCE_TYPE, LOINC),
-                "typeCode 57833-6 (LOINC) « Prescription de produits de santé »",
-                "typeCode 57833-6 (LOINC) « Prescription de produits de santé »",
-                f"the ordonnance is typed {tc[0] or '(none)'} ({tc[1] or 'no scheme'}), not 57833-6 (LOINC "
-                f"{LOINC}, JDV_J07 « Prescription de produits de santé »)",
-                f"l'ordonnance est typée {tc[0] or '(aucun)'} ({tc[1] or 'sans système'}) et non 57833-6 (LOINC, "
-                "JDV_J07 « Prescription de produits de santé »)", f"{where} typeCode")
+    yield judge(
+        RID,
+        tc == (ORDONNANCE_TYPE, LOINC),
+        "typeCode 57833-6 (LOINC) « Prescription de produits de santé »",
+        "typeCode 57833-6 (LOINC) « Prescription de produits de santé »",
+        f"the ordonnance is typed {tc[0] or '(none)'} ({tc[1] or 'no scheme'}), not 57833-6 (LOINC "
+        f"{LOINC}, JDV_J07 « Prescription de produits de santé »)",
+        f"l'ordonnance est typée {tc[0] or '(aucun)'} ({tc[1] or 'sans système'}) et non 57833-6 (LOINC, "
+        "JDV_J07 « Prescription de produits de santé »)",
+        f"{where} typeCode",
+    )
     cc = class_code or ("", "")
-    yield judge(RID, cc == (PRESCRIPTION_CLASS, CLASS_SYSTEM), "classCode 42 « Prescription »",
-                "classCode 42 « Prescription »",
-                f"the ordonnance's classCode is {cc[0] or '(none)'} ({cc[1] or 'no scheme'}), not 42 "
-                f"« Prescription » ({CLASS_SYSTEM})",
-                f"la classCode de l'ordonnance est {cc[0] or '(aucune)'} ({cc[1] or 'sans système'}) et non 42 "
-                "« Prescription »", f"{where} classCode")
+    yield judge(
+        RID,
+        cc == (PRESCRIPTION_CLASS, CLASS_SYSTEM),
+        "classCode 42 « Prescription »",
+        "classCode 42 « Prescription »",
+        f"the ordonnance's classCode is {cc[0] or '(none)'} ({cc[1] or 'no scheme'}), not 42 "
+        f"« Prescription » ({CLASS_SYSTEM})",
+        f"la classCode de l'ordonnance est {cc[0] or '(aucune)'} ({cc[1] or 'sans système'}) et non 42 "
+        "« Prescription »",
+        f"{where} classCode",
+    )
     yield from printed_ordonnance(pdf, why, expected, where)
 
 
@@ -123,8 +150,12 @@ def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         if expected:
             yield failed(RID, f"the DMP lot is unreadable: {problem}", f"lot DMP illisible : {problem}", artifact.name)
         else:
-            yield not_applicable(RID, f"unreadable lot (judged by the DMP rules): {problem}",
-                                 "lot illisible (jugé par les règles DMP)", artifact.name)
+            yield not_applicable(
+                RID,
+                f"unreadable lot (judged by the DMP rules): {problem}",
+                "lot illisible (jugé par les règles DMP)",
+                artifact.name,
+            )
         return
 
     def first(entry: RegistryObject, key: str) -> tuple[str, str] | None:
@@ -146,15 +177,24 @@ def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
             pdf, reason = None, why
         else:
             pdf, reason = pdf_of_cda(data)
-        yield from ordonnance_document(first(entry, "typeCode"), first(entry, "classCode"), pdf, reason,
-                                       expected, where)
+        yield from ordonnance_document(
+            first(entry, "typeCode"), first(entry, "classCode"), pdf, reason, expected, where
+        )
     if not judged:
         if expected:
-            yield failed(RID, "the lot fed to the DMP carries no CDA document: the ordonnance is not in it",
-                         "le lot versé au DMP ne porte aucun document CDA : l'ordonnance n'y est pas", artifact.name)
+            yield failed(
+                RID,
+                "the lot fed to the DMP carries no CDA document: the ordonnance is not in it",
+                "le lot versé au DMP ne porte aucun document CDA : l'ordonnance n'y est pas",
+                artifact.name,
+            )
         else:
-            yield not_applicable(RID, "no ordonnance (typeCode 57833-6) in this lot",
-                                 "aucune ordonnance (typeCode 57833-6) dans ce lot", artifact.name)
+            yield not_applicable(
+                RID,
+                "no ordonnance (typeCode 57833-6) in this lot",
+                "aucune ordonnance (typeCode 57833-6) dans ce lot",
+                artifact.name,
+            )
 
 
 @check("xds-metadata", "eprescription")
@@ -177,11 +217,16 @@ def _email_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         coded = entry.codes.get(key) or []
         return (coded[0].code, coded[0].scheme) if coded else None
 
-    ordonnances = [(a, s, e) for a, s, e in entries
-                   if expected or (first(e, "typeCode") or ("",))[0] == ORDONNANCE_TYPE]
+    ordonnances = [
+        (a, s, e) for a, s, e in entries if expected or (first(e, "typeCode") or ("",))[0] == ORDONNANCE_TYPE
+    ]
     if not expected and not ordonnances:
-        yield not_applicable(RID, "no ordonnance (typeCode 57833-6) in this message",
-                             "aucune ordonnance (typeCode 57833-6) dans ce message", "message")
+        yield not_applicable(
+            RID,
+            "no ordonnance (typeCode 57833-6) in this message",
+            "aucune ordonnance (typeCode 57833-6) dans ce message",
+            "message",
+        )
         return
     to = [addr for _, addr in view.addresses("To")[0]]
     patient = ctx.patient or {}
@@ -189,30 +234,45 @@ def _email_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         address = f"{patient['ins']}@{PATIENT_DOMAIN}"
         sent_to_patient = address.lower() in {a.lower() for a in to}
         if not patient.get("qualified"):
-            yield judge(RID, not sent_to_patient, "not sent to the patient's address (INS not qualified)",
-                        "non envoyé à l'adresse du patient (INS non qualifiée)",
-                        f"the ordonnance is sent to {address}, the MSSanté address of a patient whose INS is not "
-                        "qualified (RNIV: no usager address without a qualified INS)",
-                        f"l'ordonnance est envoyée à {address}, adresse MSSanté d'un patient dont l'INS n'est pas "
-                        "qualifiée (RNIV : pas d'adresse usager sans INS qualifiée)", "To")
+            yield judge(
+                RID,
+                not sent_to_patient,
+                "not sent to the patient's address (INS not qualified)",
+                "non envoyé à l'adresse du patient (INS non qualifiée)",
+                f"the ordonnance is sent to {address}, the MSSanté address of a patient whose INS is not "
+                "qualified (RNIV: no usager address without a qualified INS)",
+                f"l'ordonnance est envoyée à {address}, adresse MSSanté d'un patient dont l'INS n'est pas "
+                "qualifiée (RNIV : pas d'adresse usager sans INS qualifiée)",
+                "To",
+            )
         else:
-            yield judge(RID, sent_to_patient, f"addressed to the patient's MSSanté address {address}",
-                        f"adressée à l'adresse MSSanté du patient {address}",
-                        f"the ordonnance is not addressed to the patient's MSSanté address {address} (To: {to})",
-                        f"l'ordonnance n'est pas adressée à l'adresse MSSanté du patient {address}", "To")
+            yield judge(
+                RID,
+                sent_to_patient,
+                f"addressed to the patient's MSSanté address {address}",
+                f"adressée à l'adresse MSSanté du patient {address}",
+                f"the ordonnance is not addressed to the patient's MSSanté address {address} (To: {to})",
+                f"l'ordonnance n'est pas adressée à l'adresse MSSanté du patient {address}",
+                "To",
+            )
     if not ordonnances:
-        yield failed(RID, "the message carries no CDA document in an IHE_XDM archive: the ordonnance is not in it",
-                     "le message ne porte aucun document CDA dans une archive IHE_XDM : l'ordonnance n'y est pas",
-                     "message attachments")
+        yield failed(
+            RID,
+            "the message carries no CDA document in an IHE_XDM archive: the ordonnance is not in it",
+            "le message ne porte aucun document CDA dans une archive IHE_XDM : l'ordonnance n'y est pas",
+            "message attachments",
+        )
     for att, subset, entry in ordonnances:
         where = f"{att.label} {subset.metadata_name} DocumentEntry {entry.id}"
         pdf, why = pdf_of_cda(entry.data) if entry.data is not None else (None, "CDA file not found in the archive")
-        yield from ordonnance_document(first(entry, "typeCode"), first(entry, "classCode"), pdf, why, expected,
-                                       where)
+        yield from ordonnance_document(first(entry, "typeCode"), first(entry, "classCode"), pdf, why, expected, where)
     if not view.pdfs:
-        yield failed(RID, "no PDF copy of the ordonnance in the message: the patient cannot read it",
-                     "aucune copie PDF de l'ordonnance dans le message : le patient ne peut pas la lire",
-                     "message attachments")
+        yield failed(
+            RID,
+            "no PDF copy of the ordonnance in the message: the patient cannot read it",
+            "aucune copie PDF de l'ordonnance dans le message : le patient ne peut pas la lire",
+            "message attachments",
+        )
     for att in view.pdfs:
         yield from printed_ordonnance(att.data, att.problem or "undecodable attachment", expected, att.label)
 

@@ -101,6 +101,4 @@ class View:
         if self.rules.profile("medication_noncompound") in declared:
             return False
         ingredients = med.get("ingredient")
-        return isinstance(ingredients, list) and any(
-            isinstance(i, dict) and "itemReference" in i for i in ingredients
-        )
+        return isinstance(ingredients, list) and any(isinstance(i, dict) and "itemReference" in i for i in ingredients)

@@ -45,9 +45,16 @@ class Exchange:
     started: float = field(default_factory=time.time)
 
     def summary(self) -> dict[str, Any]:
-        return {"method": self.method, "path": self.path, "query": self.query, "status": self.status,
-                "request_headers": self.request_headers, "request_size": len(self.request_body),
-                "response_size": len(self.response_body), "number": self.number}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "request_headers": self.request_headers,
+            "request_size": len(self.request_body),
+            "response_size": len(self.response_body),
+            "number": self.number,
+        }
 
 
 Recorder = Callable[[Exchange], None]
@@ -112,8 +119,10 @@ def parse_bundle(body: bytes) -> dict[str, Any]:
         raise FhirError(400, "structure", f"une ressource Bundle est attendue, reçu {kind!r}", "Bundle")
     entries = doc.get("entry")
     if not isinstance(entries, list) or not any(
-        isinstance(e, dict) and isinstance(e.get("resource"), dict)
-        and e["resource"].get("resourceType") == "MedicationRequest" for e in entries
+        isinstance(e, dict)
+        and isinstance(e.get("resource"), dict)
+        and e["resource"].get("resourceType") == "MedicationRequest"
+        for e in entries
     ):
         raise FhirError(422, "required", "le Bundle ne contient aucune MedicationRequest", "Bundle.entry")
     return doc
@@ -134,8 +143,13 @@ def patient_ids(bundle: dict[str, Any]) -> tuple[str, ...]:
 class ServiceApp:
     """Routes bound to one store; `policy` says whether rule violations are refused."""
 
-    def __init__(self, store: PrescriptionStore, record: Recorder, base: Callable[[], str],
-                 validator: Validator = engine_validator) -> None:
+    def __init__(
+        self,
+        store: PrescriptionStore,
+        record: Recorder,
+        base: Callable[[], str],
+        validator: Validator = engine_validator,
+    ) -> None:
         self.store = store
         self.record = record
         self.base = base
@@ -163,6 +177,7 @@ class ServiceApp:
     def _unknown(status: int, code: str, text: str) -> Callable[[Request, bytes], Awaitable[tuple[Response, str]]]:
         async def handler(request: Request, body: bytes) -> tuple[Response, str]:
             return fhir_response(status, one_issue("error", code, f"{text} : {request.url.path}")), ""
+
         return handler
 
     def _wrap(
@@ -179,10 +194,23 @@ class ServiceApp:
                 response = fhir_response(exc.status, one_issue("error", exc.code, exc.text, exc.expression))
             except Exception as exc:  # our own bug still answers in FHIR, never a traceback
                 response = fhir_response(500, one_issue("fatal", "exception", f"erreur interne : {type(exc).__name__}"))
-            headers = {k: v for k, v in request.headers.items() if k in ("content-type", "accept", "user-agent",
-                                                                           "content-length", "prefer")}
-            self.record(Exchange(request.method, request.url.path, request.url.query, response.status_code,
-                                 headers, body, bytes(response.body), number))
+            headers = {
+                k: v
+                for k, v in request.headers.items()
+                if k in ("content-type", "accept", "user-agent", "content-length", "prefer")
+            }
+            self.record(
+                Exchange(
+                    request.method,
+                    request.url.path,
+                    request.url.query,
+                    response.status_code,
+                    headers,
+                    body,
+                    bytes(response.body),
+                    number,
+                )
+            )
             return response
 
         return endpoint
@@ -217,9 +245,15 @@ class ServiceApp:
         if not patient:
             raise FhirError(400, "required", "paramètre de recherche « patient » requis")
         found = self.store.by_patient(patient)
-        result = {"resourceType": "Bundle", "type": "searchset", "total": len(found),
-                  "entry": [{"fullUrl": f"{self.base()}/Bundle/{p.number}", "resource": p.bundle,
-                             "search": {"mode": "match"}} for p in found]}
+        result = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(found),
+            "entry": [
+                {"fullUrl": f"{self.base()}/Bundle/{p.number}", "resource": p.bundle, "search": {"mode": "match"}}
+                for p in found
+            ],
+        }
         return fhir_response(200, result), ""
 
     async def cancel(self, request: Request, body: bytes) -> tuple[Response, str]:

@@ -18,8 +18,10 @@ def issue(severity: str, code: str, text: str, expression: str = "", rule: str =
     if expression:
         out["expression"] = [expression]
     if rule:
-        out["details"] = {"coding": [{"system": "https://dui-conformance.example/requirements", "code": rule}],
-                          "text": text}
+        out["details"] = {
+            "coding": [{"system": "https://dui-conformance.example/requirements", "code": rule}],
+            "text": text,
+        }
     return out
 
 
@@ -33,8 +35,15 @@ def findings_outcome(findings: list[Finding]) -> dict[str, Any]:
     for f in findings:
         if f.verdict in (Verdict.FAIL, Verdict.WARN):
             sev = "error" if f.verdict is Verdict.FAIL else "warning"
-            issues.append(issue(sev, "invalid" if sev == "error" else "business-rule",
-                                f"{f.requirement}: {f.message_fr} / {f.message_en}", f.location, f.requirement))
+            issues.append(
+                issue(
+                    sev,
+                    "invalid" if sev == "error" else "business-rule",
+                    f"{f.requirement}: {f.message_fr} / {f.message_en}",
+                    f.location,
+                    f.requirement,
+                )
+            )
     if not issues:
         issues.append(issue("information", "informational", "Bundle conforme aux règles vérifiées"))
     return operation_outcome(issues)
@@ -63,10 +72,19 @@ def capability_statement(base: str, date: str) -> dict[str, Any]:
                     {
                         "type": "Bundle",
                         "interaction": [{"code": "create"}, {"code": "read"}, {"code": "search-type"}],
-                        "searchParam": [{"name": "patient", "type": "token",
-                                         "documentation": "patient identifier (system|value or value)"}],
-                        "operation": [{"name": "cancel",
-                                       "definition": "https://dui-conformance.example/OperationDefinition/cancel"}],
+                        "searchParam": [
+                            {
+                                "name": "patient",
+                                "type": "token",
+                                "documentation": "patient identifier (system|value or value)",
+                            }
+                        ],
+                        "operation": [
+                            {
+                                "name": "cancel",
+                                "definition": "https://dui-conformance.example/OperationDefinition/cancel",
+                            }
+                        ],
                     }
                 ],
             }

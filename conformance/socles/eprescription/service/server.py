@@ -25,8 +25,14 @@ from .store import NUMBER_SYSTEM, PrescriptionStore
 
 
 class PrescriptionService:
-    def __init__(self, journal: EvidenceJournal, pki: TestPKI, *, host: str = "127.0.0.1",
-                 validator: Validator = engine_validator) -> None:
+    def __init__(
+        self,
+        journal: EvidenceJournal,
+        pki: TestPKI,
+        *,
+        host: str = "127.0.0.1",
+        validator: Validator = engine_validator,
+    ) -> None:
         self.journal = journal
         self.pki = pki
         self.host = host
@@ -62,11 +68,18 @@ class PrescriptionService:
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.api.app, log_level="warning", access_log=False, lifespan="off",
-            ssl_certfile=str(self.pki.server_cert), ssl_keyfile=str(self.pki.server_key),
-            ssl_ca_certs=str(self.pki.ca_bundle), ssl_cert_reqs=ssl.CERT_REQUIRED,
-            ssl_ciphers="ECDHE+AESGCM:ECDHE+CHACHA20", timeout_keep_alive=2,
-            limit_concurrency=32, h11_max_incomplete_event_size=64 * 1024,
+            self.api.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=str(self.pki.server_cert),
+            ssl_keyfile=str(self.pki.server_key),
+            ssl_ca_certs=str(self.pki.ca_bundle),
+            ssl_cert_reqs=ssl.CERT_REQUIRED,
+            ssl_ciphers="ECDHE+AESGCM:ECDHE+CHACHA20",
+            timeout_keep_alive=2,
+            limit_concurrency=32,
+            h11_max_incomplete_event_size=64 * 1024,
         )
         server = uvicorn.Server(config)
         self._server = server
@@ -104,10 +117,17 @@ class PrescriptionService:
     def _record(self, ex: Exchange) -> None:
         body_ref = None
         if ex.request_body:
-            body_ref = self.journal.record("fhir", f"{ex.method}-{ex.path}-request", ex.request_body,
-                                           meta={"status": ex.status, "number": ex.number})
-        summary = {**ex.summary(), "request_evidence": body_ref.path if body_ref else None,
-                   "response": ex.response_body.decode("utf-8", "replace")[:200_000]}
+            body_ref = self.journal.record(
+                "fhir",
+                f"{ex.method}-{ex.path}-request",
+                ex.request_body,
+                meta={"status": ex.status, "number": ex.number},
+            )
+        summary = {
+            **ex.summary(),
+            "request_evidence": body_ref.path if body_ref else None,
+            "response": ex.response_body.decode("utf-8", "replace")[:200_000],
+        }
         self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary)
         with self._lock:
             self._exchanges.append((ex, body_ref))

@@ -17,14 +17,21 @@ def test_cancel_reaches_the_service(eprescription: EpHarness, verify: Verifier) 
     outcome, traffic = eprescription.cancel(number) if number else (done.outcome, [])
     calls = [ex for ex, _ in traffic if ex.path.endswith("/$cancel")]
     status = eprescription.status_of(number) if number else "unknown"
-    verify.expect("EP-27", bool(number) and outcome.ok and status == "cancelled" and any(
-        ex.status == 200 and ex.number == number for ex in calls),
+    verify.expect(
+        "EP-27",
+        bool(number)
+        and outcome.ok
+        and status == "cancelled"
+        and any(ex.status == 200 and ex.number == number for ex in calls),
         f"cancel of {number or '(nothing registered)'}: DUI answered {outcome.status}, service status {status}, "
         f"{len(calls)} cancel call(s)",
         f"annulation de {number or '(rien d’enregistré)'} : le DUI a répondu {outcome.status}, statut au service "
         f"{status}, {len(calls)} appel(s) d'annulation",
-        en_ok=f"{number} cancelled at the service", fr_ok=f"{number} annulée auprès du service",
-        location="service traffic: POST Bundle/{number}/$cancel", evidence=outcome.to_json())
+        en_ok=f"{number} cancelled at the service",
+        fr_ok=f"{number} annulée auprès du service",
+        location="service traffic: POST Bundle/{number}/$cancel",
+        evidence=outcome.to_json(),
+    )
 
 
 @pytest.mark.requirements("EP-26")
@@ -36,14 +43,26 @@ def test_cancel_twice_is_reported(eprescription: EpHarness, verify: Verifier) ->
     second, traffic = eprescription.cancel(number) if number else (done.outcome, [])
     refused = [ex for ex, _ in traffic if ex.path.endswith("/$cancel") and ex.status == 409]
     if number and not refused:  # the service never refused: there was no refusal to report
-        verify.record([not_applicable("EP-26", "the service refused nothing (the second cancel never reached it)",
-                                      "le service n'a rien refusé (la seconde annulation ne lui est pas parvenue)",
-                                      "service traffic")])
+        verify.record(
+            [
+                not_applicable(
+                    "EP-26",
+                    "the service refused nothing (the second cancel never reached it)",
+                    "le service n'a rien refusé (la seconde annulation ne lui est pas parvenue)",
+                    "service traffic",
+                )
+            ]
+        )
         return
     reported, _ = reports_refusal(second, traffic)
-    verify.expect("EP-26", bool(number) and first.ok and reported,
-                  f"second cancel of {number}: DUI answered {second.status} {second.detail[:200]!r} "
-                  f"({len(refused)} refusal(s) by the service)",
-                  f"seconde annulation de {number} : le DUI a répondu {second.status}",
-                  en_ok=f"second cancel reported: {second.detail[:200]}", fr_ok="second refus signalé",
-                  location="driver outcome", evidence=second.to_json())
+    verify.expect(
+        "EP-26",
+        bool(number) and first.ok and reported,
+        f"second cancel of {number}: DUI answered {second.status} {second.detail[:200]!r} "
+        f"({len(refused)} refusal(s) by the service)",
+        f"seconde annulation de {number} : le DUI a répondu {second.status}",
+        en_ok=f"second cancel reported: {second.detail[:200]}",
+        fr_ok="second refus signalé",
+        location="driver outcome",
+        evidence=second.to_json(),
+    )

@@ -9,8 +9,29 @@ import pytest
 from conformance.socles.eprescription.fixtures import EpHarness, line
 from conformance.verify import Verifier
 
-CONTENT = ("EP-01", "EP-02", "EP-03", "EP-04", "EP-05", "EP-06", "EP-07", "EP-08", "EP-10", "EP-11", "EP-12",
-           "EP-13", "EP-14", "EP-16", "EP-17", "EP-18", "EP-20", "ID-01", "ID-02", "ID-03", "GEN-01")
+CONTENT = (
+    "EP-01",
+    "EP-02",
+    "EP-03",
+    "EP-04",
+    "EP-05",
+    "EP-06",
+    "EP-07",
+    "EP-08",
+    "EP-10",
+    "EP-11",
+    "EP-12",
+    "EP-13",
+    "EP-14",
+    "EP-16",
+    "EP-17",
+    "EP-18",
+    "EP-20",
+    "ID-01",
+    "ID-02",
+    "ID-03",
+    "GEN-01",
+)
 
 TWO_MEDICINES = [
     line("furosemide-ucd", 1, "comprimé", 1, 30),
@@ -39,17 +60,21 @@ def test_two_ordonnances_two_numbers(eprescription: EpHarness, verify: Verifier)
     second = eprescription.prescribe("resident-second", [line("furosemide-ucd", 1, "comprimé", 1, 30)])
     first.check_printed(verify)
     second.check_printed(verify)
-    verify.expect("EP-25", bool(first.assigned) and first.assigned != second.assigned,
-                  f"two ordonnances, numbers {first.assigned!r} and {second.assigned!r}",
-                  f"deux ordonnances, numéros {first.assigned!r} et {second.assigned!r}",
-                  location="service traffic")
+    verify.expect(
+        "EP-25",
+        bool(first.assigned) and first.assigned != second.assigned,
+        f"two ordonnances, numbers {first.assigned!r} and {second.assigned!r}",
+        f"deux ordonnances, numéros {first.assigned!r} et {second.assigned!r}",
+        location="service traffic",
+    )
 
 
 @pytest.mark.requirements("EP-06", "EP-07", "EP-13", "EP-14", "EP-16", "EP-19")
 def test_conditional_dose(eprescription: EpHarness, verify: Verifier) -> None:
     """Dose conditionnelle (« si douleur ») : structurée, condition en additionalInstruction, sans patientInstruction"""
-    done = eprescription.prescribe("resident-qualified",
-                                   [line("paracetamol-sms", 500, "mg", 4, 5, conditional="si douleur")])
+    done = eprescription.prescribe(
+        "resident-qualified", [line("paracetamol-sms", 500, "mg", 4, 5, conditional="si douleur")]
+    )
     done.check_bundle(verify)
     posted = [ex for ex, _ in done.posts]
     texts: list[str] = []
@@ -61,12 +86,15 @@ def test_conditional_dose(eprescription: EpHarness, verify: Verifier) -> None:
                 for dosage in res.get("dosageInstruction", []) or []:
                     if dosage.get("asNeededBoolean") is True or "asNeededCodeableConcept" in dosage:
                         texts.extend(str(a.get("text", "")) for a in dosage.get("additionalInstruction", []) or [])
-    verify.expect("EP-07", any("si douleur" in t for t in texts),
-                  "the condition 'si douleur' is not carried as asNeeded + additionalInstruction.text",
-                  "la condition « si douleur » n'est pas portée en asNeeded + additionalInstruction.text",
-                  en_ok="conditional dose: asNeeded with the condition in additionalInstruction.text",
-                  fr_ok="dose conditionnelle : asNeeded, condition dans additionalInstruction.text",
-                  location="MedicationRequest.dosageInstruction.additionalInstruction")
+    verify.expect(
+        "EP-07",
+        any("si douleur" in t for t in texts),
+        "the condition 'si douleur' is not carried as asNeeded + additionalInstruction.text",
+        "la condition « si douleur » n'est pas portée en asNeeded + additionalInstruction.text",
+        en_ok="conditional dose: asNeeded with the condition in additionalInstruction.text",
+        fr_ok="dose conditionnelle : asNeeded, condition dans additionalInstruction.text",
+        location="MedicationRequest.dosageInstruction.additionalInstruction",
+    )
 
 
 @pytest.mark.parametrize("patient", ["resident-qualified", "resident-second", "resident-corsica"])
@@ -122,7 +150,8 @@ def test_profiles_dates_and_version(eprescription: EpHarness, verify: Verifier) 
 def test_daily_frequency(eprescription: EpHarness, verify: Verifier, per_day: int) -> None:
     """Fréquence journalière structurée (timing.repeat frequency/period), rendu textuel de la ligne"""
     eprescription.prescribe("resident-corsica", [line("furosemide-ucd", 1, "comprimé", per_day, 14)]).check_bundle(
-        verify)
+        verify
+    )
 
 
 @pytest.mark.requirements("EP-01", "EP-06", "EP-09", "EP-13", "EP-15", "EP-20")

@@ -19,15 +19,23 @@ BROKEN_PRESCRIBERS = {
 @pytest.mark.requirements("EP-26")
 def test_refusal_is_reported(eprescription: EpHarness, verify: Verifier, case: str) -> None:
     """Bundle refusé par le service (422 + OperationOutcome) : le DUI signale l'erreur, sans numéro"""
-    done = eprescription.prescribe("resident-qualified", [line("paracetamol-ucd", 1, "comprimé", 3, 7)],
-                                   strict=True, prescriber_params=BROKEN_PRESCRIBERS[case])
+    done = eprescription.prescribe(
+        "resident-qualified",
+        [line("paracetamol-ucd", 1, "comprimé", 3, 7)],
+        strict=True,
+        prescriber_params=BROKEN_PRESCRIBERS[case],
+    )
     reported, said = reports_refusal(done.outcome, done.exchanges)  # the service's rule ids reach the user
-    verify.expect("EP-26", reported and not done.assigned,
-                  f"service answers {[ex.status for ex, _ in done.posts]}; the DUI answered "
-                  f"{done.outcome.status}: {done.outcome.detail[:300]!r}",
-                  f"(service said {said}); "
-                  f"réponses du service {[ex.status for ex, _ in done.posts]} ; le DUI a répondu "
-                  f"{done.outcome.status} : {done.outcome.detail[:300]!r}",
-                  en_ok=f"refusal reported to the user: {done.outcome.detail[:200]}",
-                  fr_ok="refus signalé à l'utilisateur avec le diagnostic du service",
-                  location="driver outcome + service traffic", evidence=done.outcome.to_json())
+    verify.expect(
+        "EP-26",
+        reported and not done.assigned,
+        f"service answers {[ex.status for ex, _ in done.posts]}; the DUI answered "
+        f"{done.outcome.status}: {done.outcome.detail[:300]!r}",
+        f"(service said {said}); "
+        f"réponses du service {[ex.status for ex, _ in done.posts]} ; le DUI a répondu "
+        f"{done.outcome.status} : {done.outcome.detail[:300]!r}",
+        en_ok=f"refusal reported to the user: {done.outcome.detail[:200]}",
+        fr_ok="refus signalé à l'utilisateur avec le diagnostic du service",
+        location="driver outcome + service traffic",
+        evidence=done.outcome.to_json(),
+    )

@@ -164,7 +164,5 @@ def build_cda(
     _coded(facility, "code", org.facility_type)
 
     body = _el(_el(root, "component"), "nonXMLBody")
-    _el(
-        body, "text", base64.b64encode(pdf).decode("ascii"), mediaType="application/pdf", representation="B64"
-    )
+    _el(body, "text", base64.b64encode(pdf).decode("ascii"), mediaType="application/pdf", representation="B64")
     return root

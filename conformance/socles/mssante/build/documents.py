@@ -65,7 +65,5 @@ def build_document(
         pdfa=deviations.pdfa_declared,
         padding=request.extra_bytes,
     )
-    tree = build_cda(
-        patient, request, pdf, author=author, org=org, ids=CdaIds(env.oid(), env.oid()), created=created
-    )
+    tree = build_cda(patient, request, pdf, author=author, org=org, ids=CdaIds(env.oid(), env.oid()), created=created)
     return BuiltDocument(patient, request, pdf, serialize(tree), read_header(tree))

@@ -69,9 +69,7 @@ def build_mdn(
     if error is not None:
         lines += ["", f"Erreur d'intégration {error[0]} : {error[1]}."]
     charset = deviations.text_charset
-    built.msg.set_content(
-        "\r\n".join(lines) + "\r\n", subtype="plain", charset=charset, cte="quoted-printable"
-    )
+    built.msg.set_content("\r\n".join(lines) + "\r\n", subtype="plain", charset=charset, cte="quoted-printable")
     mixed(built, env, "report")
     built.msg.set_param("report-type", "disposition-notification")
     fields = [

@@ -91,9 +91,7 @@ def pdf_file_name(doc: BuiltDocument) -> str:
     return "_".join(_FORBIDDEN.sub("_", f) for f in fields) + ".pdf"
 
 
-def _start(
-    sender: Bal, to: list[str], subject: str, *, nil: str, env: BuildEnv, dev: Deviations
-) -> BuiltMessage:
+def _start(sender: Bal, to: list[str], subject: str, *, nil: str, env: BuildEnv, dev: Deviations) -> BuiltMessage:
     msg = EmailMessage(policy=POLICY)
     message_id = env.message_id(sender.domain)
     if dev.from_display_name:
@@ -152,9 +150,7 @@ def documents_message(
     if read_receipt and dev.read_receipt_header:
         msg["Disposition-Notification-To"] = sender.address
     _body(built, body, dev)
-    attach(
-        built, build_xdm(docs, sender=sender, org=org, env=env, deviations=dev), "zip", XDM_ATTACHMENT, env
-    )
+    attach(built, build_xdm(docs, sender=sender, org=org, env=env, deviations=dev), "zip", XDM_ATTACHMENT, env)
     for doc in docs if dev.pdf_copy_per_document else docs[:1]:
         attach(built, doc.pdf, "pdf", pdf_file_name(doc), env)
     return built

@@ -167,9 +167,7 @@ def read_header(cda: bytes | etree._Element) -> CdaHeader:
         legal_given=_t(root, f"{legal}/h:assignedPerson/h:name/h:given"),
         legal_family=_t(root, f"{legal}/h:assignedPerson/h:name/h:family"),
         service_start=_a(root, "h:documentationOf[1]/h:serviceEvent/h:effectiveTime/h:low", "value"),
-        facility_type=_c(
-            root, "h:componentOf/h:encompassingEncounter/h:location/h:healthCareFacility/h:code"
-        ),
+        facility_type=_c(root, "h:componentOf/h:encompassingEncounter/h:location/h:healthCareFacility/h:code"),
         practice_setting=_c(
             root,
             "h:documentationOf[1]/h:serviceEvent/h:performer/h:assignedEntity/"
@@ -306,9 +304,7 @@ def build_metadata(
         h = entry.header
         doc_id = rim.new_id()
         doc_ids.append(doc_id)
-        eo = rim.el(
-            objects, "ExtrinsicObject", id=doc_id, mimeType="text/xml", objectType=DOC_ENTRY, status=APPROVED
-        )
+        eo = rim.el(objects, "ExtrinsicObject", id=doc_id, mimeType="text/xml", objectType=DOC_ENTRY, status=APPROVED)
         hashed = entry.data if deviations.hash_of_document else entry.embedded_pdf
         rim.slot(eo, "creationTime", utc_ts(h.effective_time))
         rim.slot(eo, "hash", hashlib.sha1(hashed).hexdigest())

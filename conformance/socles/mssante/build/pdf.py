@@ -44,9 +44,7 @@ def _printable(text: str) -> str:
 def _xmp(title: str, author: str, created: datetime, pdfa: bool, padding: int) -> str:
     stamp = created.astimezone(UTC).isoformat(timespec="seconds")
     pdfaid = (
-        '\n   xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="1" pdfaid:conformance="B"'
-        if pdfa
-        else ""
+        '\n   xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="1" pdfaid:conformance="B"' if pdfa else ""
     )
     esc = html.escape
     return (
@@ -68,9 +66,7 @@ def _xmp(title: str, author: str, created: datetime, pdfa: bool, padding: int) -
     )
 
 
-def declare_pdfa(
-    pdf: FPDF, title: str, author: str, created: datetime, *, pdfa: bool = True, padding: int = 0
-) -> None:
+def declare_pdfa(pdf: FPDF, title: str, author: str, created: datetime, *, pdfa: bool = True, padding: int = 0) -> None:
     """Info, XMP (with the PDF/A-1b identification when `pdfa`) and sRGB output intent of a new `pdf`,
     the declaration MSS-DOC-03 reads; also used for PDFs printed elsewhere in the DUI (the ordonnance)."""
     pdf.set_creation_date(created if created.tzinfo else created.replace(tzinfo=UTC))

@@ -26,9 +26,7 @@ class Receipt:
     original_message_id: str | None = None
     original_envelope_id: str | None = None
     recipient: str | None = None
-    returned: dict[str, str] = field(
-        default_factory=dict
-    )  # Message-ID, Subject, Date of the returned original
+    returned: dict[str, str] = field(default_factory=dict)  # Message-ID, Subject, Date of the returned original
 
 
 def _blocks(part: Message) -> list[Message]:
@@ -99,9 +97,7 @@ def parse_receipts(msg: EmailMessage) -> list[Receipt] | None:
             action = (_value(block, "Action") or "").lower()
             if action == "delayed":
                 continue  # a delay is not an outcome yet
-            detail = "; ".join(
-                x for x in (action, _value(block, "Status"), _value(block, "Diagnostic-Code")) if x
-            )
+            detail = "; ".join(x for x in (action, _value(block, "Status"), _value(block, "Diagnostic-Code")) if x)
             out.append(
                 Receipt(
                     "delivered" if action in DELIVERED_ACTIONS else "failed",

@@ -45,8 +45,7 @@ def _readme(sender: Bal, org: Organisation, docs: list[BuiltDocument], stamp: st
     lines += [f"  {SUBSET}/{document_name(i)}     {d.header.title}" for i, d in enumerate(docs, 1)]
     lines += [
         "",
-        "Instructions : ouvrir INDEX.HTM ; chaque document est un CDA R2 dont le PDF est aussi joint au "
-        "courriel.",
+        "Instructions : ouvrir INDEX.HTM ; chaque document est un CDA R2 dont le PDF est aussi joint au courriel.",
         "",
     ]
     return "\r\n".join(lines)

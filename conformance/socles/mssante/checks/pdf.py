@@ -143,9 +143,7 @@ def name_shape_problem(name: str) -> Reason | None:
     return None
 
 
-def name_mismatch(
-    name: str, date: str | None, display: str, birth_name: str, first_given: str
-) -> Reason | None:
+def name_mismatch(name: str, date: str | None, display: str, birth_name: str, first_given: str) -> Reason | None:
     """None when `name` is the expected PDF name for this CDA, else what differs."""
     shape = name_shape_problem(name)
     if shape:
@@ -193,9 +191,7 @@ def check_pdf(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
     base = art.name.replace("\\", "/").rsplit("/", 1)[-1]
     problem = name_shape_problem(base)
     if problem:
-        yield failed(
-            "MSS-DOC-03", f"PDF name: {problem[0]}", f"nom du PDF : {problem[1]}", f"{art.name} (file name)"
-        )
+        yield failed("MSS-DOC-03", f"PDF name: {problem[0]}", f"nom du PDF : {problem[1]}", f"{art.name} (file name)")
     else:
         yield passed(
             "MSS-DOC-03",

@@ -88,11 +88,7 @@ class Session:
     def continued(self) -> tuple[int, dict[str, Any]] | None:
         """The first command after the handshake other than closing ones."""
         return next(
-            (
-                (i, c)
-                for i, c in self.numbered()
-                if c.get("in_clear") is False and str(c.get("verb")) not in CLOSING
-            ),
+            ((i, c) for i, c in self.numbered() if c.get("in_clear") is False and str(c.get("verb")) not in CLOSING),
             None,
         )
 
@@ -138,14 +134,16 @@ def _load(artifact: Artifact, ctx: CheckContext, rules: list[str]) -> Session | 
 def tls_before_credentials(s: Session, rid: str, verbs: set[str]) -> Iterator[Finding]:
     """MSS-TLS-01 (SMTP) / MSS-TLS-02 (IMAP): nothing that carries mail or credentials before TLS."""
     if s.variant == "down":
-        yield not_applicable(
-            rid, "the operator refused the connection", "l'opérateur a refusé la connexion", s.id
-        )
+        yield not_applicable(rid, "the operator refused the connection", "l'opérateur a refusé la connexion", s.id)
         return
     problems = [
-        (f"{c.get('verb')} sent in clear, before STARTTLS (variant {s.variant})",
-         f"{c.get('verb')} envoyé en clair, avant STARTTLS (variante {s.variant})", s.where(i))
-        for i, c in s.numbered() if c.get("in_clear") is True and str(c.get("verb")) in verbs
+        (
+            f"{c.get('verb')} sent in clear, before STARTTLS (variant {s.variant})",
+            f"{c.get('verb')} envoyé en clair, avant STARTTLS (variante {s.variant})",
+            s.where(i),
+        )
+        for i, c in s.numbered()
+        if c.get("in_clear") is True and str(c.get("verb")) in verbs
     ]
     how = (
         "STARTTLS used before any " + "/".join(sorted(verbs))
@@ -204,9 +202,7 @@ def untrusted_server(s: Session, verbs: set[str]) -> Iterator[Finding]:
     """MSS-TLS-05/06/07: facing a rogue, expired or revoked certificate, the DUI goes no further."""
     for variant, (rid, en, fr) in UNTRUSTED.items():
         if s.variant != variant:
-            yield not_applicable(
-                rid, f"the operator did not present {en}", f"l'opérateur n'a pas présenté {fr}", s.id
-            )
+            yield not_applicable(rid, f"the operator did not present {en}", f"l'opérateur n'a pas présenté {fr}", s.id)
             continue
         after = s.continued()
         clear = next(
@@ -228,21 +224,15 @@ def untrusted_server(s: Session, verbs: set[str]) -> Iterator[Finding]:
                 s.where(clear[0]),
             )
         else:
-            how = (
-                f"handshake refused by the client ({s.tls_error})" if s.tls_error else "nothing sent after it"
-            )
-            yield passed(
-                rid, f"server with {en}: {how}", f"serveur présentant {fr} : connexion abandonnée", s.id
-            )
+            how = f"handshake refused by the client ({s.tls_error})" if s.tls_error else "nothing sent after it"
+            yield passed(rid, f"server with {en}: {how}", f"serveur présentant {fr} : connexion abandonnée", s.id)
 
 
 def org_certificate(s: Session) -> Iterator[Finding]:
     """MSS-AUTH-04: the applicative BAL authenticates with an IGC-Santé ORG certificate (mutual TLS)."""
     rid = "MSS-AUTH-04"
     if s.variant == "down":
-        yield not_applicable(
-            rid, "the operator refused the connection", "l'opérateur a refusé la connexion", s.id
-        )
+        yield not_applicable(rid, "the operator refused the connection", "l'opérateur a refusé la connexion", s.id)
         return
     if s.tls_version is None:
         if "certificate verify failed" in s.tls_error.lower():
@@ -266,14 +256,10 @@ def org_certificate(s: Session) -> Iterator[Finding]:
         return
     subject = str(cert.get("subject", "?"))
     if cert.get("is_org_client_cert") is True and cert.get("chains_to_test_root") is True:
-        yield passed(
-            rid, f"ORG certificate {subject} for {cert.get('bal')}", f"certificat ORG {subject}", s.id
-        )
+        yield passed(rid, f"ORG certificate {subject} for {cert.get('bal')}", f"certificat ORG {subject}", s.id)
         return
     problems = "; ".join(str(p) for p in _list(cert.get("problems"))) or "not an ORG client certificate"
-    yield failed(
-        rid, f"client certificate {subject}: {problems}", f"certificat client {subject} : {problems}", s.id
-    )
+    yield failed(rid, f"client certificate {subject}: {problems}", f"certificat client {subject} : {problems}", s.id)
 
 
 # -- SMTP envelope ---------------------------------------------------------------------------
@@ -285,9 +271,7 @@ def delivery_receipt(s: Session, ctx: CheckContext) -> Iterator[Finding]:
         return
     rcpts = list(s.rcpts())
     if not rcpts:
-        yield not_applicable(
-            rid, "no recipient in this session", "aucun destinataire dans cette session", s.id
-        )
+        yield not_applicable(rid, "no recipient in this session", "aucun destinataire dans cette session", s.id)
         return
     problems = []
     for _txn, rcpt in rcpts:
@@ -295,11 +279,20 @@ def delivery_receipt(s: Session, ctx: CheckContext) -> Iterator[Finding]:
         notify = {v.strip().upper() for v in str(params.get("NOTIFY", "")).split(",") if v.strip()}
         if not {"SUCCESS", "FAILURE"} <= notify:
             got = params.get("NOTIFY")
-            problems.append((f"RCPT {rcpt.get('address')} without NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
-                             f"RCPT {rcpt.get('address')} sans NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
-                             s.where(_int(rcpt.get("command")))))
-    yield from fails_or_pass(rid, problems, f"{len(rcpts)} recipient(s) with NOTIFY=SUCCESS,FAILURE",
-                             f"{len(rcpts)} destinataire(s) avec NOTIFY=SUCCESS,FAILURE", s.id)
+            problems.append(
+                (
+                    f"RCPT {rcpt.get('address')} without NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
+                    f"RCPT {rcpt.get('address')} sans NOTIFY=SUCCESS,FAILURE (NOTIFY={got})",
+                    s.where(_int(rcpt.get("command"))),
+                )
+            )
+    yield from fails_or_pass(
+        rid,
+        problems,
+        f"{len(rcpts)} recipient(s) with NOTIFY=SUCCESS,FAILURE",
+        f"{len(rcpts)} destinataire(s) avec NOTIFY=SUCCESS,FAILURE",
+        s.id,
+    )
 
 
 def _int(value: Any) -> int:
@@ -320,14 +313,24 @@ def size_limit(s: Session, ctx: CheckContext) -> Iterator[Finding]:
     for txn in s.transactions:
         declared = _int(_dict(txn.get("mail_params")).get("SIZE"))
         if declared > limit:
-            problems.append((f"MAIL declared SIZE={declared}, over the announced {limit}",
-                             f"MAIL déclare SIZE={declared}, au-delà des {limit} annoncés",
-                             s.where(_int(txn.get("command")))))
+            problems.append(
+                (
+                    f"MAIL declared SIZE={declared}, over the announced {limit}",
+                    f"MAIL déclare SIZE={declared}, au-delà des {limit} annoncés",
+                    s.where(_int(txn.get("command"))),
+                )
+            )
         elif txn.get("data_refused_size") is True or _int(txn.get("data_size")) > limit:
-            problems.append((f"DATA went past the announced {limit} bytes ({txn.get('data_reply')})",
-                             f"DATA a dépassé les {limit} octets annoncés", s.where(_int(txn.get("data_command")))))
-    yield from fails_or_pass(rid, problems, f"every transaction within {limit} bytes",
-                             f"toutes les transactions sous {limit} octets", s.id)
+            problems.append(
+                (
+                    f"DATA went past the announced {limit} bytes ({txn.get('data_reply')})",
+                    f"DATA a dépassé les {limit} octets annoncés",
+                    s.where(_int(txn.get("data_command"))),
+                )
+            )
+    yield from fails_or_pass(
+        rid, problems, f"every transaction within {limit} bytes", f"toutes les transactions sous {limit} octets", s.id
+    )
 
 
 def whitelist(s: Session, ctx: CheckContext) -> Iterator[Finding]:
@@ -336,9 +339,7 @@ def whitelist(s: Session, ctx: CheckContext) -> Iterator[Finding]:
     allowed = {d.lower() for d in (ctx.whitelist or tuple(str(d) for d in _list(s.data.get("whitelist"))))}
     rcpts = list(s.rcpts())
     if not rcpts:
-        yield not_applicable(
-            rid, "no recipient in this session", "aucun destinataire dans cette session", s.id
-        )
+        yield not_applicable(rid, "no recipient in this session", "aucun destinataire dans cette session", s.id)
         return
     outside = [r for _t, r in rcpts if str(r.get("address", "")).rpartition("@")[2].lower() not in allowed]
     for rcpt in outside:

@@ -22,9 +22,7 @@ def find_value_set(names: tuple[str, ...]) -> ValueSet | None:
     return None
 
 
-def in_value_set(
-    rid: str, names: tuple[str, ...], what: str, code: str, system: str, location: str
-) -> Finding:
+def in_value_set(rid: str, names: tuple[str, ...], what: str, code: str, system: str, location: str) -> Finding:
     vs = find_value_set(names)
     if vs is None:
         return warned(

@@ -24,8 +24,17 @@ HAS_MEMBER = (EBRIM_HAS_MEMBER, "HasMember")
 DE_PATIENT_ID, DE_UNIQUE_ID = DE_IDS["patientId"], DE_IDS["uniqueId"]
 SS_PATIENT_ID, SS_UNIQUE_ID = SS_IDS["patientId"], SS_IDS["uniqueId"]
 # the coded classifications the MSSanté rules read (author and eventCodeList are not codes they judge)
-SCHEMES = {k: DE_SCHEMES[k] for k in ("typeCode", "classCode", "formatCode", "confidentialityCode",
-                                      "healthcareFacilityTypeCode", "practiceSettingCode")}
+SCHEMES = {
+    k: DE_SCHEMES[k]
+    for k in (
+        "typeCode",
+        "classCode",
+        "formatCode",
+        "confidentialityCode",
+        "healthcareFacilityTypeCode",
+        "practiceSettingCode",
+    )
+}
 
 _SCHEME_KEYS = {uuid: key for key, uuid in SCHEMES.items()}
 

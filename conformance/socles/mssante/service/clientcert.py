@@ -36,9 +36,7 @@ def describe_client_cert(der: bytes, pki: TestPKI, bals: set[str]) -> ClientCert
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError as exc:
-        return ClientCertInfo(
-            "(unparseable)", "", [], False, False, False, digest, "", [f"unparseable: {exc}"], None
-        )
+        return ClientCertInfo("(unparseable)", "", [], False, False, False, digest, "", [f"unparseable: {exc}"], None)
     now = dt.datetime.now(dt.UTC)
     root, org = pki.trust_anchor(), pki.intermediates()[0]
     problems: list[str] = []

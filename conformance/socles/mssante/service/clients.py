@@ -20,8 +20,14 @@ from conformance.pki import TestPKI
 from conformance.socles.mssante.service.tlsconf import client_ssl_context
 
 
-def test_message(sender: str, rcpts: Sequence[str], *, subject: str = "Message d'essai",
-                 body: str = "Bonjour,\nmessage d'essai.\n", padding: int = 0) -> bytes:
+def test_message(
+    sender: str,
+    rcpts: Sequence[str],
+    *,
+    subject: str = "Message d'essai",
+    body: str = "Bonjour,\nmessage d'essai.\n",
+    padding: int = 0,
+) -> bytes:
     """A small RFC 5322 message (with `padding` extra bytes of body when a size matters)."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -35,10 +41,22 @@ def test_message(sender: str, rcpts: Sequence[str], *, subject: str = "Message d
 test_message.__test__ = False  # type: ignore[attr-defined]  # a helper, not a pytest test
 
 
-def submit(host: str, port: int, pki: TestPKI | None, sender: str, rcpts: Sequence[str], data: bytes, *,
-           strict: bool = True, starttls: bool = True, client_cert: bool = True, auth_external: bool = False,
-           mail_options: Sequence[str] = (), rcpt_options: Sequence[str] = (),
-           timeout: float = 10.0) -> dict[str, tuple[int, bytes]]:
+def submit(
+    host: str,
+    port: int,
+    pki: TestPKI | None,
+    sender: str,
+    rcpts: Sequence[str],
+    data: bytes,
+    *,
+    strict: bool = True,
+    starttls: bool = True,
+    client_cert: bool = True,
+    auth_external: bool = False,
+    mail_options: Sequence[str] = (),
+    rcpt_options: Sequence[str] = (),
+    timeout: float = 10.0,
+) -> dict[str, tuple[int, bytes]]:
     """Send one message by SMTP submission; returns smtplib's refused recipients (raises on failure).
 
     `starttls=False` or a missing STARTTLS offer with strict=False sends in clear; strict=True then
@@ -55,12 +73,14 @@ def submit(host: str, port: int, pki: TestPKI | None, sender: str, rcpts: Sequen
             raise smtplib.SMTPNotSupportedError("the server does not offer STARTTLS: not sending in clear")
         if auth_external:
             smtp.auth("EXTERNAL", lambda challenge=None: "")
-        return smtp.sendmail(sender, list(rcpts), data, mail_options=list(mail_options),
-                             rcpt_options=list(rcpt_options))
+        return smtp.sendmail(
+            sender, list(rcpts), data, mail_options=list(mail_options), rcpt_options=list(rcpt_options)
+        )
 
 
-def fetch_inbox(host: str, port: int, pki: TestPKI, *, strict: bool = True, delete: bool = False,
-                timeout: float = 10.0) -> list[bytes]:
+def fetch_inbox(
+    host: str, port: int, pki: TestPKI, *, strict: bool = True, delete: bool = False, timeout: float = 10.0
+) -> list[bytes]:
     """Read every message of INBOX by IMAP (STARTTLS, SASL EXTERNAL); optionally delete them."""
     imap = imaplib.IMAP4(host, port, timeout=timeout)
     try:

@@ -33,11 +33,7 @@ def dsn_problem(keyword: str, value: str) -> str | None:
     if keyword == "RET":
         return None if value.upper() in ("FULL", "HDRS") else "RET must be FULL or HDRS"
     if keyword == "ENVID":
-        return (
-            None
-            if 0 < len(value) <= 100 and value.isprintable()
-            else "ENVID must be 1-100 printable characters"
-        )
+        return None if 0 < len(value) <= 100 and value.isprintable() else "ENVID must be 1-100 printable characters"
     if keyword == "NOTIFY":
         items = [v.strip().upper() for v in value.split(",")]
         if items == ["NEVER"] or (items and set(items) <= _NOTIFY and len(set(items)) == len(items)):

@@ -67,9 +67,7 @@ class CertificateChecker:
         if not credentials.bal:
             return defer.fail(cred_error.UnauthorizedLogin("no client certificate of a known BAL"))
         if credentials.authzid and credentials.authzid != credentials.bal:
-            return defer.fail(
-                cred_error.UnauthorizedLogin("authorization identity does not match the certificate")
-            )
+            return defer.fail(cred_error.UnauthorizedLogin("authorization identity does not match the certificate"))
         return defer.succeed(credentials.bal)
 
 
@@ -78,9 +76,7 @@ class MailRealm:
     def __init__(self, store: MailStore) -> None:
         self.store = store
 
-    def requestAvatar(
-        self, avatar_id: str, mind: Any, *interfaces: Any
-    ) -> tuple[Any, Any, Callable[[], None]]:  # noqa: N802
+    def requestAvatar(self, avatar_id: str, mind: Any, *interfaces: Any) -> tuple[Any, Any, Callable[[], None]]:  # noqa: N802
         if imap4.IAccount not in interfaces:
             # this realm serves mailboxes and nothing else: any other avatar kind is a refused login
             raise cred_error.UnauthorizedLogin("only IMAP accounts are served here")
@@ -141,9 +137,7 @@ class RecordingIMAP(imap4.IMAP4Server):
             return
         self._ended = True
         if self.rec.starttls_used and not self.rec.tls_established and self.rec.tls_error is None:
-            self.rec.tls_error = (
-                reason.getErrorMessage() if reason is not None else "TLS handshake not completed"
-            )
+            self.rec.tls_error = reason.getErrorMessage() if reason is not None else "TLS handshake not completed"
             self.rec.end_reason = "tls-failure"
         self.rec.end_reason = self.rec.end_reason or "closed"
         self._open.clear()
@@ -208,8 +202,11 @@ class RecordingIMAP(imap4.IMAP4Server):
             return
         super().do_LOGIN(tag, user, passwd)
 
-    unauth_LOGIN = (do_LOGIN, imap4.IMAP4Server.arg_astring,  # type: ignore[assignment]
-                    imap4.IMAP4Server.arg_finalastring)
+    unauth_LOGIN = (
+        do_LOGIN,
+        imap4.IMAP4Server.arg_astring,  # type: ignore[assignment]
+        imap4.IMAP4Server.arg_finalastring,
+    )
 
     def authenticateLogin(self, user: bytes, passwd: bytes) -> Any:  # noqa: N802
         """LOGIN bound to the certificate: the user must be the certificate's BAL; the password is ignored."""

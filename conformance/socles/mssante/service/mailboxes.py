@@ -149,7 +149,6 @@ class Mailbox:
         if listeners:
             from conformance.socles.mssante.service.reactor import reactor
 
-
             for listener in listeners:
                 reactor().callFromThread(listener.newMessages, count, None)
         return msg
@@ -243,9 +242,7 @@ class Mailbox:
     def fetch(self, messages: imap4.MessageSet, uid: bool) -> list[tuple[int, StoredMessage]]:
         return list(self._select(messages, uid))
 
-    def store(
-        self, messages: imap4.MessageSet, flags: Iterable[str], mode: int, uid: bool
-    ) -> dict[int, list[str]]:
+    def store(self, messages: imap4.MessageSet, flags: Iterable[str], mode: int, uid: bool) -> dict[int, list[str]]:
         names = {f.decode() if isinstance(f, bytes) else str(f) for f in flags}
         out: dict[int, list[str]] = {}
         with self._lock:

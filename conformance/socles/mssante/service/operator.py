@@ -148,9 +148,15 @@ class Operator:
     # -- records --------------------------------------------------------------------------
     def open_session(self, protocol: str, variant: str) -> SessionRecord:
         number, seq = self.log.open_session()
-        record = SessionRecord(id=f"{protocol}-session#{number}", protocol=protocol, variant=variant,
-                               peer="", started=now_iso(), size_limit=self.size_limit,
-                               whitelist=sorted(self.whitelist))
+        record = SessionRecord(
+            id=f"{protocol}-session#{number}",
+            protocol=protocol,
+            variant=variant,
+            peer="",
+            started=now_iso(),
+            size_limit=self.size_limit,
+            whitelist=sorted(self.whitelist),
+        )
         record.seq = seq
         return record
 
@@ -158,21 +164,33 @@ class Operator:
         record.ended = now_iso()
         meta = {"session": record.id, "variant": record.variant, "peer": record.peer}
         try:
-            record.evidence = self.journal.record(f"{record.protocol}-session", record.id.replace("#", "-"),
-                                                  record.to_json_bytes(), meta=meta)
+            record.evidence = self.journal.record(
+                f"{record.protocol}-session", record.id.replace("#", "-"), record.to_json_bytes(), meta=meta
+            )
         except (OSError, ValueError):  # journal closed under a late connection: keep the record in memory
             record.evidence = None
         finally:
             self.log.session_ended(record)
 
-    def accept_message(self, record: SessionRecord | None, mail_from: str, rcpts: list[str],
-                       mail_params: dict[str, str], rcpt_params: dict[str, dict[str, str]],
-                       data: bytes) -> Submission:
+    def accept_message(
+        self,
+        record: SessionRecord | None,
+        mail_from: str,
+        rcpts: list[str],
+        mail_params: dict[str, str],
+        rcpt_params: dict[str, dict[str, str]],
+        data: bytes,
+    ) -> Submission:
         """Store an accepted message in each recipient's mailbox, record it, and return a DSN if asked."""
         seq = self.log.next_submission_seq()
         session = record.id if record else None
-        meta = {"session": session, "mail_from": mail_from, "rcpts": rcpts, "mail_params": mail_params,
-                "rcpt_params": rcpt_params}
+        meta = {
+            "session": session,
+            "mail_from": mail_from,
+            "rcpts": rcpts,
+            "mail_params": mail_params,
+            "rcpt_params": rcpt_params,
+        }
         ref = self.journal.record("message", f"message-{seq}.eml", data, meta=meta)
         for rcpt in rcpts:
             self.store.mailbox(rcpt).append(data)
@@ -180,12 +198,18 @@ class Operator:
         self.log.add_submission(sub)
         delivered = [(a, p) for a, p in rcpt_params.items() if "SUCCESS" in notify_values(p)]
         if delivered and mail_from and mail_from.rpartition("@")[2].lower() in self.whitelist:
-            report = delivery_report(reporting_mta=HOSTNAME, postmaster=f"postmaster@{HOSTNAME}",
-                                     mail_from=mail_from, original=data, mail_params=mail_params,
-                                     delivered=delivered)
+            report = delivery_report(
+                reporting_mta=HOSTNAME,
+                postmaster=f"postmaster@{HOSTNAME}",
+                mail_from=mail_from,
+                original=data,
+                mail_params=mail_params,
+                delivered=delivered,
+            )
             self.store.mailbox(mail_from).append(report)
-            self.journal.record("dsn", f"dsn-{seq}.eml", report,
-                                meta={"session": session, "to": mail_from, "for_message": ref.sha256})
+            self.journal.record(
+                "dsn", f"dsn-{seq}.eml", report, meta={"session": session, "to": mail_from, "for_message": ref.sha256}
+            )
         return sub
 
     def deliver(self, address: str, message: bytes) -> EvidenceRef:
@@ -215,12 +239,14 @@ class Operator:
     def submissions_since(self, mark: int) -> list[Submission]:
         return self.log.submissions_since(mark)
 
-    def wait_for_session(self, predicate: Callable[[SessionRecord], bool], timeout: float,
-                         since: int = 0) -> SessionRecord | None:
+    def wait_for_session(
+        self, predicate: Callable[[SessionRecord], bool], timeout: float, since: int = 0
+    ) -> SessionRecord | None:
         return self.log.wait_for_session(predicate, timeout, since)
 
-    def wait_for_submission(self, predicate: Callable[[Submission], bool], timeout: float,
-                            since: int = 0) -> Submission | None:
+    def wait_for_submission(
+        self, predicate: Callable[[Submission], bool], timeout: float, since: int = 0
+    ) -> Submission | None:
         return self.log.wait_for_submission(predicate, timeout, since)
 
     def wait_idle(self, timeout: float) -> bool:

@@ -109,8 +109,14 @@ class SmtpSession:
             self.cert_bal = self.rec.client_cert.bal
         return True
 
-    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
-                          hostname: str, responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,  # noqa: N802
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
         session.host_name = hostname
         self.reset()
         if any(r.startswith("250-STARTTLS") for r in responses):
@@ -119,8 +125,14 @@ class SmtpSession:
         server.command_size_limits["RCPT"] = 512 + 528
         return [*responses[:-1], "250-DSN", "250-ENHANCEDSTATUSCODES", responses[-1]]
 
-    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
-                          address: str, mail_options: list[str]) -> str:
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,  # noqa: N802
+        address: str,
+        mail_options: list[str],
+    ) -> str:
         refusal = self._gate()
         if refusal:
             return refusal
@@ -130,8 +142,14 @@ class SmtpSession:
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
-                          address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,  # noqa: N802
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         refusal = self._gate()
         if refusal:
             return refusal

@@ -14,9 +14,7 @@ from conformance.verify import Verifier
 def test_size_limit_honoured(mss: MssHarness, verify: Verifier) -> None:
     """Message plus gros que la taille annoncée par l'opérateur : refusé avant l'envoi"""
     too_big = int(mss.settings["size_limit"]) + 1024
-    sent = mss.send(
-        "resident-qualified", [doc_request("cr", extra_bytes=too_big)], ["doctor"], expect_traffic=False
-    )
+    sent = mss.send("resident-qualified", [doc_request("cr", extra_bytes=too_big)], ["doctor"], expect_traffic=False)
     sent.check_sessions(verify, variant="good", size_limit=mss.settings["size_limit"])
     verify.expect(
         "MSS-SIZE-01",
@@ -33,9 +31,7 @@ def test_size_limit_honoured(mss: MssHarness, verify: Verifier) -> None:
 @pytest.mark.requirements("MSS-NEG-01")
 def test_refuse_outside_whitelist(mss: MssHarness, verify: Verifier) -> None:
     """Destinataire hors liste blanche MSSanté : documents de santé non envoyés"""
-    sent = mss.send(
-        "resident-qualified", [doc_request("cr")], [identities.non_mssante_address()], expect_traffic=False
-    )
+    sent = mss.send("resident-qualified", [doc_request("cr")], [identities.non_mssante_address()], expect_traffic=False)
     sent.check_sessions(verify, variant="good")
     verify.expect(
         "MSS-NEG-01",
@@ -57,9 +53,7 @@ def test_audit_trail(mss: MssHarness, verify: Verifier) -> None:
     trail = mss.dui.act(Action("dui.audit_trail", {}))
     entries = trail.data.get("entries", []) if trail.ok else []
     mine = [e for e in entries if e.get("message_id") == message_id]
-    complete = [
-        e for e in mine if all(str(e.get(k, "")).strip() for k in ("time", "author", "action", "request"))
-    ]
+    complete = [e for e in mine if all(str(e.get(k, "")).strip() for k in ("time", "author", "action", "request"))]
     verify.expect(
         "MSS-TRC-01",
         bool(message_id) and bool(complete),

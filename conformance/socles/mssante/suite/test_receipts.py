@@ -30,9 +30,7 @@ def test_read_receipt_requested(mss: MssHarness, verify: Verifier) -> None:
 @pytest.mark.requirements("MSS-ACK-03")
 def test_receipts_correlated(mss: MssHarness, verify: Verifier) -> None:
     """Accusés reçus (DSN de l'opérateur, MDN du destinataire) rattachés au message émis"""
-    sent = mss.send(
-        "resident-qualified", [doc_request("cr")], ["doctor"], delivery_receipt=True, read_receipt=True
-    )
+    sent = mss.send("resident-qualified", [doc_request("cr")], ["doctor"], delivery_receipt=True, read_receipt=True)
     message_id = str(sent.outcome.data.get("message_id", ""))
     if not sent.messages or not message_id:
         sent.check(verify)
@@ -59,9 +57,7 @@ def test_send_mdn_when_asked(mss: MssHarness, verify: Verifier) -> None:
     msg = incoming.for_patient(mss.patient("resident-second"), to=mss.bal, ask_mdn=True)
     mss.deliver(msg.data)
     received, _ = mss.receive()
-    sent = mss.act_and_capture(
-        Action("mssante.send_mdn", {"message_id": msg.message_id, "disposition": "displayed"})
-    )
+    sent = mss.act_and_capture(Action("mssante.send_mdn", {"message_id": msg.message_id, "disposition": "displayed"}))
     if not sent.messages:
         sent.check(verify)
         return

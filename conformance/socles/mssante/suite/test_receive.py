@@ -27,9 +27,7 @@ def test_integrate_by_metadata_patient_id(mss: MssHarness, verify: Verifier) -> 
     done = _entry(outcome.data.get("integrated", []), msg.message_id)
     verify.expect(
         "MSS-RCV-01",
-        bool(done)
-        and done.get("patient_ins") == patient["ins"]
-        and done.get("record_id") == patient["record_id"],
+        bool(done) and done.get("patient_ins") == patient["ins"] and done.get("record_id") == patient["record_id"],
         f"message {msg.message_id} not integrated into record {patient['record_id']} "
         f"(INS {patient['ins']}): DUI reported {done}",
         f"message {msg.message_id} non intégré au dossier {patient['record_id']} : le DUI indique {done}",

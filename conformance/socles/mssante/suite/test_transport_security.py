@@ -53,9 +53,7 @@ def test_refuse_untrustworthy_operator(
     mss: MssHarness, verify: Verifier, variant: str, rid: str, en: str, fr: str
 ) -> None:
     """Serveur non digne de confiance : le DUI refuse de transmettre"""
-    sent = mss.send(
-        "resident-qualified", [doc_request("cr")], ["doctor"], expect_traffic=False, variant=variant
-    )
+    sent = mss.send("resident-qualified", [doc_request("cr")], ["doctor"], expect_traffic=False, variant=variant)
     _judge_refusal(sent, verify, variant, rid, en, fr)
 
 
@@ -80,9 +78,7 @@ def test_imap_starttls_before_authentication(mss: MssHarness, verify: Verifier) 
 @pytest.mark.requirements("MSS-CONF-02")
 def test_operator_down_is_reported(mss: MssHarness, verify: Verifier) -> None:
     """Opérateur injoignable : erreur signalée, puis reprise normale"""
-    down = mss.send(
-        "resident-qualified", [doc_request("cr")], ["doctor"], expect_traffic=False, variant="down"
-    )
+    down = mss.send("resident-qualified", [doc_request("cr")], ["doctor"], expect_traffic=False, variant="down")
     verify.expect(
         "MSS-CONF-02",
         down.outcome.status == "error" and bool(down.outcome.detail),
