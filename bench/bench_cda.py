@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from conformance.formats.terminology import set_terminology_dir
 from conformance.model import Artifact, CheckContext
 from conformance.socles.dmp.checks.cda import check_cda
-from conformance.terminology import set_terminology_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from conformance.fhir import load_package  # noqa: E402
-from conformance.ins import with_key  # noqa: E402
+from conformance.formats.fhir import load_package  # noqa: E402
+from conformance.formats.ins import with_key  # noqa: E402
 from conformance.model import CheckContext  # noqa: E402
 from conformance.socles.eprescription.checks import prescription_findings  # noqa: E402
 
@@ -56,7 +56,7 @@ def rate(bundles: list[bytes], packages: list) -> float:
 def cold_start(package: Path) -> float:
     """Fresh interpreter: import the engine and load the package (what `conformance validate` pays)."""
     code = (
-        "import time; t = time.perf_counter(); from conformance.fhir import load_package; "
+        "import time; t = time.perf_counter(); from conformance.formats.fhir import load_package; "
         f"load_package({str(package)!r}); print(time.perf_counter() - t)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 from conformance import identities
 from conformance.demo.dmp_client import DmpConfig, DmpTls, read_answer, tls_context
 from conformance.demo.dmp_feed import DmpDui
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.service import DmpService
 
 FEED = {"type_code": "11506-3", "type_display": "CR ou fiche de suivi de soins par auxiliaire médical"}

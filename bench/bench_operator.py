@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance import identities
-from conformance.evidence import read_journal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import read_journal
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service.clients import test_message
 from conformance.socles.mssante.service.tlsconf import client_ssl_context
 

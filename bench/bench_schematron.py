@@ -21,12 +21,12 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.formats.schematron import compile as compiling
+from conformance.formats.schematron.pack import Pack, Schematron, clinical_document, document_templates
+from conformance.formats.schematron.reference import ReferenceUnavailable, run_like_testcontenucda, saxon_jar
+from conformance.formats.schematron.runner import PackRunner
+from conformance.formats.schematron.svrl import parse_svrl
 from conformance.model import Verdict
-from conformance.schematron import compile as compiling
-from conformance.schematron.pack import Pack, Schematron, clinical_document, document_templates
-from conformance.schematron.reference import ReferenceUnavailable, run_like_testcontenucda, saxon_jar
-from conformance.schematron.runner import PackRunner
-from conformance.schematron.svrl import parse_svrl
 
 ROOT = Path(__file__).resolve().parents[1]
 STOPPED = [("-", "no report: Saxon error while compiling or running")]

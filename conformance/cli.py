@@ -120,8 +120,8 @@ def run(
     """Start the mock services, drive the DUI through every scenario, write the run folder."""
     import pytest
 
-    from conformance.results import exit_code
-    from conformance.run import new_run_id
+    from conformance.engine.recorder import new_run_id
+    from conformance.engine.results import exit_code
 
     names = _socle_names(socles)
     out = (out or Path("reports") / new_run_id()).resolve()
@@ -187,7 +187,7 @@ def _empty_ini() -> Path:
     """An empty pytest.ini so that a run never picks up the configuration of the current folder."""
     from conformance.paths import PACKAGE_DIR
 
-    return PACKAGE_DIR / "engine.ini"
+    return PACKAGE_DIR / "engine" / "empty.ini"
 
 
 @main.command()
@@ -232,16 +232,16 @@ def validate(
     schematrons: tuple[str, ...],
 ) -> None:
     """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
+    from conformance.engine.validate import validate_path
     from conformance.socle import load_all_checks
-    from conformance.validate import validate_path
 
     _configure_schematron_pack(schematron_pack, schematrons)
     if terminology:
-        from conformance.terminology import set_terminology_dir
+        from conformance.formats.terminology import set_terminology_dir
 
         set_terminology_dir(terminology)
     if fhir_packages:
-        from conformance.fhir.package import PackageError, set_active_packages
+        from conformance.formats.fhir.package import PackageError, set_active_packages
 
         try:
             set_active_packages(list(fhir_packages))
@@ -265,8 +265,8 @@ def validate(
 
 def _configure_schematron_pack(pack: Path | None, names: tuple[str, ...]) -> None:
     """Open the ANS pack once for the whole batch; a missing or foreign folder is a usage error."""
-    from conformance.schematron.pack import PackError
-    from conformance.schematron.runner import configure
+    from conformance.formats.schematron.pack import PackError
+    from conformance.formats.schematron.runner import configure
 
     if pack is None:
         if names:
@@ -425,7 +425,7 @@ def pki() -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def pki_init(directory: Path) -> None:
     """Create (or reuse) the test PKI in DIRECTORY and print the paths of its files."""
-    from conformance.pki import TestPKI
+    from conformance.formats.pki import TestPKI
 
     made = TestPKI.load_or_create(directory.resolve())
     for key, value in made.describe().items():

@@ -7,7 +7,7 @@ import json
 import threading
 from pathlib import Path
 
-from conformance.evidence import EvidenceJournal, read_journal, safe_name
+from conformance.engine.evidence import EvidenceJournal, read_journal, safe_name
 
 
 def test_record_hashes_and_indexes(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conformance.evidence import read_journal
+from conformance.engine.evidence import read_journal
 
 BIN = Path(sys.executable).parent
 

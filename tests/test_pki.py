@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from conformance import identities
-from conformance.pki import FILES, TestPKI
+from conformance.formats.pki import FILES, TestPKI
 
 
 @pytest.fixture(scope="module")

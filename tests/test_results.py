@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conformance.engine.recorder import RunInfo, RunRecorder
+from conformance.engine.results import exit_code, requirement_verdict, socle_verdict
 from conformance.model import Finding, Verdict
-from conformance.results import exit_code, requirement_verdict, socle_verdict
-from conformance.run import RunInfo, RunRecorder
 
 
 def _f(v: Verdict) -> Finding:

@@ -1,4 +1,4 @@
-"""conformance.safezip: bounded, path-safe reading of archives nobody on this project wrote."""
+"""conformance.formats.safezip: bounded, path-safe reading of archives nobody on this project wrote."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from conformance.safezip import ZipRefused, is_junk, read_zip, unsafe_name_reason
+from conformance.formats.safezip import ZipRefused, is_junk, read_zip, unsafe_name_reason
 
 
 def make(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:

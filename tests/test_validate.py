@@ -1,4 +1,4 @@
-"""conformance.validate: kind sniffing, size bounds, isolation of checks, levels, JSON shape."""
+"""conformance.engine.validate: kind sniffing, size bounds, isolation of checks, levels, JSON shape."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance import validate as validate_mod
+from conformance.engine import validate as validate_mod
+from conformance.engine.validate import detect_kind, validate_bytes, validate_path, verdict_of
 from conformance.levels import apply_levels
 from conformance.model import Finding, Verdict, failed, passed
 from conformance.registry import RegisteredCheck
-from conformance.validate import detect_kind, validate_bytes, validate_path, verdict_of
 from tests.socles.mssante.support import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"

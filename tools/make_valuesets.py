@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from conformance.terminology import load_svs, write_svs_subset  # noqa: E402
+from conformance.formats.terminology import load_svs, write_svs_subset  # noqa: E402
 
 # (value set, why the harness needs it)
 WANTED = [

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from conformance.terminology import ValueSet, load_svs, write_svs_subset  # noqa: E402
+from conformance.formats.terminology import ValueSet, load_svs, write_svs_subset  # noqa: E402
 
 TRE_A00 = "1.2.250.1.213.1.1.4.6"  # ProducteurDocNonPS
 TRE_R02 = "1.2.250.1.71.4.2.4"  # SecteurActivite

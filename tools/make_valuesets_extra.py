@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from conformance.terminology import ValueSet, write_svs_subset  # noqa: E402
+from conformance.formats.terminology import ValueSet, write_svs_subset  # noqa: E402
 
 # Code systems, as XDS codingScheme values (OIDs from the NOS CodeSystem identifiers).
 TRE_A03 = "1.2.250.1.213.1.1.4.1"  # ClasseDocument

@@ -10,7 +10,7 @@ from conformance.certificate.payload import build_payload
 from conformance.certificate.policy import load_policy
 from conformance.certificate.render import write_certificate_files
 from conformance.certificate.sign import Signer, installation_signer, load_signer, sign_payload
-from conformance.evidence import write_evidence_zip
+from conformance.engine.evidence import write_evidence_zip
 
 
 def signer_from(key: str | Path | None, cert: str | Path | None) -> Signer:

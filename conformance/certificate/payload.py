@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from conformance import identities
 from conformance.certificate.policy import Policy, count_socle
 from conformance.certificate.sign import Signer, canonical
-from conformance.safezip import read_zip
+from conformance.formats.safezip import read_zip
 
 MAX_EVIDENCE_BYTES = 1024 * 1024 * 1024
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.ebrim import RS, SOAP12
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.ebrim import RS, SOAP12
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from conformance.ebrim import (
+from conformance.formats.ebrim import (
     APPROVED,
     DE_IDS,
     DE_SCHEMES,
@@ -28,10 +28,10 @@ from conformance.ebrim import (
     SOAP12,
     XDSB,
 )
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.socles.dmp.build.mtom import mtom_request
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.mtom import MtomError, parse_mtom
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .dmp_client import DmpConfig, DmpTls, DmpUnreachable, exchange
 

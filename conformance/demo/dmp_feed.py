@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.drivers.base import Outcome
-from conformance.pki import STRUCTURE_ID
+from conformance.formats.pki import STRUCTURE_ID
 from conformance.socles.dmp.build.cda import DocSpec, Org, build_cda
 from conformance.socles.dmp.build.mtom import mtom_request
 from conformance.socles.dmp.build.vihf import VihfInput, signed_vihf, unsigned_assertion

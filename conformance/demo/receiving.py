@@ -19,15 +19,15 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from conformance.drivers.base import Outcome
-from conformance.ins import INS_OIDS, parse_cx
-from conformance.mime import ParsedMessage, decode_body, parse_message
-from conformance.safezip import ZipRefused, read_zip
+from conformance.formats.ins import INS_OIDS, parse_cx
+from conformance.formats.mime import ParsedMessage, decode_body, parse_message
+from conformance.formats.safezip import ZipRefused, read_zip
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.socles.mssante.build.inputs import PATIENT_DOMAIN, BuildEnv, Patient
 from conformance.socles.mssante.build.mdn import MANUAL_DISPLAYED, automatic_disposition, build_mdn
 from conformance.socles.mssante.build.message import XDM_PREFIX, reply_subject, text_message
 from conformance.socles.mssante.build.metadata import DE_SCHEMES, DOC_ENTRY, RIM, SS_SCHEMES, read_header
 from conformance.socles.mssante.build.receipts import parse_receipts
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .errors import Refused
 from .mssante_client import fetch, imap_session, mark_seen, unseen

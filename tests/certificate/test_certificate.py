@@ -16,8 +16,8 @@ from conformance.certificate.policy import load_policy
 from conformance.certificate.sign import installation_signer, load_signer
 from conformance.certificate.verify import verify_certificate
 from conformance.cli import main
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 
 
 def _socle(verdict: str = "pass", exigence_verdict: str = "pass", outcome: str = "passed") -> dict[str, Any]:

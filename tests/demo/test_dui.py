@@ -21,8 +21,8 @@ import pytest
 from conformance import identities
 from conformance.demo.dui import DemoDriver
 from conformance.drivers.base import Action, Outcome
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.service import Operator
 

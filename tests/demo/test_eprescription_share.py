@@ -21,8 +21,8 @@ from conformance.demo.dui import DemoDriver
 from conformance.demo.eprescription_client import Issued
 from conformance.demo.eprescription_pdf import PrintInput, ordonnance_pdf
 from conformance.drivers.base import Action, Outcome
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 from conformance.socles.eprescription.service import make_number
 from conformance.socles.mssante.service import Operator
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from conformance.fhir import JsonLimits, Severity, load_json, validate_bundle
-from conformance.fhir.base import check_structure
-from conformance.fhir.fhirpath import evaluate, guard_element
+from conformance.formats.fhir import JsonLimits, Severity, load_json, validate_bundle
+from conformance.formats.fhir.base import check_structure
+from conformance.formats.fhir.fhirpath import evaluate, guard_element
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = json.loads((REPO / "fixtures" / "eprescription" / "ordonnance-good.json").read_text(encoding="utf-8"))

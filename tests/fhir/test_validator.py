@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.fhir import FhirPackage, PackageError, Severity, load_package, validate_bundle
+from conformance.formats.fhir import FhirPackage, PackageError, Severity, load_package, validate_bundle
 
 BASE = "http://example.org/fhir/StructureDefinition/"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.schematron import compile as compiling
-from conformance.schematron.pack import Pack
-from conformance.schematron.runner import PackRunner, configure
+from conformance.formats.schematron import compile as compiling
+from conformance.formats.schematron.pack import Pack
+from conformance.formats.schematron.runner import PackRunner, configure
 
 from .minipack import write_pack
 

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from lxml import etree
 
 from conformance.cli import main
+from conformance.formats.schematron import compile as compiling
+from conformance.formats.schematron.pack import Pack
+from conformance.formats.schematron.runner import PackRunner
 from conformance.model import Artifact, CheckContext, Verdict
-from conformance.schematron import compile as compiling
-from conformance.schematron.pack import Pack
-from conformance.schematron.runner import PackRunner
 from conformance.socles.dmp.checks.schematron_pack import check_volet_schematron
 
 from ..socles.dmp import builders as b

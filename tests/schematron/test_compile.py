@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.schematron import compile as compiling
-from conformance.schematron.compile import Compiler, SchematronError, cache_key, include_closure, prepared
-from conformance.schematron.pack import Pack
+from conformance.formats.schematron import compile as compiling
+from conformance.formats.schematron.compile import Compiler, SchematronError, cache_key, include_closure, prepared
+from conformance.formats.schematron.pack import Pack
 
 from .minipack import VOLET, VOLET_INCLUDE_ON_DISK
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from conformance.formats.schematron.pack import Pack, PackError, clinical_document, document_templates
+from conformance.formats.schematron.reference import ReferenceUnavailable, run_like_testcontenucda, saxon_jar
+from conformance.formats.schematron.runner import PackRunner
+from conformance.formats.schematron.svrl import parse_svrl
+from conformance.formats.xmlsafe import parse_xml
 from conformance.model import Verdict
-from conformance.schematron.pack import Pack, PackError, clinical_document, document_templates
-from conformance.schematron.reference import ReferenceUnavailable, run_like_testcontenucda, saxon_jar
-from conformance.schematron.runner import PackRunner
-from conformance.schematron.svrl import parse_svrl
-from conformance.xmlsafe import parse_xml
 
 REPO = Path(__file__).resolve().parents[2]
 R = "DMP-C03"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.schematron.pack import Pack, PackError
+from conformance.formats.schematron.pack import Pack, PackError
 
 from .minipack import VOLET, VOLET_ROOT, write_pack
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import saxonche
 
+from conformance.formats.schematron import compile as compiling
+from conformance.formats.schematron.pack import Pack
+from conformance.formats.schematron.runner import PackRunner
 from conformance.model import Verdict
-from conformance.schematron import compile as compiling
-from conformance.schematron.pack import Pack
-from conformance.schematron.runner import PackRunner
 
 from .minipack import VOLET, cda
 
@@ -138,7 +138,7 @@ def test_a_pack_that_does_not_compile_fails_the_document_with_the_reason(pack_di
 
 
 def test_a_document_saxon_cannot_read_is_a_failing_finding(runner: PackRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.schematron import runner as module
+    from conformance.formats.schematron import runner as module
 
     class Refusing:
         def parse_xml(self, **_: object) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from conformance.formats.schematron.svrl import parse_svrl, to_findings
 from conformance.model import Verdict
-from conformance.schematron.svrl import parse_svrl, to_findings
 
 REPORT = """<?xml version="1.0" encoding="UTF-8"?>
 <svrl:schematron-output xmlns:svrl="http://purl.oclc.org/dsdl/svrl" title="t">

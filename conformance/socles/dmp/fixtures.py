@@ -17,11 +17,11 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.recorder import RunRecorder
+from conformance.engine.verifier import Verifier
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext
-from conformance.run import RunRecorder
 from conformance.socles.mssante.fixtures import pki_cache_dir
-from conformance.verify import Verifier
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .checks.vihf import attributes, text_of
 from .mtom import MtomError, parse_mtom
@@ -263,7 +263,7 @@ class DmpHarness:
 
 @pytest.fixture(scope="session")
 def dmp(conformance_run: RunRecorder, dui: Any) -> Iterator[DmpHarness]:
-    from conformance.pki import TestPKI
+    from conformance.formats.pki import TestPKI
     from conformance.socles.dmp.service import DmpService
 
     pki = TestPKI.load_or_create(pki_cache_dir())

@@ -15,8 +15,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from conformance.ebrim import XDSB, XOP
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.ebrim import XDSB, XOP
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 MAX_BODY = 64 * 1024 * 1024
 

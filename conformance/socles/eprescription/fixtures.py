@@ -19,9 +19,9 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.recorder import RunRecorder
+from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
-from conformance.run import RunRecorder
-from conformance.verify import Verifier
 
 from .service import Exchange, PrescriptionService
 
@@ -236,7 +236,7 @@ def reports_refusal(outcome: Outcome, exchanges: list[tuple[Exchange, Any]]) -> 
 
 
 def selected_socles(config: pytest.Config) -> list[str]:
-    from conformance.plugin import RECORDER_KEY
+    from conformance.pytest_plugin import RECORDER_KEY
 
     recorder = config.stash.get(RECORDER_KEY, None)
     return list(recorder.info.socles) if recorder is not None else []
@@ -244,7 +244,7 @@ def selected_socles(config: pytest.Config) -> list[str]:
 
 @pytest.fixture(scope="session")
 def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]:
-    from conformance.pki import TestPKI
+    from conformance.formats.pki import TestPKI
     from conformance.socles.mssante.fixtures import pki_cache_dir
 
     service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()))

@@ -16,11 +16,11 @@ from typing import Any
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.verifier import Verifier
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, passed
 from conformance.registry import checks_for
 from conformance.requirements import catalog_for
-from conformance.verify import Verifier
 
 from .fixtures import EpHarness, Prescribed
 

@@ -17,9 +17,9 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.recorder import RunRecorder
+from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
-from conformance.run import RunRecorder
-from conformance.verify import Verifier
 
 NIL = "DUI-CONF-0001"  # the "référence produit" the harness configures (X-MSS-NIL)
 
@@ -196,7 +196,7 @@ class MssHarness:
 
 @pytest.fixture(scope="session")
 def mss(conformance_run: RunRecorder, dui: Any) -> Iterator[MssHarness]:
-    from conformance.pki import TestPKI
+    from conformance.formats.pki import TestPKI
     from conformance.socles.mssante.service import Operator
 
     pki = TestPKI.load_or_create(pki_cache_dir())

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance import terminology
+from conformance.formats import terminology
+from conformance.formats.pki import TestPKI
+from conformance.formats.terminology import Terminology, ValueSet, write_svs_subset
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.dmp.checks.cda import check_cda
 from conformance.socles.dmp.checks.xds import check_xds_metadata
-from conformance.terminology import Terminology, ValueSet, write_svs_subset
 
 LOINC, R02, A00 = "2.16.840.1.113883.6.1", "1.2.250.1.71.4.2.4", "1.2.250.1.213.1.1.4.6"
 # Test-owned value sets: just the concepts the builders use, plus one neighbour each, so that a test

@@ -12,8 +12,8 @@ from lxml import etree
 
 from conformance import identities
 from conformance.demo.dui import DemoDriver
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.build.vihf import VihfInput, signed_vihf
 from conformance.socles.dmp.service import DmpService
 

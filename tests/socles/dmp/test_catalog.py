@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance.formats.terminology import load_svs
 from conformance.model import Level
 from conformance.paths import profiles_dir
 from conformance.requirements import load_catalog
 from conformance.socles.dmp import SOCLE
-from conformance.terminology import load_svs
 
 REPO = Path(__file__).resolve().parents[3]
 CHECKS = REPO / "conformance" / "socles" / "dmp" / "checks"
@@ -80,7 +80,7 @@ def test_socle_object_points_at_real_places() -> None:
 
 @pytest.mark.requirements("DMP-C02", "DMP-X01")
 def test_validate_runs_the_dmp_checks_and_names_their_input_rules() -> None:
-    from conformance.validate import validate_bytes
+    from conformance.engine.validate import validate_bytes
 
     from . import builders as b
 

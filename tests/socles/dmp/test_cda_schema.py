@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.formats.schematron.pack import Pack
+from conformance.formats.schematron.runner import PackRunner
 from conformance.model import Artifact, CheckContext, Verdict
-from conformance.schematron.pack import Pack
-from conformance.schematron.runner import PackRunner
 from conformance.socles.dmp.checks.cda_schema import check_cda_schema
 from tests.schematron.minipack import write_pack
 

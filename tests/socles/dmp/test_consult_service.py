@@ -17,7 +17,7 @@ from conformance import identities
 from conformance.demo.dmp_client import DmpConfig, DmpTls, exchange
 from conformance.demo.dmp_consult import FIND_DOCUMENTS, GET_DOCUMENTS, find_documents, retrieve, stored_query
 from conformance.drivers.base import Action
-from conformance.pki import TestPKI
+from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.service.query import GET_RELATED, literals
 from conformance.socles.dmp.service.store import REPOSITORY_ID
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import terminology
+from conformance.formats import terminology
+from conformance.formats.terminology import Terminology
 from conformance.model import Verdict
-from conformance.terminology import Terminology
 
 from .conftest import run_cda
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from conformance.formats.ins import with_key
 from conformance.identities import patient
-from conformance.ins import with_key
 from conformance.model import CheckContext, Verdict
 
 from . import builders as b

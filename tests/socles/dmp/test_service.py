@@ -14,8 +14,8 @@ from lxml import etree
 
 from conformance.demo.dmp_client import DmpConfig, DmpTls, post, read_answer, tls_context
 from conformance.drivers.base import Action
-from conformance.evidence import read_journal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import read_journal
+from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.service import PATH
 

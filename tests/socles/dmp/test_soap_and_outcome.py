@@ -8,8 +8,8 @@ import json
 import pytest
 from lxml import etree
 
+from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.dmp.build.mtom import mtom_request
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.checks.outcome import check_exchange

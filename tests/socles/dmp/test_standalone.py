@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conformance import identities
 from conformance.demo.dmp_client import DmpConfig, DmpTls, exchange
-from conformance.evidence import read_journal
+from conformance.engine.evidence import read_journal
 from conformance.socles.dmp.service.standalone import run_standalone
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conformance.demo.defects import Defect, defects_for
+from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Finding, Level, Verdict, judge
-from conformance.pki import TestPKI
 from conformance.registry import checks_for
 from conformance.requirements import load_catalog
 from conformance.socles.dmp import SOCLE

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from conformance.demo.dmp_consult import FIND_DOCUMENTS, _adhoc
+from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.checks.client_cert import check_client_certificate
 from conformance.socles.dmp.checks.consult import check_consult
@@ -181,7 +181,7 @@ def test_client_certificate(pki: TestPKI) -> None:
 
 @pytest.mark.requirements("DMP-H04")
 def test_validate_recognises_a_saved_search(pki: TestPKI) -> None:
-    from conformance.validate import validate_bytes
+    from conformance.engine.validate import validate_bytes
 
     good = validate_bytes("query.xml", _query(pki))
     assert good.kind == "dmp-consult" and good.verdict == "pass", [f.message_en for f in good.findings]

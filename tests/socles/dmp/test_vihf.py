@@ -9,8 +9,8 @@ from copy import deepcopy
 import pytest
 from lxml import etree
 
+from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.dmp.build.vihf import SAML, VihfInput, unsigned_assertion
 from conformance.socles.dmp.checks.vihf import check_vihf
 

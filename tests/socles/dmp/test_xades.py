@@ -12,9 +12,9 @@ from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.signer import SignatureReference
 
+from conformance.formats.pki import TestPKI
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.dmp.build.xades import MANIFEST_ID, DsgSigner, XadesFlaws, manifest, sign_lot
 from conformance.socles.dmp.checks.xades import check_xades
 

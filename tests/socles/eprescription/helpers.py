@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conformance.fhir import FhirPackage
+from conformance.formats.fhir import FhirPackage
 from conformance.model import CheckContext, Finding, Verdict
 from conformance.socles.eprescription.checks import prescription_findings
 

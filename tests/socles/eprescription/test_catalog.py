@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.fhir import active_packages, set_active_packages
+from conformance.formats.fhir import active_packages, set_active_packages
 from conformance.model import Level
 from conformance.requirements import load_catalog
 from conformance.socles.eprescription import SOCLE

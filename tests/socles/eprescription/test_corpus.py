@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.fhir import FhirPackage, Severity, load_package, validate_bundle
+from conformance.formats.fhir import FhirPackage, Severity, load_package, validate_bundle
 from conformance.model import Finding, Verdict
 from tests.socles.eprescription.helpers import CORPUS, failures, findings, good, verdict
 

@@ -112,7 +112,7 @@ def test_wrong_fhir_version() -> None:
 @pytest.mark.requirements("EP-01")
 def test_artifact_mode_routes_fhir_files_to_the_check() -> None:
     import conformance.socles.eprescription.checks  # noqa: F401
-    from conformance.validate import input_rule, validate_bytes
+    from conformance.engine.validate import input_rule, validate_bytes
 
     assert input_rule("fhir", ["eprescription"]) == "EP-01"
     result = validate_bytes("ordonnance.json", json.dumps(good()).encode(), socles=["eprescription"])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conformance.ins import with_key
+from conformance.formats.ins import with_key
 from conformance.model import CheckContext, Verdict
 from tests.socles.eprescription.helpers import (
     LINE1,
@@ -290,7 +290,7 @@ def test_scenario_prescriber_rpps() -> None:
 
 @pytest.mark.requirements("EP-05")
 def test_native_fr_core_invariants_agree_with_their_fhirpath() -> None:
-    from conformance.fhir.fhirpath import evaluate
+    from conformance.formats.fhir.fhirpath import evaluate
     from conformance.socles.eprescription.checks.people import fr_core_invariants
     from conformance.socles.eprescription.checks.ruleset import load_ruleset
 

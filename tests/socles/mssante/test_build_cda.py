@@ -10,7 +10,8 @@ import pytest
 from lxml import etree
 
 from conformance import identities
-from conformance.ins import INS_OIDS
+from conformance.formats.ins import INS_OIDS
+from conformance.formats.xmlsafe import parse_xml
 from conformance.socles.mssante.build.cda import HL7, TEMPLATE_CI_SIS, TEMPLATE_HL7_FRANCE, TEMPLATE_XDS_SD
 from conformance.socles.mssante.build.documents import BuiltDocument, build_document
 from conformance.socles.mssante.build.inputs import (
@@ -24,7 +25,6 @@ from conformance.socles.mssante.build.inputs import (
     Patient,
 )
 from conformance.socles.mssante.build.metadata import read_header
-from conformance.xmlsafe import parse_xml
 
 NS = {"h": HL7}
 LETTRE = DocumentRequest(

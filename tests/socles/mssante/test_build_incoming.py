@@ -13,11 +13,11 @@ import pytest
 from lxml import etree
 
 from conformance import identities
-from conformance.ins import parse_cx
+from conformance.formats.ins import parse_cx
+from conformance.formats.xmlsafe import parse_xml
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.build.inputs import BuildEnv
 from conformance.socles.mssante.build.metadata import DE_SCHEMES, RIM, SS_SCHEMES
-from conformance.xmlsafe import parse_xml
 
 BAL = "dui-app@ehpad-essai.mssante.fr"
 R = {"rim": RIM}

@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
+from conformance.formats.xmlsafe import parse_xml
 from conformance.socles.mssante.build.pdf import PRODUCER, build_pdf
-from conformance.xmlsafe import parse_xml
 
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 CREATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -11,7 +11,8 @@ import pytest
 from lxml import etree
 
 from conformance import identities
-from conformance.ins import nir_problem, parse_cx
+from conformance.formats.ins import nir_problem, parse_cx
+from conformance.formats.xmlsafe import parse_xml
 from conformance.socles.mssante.build.documents import BuiltDocument, build_document
 from conformance.socles.mssante.build.inputs import (
     EHPAD,
@@ -34,7 +35,6 @@ from conformance.socles.mssante.build.metadata import (
     utc_ts,
 )
 from conformance.socles.mssante.build.xdm import build_xdm
-from conformance.xmlsafe import parse_xml
 
 R = {"rim": RIM}
 BAL = Bal("dui-app@ehpad-essai.mssante.fr", "EHPAD Essai - Soins")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.ins import nir_problem
+from conformance.engine.validate import validate_bytes
+from conformance.formats.ins import nir_problem
 from conformance.model import Verdict
-from conformance.validate import validate_bytes
 
 from .support import Doc, cda_bytes, run_checks, verdicts
 from .support import assert_fail as fail

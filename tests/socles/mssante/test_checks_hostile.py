@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
+from conformance.engine.validate import validate_bytes
 from conformance.model import Finding, Verdict
-from conformance.validate import validate_bytes
 
 from .support import Doc, build_message, xdm_zip
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from conformance.engine.validate import validate_bytes
+from conformance.formats.terminology import ValueSet, set_terminology_dir, write_svs_subset
 from conformance.model import CheckContext, Finding, Verdict
-from conformance.terminology import ValueSet, set_terminology_dir, write_svs_subset
-from conformance.validate import validate_bytes
 
 from .support import RIM, Doc, build_message, run_checks, verdicts, xdm_zip
 from .support import assert_fail as fail

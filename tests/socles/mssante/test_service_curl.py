@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conformance import identities
-from conformance.evidence import EvidenceJournal, read_journal
+from conformance.engine.evidence import EvidenceJournal, read_journal
+from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.mssante.checks.session import smtp_session
 from conformance.socles.mssante.service import Operator
 from conformance.socles.mssante.service.clients import test_message

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from conformance import identities
-from conformance.evidence import EvidenceJournal, read_journal
+from conformance.engine.evidence import EvidenceJournal, read_journal
+from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.mssante.checks.session import imap_session
 from conformance.socles.mssante.service import Operator, SessionRecord
 from conformance.socles.mssante.service.clients import fetch_inbox, test_message

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from conformance import identities
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service import Operator
 from conformance.socles.mssante.service.clients import submit, test_message
 from conformance.socles.mssante.service.tlsconf import client_ssl_context

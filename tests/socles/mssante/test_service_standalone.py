@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conformance import identities
-from conformance.evidence import read_journal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import read_journal
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service.clients import submit, test_message
 from conformance.socles.mssante.service.standalone import run_standalone
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from conformance import identities
-from conformance.evidence import EvidenceJournal
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Verdict
-from conformance.pki import TestPKI
 from conformance.socles.mssante.checks.session import imap_session, smtp_session
 from conformance.socles.mssante.service import Operator, SessionRecord
 from conformance.socles.mssante.service.clients import fetch_inbox, submit, test_message

@@ -13,7 +13,7 @@ from email.generator import BytesGenerator
 from email.message import EmailMessage
 from io import BytesIO
 
-from conformance.ebrim import ITI41 as ITI41_ACTION
+from conformance.formats.ebrim import ITI41 as ITI41_ACTION
 
 
 def mtom_request(

@@ -22,7 +22,7 @@ from signxml import methods
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.signer import XMLSigner
 
-from conformance.ebrim import SAML
+from conformance.formats.ebrim import SAML
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

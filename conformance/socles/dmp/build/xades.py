@@ -34,7 +34,7 @@ from signxml.signer import SignatureReference
 from signxml.util import add_pem_header
 from signxml.xades import XAdESDataObjectFormat, XAdESSigner
 
-from conformance.xmlsafe import parse_xml
+from conformance.formats.xmlsafe import parse_xml
 
 from .vihf import private_key
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from lxml import etree
 
-from conformance.ebrim import (
+from conformance.formats.ebrim import (
     DE_IDS,
     DE_SCHEMES,
     DOC_ENTRY_TYPE,
@@ -35,7 +35,7 @@ from conformance.ebrim import (
     XDSB,
     XOP,
 )
-from conformance.ebrim import SUBMISSION_SET_NODE as SS_NODE
+from conformance.formats.ebrim import SUBMISSION_SET_NODE as SS_NODE
 
 from .cda import DocSpec, Org
 from .xades import XadesFlaws, sign_lot

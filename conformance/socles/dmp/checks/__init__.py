@@ -5,7 +5,7 @@ SubmitObjectsRequest, a ProvideAndRegisterDocumentSetRequest or a SOAP Envelope 
 An unreadable input fails the structural rule of its kind.
 """
 
-from conformance.validate import register_input_rule
+from conformance.engine.validate import register_input_rule
 
 from . import (  # noqa: F401  (registration)
     cda,

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from conformance.ins import INS_OIDS
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.ins import INS_OIDS
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 from .xpaths import HL7, XSL, all_of, first, where
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from conformance.formats.schematron.runner import runner_for
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding, Verdict, not_applicable
 from conformance.registry import check
-from conformance.schematron.runner import runner_for
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 R = "DMP-C01"
 SCHEMA = Path("infrastructure") / "cda" / "CDA_extended.xsd"

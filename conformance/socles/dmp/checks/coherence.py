@@ -9,7 +9,7 @@ the feeding software.
 
 from __future__ import annotations
 
-from conformance.ins import INS_OIDS, nir_problem, parse_cx
+from conformance.formats.ins import INS_OIDS, nir_problem, parse_cx
 from conformance.model import CheckContext
 
 from . import ins_rules

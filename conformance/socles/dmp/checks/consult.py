@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from conformance.ebrim import (
+from conformance.formats.ebrim import (
     FIND_DOCUMENTS,
     GET_ALL,
     GET_DOCUMENTS,
@@ -32,9 +32,9 @@ from conformance.ebrim import (
     WSSE,
     XDSB,
 )
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from ..mtom import MtomError, parse_mtom
 from .collector import Collector

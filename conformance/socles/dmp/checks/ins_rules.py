@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from conformance.ins import OID_INS_NIA, OID_INS_NIR, PRODUCTION_OIDS, TEST_OIDS, nir_problem
+from conformance.formats.ins import OID_INS_NIA, OID_INS_NIR, PRODUCTION_OIDS, TEST_OIDS, nir_problem
 from conformance.model import CheckContext
 
 from .cda_doc import INS_C_OID, CdaDoc

@@ -1,7 +1,7 @@
 """DMP-C03: the CDA passes the ANS schematron of its volet, when an official pack is given.
 
 The rules themselves are the ANS TestContenuCDA schematrons (`--schematron-pack DIR`, a clone of
-ansforge/TestContenuCDA-3-0), run by `conformance.schematron`; the harness never ships them. The
+ansforge/TestContenuCDA-3-0), run by `conformance.formats.schematron`; the harness never ships them. The
 pack is chosen once by the front door (`conformance validate`, `conformance run`, the pytest
 plugin) or, for one check call, by `ctx.extra["schematron_pack"]` (a PackRunner). Without a pack
 the requirement is reported not applicable with the reason, never passed.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from conformance.formats.schematron.runner import runner_for
 from conformance.model import Artifact, CheckContext, Finding, not_applicable
 from conformance.registry import check
-from conformance.schematron.runner import runner_for
 
 R = "DMP-C03"
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.ebrim import RPLC
+from conformance.formats.ebrim import RPLC
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
 

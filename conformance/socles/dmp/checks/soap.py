@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from conformance.ebrim import ITI41, SOAP12, WSA, WSSE
+from conformance.formats.ebrim import ITI41, SOAP12, WSA, WSSE
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from ..mtom import MtomError, parse_mtom
 from .collector import Collector

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from conformance.terminology import ValueSet, default_terminology
+from conformance.formats.terminology import ValueSet, default_terminology
 
 TYPE_CODE = ("JDV_J07_XdsTypeCode_CISIS",)
 TYPE_CODE_DMP = ("JDV_J66_TypeCode_DMP",)

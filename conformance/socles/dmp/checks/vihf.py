@@ -21,10 +21,10 @@ from lxml import etree
 from signxml import XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
 
-from conformance.ebrim import SAML
+from conformance.formats.ebrim import SAML
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .collector import Collector
 

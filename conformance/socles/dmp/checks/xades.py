@@ -32,9 +32,9 @@ from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, Signatur
 from signxml.algorithms import digest_algorithm_implementations as DIGESTS
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding
 from conformance.registry import check
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .collector import Collector
 from .vihf import CLOCK_SKEW, DS, carried_certificate, parse_time, trust_arguments

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from conformance.ins import INS_OIDS, parse_cx
+from conformance.formats.ins import INS_OIDS, parse_cx
 
 from .collector import Collector
 from .datatypes import dtm_problem, is_oid, xcn_problem, xon_problem

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from conformance.ebrim import DE_IDS, DE_SCHEMES, HAS_MEMBER, RPLC, SIGNS, SS_IDS, SS_SCHEMES
-from conformance.ebrim import DOC_ENTRY_TYPE as DE_OBJECT_TYPE
-from conformance.ebrim import SUBMISSION_SET_NODE as SS_NODE
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.ebrim import DE_IDS, DE_SCHEMES, HAS_MEMBER, RPLC, SIGNS, SS_IDS, SS_SCHEMES
+from conformance.formats.ebrim import DOC_ENTRY_TYPE as DE_OBJECT_TYPE
+from conformance.formats.ebrim import SUBMISSION_SET_NODE as SS_NODE
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 from .xpaths import LCM, RIM, SOAP12, XDSB, all_of, first, where
 

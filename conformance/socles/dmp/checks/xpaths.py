@@ -12,7 +12,7 @@ from functools import cache
 
 from lxml import etree
 
-from conformance.ebrim import LCM, RIM, SOAP12, XDSB, XOP
+from conformance.formats.ebrim import LCM, RIM, SOAP12, XDSB, XOP
 
 HL7 = "urn:hl7-org:v3"
 XSL = "http://www.w3.org/1999/XSL/Transform"

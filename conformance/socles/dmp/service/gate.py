@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from conformance.ebrim import SAML, SOAP12, WSA, WSSE
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.ebrim import SAML, SOAP12, WSA, WSSE
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 from ..checks.collector import Collector
 from ..checks.vihf import verify_signature

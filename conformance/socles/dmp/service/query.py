@@ -14,7 +14,7 @@ import re
 
 from lxml import etree
 
-from conformance.ebrim import DE_SCHEMES, FIND_DOCUMENTS, GET_DOCUMENTS, GET_RELATED, ITI18, QUERY
+from conformance.formats.ebrim import DE_SCHEMES, FIND_DOCUMENTS, GET_DOCUMENTS, GET_RELATED, ITI18, QUERY
 
 from ..checks.xpaths import RIM
 from .gate import Answer, Endpoint, fault

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 
 from conformance import identities
-from conformance.evidence import EvidenceRef
+from conformance.engine.evidence import EvidenceRef
 from conformance.paths import fixtures_dir
 
 from .store import StoredAssociation, StoredDocument

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from conformance.ebrim import DEPRECATED, ITI41
+from conformance.formats.ebrim import DEPRECATED, ITI41
 
 from ..checks.xds_model import DE_IDS, RPLC, SS_IDS, Association, XdsMetadata, read_metadata
 from ..mtom import MtomError, MtomMessage, parse_mtom

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from conformance.ebrim import RS, SOAP12, WSA
+from conformance.formats.ebrim import RS, SOAP12, WSA
 
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 FAILURE = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from conformance.ebrim import ITI43, XDSB, XOP
+from conformance.formats.ebrim import ITI43, XDSB, XOP
 
 from ..build.mtom import mtom_request
 from .gate import Answer, Endpoint, fault

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conformance import identities
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
-from conformance.standalone import wait_until_stopped
+from conformance.engine.evidence import EvidenceJournal
+from conformance.engine.standalone import wait_until_stopped
+from conformance.formats.pki import TestPKI
 
 from .app import DmpService
 

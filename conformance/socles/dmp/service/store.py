@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from conformance.ebrim import APPROVED
+from conformance.formats.ebrim import APPROVED
 
 from ..checks.xds_model import DE_IDS, RegistryObject
 from ..checks.xpaths import RIM

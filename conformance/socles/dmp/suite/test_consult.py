@@ -7,9 +7,9 @@ import hashlib
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.model import not_applicable
 from conformance.socles.dmp.fixtures import DmpHarness, document
-from conformance.verify import Verifier
 
 
 def _precondition(verify: Verifier, why_en: str, why_fr: str) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.model import not_applicable
 from conformance.socles.dmp.fixtures import DmpHarness, document
-from conformance.verify import Verifier
 
 N1_RULES = [
     ("DMP-T01", "Requête MTOM/XOP portant une enveloppe SOAP 1.2"),

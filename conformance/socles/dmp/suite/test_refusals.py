@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
-from conformance.verify import Verifier
 
 
 @pytest.mark.requirements("DMP-I04")

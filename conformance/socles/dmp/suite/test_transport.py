@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
-from conformance.verify import Verifier
 
 SERVERS = [("rogue-ca", "certificat serveur d'une autorité inconnue"), ("expired", "certificat serveur expiré")]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from conformance.fhir import FhirPackage, active_packages, validate_bundle
+from conformance.engine.validate import register_input_rule
+from conformance.formats.fhir import FhirPackage, active_packages, validate_bundle
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import check
 from conformance.socles.eprescription.checks import datarules, grouping, lines, medication, people, posology
@@ -19,7 +20,6 @@ from conformance.socles.eprescription.checks import shared as shared  # EP-23: o
 from conformance.socles.eprescription.checks.mapping import engine_findings
 from conformance.socles.eprescription.checks.ruleset import RuleSet, load_ruleset
 from conformance.socles.eprescription.checks.view import View
-from conformance.validate import register_input_rule
 
 register_input_rule("fhir", "eprescription", "EP-01")  # a Bundle too large or unreadable fails EP-01
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.fhir import fhirpath
+from conformance.formats.fhir import fhirpath
 from conformance.model import Finding, failed, passed, warned
 from conformance.socles.eprescription.checks.view import View, select
 

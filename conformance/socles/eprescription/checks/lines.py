@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.fhir.package import FhirPackage
+from conformance.formats.fhir.package import FhirPackage
 from conformance.model import Finding, failed, passed, warned
 from conformance.socles.eprescription.checks.view import View, extensions, profiles_of
 

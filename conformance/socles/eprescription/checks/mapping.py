@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.fhir.bundle import BundleReport
-from conformance.fhir.issues import Issue, Severity
+from conformance.formats.fhir.bundle import BundleReport
+from conformance.formats.fhir.issues import Issue, Severity
 from conformance.model import Finding, failed, warned
 
 _FATAL = {

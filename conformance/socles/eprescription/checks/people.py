@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.ins import nir_problem
+from conformance.formats.ins import nir_problem
 from conformance.model import Finding, failed, not_applicable, passed, warned
 from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, select
 

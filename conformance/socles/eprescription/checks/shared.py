@@ -21,9 +21,9 @@ import binascii
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, judge, not_applicable, passed
 from conformance.registry import check
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .ordonnance import ordonnance_findings
 

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.fhir.bundle import BundleReport
-from conformance.fhir.locations import child
-from conformance.fhir.references import BundleIndex, Entry
-from conformance.fhir.valuesets import strip_version
+from conformance.formats.fhir.bundle import BundleReport
+from conformance.formats.fhir.locations import child
+from conformance.formats.fhir.references import BundleIndex, Entry
+from conformance.formats.fhir.valuesets import strip_version
 from conformance.model import CheckContext
 from conformance.socles.eprescription.checks.ruleset import RuleSet
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import uvicorn
 
-from conformance.evidence import EvidenceJournal, EvidenceRef
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal, EvidenceRef
+from conformance.formats.pki import TestPKI
 
 from .app import MAX_BODY, Exchange, ServiceApp, Validator, engine_validator
 from .store import NUMBER_SYSTEM, PrescriptionStore

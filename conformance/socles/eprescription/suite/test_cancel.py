@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.model import not_applicable
 from conformance.socles.eprescription.fixtures import EpHarness, line, reports_refusal
-from conformance.verify import Verifier
 
 
 @pytest.mark.requirements("EP-27")

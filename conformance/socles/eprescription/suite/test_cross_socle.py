@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from conformance import identities
+from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, selected_socles
 from conformance.socles.eprescription.sharing import LINES, registered, share_to_dmp, share_to_patient
-from conformance.verify import Verifier
 
 
 def other_socle(request: pytest.FixtureRequest, socle: str, fixture: str, why: str) -> object:

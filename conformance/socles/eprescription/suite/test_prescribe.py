@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line
-from conformance.verify import Verifier
 
 CONTENT = (
     "EP-01",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, reports_refusal
-from conformance.verify import Verifier
 
 BROKEN_PRESCRIBERS = {
     # a directory entry with a truncated RPPS: the IDNPS the DUI builds from it breaks EP-04

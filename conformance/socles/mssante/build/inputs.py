@@ -7,7 +7,7 @@ who they are (an EHPAD and its médecin coordonnateur, or a doctor's practice) a
 
 Codes come from the CI-SIS value sets (specs/dmp.md §2.5, corpus jdv/): J02 SA17 "Etablissement
 pour personnes âgées", J04 ESSMS, J01 G15_10 "Médecin". Identifiers are synthetic: structure ids
-use the non-existent FINESS département 99 (as conformance.pki does), professional ids are
+use the non-existent FINESS département 99 (as conformance.formats.pki does), professional ids are
 "8" + an RPPS-shaped number, local OIDs are UUID-derived (2.25.x, ITU-T X.667), so nothing
 needs registering and nothing can collide with a real organisation.
 """

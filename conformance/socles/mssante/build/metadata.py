@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from conformance import ebrim
-from conformance.ebrim import APPROVED, CLASSIFICATION, EXTERNAL_ID, HAS_MEMBER, LCM, RIM
-from conformance.ebrim import DOC_ENTRY_TYPE as DOC_ENTRY
-from conformance.ebrim import SUBMISSION_SET_NODE as SUBMISSION_SET
-from conformance.ins import INS_OIDS, nir_problem
-from conformance.xmlsafe import parse_xml
+from conformance.formats import ebrim
+from conformance.formats.ebrim import APPROVED, CLASSIFICATION, EXTERNAL_ID, HAS_MEMBER, LCM, RIM
+from conformance.formats.ebrim import DOC_ENTRY_TYPE as DOC_ENTRY
+from conformance.formats.ebrim import SUBMISSION_SET_NODE as SUBMISSION_SET
+from conformance.formats.ins import INS_OIDS, nir_problem
+from conformance.formats.xmlsafe import parse_xml
 
 from .inputs import CONTENT_TYPE_RESIDENTIAL, OID_PS, OID_STRUCTURE, Coded, Deviations
 

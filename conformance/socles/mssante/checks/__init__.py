@@ -7,7 +7,7 @@ are another module, imported when present.
 from importlib import import_module
 from importlib.util import find_spec
 
-from conformance.validate import register_input_rule
+from conformance.engine.validate import register_input_rule
 
 from . import acks, cda, documents, message, patient, pdf, xdm  # noqa: F401  (registration)
 

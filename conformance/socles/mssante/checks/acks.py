@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from email.parser import HeaderParser
 
-from conformance.mime import Part
+from conformance.formats.mime import Part
 from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed, warned
 from conformance.registry import check
 

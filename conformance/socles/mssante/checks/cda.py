@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
-from conformance.ins import nir_problem
+from conformance.formats.ins import nir_problem
 from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed
 from conformance.registry import check
 

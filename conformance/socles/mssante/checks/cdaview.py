@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from lxml import etree
 
-from conformance.ins import INS_OIDS, nir_problem
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.ins import INS_OIDS, nir_problem
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 from .locate import HL7
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.ins import parse_cx
+from conformance.formats.ins import parse_cx
 from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed, warned
 from conformance.registry import check
 

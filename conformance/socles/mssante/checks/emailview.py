@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from conformance.mime import ParsedMessage, Part, decode_body, header_addresses, header_values, parse_message
+from conformance.formats.mime import ParsedMessage, Part, decode_body, header_addresses, header_values, parse_message
 from conformance.model import Artifact, CheckContext, Finding, failed
 
 from .cache import cached

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from conformance.ebrim import LCM, RIM
+from conformance.formats.ebrim import LCM, RIM
 
 HL7 = "urn:hl7-org:v3"
 PREFIXES = {LCM: "lcm", RIM: "rim", HL7: ""}

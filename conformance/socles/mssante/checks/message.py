@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 
-from conformance.mime import Part, decode_body, raw_header_values
+from conformance.formats.mime import Part, decode_body, raw_header_values
 from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed
 from conformance.registry import check
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.ins import INS_OIDS, nir_problem, parse_cx
+from conformance.formats.ins import INS_OIDS, nir_problem, parse_cx
 from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed
 from conformance.registry import check
 

@@ -21,9 +21,9 @@ from typing import Any
 from lxml import etree
 from pypdf import PdfReader
 
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding, failed, passed
 from conformance.registry import check
-from conformance.xmlsafe import XmlRefused, parse_xml
 
 from .cache import cached
 

@@ -6,8 +6,8 @@ profiles/valuesets/ do not cover every JDV, and `--terminology DIR` can point at
 
 from __future__ import annotations
 
+from conformance.formats.terminology import ValueSet, default_terminology
 from conformance.model import Finding, failed, passed, warned
-from conformance.terminology import ValueSet, default_terminology
 
 
 def find_value_set(names: tuple[str, ...]) -> ValueSet | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from conformance.ins import INS_OIDS, nir_problem, parse_cx
+from conformance.formats.ins import INS_OIDS, nir_problem, parse_cx
 from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed
 from conformance.registry import check
 

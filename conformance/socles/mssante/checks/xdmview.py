@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from conformance.ebrim import DE_IDS, DE_SCHEMES, DOC_ENTRY_TYPE, SS_IDS, SUBMISSION_SET_NODE
-from conformance.ebrim import HAS_MEMBER as EBRIM_HAS_MEMBER
-from conformance.safezip import ZipContent, ZipRefused, read_zip
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.ebrim import DE_IDS, DE_SCHEMES, DOC_ENTRY_TYPE, SS_IDS, SUBMISSION_SET_NODE
+from conformance.formats.ebrim import HAS_MEMBER as EBRIM_HAS_MEMBER
+from conformance.formats.safezip import ZipContent, ZipRefused, read_zip
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 from .cdaview import CdaView, parse_cda
 from .locate import RIM, at

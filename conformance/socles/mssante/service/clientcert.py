@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from conformance.pki import TestPKI
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service.records import ClientCertInfo
 
 

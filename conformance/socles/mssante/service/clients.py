@@ -16,7 +16,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from conformance.pki import TestPKI
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service.tlsconf import client_ssl_context
 
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance import identities
-from conformance.evidence import EvidenceJournal, EvidenceRef, now_iso
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal, EvidenceRef, now_iso
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service import tlsconf
 from conformance.socles.mssante.service.clientcert import describe_client_cert
 from conformance.socles.mssante.service.dsn import delivery_report, notify_values

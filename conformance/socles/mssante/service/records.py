@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from conformance.evidence import EvidenceRef, now_iso
+from conformance.engine.evidence import EvidenceRef, now_iso
 
 SCHEMA = "dui-conformance/mssante-session/1"
 MAX_COMMANDS = 500  # per session; the rest is counted, not kept

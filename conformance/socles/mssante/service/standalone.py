@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conformance import identities
-from conformance.evidence import EvidenceJournal
-from conformance.pki import TestPKI
+from conformance.engine.evidence import EvidenceJournal
+from conformance.engine.standalone import wait_until_stopped
+from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service.operator import Operator
-from conformance.standalone import wait_until_stopped
 
 
 def banner(op: Operator, evidence: Path) -> str:

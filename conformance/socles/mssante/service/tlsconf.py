@@ -19,7 +19,7 @@ from typing import Any
 from twisted.internet.interfaces import IOpenSSLContextFactory
 from zope.interface import implementer
 
-from conformance.pki import TestPKI
+from conformance.formats.pki import TestPKI
 
 VARIANTS = ("good", "rogue-ca", "expired", "revoked", "tls-legacy", "weak-cipher", "no-starttls", "down")
 # TLS 1.2 suites of the good profile: forward secrecy + AEAD only (TLS 1.3 suites are all AEAD/PFS)

@@ -6,8 +6,8 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action
+from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, doc_request
-from conformance.verify import Verifier
 
 
 @pytest.mark.requirements("MSS-SIZE-01")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conformance.drivers.base import Action
+from conformance.engine.verifier import Verifier
 from conformance.model import CheckContext
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request, message_artifact
-from conformance.verify import Verifier
 
 
 @pytest.mark.requirements("MSS-ACK-01")

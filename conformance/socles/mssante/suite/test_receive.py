@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.fixtures import MssHarness
-from conformance.verify import Verifier
 
 
 def _entry(items: list[dict[str, Any]], message_id: str) -> dict[str, Any]:

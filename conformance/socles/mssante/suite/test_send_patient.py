@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
-from conformance.verify import Verifier
 
 
 def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why_en: str, why_fr: str) -> None:

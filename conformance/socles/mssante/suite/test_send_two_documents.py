@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, doc_request
-from conformance.verify import Verifier
 
 
 @pytest.mark.requirements("MSS-DOC-01", "MSS-DOC-02", "MSS-DOC-04", "MSS-DOC-05", "MSS-XDM-02", "MSS-XDM-03")

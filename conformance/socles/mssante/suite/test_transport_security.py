@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.drivers.base import Action
+from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
-from conformance.verify import Verifier
 
 REFUSALS = [
     # variant, requirement, what the server does wrong (en, fr)

@@ -18,8 +18,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from conformance.schematron.compile import prepared
-from conformance.schematron.pack import ENGINE, Pack, Schematron
+from conformance.formats.schematron.compile import prepared
+from conformance.formats.schematron.pack import ENGINE, Pack, Schematron
 
 JAR_CANDIDATES = ("/usr/share/java/Saxon-HE.jar", "/usr/share/java/saxon9he.jar", "/usr/share/java/Saxon-HE-9.9.jar")
 

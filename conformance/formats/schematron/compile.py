@@ -34,7 +34,7 @@ from typing import Any
 from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor
 
-from conformance.schematron.pack import ENGINE, Pack, Schematron
+from conformance.formats.schematron.pack import ENGINE, Pack, Schematron
 
 COMPILER_VERSION = "2"  # bump when the way an XSLT is produced changes
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"

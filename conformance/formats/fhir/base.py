@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from conformance.fhir.issues import Issue, error, info
-from conformance.fhir.locations import child, loc_from_tuple, resource_loc
-from conformance.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
-from conformance.fhir.shape import check_shape
+from conformance.formats.fhir.issues import Issue, error, info
+from conformance.formats.fhir.locations import child, loc_from_tuple, resource_loc
+from conformance.formats.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
+from conformance.formats.fhir.shape import check_shape
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from conformance.fhir.issues import Issue, error
+from conformance.formats.fhir.issues import Issue, error
 
 
 def _valid_in(module: str, resource: dict[str, Any]) -> bool:

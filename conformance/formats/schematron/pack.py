@@ -26,7 +26,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from conformance.xmlsafe import XmlRefused, parse_xml
+from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 ENGINE = ("iso_dsdl_include.xsl", "iso_abstract_expand.xsl", "iso_svrl_for_xslt2.xsl")
 CISIS_ARC = "1.2.250.1.213.1.1.1."  # CI-SIS document model templateIds

@@ -17,11 +17,11 @@ import pytest
 from conformance.drivers.base import DriverError
 from conformance.drivers.guard import GuardedDriver
 from conformance.drivers.registry import load as load_driver
+from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
+from conformance.engine.results import requirement_verdict
+from conformance.engine.verifier import Verifier
 from conformance.model import Finding, Verdict
-from conformance.results import requirement_verdict
-from conformance.run import RunInfo, RunRecorder, new_run_id
 from conformance.socle import Socle, get_socle, installed_socles
-from conformance.verify import Verifier
 
 RECORDER_KEY = pytest.StashKey[RunRecorder]()
 SOCLES_KEY = pytest.StashKey[list[Socle]]()
@@ -133,7 +133,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.stash[SOCLES_KEY] = socles
     if config.getoption("conformance_terminology"):
-        from conformance.terminology import set_terminology_dir
+        from conformance.formats.terminology import set_terminology_dir
 
         set_terminology_dir(Path(config.getoption("conformance_terminology")))
     _configure_schematron_pack(config.getoption("conformance_schematron_pack"))
@@ -169,8 +169,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _configure_schematron_pack(directory: str | None) -> None:
     """The pack is opened once per run (or reset when absent, so an earlier in-process run leaks nothing)."""
-    from conformance.schematron.pack import PackError
-    from conformance.schematron.runner import configure
+    from conformance.formats.schematron.pack import PackError
+    from conformance.formats.schematron.runner import configure
 
     try:
         configure(Path(directory) if directory else None)

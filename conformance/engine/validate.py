@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from conformance.formats.mime import looks_like_message
 from conformance.levels import apply_levels
-from conformance.mime import looks_like_message
 from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, not_applicable
 from conformance.registry import checks_for
 

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.fhir.base import check_structure
-from conformance.fhir.issues import Issue, error, info, warning
-from conformance.fhir.jsonload import DEFAULT_LIMITS, JsonLimits, load_json
-from conformance.fhir.package import FhirPackage
-from conformance.fhir.references import BundleIndex, Resolution, iter_references
-from conformance.fhir.validator import ProfileValidator
-from conformance.fhir.valuesets import strip_version
-from conformance.fhir.version import version_issues
+from conformance.formats.fhir.base import check_structure
+from conformance.formats.fhir.issues import Issue, error, info, warning
+from conformance.formats.fhir.jsonload import DEFAULT_LIMITS, JsonLimits, load_json
+from conformance.formats.fhir.package import FhirPackage
+from conformance.formats.fhir.references import BundleIndex, Resolution, iter_references
+from conformance.formats.fhir.validator import ProfileValidator
+from conformance.formats.fhir.valuesets import strip_version
+from conformance.formats.fhir.version import version_issues
 
 
 @dataclass

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.fhir import fhirpath
-from conformance.fhir.issues import Issue, Severity, error, info, warning
-from conformance.fhir.package import FhirPackage
-from conformance.fhir.references import Resolution
-from conformance.fhir.structure import ElementDef, StructureDef, compile_structure
-from conformance.fhir.valuesets import Terminology, strip_version
+from conformance.formats.fhir import fhirpath
+from conformance.formats.fhir.issues import Issue, Severity, error, info, warning
+from conformance.formats.fhir.package import FhirPackage
+from conformance.formats.fhir.references import Resolution
+from conformance.formats.fhir.structure import ElementDef, StructureDef, compile_structure
+from conformance.formats.fhir.valuesets import Terminology, strip_version
 
 NATIVE_INVARIANTS = frozenset({"ele-1", "ext-1"})  # checked by the base layer, for speed
 BASE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from conformance.formats.xmlsafe import parse_xml
 from conformance.paths import profiles_dir
-from conformance.xmlsafe import parse_xml
 
 SVS_NS = "urn:ihe:iti:svs:2008"
 

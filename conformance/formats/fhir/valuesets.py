@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.fhir.package import FhirPackage
+from conformance.formats.fhir.package import FhirPackage
 
 
 def strip_version(canonical: str) -> str:

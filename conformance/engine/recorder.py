@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.evidence import EvidenceJournal, now_iso, write_json_atomic
+from conformance.engine.evidence import EvidenceJournal, now_iso, write_json_atomic
+from conformance.engine.results import build_results
 from conformance.model import Finding
-from conformance.results import build_results
 
 
 def new_run_id() -> str:

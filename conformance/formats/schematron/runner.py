@@ -22,11 +22,11 @@ from typing import Any
 from lxml import etree
 from saxonche import PySaxonApiError
 
+from conformance.formats.schematron.compile import Compiler, SchematronError, missing_includes, processor, saxon_message
+from conformance.formats.schematron.pack import Pack, Schematron, clinical_document, document_templates
+from conformance.formats.schematron.svrl import parse_svrl, to_findings
+from conformance.formats.xmlsafe import XmlRefused, parse_xml, xpath_of
 from conformance.model import Finding, failed, not_applicable, warned
-from conformance.schematron.compile import Compiler, SchematronError, missing_includes, processor, saxon_message
-from conformance.schematron.pack import Pack, Schematron, clinical_document, document_templates
-from conformance.schematron.svrl import parse_svrl, to_findings
-from conformance.xmlsafe import XmlRefused, parse_xml, xpath_of
 
 _UID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,127}$")
 

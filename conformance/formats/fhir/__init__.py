@@ -4,18 +4,18 @@ Socles call `validate_bundle` and map the issues to their own requirement ids; n
 about a socle, a requirement catalog or pytest.
 """
 
-from conformance.fhir.bundle import BundleReport, validate_bundle, validator_for
-from conformance.fhir.issues import Issue, Severity
-from conformance.fhir.jsonload import DEFAULT_LIMITS, JsonLimits, load_json
-from conformance.fhir.package import (
+from conformance.formats.fhir.bundle import BundleReport, validate_bundle, validator_for
+from conformance.formats.fhir.issues import Issue, Severity
+from conformance.formats.fhir.jsonload import DEFAULT_LIMITS, JsonLimits, load_json
+from conformance.formats.fhir.package import (
     FhirPackage,
     PackageError,
     active_packages,
     load_package,
     set_active_packages,
 )
-from conformance.fhir.references import BundleIndex, Entry, Resolution
-from conformance.fhir.validator import ProfileValidator
+from conformance.formats.fhir.references import BundleIndex, Entry, Resolution
+from conformance.formats.fhir.validator import ProfileValidator
 
 __all__ = [
     "DEFAULT_LIMITS",

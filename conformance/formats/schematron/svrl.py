@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from conformance.formats.xmlsafe import parse_xml
 from conformance.model import Finding, Verdict
-from conformance.xmlsafe import parse_xml
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 MAX_SVRL_BYTES = 512 * 1024 * 1024  # our own engine's output: bounded, but generous

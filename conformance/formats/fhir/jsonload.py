@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.fhir.issues import Issue, error
+from conformance.formats.fhir.issues import Issue, error
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from conformance.model import Artifact, CheckContext, Finding, Verdict, judge
 from conformance.registry import checks_for
 
 if TYPE_CHECKING:
-    from conformance.evidence import EvidenceRef
-    from conformance.run import RunRecorder
+    from conformance.engine.evidence import EvidenceRef
+    from conformance.engine.recorder import RunRecorder
 
 
 class Verifier:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from conformance.formats.terminology import default_terminology
 from conformance.model import Finding, Level, Verdict
 from conformance.requirements import catalog_for
-from conformance.terminology import default_terminology
 
 if TYPE_CHECKING:
-    from conformance.evidence import EvidenceJournal
-    from conformance.run import RunInfo, ScenarioRecord
+    from conformance.engine.evidence import EvidenceJournal
+    from conformance.engine.recorder import RunInfo, ScenarioRecord
 
 SCHEMA = "dui-conformance/results/1"
 

@@ -1,0 +1,1 @@
+"""The engine: runs, scenario verification, results, the evidence journal, artifact mode."""
