@@ -12,7 +12,7 @@ from conformance.formats.schematron.pack import Pack
 from conformance.formats.schematron.runner import PackRunner
 from conformance.model import Artifact, CheckContext, Verdict
 from conformance.socles.dmp.checks.cda_schema import check_cda_schema
-from tests.schematron.minipack import write_pack
+from tests.formats.schematron.minipack import write_pack
 
 from . import builders as b
 

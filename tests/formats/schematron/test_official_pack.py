@@ -23,7 +23,7 @@ from conformance.formats.schematron.svrl import parse_svrl
 from conformance.formats.xmlsafe import parse_xml
 from conformance.model import Verdict
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 R = "DMP-C03"
 # report name suffix -> schematron, for the reports whose schemaVersion is empty
 BY_SUFFIX = {"_verif_terminologies": "terminologie"}

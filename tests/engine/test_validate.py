@@ -14,7 +14,7 @@ from conformance.model import Finding, Verdict, failed, passed
 from conformance.registry import RegisteredCheck
 from tests.socles.mssante.support import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 SOAP = (
     b'<?xml version="1.0"?>\n<!-- request -->\n<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/'
     b'soap-envelope"><soap:Body/></soap:Envelope>'

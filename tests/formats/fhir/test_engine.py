@@ -14,7 +14,7 @@ from conformance.formats.fhir import JsonLimits, Severity, load_json, validate_b
 from conformance.formats.fhir.base import check_structure
 from conformance.formats.fhir.fhirpath import evaluate, guard_element
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 GOOD = json.loads((REPO / "fixtures" / "eprescription" / "ordonnance-good.json").read_text(encoding="utf-8"))
 CORPUS = REPO / ".." / "shared" / "corpus"
 
