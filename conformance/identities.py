@@ -41,9 +41,6 @@ def whitelist() -> list[str]:
     return list(_doc()["whitelist"])
 
 
-def non_mssante_address() -> str:
-    return str(_doc()["non_mssante_address"])
-
-
-def patient_address(p: dict[str, Any]) -> str:
-    return f"{p['ins']}@patient.mssante.fr"
+def outside_address() -> str:
+    """An address outside every trust space (the liste blanche): a recipient the DUI must refuse."""
+    return str(_doc()["outside_address"])

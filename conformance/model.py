@@ -83,6 +83,10 @@ class Finding:
     def message(self) -> str:
         return self.message_en
 
+    def text(self, lang: str) -> str:
+        """The message in `lang` ("fr" or "en"): the one place a surface picks its language."""
+        return self.message_fr if lang == "fr" else self.message_en
+
     def to_json(self) -> dict[str, Any]:
         return {
             "requirement": self.requirement,

@@ -161,8 +161,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args = list(dict.fromkeys([*config.args, *suites]))
     for socle in socles:
         socle.load_checks()
-        if socle.fixtures_module:
-            module = importlib.import_module(socle.fixtures_module)
+        if socle.fixtures:
+            module = importlib.import_module(socle.fixtures)
             if not config.pluginmanager.is_registered(module):
                 config.pluginmanager.register(module, f"conformance-{socle.name}-fixtures")
 

@@ -1,32 +1,156 @@
-"""Socles are plug-ins: objects found through the entry-point group `conformance.socles`.
+"""A socle is a plug-in: one `Socle` object, found through the entry-point group `conformance.socles`.
 
-MSSanté registers itself exactly as a third party would, so the core never imports a socle by
-name.
+The object is everything the core knows of a socle. Its fields are data (names, catalog, suite)
+and hooks, given as "module:attribute" references resolved only when used, so that listing the
+socles imports nothing heavy:
+
+| hook        | what it contributes                                   | used by                      |
+|-------------|-------------------------------------------------------|------------------------------|
+| `checks`    | modules that register its readers and checks          | scenarios, validate          |
+| `kinds`     | artifact kinds it recognises in a file (`Kind`)       | validate                     |
+| `options`   | its options (`Option`), declared once                 | pytest plugin, CLI           |
+| `configure` | applies those options before a run or a validation    | pytest plugin, CLI           |
+| `fixtures`  | module of its pytest fixtures (its mock services)     | pytest plugin                |
+| `services`  | its standalone mock services (`Service`)              | `conformance serve`          |
+| `manual`    | prompts of the manual driver for its verbs            | manual driver                |
+| `reference` | its part of the reference DUI                         | `conformance.demo`           |
+| `defects`   | its table of seeded defects                           | `conformance defects`, demo  |
+| `uses`      | socles whose public API its cross-socle scenarios use | pytest plugin, defects       |
+
+MSSanté, DMP and e-prescription register themselves exactly as a third party would.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 ENTRY_POINT_GROUP = "conformance.socles"
 
 
-@dataclass
+def resolve(ref: str) -> Any:
+    """`package.module:attribute` -> the attribute (`package.module` -> the module)."""
+    module_name, _, attr = ref.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attr) if attr else module
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option, declared once: `conformance run/validate --NAME` and `pytest --NAME` alike.
+
+    `kind` is "text", "path", "dir", "file", "flag" or "choice"; `commands` says which CLI commands
+    offer it besides pytest ("run", "validate"). The value reaches the engine under `dest`.
+    """
+
+    name: str  # without dashes: "schematron-pack"
+    help: str
+    kind: str = "text"
+    multiple: bool = False
+    default: Any = None
+    envvar: str | None = None
+    choices: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ("run",)
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An artifact kind a socle recognises in a file, for `conformance validate`.
+
+    `sniff` ("module:function") gets the file's first bytes and returns True when they are of this
+    kind; kinds are tried by ascending `order` (a more specific kind before the generic one it
+    refines, e.g. an ITI-18 query before any SOAP envelope).
+    """
+
+    name: str
+    title_en: str
+    title_fr: str
+    sniff: str = ""
+    order: int = 100
+    extensions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    """A standalone mock service: `run(out_dir, host, ports, stop_event, echo)` serves until stopped."""
+
+    name: str
+    title: str
+    run: str  # "module:function"
+    ports: Mapping[str, int] = field(default_factory=dict)  # port name -> default (0: any free port)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the manual driver tells a person for one verb, and whether it waits for their answer."""
+
+    fr: str
+    en: str
+    answer: bool = False
+
+
+@dataclass(frozen=True)
+class Defect:
+    """One seeded defect of the reference DUI: it must fail exactly `requirement`."""
+
+    name: str
+    socle: str
+    requirement: str
+    description: str
+    needs: tuple[str, ...] = ()  # other socles a run must select for the defect to show (cross-socle)
+
+
+@dataclass(frozen=True)
 class Socle:
     name: str
     title_fr: str
     title_en: str
-    catalog: Path  # requirement catalog (TOML) under profiles/
+    catalog: Path  # requirement catalog (TOML)
     suite: Path  # folder of the pytest scenarios
-    checks_module: str  # imported to register the socle's checks
-    fixtures_module: str = ""  # pytest fixtures of the suite (services), registered as a plugin
+    checks: tuple[str, ...] = ()
+    kinds: tuple[Kind, ...] = ()
+    options: tuple[Option, ...] = ()
+    configure: str = ""  # "module:function(values: Mapping[str, Any]) -> None"
+    fixtures: str = ""
+    services: tuple[Service, ...] = ()
+    manual: str = ""  # "module:attr" -> Mapping[str, Prompt]
+    reference: str = ""  # "module:attr" -> factory(defect: Defect | None) -> reference part
+    defects: str = ""  # "module:attr" -> Sequence[Defect]
+    uses: tuple[str, ...] = ()
 
     def load_checks(self) -> None:
-        importlib.import_module(self.checks_module)
+        for module in self.checks:
+            importlib.import_module(module)
+
+    def apply_options(self, values: Mapping[str, Any]) -> None:
+        """Hand the socle the values of its own options (missing ones as their defaults)."""
+        if not self.configure:
+            return
+        fn: Callable[[Mapping[str, Any]], None] = resolve(self.configure)
+        fn({o.dest: values.get(o.dest, o.default) for o in self.options})
+
+    def manual_prompts(self) -> Mapping[str, Prompt]:
+        return dict(resolve(self.manual)) if self.manual else {}
+
+    def seeded_defects(self) -> Sequence[Defect]:
+        return tuple(resolve(self.defects)) if self.defects else ()
+
+    def reference_factory(self) -> Callable[[Defect | None], Any] | None:
+        return resolve(self.reference) if self.reference else None
 
 
 @cache
@@ -51,3 +175,11 @@ def get_socle(name: str) -> Socle:
 def load_all_checks() -> None:
     for socle in installed_socles().values():
         socle.load_checks()
+
+
+def all_defects() -> list[Defect]:
+    return [d for s in installed_socles().values() for d in s.seeded_defects()]
+
+
+def find_defect(name: str) -> Defect | None:
+    return next((d for d in all_defects() if d.name == name), None)

@@ -18,7 +18,7 @@ class DriverError(Exception):
 
 @dataclass
 class Action:
-    verb: str  # e.g. "mssante.send_documents"
+    verb: str  # "<socle>.<verb>", e.g. "<socle>.send_documents" (docs/driver-protocol.md)
     params: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

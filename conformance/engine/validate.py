@@ -14,23 +14,19 @@ Findings the harness itself produces carry ids outside any catalog:
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.formats.mime import looks_like_message
+from conformance.formats.sniff import GENERIC, SNIFF_BYTES, Sniffed
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, not_applicable
-from conformance.registry import checks_for
+from conformance.registry import checks_for, refusal_rule, run_checks
+from conformance.socle import Kind
 
-KINDS = ("email", "xdm", "cda", "soap", "vihf", "fhir", "pdf", "unknown")
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-SNIFF_BYTES = 65536
-
-_XML_ROOT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_XML_KINDS = {b"ClinicalDocument": "cda", b"Envelope": "soap", b"Assertion": "vihf"}
-_EXTENSIONS = {".eml": "email", ".msg": "email", ".zip": "xdm", ".pdf": "pdf", ".json": "fhir"}
 _INPUT_RULES: dict[tuple[str, str], str] = {}
 
 
@@ -40,6 +36,9 @@ def register_input_rule(kind: str, socle: str, requirement: str) -> None:
 
 
 def input_rule(kind: str, socles: list[str] | None = None) -> str:
+    read_by = refusal_rule(kind, socles)
+    if read_by is not None:
+        return read_by
     for (k, socle), rid in _INPUT_RULES.items():
         if k == kind and (socles is None or socle in socles):
             return rid
@@ -62,41 +61,31 @@ class FileResult:
         }
 
 
-def _xml_root(head: bytes) -> bytes | None:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not text.startswith(b"<"):
-        return None
-    # skip the prolog: declaration, processing instructions, comments, doctype
-    text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", b"", text, flags=re.S)
-    m = _XML_ROOT.search(text)
-    return m.group(1) if m else None
+@cache
+def _kinds() -> tuple[tuple[Kind, Callable[[Sniffed], bool]], ...]:
+    """The generic kinds and every installed socle's own, in the order they are tried."""
+    from conformance.socle import installed_socles, resolve
+
+    found = list(GENERIC)
+    for socle in installed_socles().values():
+        found.extend((k, resolve(k.sniff)) for k in socle.kinds if k.sniff)
+    return tuple(sorted(found, key=lambda pair: pair[0].order))
 
 
-def _is_mtom(head: bytes) -> bool:
-    lowered = head[:8192].lower()
-    return b"application/xop+xml" in lowered and (b"soap" in lowered or b"envelope" in lowered)
+def known_kinds() -> list[str]:
+    return list(dict.fromkeys(k.name for k, _ in _kinds()))
 
 
 def detect_kind(name: str, data: bytes) -> str:
-    """email | xdm | cda | soap | dmp-consult | vihf | fhir | pdf | unknown, from the bytes first, the name second."""
-    head = data[:SNIFF_BYTES]
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return "xdm"
-    if stripped.startswith(b"%PDF-"):
-        return "pdf"
-    root = _xml_root(head)
-    if root is not None:
-        if root.endswith(b"Envelope") and re.search(rb"<(\w+:)?(AdhocQueryRequest|RetrieveDocumentSetRequest)\b", head):
-            return "dmp-consult"  # a DMP search or retrieval (ITI-18, ITI-43), not a feed
-        return _XML_KINDS.get(root, "unknown")
-    if stripped.startswith(b"{") and re.search(rb'"resourceType"\s*:', head):
-        return "fhir"
-    if _is_mtom(head) and (stripped.startswith(b"--") or b"multipart/related" in head[:4096].lower()):
-        return "soap"
-    if looks_like_message(head):
-        return "email"
-    return _EXTENSIONS.get(Path(name).suffix.lower(), "unknown")
+    """The first kind whose sniffer recognises the bytes; the file name's extension only as a last resort."""
+    sniffed = Sniffed(name, data[:SNIFF_BYTES])
+    for kind, sniff in _kinds():
+        if sniff(sniffed):
+            return kind.name
+    if sniffed.xml_root is not None:
+        return "unknown"  # XML of no known kind: its extension says nothing more
+    suffix = Path(name).suffix.lower()
+    return next((k.name for k, _ in _kinds() if suffix and suffix in k.extensions), "unknown")
 
 
 def verdict_of(findings: list[Finding]) -> str:
@@ -149,8 +138,7 @@ def _run_checks(art: Artifact, ctx: CheckContext, socles: list[str] | None) -> l
     from conformance.socle import load_all_checks
 
     load_all_checks()  # idempotent: modules register once
-    registered = checks_for(art.kind, socles)
-    if not registered:
+    if not checks_for(art.kind, socles):
         return [
             not_applicable(
                 "HARNESS-KIND",
@@ -159,20 +147,7 @@ def _run_checks(art: Artifact, ctx: CheckContext, socles: list[str] | None) -> l
                 art.name,
             )
         ]
-    findings: list[Finding] = []
-    for rc in registered:
-        try:
-            findings.extend(rc.fn(art, ctx))
-        except Exception as exc:  # a check bug must be reported against the input, not crash the run
-            findings.append(
-                failed(
-                    "HARNESS-CHECK",
-                    f"check {rc.name} crashed: {type(exc).__name__}: {exc}",
-                    f"la vérification {rc.name} a échoué : {type(exc).__name__} : {exc}",
-                    art.name,
-                )
-            )
-    return findings
+    return run_checks(art, ctx, socles)
 
 
 def validate_path(

@@ -7,12 +7,11 @@ scenario when one of the requirements it declares has a failing finding, or has 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict, judge
-from conformance.registry import checks_for
+from conformance.registry import run_checks
 
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceRef
@@ -37,12 +36,11 @@ class Verifier:
         if ref is None:
             ref = self.recorder.journal.record(art.kind, art.name, art.data)
         ctx = ctx or CheckContext()
-        found: list[Finding] = []
-        for registered in checks_for(art.kind, [self.socle]):
-            for f in registered.fn(art, ctx):
-                if only_declared and f.requirement not in self.declared:
-                    continue
-                found.append(f if f.evidence else replace(f, evidence=ref.sha256))
+        found = [
+            f
+            for f in run_checks(art, ctx, [self.socle], evidence=ref.sha256)
+            if not only_declared or f.requirement in self.declared
+        ]
         self.recorder.journal.tag(ref, sorted({f.requirement for f in found}))
         return self.record(found)
 

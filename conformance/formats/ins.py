@@ -1,8 +1,8 @@
 """INS (Identifiant National de Santé) rules shared by every socle.
 
 Key rule: key = 97 - (NIR13 mod 97), where Corsican departments 2A/2B count as 19/18 in the
-number. OIDs (specs/dmp.md, specs/segur.md): INS-NIR 1.2.250.1.213.1.4.8, INS-NIA .9, test
-INS-NIR .10, test INS-NIA .11.
+number. OIDs (ANS Référentiel INS; the CI-SIS style sheet CDA-FO.xsl of TestContenuCDA):
+INS-NIR 1.2.250.1.213.1.4.8, INS-NIA .9, test INS-NIR .10, test INS-NIA .11.
 """
 
 from __future__ import annotations

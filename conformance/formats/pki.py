@@ -222,6 +222,14 @@ def _write(path: Path, data: bytes, private: bool = False) -> None:
     os.replace(tmp, path)
 
 
+def pki_cache_dir() -> Path:
+    """Where runs keep the test PKI between runs ($CONFORMANCE_PKI_DIR, else the user cache)."""
+    base = os.environ.get("CONFORMANCE_PKI_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dui-conformance", "pki"
+    )
+    return Path(base)
+
+
 @dataclass
 class TestPKI:
     """Paths of the test PKI files, plus the parsed certificates when asked."""

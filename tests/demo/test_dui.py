@@ -134,7 +134,7 @@ def test_send_documents_and_trace(op: Operator, dui: DemoDriver) -> None:
 @pytest.mark.parametrize(
     ("patient", "docs", "to", "opts", "why"),
     [
-        ("resident-qualified", [LETTRE], [identities.non_mssante_address()], {}, "liste blanche"),
+        ("resident-qualified", [LETTRE], [identities.outside_address()], {}, "liste blanche"),
         ("resident-unqualified", [LETTRE], [], {"to_patient": True}, "non qualifiée"),
         ("resident-opposition", [LETTRE], [], {"to_patient": True}, "opposé"),
         ("resident-qualified", [{**LETTRE, "invisible_patient": True}], [], {"to_patient": True}, "masqué"),
@@ -348,7 +348,7 @@ def test_error_swallowed(op: Operator) -> None:
 @pytest.mark.parametrize(
     ("defect", "patient", "docs", "to", "opts"),
     [
-        ("send-outside-whitelist", "resident-qualified", [LETTRE], [identities.non_mssante_address()], {}),
+        ("send-outside-whitelist", "resident-qualified", [LETTRE], [identities.outside_address()], {}),
         ("patient-address-unqualified", "resident-unqualified", [LETTRE], [], {"to_patient": True}),
         ("ignore-opposition", "resident-opposition", [LETTRE], [], {"to_patient": True}),
         (

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from conformance.formats.fhir.issues import Issue, error, info
 from conformance.formats.fhir.locations import child, loc_from_tuple, resource_loc
+from conformance.formats.fhir.models import model_class
 from conformance.formats.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
 from conformance.formats.fhir.shape import check_shape
 
@@ -28,17 +29,6 @@ class _Field:
     klass: Any | None  # model class of a complex child; None for primitives
     dynamic_resource: bool  # the child is "any Resource" (contained, entry.resource)
     enum: tuple[str, ...] | None  # codes of a required binding
-
-
-def model_class(resource_type: str) -> Any | None:
-    if resource_type not in R4_RESOURCE_TYPES or resource_type in R4B_ONLY_TYPES:
-        return None
-    from fhir.resources.R4B import get_fhir_model_class
-
-    try:
-        return get_fhir_model_class(resource_type)
-    except (ValueError, KeyError, ImportError):
-        return None
 
 
 def _find_model(annotation: Any) -> Any | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.formats.fhir.issues import Issue, error
 from conformance.formats.fhir.locations import child, resource_loc
+from conformance.formats.fhir.models import model_class
 
 _DATE = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
@@ -224,8 +225,6 @@ def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
                     )
                     continue
                 if slot.dynamic:
-                    from conformance.formats.fhir.base import model_class  # cycle-free at call time
-
                     rt = item.get("resourceType")
                     sub_k = model_class(rt) if isinstance(rt, str) else None
                     if sub_k is None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.formats.fhir import fhirpath
+import conformance.formats.fhir.fhirpath as fhirpath
 from conformance.formats.fhir.issues import Issue, Severity, error, info, warning
 from conformance.formats.fhir.package import FhirPackage
 from conformance.formats.fhir.references import Resolution

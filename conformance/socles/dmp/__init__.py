@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.paths import profiles_dir
-from conformance.socle import Socle
+from conformance.socle import Kind, Option, Service, Socle
 
 _HERE = Path(__file__).resolve().parent
 
@@ -21,6 +21,46 @@ SOCLE = Socle(
     title_en="Shared medical record (DMP / Mon espace santé)",
     catalog=profiles_dir() / "dmp" / "requirements.toml",
     suite=_HERE / "suite",
-    checks_module="conformance.socles.dmp.checks",
-    fixtures_module="conformance.socles.dmp.fixtures",
+    checks=("conformance.socles.dmp.checks",),
+    fixtures="conformance.socles.dmp.fixtures",
+    kinds=(
+        Kind(
+            "dmp-consult",
+            "DMP search or retrieval request (ITI-18, ITI-43)",
+            "requête de recherche ou de consultation du DMP (ITI-18, ITI-43)",
+            sniff="conformance.socles.dmp.kinds:is_consult",
+            order=40,
+        ),
+    ),
+    options=(
+        Option(
+            "schematron-pack",
+            "clone of ansforge/TestContenuCDA-3-0: CDA documents also go through the schematron of their volet "
+            "(DMP-C03); default $CONFORMANCE_SCHEMATRON_PACK",
+            kind="dir",
+            envvar="CONFORMANCE_SCHEMATRON_PACK",
+            commands=("run", "validate"),
+            metavar="DIR",
+        ),
+        Option(
+            "schematron",
+            "which pack schematrons (repeatable): auto (the volet's, by templateId; default), profiles, all, or a "
+            "name such as CI-SIS_DLU-EHPAD-DLU_2022.01 or IHE",
+            multiple=True,
+            commands=("validate",),
+            metavar="NAME",
+        ),
+    ),
+    configure="conformance.socles.dmp.options:configure",
+    services=(
+        Service(
+            "dmp",
+            "Mock DMP: ITI-41, ITI-18, ITI-43 in SOAP 1.2/MTOM and TD0.2, mutual TLS",
+            "conformance.socles.dmp.service.standalone:run_standalone",
+            ports={"https": 0},
+        ),
+    ),
+    manual="conformance.socles.dmp.reference.prompts:PROMPTS",
+    reference="conformance.socles.dmp.reference:part",
+    defects="conformance.socles.dmp.reference.defects:DEFECTS",
 )

@@ -19,9 +19,9 @@ from conformance import identities
 from conformance.drivers.base import Action, Outcome
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
+from conformance.formats.pki import pki_cache_dir
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext
-from conformance.socles.mssante.fixtures import pki_cache_dir
 
 from .checks.vihf import attributes, text_of
 from .mtom import MtomError, parse_mtom

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.paths import profiles_dir
-from conformance.socle import Socle
+from conformance.socle import Option, Socle
 
 _HERE = Path(__file__).resolve().parent
 
@@ -21,6 +21,21 @@ SOCLE = Socle(
     title_en="E-prescription (ordonnance numérique)",
     catalog=profiles_dir() / "eprescription" / "requirements.toml",
     suite=_HERE / "suite",
-    checks_module="conformance.socles.eprescription.checks",
-    fixtures_module="conformance.socles.eprescription.fixtures",
+    checks=("conformance.socles.eprescription.checks",),
+    fixtures="conformance.socles.eprescription.fixtures",
+    options=(
+        Option(
+            "fhir-package",
+            "FHIR IG package (folder or .tgz): Bundles are checked against its profiles, value sets, code systems",
+            kind="path",
+            multiple=True,
+            commands=("validate",),
+            metavar="PATH",
+        ),
+    ),
+    configure="conformance.socles.eprescription.options:configure",
+    manual="conformance.socles.eprescription.reference.prompts:PROMPTS",
+    reference="conformance.socles.eprescription.reference:part",
+    defects="conformance.socles.eprescription.reference.defects:DEFECTS",
+    uses=("dmp", "mssante"),
 )

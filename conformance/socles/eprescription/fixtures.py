@@ -244,8 +244,7 @@ def selected_socles(config: pytest.Config) -> list[str]:
 
 @pytest.fixture(scope="session")
 def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]:
-    from conformance.formats.pki import TestPKI
-    from conformance.socles.mssante.fixtures import pki_cache_dir
+    from conformance.formats.pki import TestPKI, pki_cache_dir
 
     service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()))
     service.start()

@@ -158,7 +158,7 @@ class DmpShare:
     """The ordonnance fed to the DMP: the DUI's answer and what the mock DMP captured meanwhile."""
 
     outcome: Outcome
-    fed: Any  # conformance.socles.dmp.fixtures.Fed
+    fed: Any  # conformance.socles.dmp.api.Fed
     number: str
     patient: dict[str, Any]
 
@@ -200,7 +200,7 @@ class DmpShare:
 
 
 def share_to_dmp(ep: EpHarness, dmp: Any, done: Prescribed, patient: dict[str, Any]) -> DmpShare:
-    from conformance.socles.dmp.fixtures import Fed
+    from conformance.socles.dmp.api import Fed
 
     mark = dmp.service.log.mark()
     outcome = ep.dui.act(share_action(done, patient, to_dmp=True))
@@ -219,19 +219,21 @@ def share_to_dmp(ep: EpHarness, dmp: Any, done: Prescribed, patient: dict[str, A
 class MssShare:
     """The ordonnance sent to the patient by MSSanté: the DUI's answer and what the operator accepted."""
 
-    sent: Any  # conformance.socles.mssante.fixtures.Sent
+    sent: Any  # conformance.socles.mssante.api.Sent
     number: str
     patient: dict[str, Any]
 
     @property
     def address(self) -> str:
-        return identities.patient_address(self.patient)
+        from conformance.socles.mssante.api import patient_address
+
+        return patient_address(self.patient)
 
     def to_patient(self) -> list[Any]:
         return [s for s in self.sent.messages if self.address.lower() in {r.lower() for r in s.rcpts}]
 
     def judge_messages(self, verify: Verifier) -> None:
-        from conformance.socles.mssante.fixtures import message_artifact
+        from conformance.socles.mssante.api import message_artifact
 
         for sub in self.sent.messages:
             verify.artifact(message_artifact(sub), self.sent.ctx)
@@ -298,7 +300,7 @@ class MssShare:
 
 
 def share_to_patient(ep: EpHarness, mss: Any, done: Prescribed, patient: dict[str, Any]) -> MssShare:
-    from conformance.socles.mssante.fixtures import NIL
+    from conformance.socles.mssante.api import NIL
 
     qualified = bool(patient.get("qualified"))
     ctx = CheckContext(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.paths import profiles_dir
-from conformance.socle import Socle
+from conformance.socle import Service, Socle
 
 _HERE = Path(__file__).resolve().parent
 
@@ -16,6 +16,17 @@ SOCLE = Socle(
     title_en="Secure health messaging (MSSanté)",
     catalog=profiles_dir() / "mssante" / "requirements.toml",
     suite=_HERE / "suite",
-    checks_module="conformance.socles.mssante.checks",
-    fixtures_module="conformance.socles.mssante.fixtures",
+    checks=("conformance.socles.mssante.checks",),
+    fixtures="conformance.socles.mssante.fixtures",
+    services=(
+        Service(
+            "operator",
+            "Mock MSSanté operator: SMTP submission and IMAP, STARTTLS, mutual TLS",
+            "conformance.socles.mssante.service.standalone:run_standalone",
+            ports={"smtp": 0, "imap": 0},
+        ),
+    ),
+    manual="conformance.socles.mssante.reference.prompts:PROMPTS",
+    reference="conformance.socles.mssante.reference:part",
+    defects="conformance.socles.mssante.reference.defects:DEFECTS",
 )

@@ -7,10 +7,8 @@ turns them into driver actions, operator waits and artifacts for the checks.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,13 +46,6 @@ def doc_request(
         "invisible_patient": invisible_patient,
         "extra_bytes": extra_bytes,
     }
-
-
-def pki_cache_dir() -> Path:
-    base = os.environ.get("CONFORMANCE_PKI_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dui-conformance", "pki"
-    )
-    return Path(base)
 
 
 @dataclass
@@ -196,7 +187,7 @@ class MssHarness:
 
 @pytest.fixture(scope="session")
 def mss(conformance_run: RunRecorder, dui: Any) -> Iterator[MssHarness]:
-    from conformance.formats.pki import TestPKI
+    from conformance.formats.pki import TestPKI, pki_cache_dir
     from conformance.socles.mssante.service import Operator
 
     pki = TestPKI.load_or_create(pki_cache_dir())

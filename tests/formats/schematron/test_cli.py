@@ -16,8 +16,8 @@ from conformance.formats.schematron.pack import Pack
 from conformance.formats.schematron.runner import PackRunner
 from conformance.model import Artifact, CheckContext, Verdict
 from conformance.socles.dmp.checks.schematron_pack import check_volet_schematron
-
 from tests.socles.dmp import builders as b
+
 from .minipack import VOLET, VOLET_ROOT
 
 HL7 = "urn:hl7-org:v3"

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from conformance.engine.evidence import EvidenceJournal
-from conformance.formats.pki import TestPKI
+from conformance.formats.pki import TestPKI, pki_cache_dir
 from conformance.socles.eprescription.service import PrescriptionService
-from conformance.socles.mssante.fixtures import pki_cache_dir
 from tests.socles.eprescription.service_support import Client
 
 

@@ -335,7 +335,7 @@ def test_size01() -> None:
 @pytest.mark.requirements("MSS-NEG-01")
 def test_neg01_whitelist() -> None:
     rec = smtp_record()
-    rec["transactions"][0]["rcpts"][0]["address"] = identities.non_mssante_address()
+    rec["transactions"][0]["rcpts"][0]["address"] = identities.outside_address()
     [fail] = failing(run(rec), "MSS-NEG-01")
     assert fail.location == "smtp-session#3 command 5 (RCPT TO)"
     assert verdict(run(smtp_record(), whitelist=("other.mssante.fr",)), "MSS-NEG-01") is Verdict.FAIL

@@ -129,7 +129,7 @@ def test_plaintext_mail_is_refused_and_recorded(op: Operator, pki: TestPKI) -> N
 @pytest.mark.requirements("MSS-NEG-01")
 def test_recipient_outside_whitelist(op: Operator, pki: TestPKI) -> None:
     mark = op.mark()
-    outsider = identities.non_mssante_address()
+    outsider = identities.outside_address()
     refused = _send(op, pki, rcpts=[DOCTOR, outsider])
     assert refused[outsider][0] == 550 and b"5.7.1" in refused[outsider][1]
     [rec] = _sessions(op, mark)

@@ -28,8 +28,8 @@ from conformance.registry import check
 from .ordonnance import ordonnance_findings
 
 if TYPE_CHECKING:  # imported when used: the other socles' parsers are loaded only for their artifacts
-    from conformance.socles.dmp.checks.xds_model import RegistryObject
-    from conformance.socles.mssante.checks.xdmview import DocEntry
+    from conformance.socles.dmp.api import RegistryObject
+    from conformance.socles.mssante.api import DocEntry
 
 RID = "EP-23"
 LOINC = "2.16.840.1.113883.6.1"
@@ -140,7 +140,7 @@ def _stamp(findings: Iterator[Finding] | list[Finding], sha256: str) -> list[Fin
 
 
 def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
-    from conformance.socles.dmp.checks.xds_model import DE_SCHEMES, read_metadata
+    from conformance.socles.dmp.api import DE_SCHEMES, read_metadata
 
     expected = _expected(ctx)
     given = artifact.meta.get("documents") or ctx.extra.get("documents") or {}
@@ -207,7 +207,7 @@ def check_ordonnance_fed_to_dmp(artifact: Artifact, ctx: CheckContext) -> list[F
 
 
 def _email_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
-    from conformance.socles.mssante.checks.emailview import email_view
+    from conformance.socles.mssante.api import email_view
 
     expected = _expected(ctx)
     view = email_view(artifact)

@@ -31,7 +31,7 @@ def test_size_limit_honoured(mss: MssHarness, verify: Verifier) -> None:
 @pytest.mark.requirements("MSS-NEG-01")
 def test_refuse_outside_whitelist(mss: MssHarness, verify: Verifier) -> None:
     """Destinataire hors liste blanche MSSanté : documents de santé non envoyés"""
-    sent = mss.send("resident-qualified", [doc_request("cr")], [identities.non_mssante_address()], expect_traffic=False)
+    sent = mss.send("resident-qualified", [doc_request("cr")], [identities.outside_address()], expect_traffic=False)
     sent.check_sessions(verify, variant="good")
     verify.expect(
         "MSS-NEG-01",
