@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -94,6 +94,20 @@ class Messages:
             if ok
             else self.fail(requirement, key_ko, location, **params)
         )
+
+
+def finding(requirement: str, verdict: Verdict, text: Text, location: str = "") -> Finding:
+    """A finding from a message already filled in (for helpers that collect `Text`s)."""
+    return Finding(requirement, verdict, text.en, text.fr, location)
+
+
+def fails_or_pass(
+    requirement: str, problems: Sequence[tuple[Text, str]], ok: Text, location: str = ""
+) -> list[Finding]:
+    """One fail per (message, location) problem, or a single pass when there is none."""
+    if problems:
+        return [finding(requirement, Verdict.FAIL, text, where) for text, where in problems]
+    return [finding(requirement, Verdict.PASS, ok, location)]
 
 
 def load_table(raw: Mapping[str, Any], where: str) -> dict[str, tuple[str, str]]:

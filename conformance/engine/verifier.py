@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.levels import apply_levels
-from conformance.model import Artifact, CheckContext, Finding, Verdict, judge
+from conformance.messages import Text, finding
+from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import run_checks
 
 if TYPE_CHECKING:
@@ -48,16 +49,23 @@ class Verifier:
         self,
         requirement: str,
         ok: bool,
-        en: str,
-        fr: str,
+        ko: Text | str,
+        fr: str = "",
         *,
         location: str = "",
         evidence: Any = None,
+        ok_text: Text | None = None,
         en_ok: str | None = None,
         fr_ok: str | None = None,
     ) -> Finding:
-        """A finding computed by the scenario itself (from the DUI's outcome or the traffic)."""
-        f = judge(requirement, ok, en_ok or en, fr_ok or fr, en, fr, location)
+        """A finding computed by the scenario itself (from the DUI's outcome or the traffic).
+
+        `ko` is the message when `ok` is false (and when true, unless `ok_text` is given); the
+        (en, fr) string pair form is kept only while the suites move to message tables.
+        """
+        bad = ko if isinstance(ko, Text) else Text(ko, fr)
+        good = ok_text or (Text(en_ok or bad.en, fr_ok or bad.fr) if not isinstance(ko, Text) else bad)
+        f = finding(requirement, Verdict.PASS if ok else Verdict.FAIL, good if ok else bad, location)
         if evidence is not None:
             ref = (
                 evidence
