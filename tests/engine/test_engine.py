@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import registry
 from conformance import socle as socle_module
 from conformance.requirements import _CACHE
 from conformance.socle import Socle
@@ -58,7 +59,7 @@ CHECKS = """
 from conformance.model import judge
 from conformance.registry import check
 
-@check("text", "toy")
+@check("text", "toy", "TOY-01", "TOY-02", "TOY-03")
 def text_rules(art, ctx):
     text = art.data.decode()
     yield judge("TOY-01", text == text.upper(), "upper", "majuscules", "not upper", "pas en majuscules", "text")
@@ -93,10 +94,13 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Socle:
     (pkg / "suite" / "test_toy.py").write_text(SUITE)
     (pkg / "requirements.toml").write_text(CATALOG)
     monkeypatch.syspath_prepend(str(tmp_path))
-    toy = Socle("toy", "Socle jouet", "Toy socle", pkg / "requirements.toml", pkg / "suite", "toy_socle.checks")
+    toy = Socle(
+        "toy", "Socle jouet", "Toy socle", pkg / "requirements.toml", pkg / "suite", checks=("toy_socle.checks",)
+    )
     installed = dict(socle_module.installed_socles())
     installed["toy"] = toy
     monkeypatch.setattr(socle_module, "installed_socles", lambda: installed)
+    monkeypatch.setattr(registry, "_REG", registry._Registry())  # each test writes its own toy_socle
     _CACHE.pop("toy", None)
     return toy
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.engine import validate as validate_mod
+from conformance import registry, socle
 from conformance.engine.validate import detect_kind, validate_bytes, validate_path, verdict_of
 from conformance.levels import apply_levels
 from conformance.model import Finding, Verdict, failed, passed
-from conformance.registry import RegisteredCheck
 from tests.socles.mssante.support import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
@@ -121,11 +120,9 @@ def test_a_crashing_check_becomes_a_finding(monkeypatch: pytest.MonkeyPatch) -> 
     def boom(art: object, ctx: object) -> list[Finding]:
         raise RuntimeError("bug in a check")
 
-    monkeypatch.setattr(
-        validate_mod,
-        "checks_for",
-        lambda kind, socles: [RegisteredCheck("tests.boom", kind, "mssante", boom)],
-    )
+    monkeypatch.setattr(registry, "_REG", registry._Registry())
+    monkeypatch.setattr(socle, "load_all_checks", lambda: None)
+    registry.check("pdf", "mssante", "MSS-DOC-03")(boom)
     result = validate_bytes("doc.pdf", pdf_bytes())
     assert [(f.requirement, f.verdict) for f in result.findings] == [("HARNESS-CHECK", Verdict.FAIL)]
     assert "bug in a check" in result.findings[0].message_en
