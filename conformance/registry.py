@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from conformance.engine.messages import M
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 
 CheckFn = Callable[[Any, CheckContext], Iterable[Finding]]
@@ -131,14 +132,7 @@ def kinds_checked() -> set[str]:
 
 def _crashed(rc: RegisteredCheck, exc: BaseException, where: str) -> Finding:
     """A check bug is reported against the input as HARNESS-CHECK, never as a traceback."""
-    what = f"{type(exc).__name__}: {exc}"
-    return Finding(
-        "HARNESS-CHECK",
-        Verdict.FAIL,
-        f"check {rc.name} crashed: {what}",
-        f"la vérification {rc.name} a échoué : {what}",
-        where,
-    )
+    return M.fail("HARNESS-CHECK", "check-crashed", where, name=rc.name, error=f"{type(exc).__name__}: {exc}")
 
 
 def _refused(rd: Reader, exc: Unreadable, checks: list[RegisteredCheck]) -> list[Finding]:

@@ -20,9 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.messages import M
 from conformance.formats.sniff import GENERIC, SNIFF_BYTES, Sniffed
 from conformance.levels import apply_levels
-from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, not_applicable
+from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import checks_for, refusal_rule, run_checks
 from conformance.socle import Kind
 
@@ -111,23 +112,9 @@ def validate_bytes(
     art = Artifact(kind, name, data)
     if len(data) > max_bytes:
         rid = input_rule(kind, socles)
-        findings = [
-            failed(
-                rid,
-                f"file larger than the {max_bytes}-byte limit: not checked",
-                f"fichier plus grand que la limite de {max_bytes} octets : non vérifié",
-                name,
-            )
-        ]
+        findings = [M.fail(rid, "input-too-large", name, limit=max_bytes)]
     elif kind == "unknown":
-        findings = [
-            failed(
-                "HARNESS-KIND",
-                "unrecognised file: not an e-mail, IHE_XDM zip, CDA, SOAP, VIHF, FHIR resource or PDF",
-                "fichier non reconnu : ni courriel, ni zip IHE_XDM, ni CDA, SOAP, VIHF, ressource FHIR ou PDF",
-                name,
-            )
-        ]
+        findings = [M.fail("HARNESS-KIND", "kind-unknown", name)]
     else:
         findings = _run_checks(art, ctx or CheckContext(), socles)
     findings = [f if f.evidence else replace(f, evidence=art.sha256) for f in apply_levels(findings)]
@@ -139,14 +126,7 @@ def _run_checks(art: Artifact, ctx: CheckContext, socles: list[str] | None) -> l
 
     load_all_checks()  # idempotent: modules register once
     if not checks_for(art.kind, socles):
-        return [
-            not_applicable(
-                "HARNESS-KIND",
-                f"no checks installed for this kind ({art.kind})",
-                f"aucune vérification installée pour ce type ({art.kind})",
-                art.name,
-            )
-        ]
+        return [M.not_applicable("HARNESS-KIND", "kind-no-checks", art.name, kind=art.kind)]
     return run_checks(art, ctx, socles)
 
 
@@ -162,19 +142,8 @@ def validate_path(
         with p.open("rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        return FileResult(
-            str(p),
-            "unknown",
-            "fail",
-            [
-                failed(
-                    "HARNESS-INPUT",
-                    f"cannot read the file: {exc.strerror or exc}",
-                    f"fichier illisible : {exc.strerror or exc}",
-                    str(p),
-                )
-            ],
-        )
+        findings = [M.fail("HARNESS-INPUT", "input-unreadable", str(p), reason=exc.strerror or exc)]
+        return FileResult(str(p), "unknown", "fail", findings)
     return validate_bytes(str(p), data, ctx, socles, max_bytes)
 
 
