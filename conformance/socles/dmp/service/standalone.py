@@ -8,15 +8,16 @@ The service is the one the DMP suite uses (docs/dmp-contract.md): loopback only,
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from conformance import identities
-from conformance.engine.evidence import EvidenceJournal
-from conformance.engine.standalone import wait_until_stopped
-from conformance.formats.pki import TestPKI
+from conformance.engine.options import OptionError
+from conformance.engine.standalone import recording, wait_until_stopped
 
 from .app import DmpService
+
+LOOPBACK = "127.0.0.1"
 
 
 def banner(service: DmpService, evidence: Path) -> str:
@@ -46,18 +47,24 @@ def banner(service: DmpService, evidence: Path) -> str:
 
 
 def run_standalone(
-    out_dir: Path, port: int = 0, stop_event: threading.Event | None = None, echo: Callable[[str], None] = print
+    out_dir: Path,
+    host: str = LOOPBACK,
+    ports: Mapping[str, int] | None = None,
+    stop_event: threading.Event | None = None,
+    echo: Callable[[str], None] = print,
 ) -> None:
-    """Serve until Ctrl-C or `stop_event`; the journal is closed (index written) on the way out."""
-    out_dir = Path(out_dir)
-    pki = TestPKI.load_or_create(out_dir / "pki")
-    journal = EvidenceJournal(out_dir / "evidence")
-    stop = stop_event or threading.Event()
-    service = DmpService(journal, pki, port=port)
-    try:
-        service.start()
-        echo(banner(service, journal.root))
-        wait_until_stopped(stop, echo)
-    finally:
-        service.stop()
-        journal.close()
+    """Serve until Ctrl-C or `stop_event`; the journal is closed (index written) on the way out.
+
+    `ports`: `https` (0: any free port). The mock DMP listens on loopback only: another `host` is refused
+    before anything starts.
+    """
+    if host != LOOPBACK:
+        raise OptionError(f"the mock DMP listens on loopback only ({LOOPBACK})")
+    with recording(out_dir) as (pki, journal):
+        service = DmpService(journal, pki, port=(ports or {}).get("https", 0))
+        try:
+            service.start()
+            echo(banner(service, journal.root))
+            wait_until_stopped(stop_event or threading.Event(), echo)
+        finally:
+            service.stop()

@@ -7,13 +7,11 @@ A vendor points a DUI (or curl, Thunderbird, a script) at it, and reads what was
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from conformance import identities
-from conformance.engine.evidence import EvidenceJournal
-from conformance.engine.standalone import wait_until_stopped
-from conformance.formats.pki import TestPKI
+from conformance.engine.standalone import recording, wait_until_stopped
 from conformance.socles.mssante.service.operator import Operator
 
 
@@ -44,26 +42,18 @@ def banner(op: Operator, evidence: Path) -> str:
 def run_standalone(
     out_dir: Path,
     host: str = "127.0.0.1",
-    smtp_port: int = 0,
-    imap_port: int = 0,
+    ports: Mapping[str, int] | None = None,
     stop_event: threading.Event | None = None,
     echo: Callable[[str], None] = print,
 ) -> None:
-    """Serve until Ctrl-C or `stop_event`; the journal is closed (index written) on the way out."""
-    out_dir = Path(out_dir)
-    pki = TestPKI.load_or_create(out_dir / "pki")
-    journal = EvidenceJournal(out_dir / "evidence")
-    stop = stop_event or threading.Event()
-    try:
-        with Operator(
-            journal,
-            pki,
-            host=host,
-            whitelist=identities.whitelist(),
-            smtp_port=smtp_port,
-            imap_port=imap_port,
-        ) as op:
+    """Serve until Ctrl-C or `stop_event`; the journal is closed (index written) on the way out.
+
+    `ports` by name, as the socle declares them: `smtp` (submission) and `imap` (0: any free port).
+    """
+    ports = ports or {}
+    with recording(out_dir) as (pki, journal):
+        whitelist = identities.whitelist()
+        smtp, imap = ports.get("smtp", 0), ports.get("imap", 0)
+        with Operator(journal, pki, host=host, whitelist=whitelist, smtp_port=smtp, imap_port=imap) as op:
             echo(banner(op, journal.root))
-            wait_until_stopped(stop, echo)
-    finally:
-        journal.close()
+            wait_until_stopped(stop_event or threading.Event(), echo)

@@ -1,0 +1,38 @@
+"""`conformance`: the command-line front door, one module per command. Same engine as the pytest plugin.
+
+The commands know no socle: what they list, run, validate or serve comes from the installed socles
+(`conformance.socle`), and the options they share are declared once (`conformance.engine.options`).
+Exit status: 0 success, 1 conformance failure, 2 usage or environment error (`cli.common`).
+"""
+
+from __future__ import annotations
+
+import click
+
+from conformance import __version__
+from conformance.cli.certificate import certificate
+from conformance.cli.defects import defects
+from conformance.cli.pki import pki
+from conformance.cli.report import report
+from conformance.cli.requirements import requirements
+from conformance.cli.run import run
+from conformance.cli.serve import serve
+from conformance.cli.socles import socles
+from conformance.cli.validate import validate
+from conformance.cli.verify import verify
+
+COMMANDS = (run, validate, serve, defects, requirements, pki, socles, report, verify, certificate)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conformance")
+def main() -> None:
+    """Conformance harness for DUI software against the services socles (see `conformance socles`)."""
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

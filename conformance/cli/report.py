@@ -1,0 +1,41 @@
+"""`conformance report RUN_DIR`: rebuild and re-sign a run's certificate without running it again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from conformance.cli.common import UsageFailure, usage_errors
+from conformance.engine.options import click_options
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click_options("report")
+def report(run_dir: Path, **values: object) -> None:
+    """Rebuild and re-sign the certificate from RUN_DIR/results.json without re-running."""
+    from conformance.certificate.issue import issue_certificate
+    from conformance.certificate.policy import PolicyError
+    from conformance.certificate.sign import SigningError
+    from conformance.engine.options import check_paths, normalise, options_for
+
+    options = options_for("report")
+    given = normalise(options, values)
+    with usage_errors():
+        check_paths(options, given)
+    path = run_dir / "results.json"
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+        out = issue_certificate(
+            run_dir,
+            results,
+            policy=given["policy"],
+            key=given["sign_key"],
+            cert=given["sign_cert"],
+            langs=tuple(dict.fromkeys(("fr", *given["lang"]))),
+        )
+    except (OSError, ValueError, KeyError, TypeError, PolicyError, SigningError) as exc:
+        raise UsageFailure(f"cannot build a certificate from {path}: {exc}") from exc
+    click.echo(str(out))

@@ -1,0 +1,40 @@
+"""`conformance validate FILE...`: which rule a saved artifact fails, and where (same checks as a run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from conformance.cli.common import echo_json, socles_from, usage_errors
+from conformance.engine.options import click_options
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per file.")
+@click_options("validate")
+def validate(files: tuple[Path, ...], as_json: bool, **values: object) -> None:
+    """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
+    from conformance.engine.options import apply, normalise, options_for
+    from conformance.engine.validate import validate_path
+    from conformance.socle import installed_socles, load_all_checks
+
+    given = normalise(options_for("validate"), values)
+    wanted = socles_from(given["socle"]) if given["socle"] else None
+    with usage_errors():
+        apply(given, installed_socles().values())  # every socle: its checks may run on these files
+    load_all_checks()
+    results = [validate_path(f, socles=wanted) for f in files]
+    if as_json:
+        echo_json([r.to_json() for r in results])
+    else:
+        for r in results:
+            click.echo(f"{r.file}: {r.kind}: {r.verdict.upper()}")
+            for f in r.findings:
+                if f.verdict.value != "pass":
+                    click.echo(
+                        f"  {f.verdict.value.upper():<14} {f.requirement:<12} {f.location}\n  {'':14} {f.message_en}"
+                    )
+    sys.exit(1 if any(r.verdict == "fail" for r in results) else 0)
