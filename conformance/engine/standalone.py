@@ -2,7 +2,7 @@
 
 Each `Service.run(out_dir, host, ports, stop_event, echo)` prints its banner and serves until the stop
 event. One service runs in the calling thread (Ctrl-C stops it, as it always did); several run in
-threads, each in its own sub-folder of the output folder, until Ctrl-C or until one of them fails.
+threads, each in its own sub-folder of the output folder, until Ctrl-C or until one of them ends.
 
 A timed wait, not a bare `Event.wait()`, keeps Ctrl-C responsive on every platform (an untimed
 wait blocks the signal on Windows).
@@ -103,9 +103,10 @@ def serve(planned: Sequence[Planned], host: str, echo: Echo, stop: threading.Eve
     def guarded(p: Planned, run: Callable[..., None]) -> None:
         try:
             run(p.out_dir, host, dict(p.ports), stop, echo)
-        except BaseException as exc:  # reported by the calling thread, which stops the others
+        except BaseException as exc:  # raised again by the calling thread
             errors.append(exc)
-            stop.set()
+        finally:
+            stop.set()  # a service that ends (or fails) stops the others
 
     threads = [threading.Thread(target=guarded, args=r, name=f"serve-{r[0].service.name}", daemon=True) for r in runs]
     for t in threads:

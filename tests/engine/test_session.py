@@ -1,6 +1,6 @@
-"""The engine on a toy third-party socle: verdicts, levels, silence, crashes, run folder.
+"""The run session on a toy third-party socle: verdicts, levels, silence, crashes, run folder, html columns.
 
-The toy socle is registered the way an installed plug-in would be found, proving a third party
+The toy socle (tests/engine/helpers.py) is installed the way a plug-in is found, proving a third party
 can add a socle without touching the core.
 """
 
@@ -11,98 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import registry
-from conformance import socle as socle_module
-from conformance.requirements import _CACHE
 from conformance.socle import Socle
-
-CATALOG = """
-[catalog]
-socle = "toy"
-version = "1"
-title_fr = "Socle jouet"
-title_en = "Toy socle"
-
-[[requirement]]
-id = "TOY-01"
-level = "EXIGENCE"
-title_en = "Text is upper case"
-text_fr = "Le texte DOIT être en majuscules."
-source = "toy spec"
-
-[[requirement]]
-id = "TOY-02"
-level = "EXIGENCE"
-title_en = "Text is short"
-text_fr = "Le texte DOIT être court."
-source = "toy spec"
-
-[[requirement]]
-id = "TOY-03"
-level = "PRECONISATION"
-title_en = "Text ends with a dot"
-text_fr = "Le texte DEVRAIT finir par un point."
-source = "toy spec"
-unsure = true
-
-[[requirement]]
-id = "TOY-04"
-level = "EXIGENCE"
-title_en = "Not checked here"
-text_fr = "Non évaluée."
-source = "toy spec"
-checked = false
-not_checked_reason = "needs a service the toy does not have"
-"""
-
-CHECKS = """
-from conformance.model import judge
-from conformance.registry import check
-
-@check("text", "toy", "TOY-01", "TOY-02", "TOY-03")
-def text_rules(art, ctx):
-    text = art.data.decode()
-    yield judge("TOY-01", text == text.upper(), "upper", "majuscules", "not upper", "pas en majuscules", "text")
-    yield judge("TOY-02", len(text) < 20, "short", "court", "too long", "trop long", "text")
-    yield judge("TOY-03", text.endswith("."), "dot", "point", "no dot", "pas de point", "text")
-"""
-
-SUITE = '''
-import pytest
-from conformance.model import Artifact
-from conformance.drivers.base import DriverError
-
-@pytest.mark.requirements("TOY-01", "TOY-03")
-def test_upper(verify):
-    """Texte en majuscules"""
-    verify.artifact(Artifact("text", "t.txt", b"HELLO"))
-
-@pytest.mark.requirements("TOY-02")
-def test_short(verify, request):
-    """Texte court"""
-    text = request.config.getoption("--dui").encode()
-    verify.artifact(Artifact("text", "t.txt", text))
-'''
-
-
-@pytest.fixture
-def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Socle:
-    pkg = tmp_path / "toy_socle"
-    (pkg / "suite").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    (pkg / "checks.py").write_text(CHECKS)
-    (pkg / "suite" / "test_toy.py").write_text(SUITE)
-    (pkg / "requirements.toml").write_text(CATALOG)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    toy = Socle(
-        "toy", "Socle jouet", "Toy socle", pkg / "requirements.toml", pkg / "suite", checks=("toy_socle.checks",)
-    )
-    installed = dict(socle_module.installed_socles())
-    installed["toy"] = toy
-    monkeypatch.setattr(socle_module, "installed_socles", lambda: installed)
-    monkeypatch.setattr(registry, "_REG", registry._Registry())  # each test writes its own toy_socle
-    _CACHE.pop("toy", None)
-    return toy
 
 
 def _run(pytester: pytest.Pytester, out: Path, dui: str = "demo") -> tuple[pytest.RunResult, dict]:
@@ -157,17 +66,6 @@ def test_driver_crash_becomes_failing_findings(toy: Socle, pytester: pytest.Pyte
     assert res["socles"]["toy"]["verdict"] == "fail"
 
 
-def test_dormant_without_socle(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_plain():\n    assert True\n")
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
-
-
-def test_unknown_socle_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_inprocess("--socle", "nope", "-p", "no:cacheprovider")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-
-
 def test_pytest_html_report_gains_requirement_and_evidence_columns(
     toy: Socle, pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
@@ -189,3 +87,49 @@ def test_pytest_html_report_gains_requirement_and_evidence_columns(
     html = report.read_text()
     assert "Requirements" in html and "Evidence (SHA-256)" in html
     assert "TOY-01: pass" in html and "TOY-03: warn" in html
+
+
+def test_scenarios_keep_their_titles_and_a_crash_says_scenario(
+    toy: Socle, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    (toy.suite / "test_params.py").write_text(
+        "import pytest\n"
+        "@pytest.mark.requirements('TOY-02')\n"
+        "@pytest.mark.parametrize('n', [1])\n"
+        "def test_boom(verify, n):\n"
+        '    """Le scénario casse"""\n'
+        "    raise RuntimeError('service down')\n"
+    )
+    result, res = _run(pytester, tmp_path / "run", dui="OK")
+    result.assert_outcomes(passed=2, failed=1)
+    titles = {s["name"]: s["title"] for s in res["socles"]["toy"]["scenarios"]}
+    assert titles["test_boom[1]"] == "Le scénario casse [1]" and titles["test_upper"] == "Texte en majuscules"
+    fails = [f for f in res["socles"]["toy"]["requirements"]["TOY-02"]["findings"] if f["verdict"] == "fail"]
+    assert [(f["message"], f["message_fr"]) for f in fails] == [
+        (
+            "scenario error, nothing to judge: RuntimeError: service down",
+            "erreur (scénario), rien à évaluer : RuntimeError: service down",
+        )
+    ]
+    assert fails[0]["location"].endswith("test_boom[1] (call)")
+
+
+def test_junit_properties_and_only_the_socle_scenarios(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """A project test collected in the same session is not part of the run."""
+    pytester.makepyfile(test_project="def test_mine():\n    assert True\n")
+    out = tmp_path / "run"
+    result = pytester.runpytest_inprocess(
+        "--socle", "toy", "--dui", "OK", "--out", str(out), "-p", "no:cacheprovider", "test_project.py"
+    )
+    result.assert_outcomes(passed=2)
+    junit = (out / "junit.xml").read_text()
+    assert 'name="socle" value="toy"' in junit and "test_mine" not in junit
+
+
+def test_an_in_process_run_resets_the_socle_options(full_toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    import toy_socle.options  # kept across the inner run (pytester restores the modules it had)
+
+    pytester.runpytest_inprocess(
+        "--socle", "toy", "--dui", "OK", "--out", str(tmp_path / "run"), "-p", "no:cacheprovider", "--toy-level", "hi"
+    )
+    assert [v["toy_level"] for v in toy_socle.options.SEEN] == ["hi", None]
