@@ -81,8 +81,10 @@ class RunRequest:
         )
 
     def values(self) -> dict[str, Any]:
-        """The request as option values keyed by dest (what `from_values` reads back)."""
+        """The request as option values keyed by dest (what `from_values` reads back), every option present."""
+        socle_defaults = normalise([o for o in all_options() if o.dest in socle_dests()], {})
         return {
+            **socle_defaults,
             "socle": self.socles,
             "dui": self.dui,
             "out": self.out,

@@ -10,7 +10,8 @@ import pytest
 from conformance import registry, socle
 from conformance.engine.validate import detect_kind, validate_bytes, validate_path, verdict_of
 from conformance.levels import apply_levels
-from conformance.model import Finding, Verdict, failed, passed
+from conformance.messages import Text, finding
+from conformance.model import Finding, Verdict
 from tests.socles.mssante.support import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
@@ -75,10 +76,10 @@ def test_preconisation_fail_is_a_warning_in_artifact_mode() -> None:
 
 def test_apply_levels() -> None:
     findings = [
-        failed("MSS-MSG-04", "x", "x", "here"),
-        failed("MSS-MSG-01", "y", "y", "here"),
-        failed("HARNESS-KIND", "z", "z", "here"),
-        passed("MSS-MSG-04", "ok", "ok", "here"),
+        finding("MSS-MSG-04", Verdict.FAIL, Text("x", "x"), "here"),
+        finding("MSS-MSG-01", Verdict.FAIL, Text("y", "y"), "here"),
+        finding("HARNESS-KIND", Verdict.FAIL, Text("z", "z"), "here"),
+        finding("MSS-MSG-04", Verdict.PASS, Text("ok", "ok"), "here"),
     ]
     out = apply_levels(findings)
     assert [f.verdict for f in out] == [Verdict.WARN, Verdict.FAIL, Verdict.FAIL, Verdict.PASS]

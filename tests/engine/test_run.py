@@ -1,0 +1,53 @@
+"""`conformance run`'s engine: a request executed through pytest with a short fixed argv."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.engine.request import RunRequest, Solution
+from conformance.engine.run import RUN_INI, argv_for, execute, prepared
+from conformance.socle import Socle
+
+
+def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
+    request = RunRequest(("toy",), dui="OK", out=tmp_path / "run", keyword="upper")
+    argv = argv_for(request)
+    assert argv == [
+        str(toy.suite),
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(tmp_path),
+        "-c",
+        str(RUN_INI),
+        "-k",
+        "upper",
+        "-q",
+        "-rN",
+        "--tb=line",
+    ]
+    assert "--dui" not in argv and "--socle" not in argv  # the request travels as a plugin object
+    assert argv_for(RunRequest(("toy",), out=tmp_path / "run", verbosity=1))[-2:] == ["-v", "--tb=short"]
+
+
+def test_prepared_fixes_an_absolute_run_folder() -> None:
+    out = prepared(RunRequest(("toy",))).out
+    assert out is not None and out.is_absolute() and out.parent.name == "reports"
+
+
+def test_execute_runs_the_request(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """Exit 0 on a pass, 1 on a failed EXIGENCE; the suite reads the request's DUI through getoption too."""
+    ok = RunRequest(("toy",), dui="OK", out=tmp_path / "ok", solution=Solution(name="Essai"))
+    assert execute(ok) == 0
+    results = json.loads((tmp_path / "ok" / "results.json").read_text())
+    assert results["solution"]["name"] == "Essai" and results["driver"] == "OK"
+    assert (tmp_path / "ok" / "junit.xml").is_file() and (tmp_path / "ok" / "certificate.html").is_file()
+    assert execute(RunRequest(("toy",), dui="THIS IS FAR TOO LONG FOR THE RULE", out=tmp_path / "ko")) == 1
+
+
+def test_execute_says_2_on_a_usage_error(full_toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    request = RunRequest(("toy",), dui="OK", out=tmp_path / "run", socle_options=(("toy_level", "bad"),))
+    assert execute(request) == 2
