@@ -13,11 +13,29 @@ from typing import Any
 
 import click
 
-from conformance.engine.options import OptionError, socle_names
+from conformance.engine.options import OptionError, click_option, options_for, socle_names
+from conformance.socle import Option
 
 
 class UsageFailure(click.ClickException):
     exit_code = 2
+
+
+class SharedOptions(click.Command):
+    """A command that offers, before its own, the shared options naming it (`Option.commands`).
+
+    They are read from the core and the installed socles when the command is used, not when the module
+    is imported: a socle's options are there as soon as the socle is. Values reach the callback as
+    keyword arguments named by `Option.dest`.
+    """
+
+    _shared: tuple[tuple[Option, ...], list[click.Parameter]] = ((), [])
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        options = options_for(self.name or "")
+        if options != self._shared[0]:  # the same objects for one parse: click compares them by identity
+            self._shared = (options, [click_option(o) for o in options])
+        return [*self._shared[1], *super().get_params(ctx)]
 
 
 @contextmanager

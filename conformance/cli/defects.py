@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import click
 
-from conformance.cli.common import echo_json, socles_from
-from conformance.engine.options import click_options
+from conformance.cli.common import SharedOptions, echo_json, socles_from
 
 
-@click.command()
-@click_options("defects")
+@click.command(cls=SharedOptions)
 @click.option("--json", "as_json", is_flag=True, help='JSON list of {"defect", "requirement", "socle", ...}.')
 def defects(socle: tuple[str, ...], as_json: bool) -> None:
     """List the seeded defects of the reference DUI (use them as --dui demo:<defect>)."""
-    from conformance.socle import all_defects
+    from conformance.socle import get_socle
 
-    wanted = set(socles_from(socle))
-    rows = [d for d in all_defects() if d.socle in wanted]
+    # each socle's own table (`Socle.defects`, what `conformance.socle.all_defects` joins), only the wanted ones
+    rows = [d for name in socles_from(socle) for d in get_socle(name).seeded_defects()]
     if as_json:
         echo_json(
             [

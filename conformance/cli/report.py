@@ -7,13 +7,11 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import UsageFailure, usage_errors
-from conformance.engine.options import click_options
+from conformance.cli.common import SharedOptions, UsageFailure, usage_errors
 
 
-@click.command()
+@click.command(cls=SharedOptions)
 @click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click_options("report")
 def report(run_dir: Path, **values: object) -> None:
     """Rebuild and re-sign the certificate from RUN_DIR/results.json without re-running."""
     from conformance.certificate.issue import issue_certificate

@@ -7,12 +7,10 @@ from typing import Any
 
 import click
 
-from conformance.cli.common import UsageFailure, echo_json, socles_from
-from conformance.engine.options import click_options
+from conformance.cli.common import SharedOptions, UsageFailure, echo_json, socles_from
 
 
-@click.command()
-@click_options("requirements")
+@click.command(cls=SharedOptions)
 @click.option("--coverage", is_flag=True, help="Show which scenarios verify each requirement.")
 @click.option("--json", "as_json", is_flag=True)
 def requirements(socle: tuple[str, ...], coverage: bool, as_json: bool) -> None:

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import usage_errors
-from conformance.engine.options import click_options
+from conformance.cli.common import SharedOptions, usage_errors
 
 
-@click.command()
-@click_options("run")
+@click.command(cls=SharedOptions)
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("--verbose", "-v", is_flag=True, help="Show pytest's own output as well.")
 def run(keyword: str | None, verbose: bool, **values: object) -> None:

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import UsageFailure, socles_from, usage_errors
-from conformance.engine.options import click_options
+from conformance.cli.common import SharedOptions, UsageFailure, socles_from, usage_errors
 
 
-@click.command()
-@click_options("serve")
+@click.command(cls=SharedOptions)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),

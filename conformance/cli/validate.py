@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import echo_json, socles_from, usage_errors
-from conformance.engine.options import click_options
+from conformance.cli.common import SharedOptions, echo_json, socles_from, usage_errors
 
 
-@click.command()
+@click.command(cls=SharedOptions)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per file.")
-@click_options("validate")
 def validate(files: tuple[Path, ...], as_json: bool, **values: object) -> None:
     """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
     from conformance.engine.options import apply, normalise, options_for

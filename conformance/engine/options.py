@@ -4,7 +4,8 @@ Every option is a `conformance.socle.Option`: the core's are `CORE_OPTIONS` belo
 its `Socle` object. Two adapters read the one list, so a name, a help text or a default cannot
 drift between the front doors:
 - `add_to_pytest(parser)`: every option, for `pytest --socle=...` (the pytest plugin);
-- `click_options(command)`: the options whose `Option.commands` name that `conformance` command.
+- `click_option(option)`: its click form, for the `conformance` commands its `Option.commands` name
+  (`cli.common.SharedOptions` asks for them when the command runs, so a socle installed later counts).
 
 Both give the values back keyed by `Option.dest` (`values_from_pytest`, click's keyword arguments);
 `normalise` makes them the same Python values, and `check_paths` refuses a missing file or folder
@@ -15,18 +16,17 @@ each front door turns into its usage error (exit 2).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import conformance.socle as socle_api
 from conformance.registry import RegistryError
 from conformance.socle import Option, Socle
 
 if TYPE_CHECKING:
+    import click
     import pytest
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 PATH_KINDS = ("path", "dir", "file")  # "file"/"dir": must exist; "path": the consumer checks (or creates) it
 
@@ -237,26 +237,18 @@ def values_from_pytest(config: pytest.Config) -> dict[str, Any]:
 # -- the click adapter ---------------------------------------------------------------------------
 
 
-def click_options(command: str) -> Callable[[F], F]:
-    """Decorate a `conformance` command with the options that name it; values arrive as keyword arguments."""
+def click_option(option: Option) -> click.Option:
+    """The click form of an option: same flag, help, default, environment variable and choices."""
     import click
 
-    def one(option: Option) -> Callable[[F], F]:
-        kwargs: dict[str, Any] = {"help": option.help, "envvar": option.envvar, "show_envvar": bool(option.envvar)}
-        if option.kind == "flag":
-            return click.option(option.flag, option.dest, is_flag=True, default=bool(option.default), **kwargs)
-        if option.kind in PATH_KINDS:
-            kwargs["type"] = click.Path(path_type=Path, file_okay=option.kind != "dir", dir_okay=option.kind != "file")
-        elif option.choices:
-            kwargs["type"] = click.Choice(option.choices)
-        default = (option.default or ()) if option.multiple else option.default
-        return click.option(
-            option.flag, option.dest, multiple=option.multiple, default=default, metavar=option.metavar, **kwargs
-        )
-
-    def deco(fn: F) -> F:
-        for option in reversed(options_for(command)):
-            fn = one(option)(fn)
-        return fn
-
-    return deco
+    kwargs: dict[str, Any] = {"help": option.help, "envvar": option.envvar, "show_envvar": bool(option.envvar)}
+    if option.kind == "flag":
+        return click.Option([option.flag, option.dest], is_flag=True, default=bool(option.default), **kwargs)
+    if option.kind in PATH_KINDS:
+        kwargs["type"] = click.Path(path_type=Path, file_okay=option.kind != "dir", dir_okay=option.kind != "file")
+    elif option.choices:
+        kwargs["type"] = click.Choice(option.choices)
+    default = (option.default or ()) if option.multiple else option.default
+    return click.Option(
+        [option.flag, option.dest], multiple=option.multiple, default=default, metavar=option.metavar, **kwargs
+    )

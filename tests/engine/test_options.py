@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -52,7 +53,8 @@ def test_run_help_and_pytest_help_offer_every_run_option(pytester: pytest.Pytest
 
 def test_each_command_offers_the_options_that_name_it() -> None:
     for command in ("run", "validate", "report", "defects", "requirements", "serve"):
-        offered = {flag for param in main.commands[command].params for flag in param.opts}
+        cmd = main.commands[command]
+        offered = {flag for param in cmd.get_params(click.Context(cmd)) for flag in param.opts}
         for option in all_options():
             own = (command, option.flag) in {("serve", "--out")}  # serve's --out is its own folder option
             assert (option.flag in offered) == (command in option.commands or own), (command, option.name)
