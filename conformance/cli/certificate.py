@@ -8,22 +8,14 @@ import click
 
 from conformance.cli.common import UsageFailure
 
+FILE = click.Path(path_type=Path, dir_okay=False)
+
 
 @click.command()
 @click.argument("html", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--pdf", "pdf", is_flag=True, help="Export to PDF with headless Chromium (same layout as printed).")
-@click.option(
-    "--screenshot",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also save a PNG screenshot of the first screen.",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="PDF file (default: beside the HTML, .pdf).",
-)
+@click.option("--screenshot", type=FILE, help="Also save a PNG screenshot of the first screen.")
+@click.option("--out", type=FILE, help="PDF file (default: beside the HTML, .pdf).")
 def certificate(html: Path, pdf: bool, screenshot: Path | None, out: Path | None) -> None:
     """Export a certificate.html to PDF (and/or a screenshot) through a real browser."""
     from conformance.certificate import browser
