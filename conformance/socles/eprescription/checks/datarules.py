@@ -9,8 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.formats.fhir import fhirpath
-from conformance.model import Finding, failed, passed, warned
-from conformance.socles.eprescription.checks.view import View, select
+from conformance.model import CheckContext, Finding, failed, passed, warned
+from conformance.registry import check
+from conformance.socles.eprescription.checks.ruleset import load_ruleset
+from conformance.socles.eprescription.checks.view import View, remembered, select
+
+# the requirements the data rules judge, read from rules.toml (a new rule there is a new requirement here)
+CARDINALITY_RULES = tuple(sorted({c.requirement for c in load_ruleset().cardinalities}))
+INVARIANT_RULES = tuple(sorted({i.requirement for i in load_ruleset().invariants if not i.native}))
 
 
 def _resources(view: View, resource_type: str, applies: str | None) -> Iterator[tuple[dict[str, Any], str]]:
@@ -27,7 +33,9 @@ def _resources(view: View, resource_type: str, applies: str | None) -> Iterator[
             yield e.resource, e.loc
 
 
-def cardinalities(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", *CARDINALITY_RULES)
+@remembered
+def cardinalities(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     for rule in rules.cardinalities:
         cite = rules.cite(rule.profile)
@@ -61,7 +69,9 @@ def cardinalities(view: View) -> Iterator[Finding]:
                     )
 
 
-def invariants(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", *INVARIANT_RULES)
+@remembered
+def invariants(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     for inv in rules.invariants:
         if inv.native:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.model import Finding, failed, not_applicable, passed, warned
-from conformance.socles.eprescription.checks.view import View, extensions, select
+from conformance.model import CheckContext, Finding, failed, not_applicable, passed, warned
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, extensions, remembered, select
 
 
 def _group(res: dict[str, Any]) -> tuple[str, str] | None:
@@ -17,7 +18,9 @@ def _group(res: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def group_identifiers(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-17")
+@remembered
+def group_identifiers(view: View, ctx: CheckContext) -> Iterator[Finding]:
     lines = view.lines()
     src = "prescription-VueEnsemble.md, " + view.rules.cite("medicationrequest")
     for line in lines:
@@ -70,7 +73,9 @@ def group_identifiers(view: View) -> Iterator[Finding]:
             )
 
 
-def request_groups(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-18")
+@remembered
+def request_groups(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     cite = rules.cite("requestgroup")
     groups = view.of_type("RequestGroup")

@@ -1,5 +1,5 @@
-"""EP-01 (declared profile), EP-02 (authoredOn format), EP-19 (textual rendering), GEN-01 (version,
-canonicals) and GEN-02 (rule set and package versions) on the prescription lines."""
+"""EP-01 (declared profile), EP-02 (authoredOn format), EP-19 (textual rendering) and GEN-01
+(version, canonicals) on the prescription lines."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.formats.fhir.package import FhirPackage
-from conformance.model import Finding, failed, passed, warned
-from conformance.socles.eprescription.checks.view import View, extensions, profiles_of
+from conformance.model import CheckContext, Finding, failed, passed
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, remembered
 
 _FULL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
-def declared_profile(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-01")
+@remembered
+def declared_profile(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     wanted = (rules.profile("medicationrequest"), rules.profile("inpatient_medicationrequest"))
     lines = view.lines()
@@ -46,7 +48,9 @@ def declared_profile(view: View) -> Iterator[Finding]:
             )
 
 
-def authored_on(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-02")
+@remembered
+def authored_on(view: View, ctx: CheckContext) -> Iterator[Finding]:
     cite = view.rules.cite("medicationrequest")
     for line in view.lines():
         value = line.resource.get("authoredOn")
@@ -69,7 +73,9 @@ def authored_on(view: View) -> Iterator[Finding]:
             )
 
 
-def rendering(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-19")
+@remembered
+def rendering(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     url, prefix = rules.extensions["rendered_dosage"], rules.rendering["note_prefix"]
     for line in view.lines():
@@ -90,7 +96,9 @@ def rendering(view: View) -> Iterator[Finding]:
             )
 
 
-def canonicals(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "GEN-01")
+@remembered
+def canonicals(view: View, ctx: CheckContext) -> Iterator[Finding]:
     legacy = tuple(view.rules.profiles["legacy_prefixes"])
     bad = False
     for entry in view.index.entries:
@@ -112,18 +120,3 @@ def canonicals(view: View) -> Iterator[Finding]:
             "aucune ancienne canonique dans meta.profile",
             "Bundle",
         )
-
-
-def versions(view_rules_label: str, ig_package: str, ig_version: str, packages: list[FhirPackage]) -> Finding:
-    loaded = ", ".join(p.label for p in packages) or "none (harness rule set only)"
-    en = f"validated with {view_rules_label}; FHIR packages: {loaded}"
-    fr = f"validé avec {view_rules_label} ; packages FHIR : {loaded}"
-    drift = [p for p in packages if p.name == ig_package and p.version != ig_version]
-    if drift:
-        return warned(
-            "GEN-02",
-            f"{en}; the loaded {ig_package} is {drift[0].version}, the rule set is pinned to {ig_version}",
-            f"{fr} ; le {ig_package} chargé est en {drift[0].version}, les règles sont épinglées sur {ig_version}",
-            "Bundle",
-        )
-    return passed("GEN-02", en, fr, "Bundle")

@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.model import Finding, failed, not_applicable, passed
-from conformance.socles.eprescription.checks.view import View, extensions, select
+from conformance.model import CheckContext, Finding, failed, not_applicable, passed
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, extensions, remembered, select
 
 
 def _in_vs(view: View, vs_name: str, coding: Any) -> bool:
@@ -38,7 +39,9 @@ def _coded(view: View, concept: Any, vs_name: str, where: str, rid: str) -> Find
     )
 
 
-def codes(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-08")
+@remembered
+def codes(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-08: the line's medication is coded from fr-medication-code (fr-inpatient-medication-code)."""
     for line in view.lines():
         res = line.resource
@@ -54,7 +57,9 @@ def codes(view: View) -> Iterator[Finding]:
             yield _coded(view, target.resource.get("code"), "fr-medication-code", f"{target.loc}.code", "EP-08")
 
 
-def formats(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-09")
+@remembered
+def formats(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-09 (UNSURE formats): UCD, CIP13 and SMS codes have the expected shape."""
     patterns = {s: re.compile(p) for s, p in view.rules.code_formats.items()}
     found = False
@@ -107,7 +112,9 @@ def _noncompound_slice(view: View, med: dict[str, Any], loc: str) -> Finding:
     )
 
 
-def references(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-10")
+@remembered
+def references(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-10: medicationReference targets and the nonCompoundCode slice of non-compound Medications."""
     rules = view.rules
     for line in view.lines():
@@ -143,7 +150,9 @@ def references(view: View) -> Iterator[Finding]:
             yield _noncompound_slice(view, med, loc)
 
 
-def compounds(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-12")
+@remembered
+def compounds(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-12: components of a compound medication are non-compound Medications; fr-is-vehicle is boolean."""
     rules = view.rules
     cite = rules.cite("medication_compound")

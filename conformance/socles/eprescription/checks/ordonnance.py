@@ -18,7 +18,7 @@ import zxingcpp
 from pypdf import PdfReader
 
 from conformance.model import Artifact, CheckContext, Finding, failed, judge, not_applicable, passed
-from conformance.registry import check
+from conformance.registry import Unreadable, check, reader
 
 MAX_PDF = 20 * 1024 * 1024
 MAX_PAGES = 10
@@ -34,6 +34,7 @@ class Printed:
     qr: list[tuple[str, str]] = field(default_factory=list)  # (payload, location)
     text: list[tuple[str, str]] = field(default_factory=list)  # (page text, location)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (en, fr, location)
+    refused: tuple[str, str, str] | None = None  # the whole file is unreadable: (en, fr, location)
 
 
 def _pixels(img: object) -> int:
@@ -49,16 +50,19 @@ def read_printed(data: bytes) -> Printed:
     """Everything a reader of the paper copy can see; never raises on a hostile file."""
     out = Printed()
     if len(data) > MAX_PDF:
-        out.problems.append(
-            (f"PDF of {len(data)} bytes exceeds {MAX_PDF}", f"PDF de {len(data)} octets, au-delà de {MAX_PDF}", "PDF")
+        out.refused = (
+            f"PDF of {len(data)} bytes exceeds {MAX_PDF}",
+            f"PDF de {len(data)} octets, au-delà de {MAX_PDF}",
+            "PDF",
         )
         return out
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = list(reader.pages)[:MAX_PAGES]
+        pages = list(PdfReader(io.BytesIO(data)).pages)[:MAX_PAGES]
     except Exception as exc:
-        out.problems.append(
-            (f"unreadable PDF: {type(exc).__name__}: {str(exc)[:160]}", f"PDF illisible : {type(exc).__name__}", "PDF")
+        out.refused = (
+            f"unreadable PDF: {type(exc).__name__}: {str(exc)[:160]}",
+            f"PDF illisible : {type(exc).__name__}",
+            "PDF",
         )
         return out
     seen = 0
@@ -97,13 +101,13 @@ def read_printed(data: bytes) -> Printed:
     return out
 
 
-def ordonnance_findings(data: bytes, expected: str | None) -> Iterator[Finding]:
-    printed = read_printed(data)
-    for en, fr, where in printed.problems:
-        if "unreadable PDF" in en or "exceeds" in en:
-            yield failed("EP-25", en, fr, where)
-            yield failed("EP-22", en, fr, where)
-            return
+def ordonnance_findings(printed: Printed, expected: str | None) -> Iterator[Finding]:
+    """EP-25 and EP-22 on what the ordonnance shows; `expected` is the number the service assigned."""
+    if printed.refused is not None:
+        en, fr, where = printed.refused
+        yield failed("EP-25", en, fr, where)
+        yield failed("EP-22", en, fr, where)
+        return
     printed_numbers = {m for text, _ in printed.text for m in NUMBER_IN_TEXT.findall(text)}
     if not expected and not printed.qr and not printed_numbers:
         # artifact mode on a PDF that shows no prescription number at all (e.g. an MSSanté PDF/A copy):
@@ -173,10 +177,16 @@ def ordonnance_findings(data: bytes, expected: str | None) -> Iterator[Finding]:
         )
 
 
-@check("pdf", "eprescription")
-def check_printed_ordonnance(artifact: Artifact, ctx: CheckContext) -> list[Finding]:
+@reader("pdf", "eprescription", "EP-25")
+def read_ordonnance(artifact: Artifact, ctx: CheckContext) -> Printed:
+    """The PDF as a pharmacist sees it; a file that is not a readable PDF fails EP-25 (and EP-22)."""
+    printed = read_printed(artifact.data)
+    if printed.refused is not None:
+        raise Unreadable(*printed.refused)
+    return printed
+
+
+@check("pdf", "eprescription", "EP-22", "EP-25")
+def check_printed_ordonnance(printed: Printed, ctx: CheckContext) -> Iterator[Finding]:
     expected = ctx.extra.get("prescription_number")
-    findings = list(ordonnance_findings(artifact.data, str(expected) if expected else None))
-    for f in findings:
-        f.evidence = artifact.sha256
-    return findings
+    return ordonnance_findings(printed, str(expected) if expected else None)

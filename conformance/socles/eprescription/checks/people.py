@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.formats.ins import nir_problem
-from conformance.model import Finding, failed, not_applicable, passed, warned
-from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, select
+from conformance.model import CheckContext, Finding, failed, not_applicable, passed, warned
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, remembered, select
 
 _IDNPS_RPPS = re.compile(r"^8[0-9]{11}$")
 _FINESS = re.compile(r"^(?:[0-9]{2}|2A|2B)[0-9]{7}$")
@@ -54,7 +55,9 @@ def _follow_target(
         )
 
 
-def requester(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-03")
+@remembered
+def requester(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     cite = rules.cite("core_practitioner")
     for line in view.lines():
@@ -82,7 +85,9 @@ def requester(view: View) -> Iterator[Finding]:
         yield from _follow_target(view, where, "Practitioner", "EP-03", "requester", "requester", cite)
 
 
-def prescriber_idnps(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-04")
+@remembered
+def prescriber_idnps(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     idnps, rpps = rules.systems["idnps"], rules.systems["rpps"]
     cite = f"{rules.cite('core_practitioner')} identifier:idNatPs"
@@ -145,7 +150,9 @@ def prescriber_idnps(view: View) -> Iterator[Finding]:
                 )
 
 
-def subject(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-05")
+@remembered
+def subject(view: View, ctx: CheckContext) -> Iterator[Finding]:
     cite = view.rules.cite("core_patient")
     for line in view.lines():
         if isinstance(line.resource.get("subject"), dict):
@@ -192,6 +199,58 @@ def _patients(view: View) -> Iterator[tuple[dict[str, Any], str]]:
                 yield c, f"{e.loc}.contained[{j}].ofType(Patient)"
 
 
+def is_qualified(view: View, patient: dict[str, Any]) -> bool:
+    """identityReliability.identityStatus = VALI (the antecedent of FR Core fr-core-1/fr-core-2)."""
+    for r in extensions(patient, view.rules.extensions["identity_reliability"]):
+        for sub in r.get("extension") or []:
+            value = sub.get("valueCoding") if isinstance(sub, dict) and sub.get("url") == "identityStatus" else None
+            if isinstance(value, dict) and value.get("code") == "VALI":
+                return True
+    return False
+
+
+def fr_core_invariants(patient: dict[str, Any], qualified: bool, systems: dict[str, str]) -> dict[str, bool]:
+    """FR Core 2.1.0 fr-core-1 and fr-core-2 (FRCorePatientINSProfile.fsh), as their FHIRPath reads;
+    the expressions are kept in rules.toml and the tests compare both on good and bad Patients."""
+    if not qualified:
+        return {"fr-core-1": True, "fr-core-2": True}
+    ids = [i for i in patient.get("identifier") or [] if isinstance(i, dict)]
+    has = {(i.get("system"), i.get("use")) for i in ids}
+    nia_temp = (systems["ins_nia"], "temp") in has
+    core1 = (
+        (systems["ins_nir"], "official") in has
+        or nia_temp
+        or (systems["ins_nir_test"], "official") in has
+        or (systems["ins_nia_test"], "official") in has
+    )
+    core2 = sum(1 for i in ids if i.get("use") == "official") == 1 or nia_temp
+    return {"fr-core-1": core1, "fr-core-2": core2}
+
+
+@check("fhir", "eprescription", "EP-05")
+@remembered
+def qualified_ins(view: View, ctx: CheckContext) -> Iterator[Finding]:
+    """EP-05: fr-core-1 / fr-core-2 on every Patient (native form of the cited FHIRPath)."""
+    rules = view.rules
+    invs = {i.key: i for i in rules.invariants if i.key in ("fr-core-1", "fr-core-2")}
+    for patient, loc in _patients(view):
+        results = fr_core_invariants(patient, is_qualified(view, patient), rules.systems)
+        for key, ok in results.items():
+            inv = invs[key]
+            cite = rules.cite(inv.profile)
+            if ok:
+                yield passed(
+                    "EP-05", f"invariant {key} holds ({cite})", f"l'invariant {key} est respecté ({cite})", loc
+                )
+            else:
+                yield failed(
+                    "EP-05",
+                    f"invariant {key} fails: {inv.human_en} ({inv.expression}); {cite} [{inv.source}]",
+                    f"l'invariant {key} n'est pas respecté : {inv.human_fr} ; {cite} [{inv.source}]",
+                    f"{loc}.identifier",
+                )
+
+
 def _type_codes(ident: dict[str, Any], system: str) -> set[str]:
     return {
         str(c.get("code"))
@@ -200,7 +259,9 @@ def _type_codes(ident: dict[str, Any], system: str) -> set[str]:
     }
 
 
-def ins_values(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "ID-01")
+@remembered
+def ins_values(view: View, ctx: CheckContext) -> Iterator[Finding]:
     s = view.rules.systems
     cite = f"{view.rules.cite('core_patient_ins')} identifier:INS-NIR"
     test_identity = bool(view.ctx.patient)
@@ -241,7 +302,9 @@ def ins_values(view: View) -> Iterator[Finding]:
         )
 
 
-def ins_patient(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "ID-02")
+@remembered
+def ins_patient(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     ext, cite = rules.extensions, rules.cite("core_patient_ins")
     seen = False
@@ -313,7 +376,9 @@ def ins_patient(view: View) -> Iterator[Finding]:
         yield not_applicable("ID-02", "no Patient with an INS in the Bundle", "aucun Patient porteur d'INS", "Bundle")
 
 
-def structures(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "ID-03")
+@remembered
+def structures(view: View, ctx: CheckContext) -> Iterator[Finding]:
     s = view.rules.systems
     cite = "FR Core fr-core-organization identifier:idNatSt/finess " + view.rules.fr_core_version
     seen, finess_found = False, set()
@@ -383,53 +448,3 @@ def structures(view: View) -> Iterator[Finding]:
         yield not_applicable(
             "ID-03", "no structure identifier in the Bundle", "aucun identifiant de structure", "Bundle"
         )
-
-
-def is_qualified(view: View, patient: dict[str, Any]) -> bool:
-    """identityReliability.identityStatus = VALI (the antecedent of FR Core fr-core-1/fr-core-2)."""
-    for r in extensions(patient, view.rules.extensions["identity_reliability"]):
-        for sub in r.get("extension") or []:
-            value = sub.get("valueCoding") if isinstance(sub, dict) and sub.get("url") == "identityStatus" else None
-            if isinstance(value, dict) and value.get("code") == "VALI":
-                return True
-    return False
-
-
-def fr_core_invariants(patient: dict[str, Any], qualified: bool, systems: dict[str, str]) -> dict[str, bool]:
-    """FR Core 2.1.0 fr-core-1 and fr-core-2 (FRCorePatientINSProfile.fsh), as their FHIRPath reads;
-    the expressions are kept in rules.toml and the tests compare both on good and bad Patients."""
-    if not qualified:
-        return {"fr-core-1": True, "fr-core-2": True}
-    ids = [i for i in patient.get("identifier") or [] if isinstance(i, dict)]
-    has = {(i.get("system"), i.get("use")) for i in ids}
-    nia_temp = (systems["ins_nia"], "temp") in has
-    core1 = (
-        (systems["ins_nir"], "official") in has
-        or nia_temp
-        or (systems["ins_nir_test"], "official") in has
-        or (systems["ins_nia_test"], "official") in has
-    )
-    core2 = sum(1 for i in ids if i.get("use") == "official") == 1 or nia_temp
-    return {"fr-core-1": core1, "fr-core-2": core2}
-
-
-def qualified_ins(view: View) -> Iterator[Finding]:
-    """EP-05: fr-core-1 / fr-core-2 on every Patient (native form of the cited FHIRPath)."""
-    rules = view.rules
-    invs = {i.key: i for i in rules.invariants if i.key in ("fr-core-1", "fr-core-2")}
-    for patient, loc in _patients(view):
-        results = fr_core_invariants(patient, is_qualified(view, patient), rules.systems)
-        for key, ok in results.items():
-            inv = invs[key]
-            cite = rules.cite(inv.profile)
-            if ok:
-                yield passed(
-                    "EP-05", f"invariant {key} holds ({cite})", f"l'invariant {key} est respecté ({cite})", loc
-                )
-            else:
-                yield failed(
-                    "EP-05",
-                    f"invariant {key} fails: {inv.human_en} ({inv.expression}); {cite} [{inv.source}]",
-                    f"l'invariant {key} n'est pas respecté : {inv.human_fr} ; {cite} [{inv.source}]",
-                    f"{loc}.identifier",
-                )

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from conformance.model import Finding, failed, not_applicable, passed, warned
-from conformance.socles.eprescription.checks.view import View, select
+from conformance.model import CheckContext, Finding, failed, not_applicable, passed, warned
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, remembered, select
 
 
 def _quantities(view: View, line_res: dict[str, Any], loc: str) -> list[tuple[Any, str]]:
@@ -16,7 +17,9 @@ def _quantities(view: View, line_res: dict[str, Any], loc: str) -> list[tuple[An
     return [n for p in inv.paths for n in select(line_res, p, loc) if isinstance(n[0], dict)]
 
 
-def comparators_and_units(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-13", "EP-14")
+@remembered
+def comparators_and_units(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     ucum, marks = rules.systems["ucum"], tuple(rules.posology["ucum_annotation_chars"])
     cite = rules.cite("medicationrequest")
@@ -48,7 +51,9 @@ def comparators_and_units(view: View) -> Iterator[Finding]:
         yield not_applicable("EP-14", "no dose quantity", "aucune quantité de dose", "Bundle")
 
 
-def route_method(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-15")
+@remembered
+def route_method(view: View, ctx: CheckContext) -> Iterator[Finding]:
     edqm = view.rules.systems["edqm"]
     for line in view.lines():
         for field, vs in (("route", "fr-route-of-administration"), ("method", "FrMethodOfAdministration")):
@@ -81,7 +86,9 @@ def _instant(value: Any) -> datetime | None:
         return None
 
 
-def treatment_dates(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-16")
+@remembered
+def treatment_dates(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     step = int(rules.posology["exclusive_end_step_seconds"])
     ucum, codes = rules.systems["ucum"], set(rules.posology["bounds_duration_codes"])
@@ -179,7 +186,9 @@ def _is_patch(view: View, line_res: dict[str, Any], loc: str) -> bool:
     return False
 
 
-def patches_and_calculated(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-20")
+@remembered
+def patches_and_calculated(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     cite = rules.cite("medicationrequest")
     seen = False

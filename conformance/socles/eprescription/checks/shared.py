@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, judge, not_applicable, passed
 from conformance.registry import check
-
-from .ordonnance import ordonnance_findings
+from conformance.socles.eprescription.checks.ordonnance import ordonnance_findings, read_printed
 
 if TYPE_CHECKING:  # imported when used: the other socles' parsers are loaded only for their artifacts
     from conformance.socles.dmp.api import RegistryObject
@@ -62,7 +61,7 @@ def printed_ordonnance(pdf: bytes | None, why: str, expected: str | None, where:
     if pdf is None:
         yield failed(RID, f"no PDF of the ordonnance: {why}", f"aucun PDF de l'ordonnance : {why}", where)
         return
-    found = [f for f in ordonnance_findings(pdf, expected) if f.requirement == "EP-25"]
+    found = [f for f in ordonnance_findings(read_printed(pdf), expected) if f.requirement == "EP-25"]
     bad = [f for f in found if f.verdict is Verdict.FAIL]
     for f in bad:
         yield failed(
@@ -129,17 +128,12 @@ def _expected(ctx: CheckContext) -> str | None:
     return str(number) if number else None
 
 
-def _stamp(findings: Iterator[Finding] | list[Finding], sha256: str) -> list[Finding]:
-    out = list(findings)
-    for f in out:
-        f.evidence = f.evidence or sha256
-    return out
-
-
 # -- the DMP lot --------------------------------------------------------------------------------
 
 
-def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
+@check("xds-metadata", "eprescription", RID)
+def check_ordonnance_fed_to_dmp(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
+    """EP-23: the ordonnance fed to the DMP is typed 57833-6 / class 42 and is the printed ordonnance."""
     from conformance.socles.dmp.api import DE_SCHEMES, read_metadata
 
     expected = _expected(ctx)
@@ -197,16 +191,12 @@ def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@check("xds-metadata", "eprescription")
-def check_ordonnance_fed_to_dmp(artifact: Artifact, ctx: CheckContext) -> list[Finding]:
-    """EP-23: the ordonnance fed to the DMP is typed 57833-6 / class 42 and is the printed ordonnance."""
-    return _stamp(_dmp_findings(artifact, ctx), artifact.sha256)
-
-
 # -- the message to the patient ------------------------------------------------------------------
 
 
-def _email_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
+@check("email", "eprescription", RID)
+def check_ordonnance_sent_to_patient(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
+    """EP-23: the ordonnance sent by MSSanté goes to a qualified patient, typed and printed as it should."""
     from conformance.socles.mssante.api import email_view
 
     expected = _expected(ctx)
@@ -275,9 +265,3 @@ def _email_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         )
     for att in view.pdfs:
         yield from printed_ordonnance(att.data, att.problem or "undecodable attachment", expected, att.label)
-
-
-@check("email", "eprescription")
-def check_ordonnance_sent_to_patient(artifact: Artifact, ctx: CheckContext) -> list[Finding]:
-    """EP-23: the ordonnance sent by MSSanté goes to a qualified patient, typed and printed as it should."""
-    return _stamp(_email_findings(artifact, ctx), artifact.sha256)
