@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.formats.fhir.issues import Issue, Severity
-from conformance.model import CheckContext, Finding, Verdict, failed, passed, warned
+from conformance.messages import finding
+from conformance.model import CheckContext, Finding, Verdict
 from conformance.registry import check
-from conformance.socles.eprescription.checks.reader import issue_text
 from conformance.socles.eprescription.checks.view import RULES, View
+from conformance.socles.eprescription.messages import M
 
 _FATAL = {
     "parse": "EP-01",
@@ -126,23 +127,14 @@ def engine_findings(view: View) -> Iterator[Finding]:
         if issue.severity is Severity.INFORMATION:
             continue
         rid = route(issue)
-        en, fr = issue_text(issue)
-        if issue.severity is Severity.ERROR:
-            yield failed(rid, en, fr, issue.path)
-            line = _subject_of(issue.path)
-            if line and rid != "EP-01":
-                per_line.setdefault(line, []).append(issue)
-        else:
-            yield warned(rid, en, fr, issue.path)
+        error = issue.severity is Severity.ERROR
+        text = M.text("engine.issue", issue=issue, where=issue.where())
+        yield finding(rid, Verdict.FAIL if error else Verdict.WARN, text, issue.path)
+        line = _subject_of(issue.path)
+        if error and line and rid != "EP-01":
+            per_line.setdefault(line, []).append(issue)
     for line, issues in per_line.items():
-        first = issues[0]
-        yield failed(
-            "EP-01",
-            f"the prescription line has {len(issues)} validation error(s); first: {first.path}: {first.message_en}",
-            f"la ligne de prescription a {len(issues)} erreur(s) de validation ; "
-            f"première : {first.path} : {first.message_fr}",
-            line,
-        )
+        yield M.fail("EP-01", "engine.line-errors", line, count=len(issues), first=issues[0])
 
 
 @check("fhir", "eprescription", "GEN-02")
@@ -150,16 +142,17 @@ def versions(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """GEN-02: the rule set and the FHIR packages the Bundle was validated with, and any version drift."""
     rules, packages = view.rules, view.packages
     loaded = ", ".join(p.label for p in packages) or "none (harness rule set only)"
-    en = f"validated with {rules.label}; FHIR packages: {loaded}"
-    fr = f"validé avec {rules.label} ; packages FHIR : {loaded}"
     drift = [p for p in packages if p.name == rules.ig_package and p.version != rules.ig_version]
     if drift:
-        yield warned(
+        yield M.warn(
             "GEN-02",
-            f"{en}; the loaded {rules.ig_package} is {drift[0].version}, the rule set is pinned to {rules.ig_version}",
-            f"{fr} ; le {rules.ig_package} chargé est en {drift[0].version}, les règles sont épinglées sur "
-            f"{rules.ig_version}",
+            "versions.drift",
             "Bundle",
+            ruleset=rules.label,
+            loaded=loaded,
+            package=rules.ig_package,
+            loaded_version=drift[0].version,
+            version=rules.ig_version,
         )
     else:
-        yield passed("GEN-02", en, fr, "Bundle")
+        yield M.passed("GEN-02", "versions.validated", "Bundle", ruleset=rules.label, loaded=loaded)

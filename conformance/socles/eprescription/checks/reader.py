@@ -3,16 +3,18 @@
 The engine parses the Bundle safely and validates it (base R4, references, and the profiles of the
 FHIR packages given with `--fhir-package`, or those of `ctx.extra["fhir_packages"]`). A Bundle the
 engine cannot read (not JSON, too large, too deep, not a Bundle) is refused here, once: it fails
-EP-01 with the engine's reason, and so does every requirement the checks would have judged.
+EP-01 with the engine's reason; the other rules are not judged on it (a scenario that declares them
+still fails: they have no finding).
 """
 
 from __future__ import annotations
 
-from conformance.formats.fhir import FhirPackage, Issue, active_packages, validate_bundle
+from conformance.formats.fhir import FhirPackage, active_packages, validate_bundle
 from conformance.model import Artifact, CheckContext
 from conformance.registry import Unreadable, reader
 from conformance.socles.eprescription.checks.ruleset import load_ruleset
 from conformance.socles.eprescription.checks.view import View
+from conformance.socles.eprescription.messages import M
 
 
 def packages_for(ctx: CheckContext) -> list[FhirPackage]:
@@ -23,20 +25,12 @@ def packages_for(ctx: CheckContext) -> list[FhirPackage]:
     return active_packages()
 
 
-def issue_text(issue: Issue) -> tuple[str, str]:
-    """The engine's message, with the profile and element (or base FHIR R4) stating the rule."""
-    where = issue.where()
-    return f"{issue.message_en} [{where}]", f"{issue.message_fr} [{where}]"
-
-
-@reader("fhir", "eprescription", "EP-01")
+@reader("fhir", "eprescription", "EP-01", fail_skipped=False)
 def read_bundle(artifact: Artifact, ctx: CheckContext) -> View:
     packages = packages_for(ctx)
     report = validate_bundle(artifact.data, packages)
     if report.index is None or not report.readable:
         first = next((i for i in report.issues if i.is_error), None)
-        if first is None:
-            raise Unreadable("the Bundle could not be read", "le Bundle n'a pas pu être lu", "Bundle")
-        en, fr = issue_text(first)
-        raise Unreadable(en, fr, first.path)
+        text = M.text("engine.issue", issue=first, where=first.where()) if first else M.text("engine.unreadable")
+        raise Unreadable(text.en, text.fr, first.path if first else "Bundle")
     return View(report, report.index, load_ruleset(), ctx, packages)
