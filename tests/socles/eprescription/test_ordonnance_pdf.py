@@ -9,6 +9,7 @@ from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import checks_for, run_checks
 from conformance.socles.eprescription import SOCLE
 from conformance.socles.eprescription.service import make_number
+from tests.socles.eprescription.helpers import plain_pdf
 
 NUMBER = make_number(123456)
 
@@ -72,7 +73,5 @@ def test_hostile_files_fail_cleanly(data: bytes) -> None:
 
 def test_a_pdf_without_any_number_is_not_an_ordonnance_in_artifact_mode() -> None:
     """`conformance validate copy.pdf` on an MSSanté PDF copy must not fail e-prescription rules."""
-    from tests.socles.mssante.support import pdf_bytes
-
-    assert set(_verdicts(pdf_bytes(), expected=None).values()) == {Verdict.NOT_APPLICABLE}
+    assert set(_verdicts(plain_pdf(), expected=None).values()) == {Verdict.NOT_APPLICABLE}
     assert _verdicts(_pdf("no-qr-code"), expected=None)["EP-25"] is Verdict.FAIL  # a number, but no QR code
