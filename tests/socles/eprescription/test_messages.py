@@ -34,53 +34,69 @@ def _sources() -> list[Path]:
     return sorted(p for p in SOCLE_DIR.rglob("*.py") if p != Path(messages.__file__).resolve())
 
 
-def _assigned(func: ast.AST | None, name: str) -> list[ast.expr]:
-    """The values `name` is assigned in the enclosing function (for `key = "a" if c else "b"`)."""
+def _bound(
+    func: ast.FunctionDef | None, name: str, module: ast.Module
+) -> list[tuple[ast.expr, ast.FunctionDef | None]]:
+    """What `name` may hold in `func`: the values it is assigned there (`key = "a" if c else "b"`), or,
+    for a parameter, the arguments every call of `func` in the module passes (with the caller)."""
     if func is None:
         return []
-    return [
-        n.value
+    found: list[tuple[ast.expr, ast.FunctionDef | None]] = [
+        (n.value, func)
         for n in ast.walk(func)
         if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
     ]
+    params = [a.arg for a in func.args.args]
+    if found or name not in params:
+        return found
+    index = params.index(name)
+    for call, caller in _calls(module):
+        if isinstance(call.func, ast.Name) and call.func.id == func.name:
+            args = {k.arg: k.value for k in call.keywords}
+            value = call.args[index] if index < len(call.args) else args.get(name)
+            if value is not None:
+                found.append((value, caller))
+    return found
 
 
-def _keys(node: ast.expr, func: ast.AST | None) -> list[str]:
+def _keys(node: ast.expr, func: ast.FunctionDef | None, module: ast.Module) -> list[str]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
     if isinstance(node, ast.IfExp):
-        return _keys(node.body, func) + _keys(node.orelse, func)
+        return _keys(node.body, func, module) + _keys(node.orelse, func, module)
     if isinstance(node, ast.Name):
-        found = [k for value in _assigned(func, node.id) for k in _keys(value, func)]
+        found = [k for value, where in _bound(func, node.id, module) for k in _keys(value, where, module)]
         if found:
             return found
     raise AssertionError(f"a message key must be a literal (or a name bound to literals): {ast.unparse(node)}")
 
 
+def _calls(module: ast.Module) -> Iterator[tuple[ast.Call, ast.FunctionDef | None]]:
+    """Every call in the module, with the function it is written in."""
+    parents = {child: node for node in ast.walk(module) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call):
+            up: ast.AST | None = node
+            while up is not None and not isinstance(up, ast.FunctionDef):
+                up = parents.get(up)
+            yield node, up if isinstance(up, ast.FunctionDef) else None
+
+
 def _uses() -> Iterator[Use]:
     for path in _sources():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            func: ast.AST | None = node
-            while func is not None and not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                func = parents.get(func)
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        for node, func in _calls(module):
             where = f"{path.relative_to(SOCLE_DIR)}:{node.lineno}"
             params = {k.arg for k in node.keywords if k.arg is not None}
-            if any(k.arg is None for k in node.keywords):
-                params_or_none: set[str] | None = None
-            else:
-                params_or_none = params
+            hidden = any(k.arg is None for k in node.keywords)
             f = node.func
             if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "M":
                 positions = KEY_ARGS.get(f.attr)
                 if positions is not None:
-                    keys = [_keys(node.args[i], func) for i in positions]
-                    yield Use(where, keys, params_or_none)
+                    keys = [_keys(node.args[i], func, module) for i in positions]
+                    yield Use(where, keys, None if hidden else params)
             elif isinstance(f, ast.Name) and f.id == "either":
-                yield Use(where, [_keys(node.args[1], func)], set())
+                yield Use(where, [_keys(node.args[1], func, module)], set())
 
 
 def test_every_message_is_well_formed() -> None:

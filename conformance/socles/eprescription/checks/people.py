@@ -127,15 +127,6 @@ def _scenario_patient(view: View, where: str) -> Iterator[Finding]:
         yield M.fail("EP-05", "patient.other-ins", target.loc, ins=want[1], system=want[0], found=found)
 
 
-def _patients(view: View) -> Iterator[tuple[dict[str, Any], str]]:
-    for e in view.index.entries:
-        if e.type == "Patient":
-            yield e.resource, e.loc
-        for j, c in enumerate(e.resource.get("contained") or []):
-            if isinstance(c, dict) and c.get("resourceType") == "Patient":
-                yield c, f"{e.loc}.contained[{j}].ofType(Patient)"
-
-
 def is_qualified(view: View, patient: dict[str, Any]) -> bool:
     """identityReliability.identityStatus = VALI (the antecedent of FR Core fr-core-1/fr-core-2)."""
     for r in extensions(patient, view.rules.extensions["identity_reliability"]):
@@ -170,7 +161,7 @@ def qualified_ins(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-05: fr-core-1 / fr-core-2 on every Patient (native form of the cited FHIRPath)."""
     rules = view.rules
     invs = {i.key: i for i in rules.invariants if i.key in ("fr-core-1", "fr-core-2")}
-    for patient, loc in _patients(view):
+    for patient, loc in view.resources("Patient"):
         results = fr_core_invariants(patient, is_qualified(view, patient), rules.systems)
         for key, ok in results.items():
             inv = invs[key]
@@ -192,7 +183,7 @@ def ins_values(view: View, ctx: CheckContext) -> Iterator[Finding]:
     cite = f"{view.rules.cite('core_patient_ins')} identifier:INS-NIR"
     test_identity = bool(view.ctx.patient)
     seen = False
-    for patient, loc in _patients(view):
+    for patient, loc in view.resources("Patient"):
         for ident, where in _ins_identifiers(view, patient, loc):
             seen = True
             value, system = str(ident.get("value", "")), str(ident.get("system"))
@@ -226,7 +217,7 @@ def ins_patient(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     ext, cite = rules.extensions, rules.cite("core_patient_ins")
     seen = False
-    for patient, loc in _patients(view):
+    for patient, loc in view.resources("Patient"):
         if not _ins_identifiers(view, patient, loc) and rules.profile("core_patient_ins") not in profiles_of(patient):
             continue
         seen = True

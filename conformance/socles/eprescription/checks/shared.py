@@ -71,6 +71,21 @@ def printed_ordonnance(pdf: bytes | None, why: str, expected: str | None, where:
         yield M.passed(RID, "shared.printed", where, number=expected or "printed")
 
 
+def _coded(got: tuple[str, str] | None, wanted: tuple[str, str], where: str, ok: str, ko: str, none: str) -> Finding:
+    """A document's (code, coding scheme) is the one an ordonnance carries; `none` names a missing code."""
+    code, scheme = got or ("", "")
+    return M.judge(
+        RID,
+        (code, scheme) == wanted,
+        ok,
+        ko,
+        where,
+        code=either(code, none),
+        scheme=either(scheme, "no-scheme"),
+        system=wanted[1],
+    )
+
+
 def ordonnance_document(
     type_code: tuple[str, str] | None,
     class_code: tuple[str, str] | None,
@@ -80,30 +95,17 @@ def ordonnance_document(
     where: str,
 ) -> Iterator[Finding]:
     """One shared document: (code, coding scheme) of its typeCode and classCode, and its PDF body."""
-    code, scheme = type_code or ("", "")
-    if (code, scheme) == (ORDONNANCE_TYPE, LOINC):
-        yield M.passed(RID, "shared.typed", f"{where} typeCode")
-    else:
-        yield M.fail(
-            RID,
-            "shared.mistyped",
-            f"{where} typeCode",
-            code=either(code, "none-paren"),
-            scheme=either(scheme, "no-scheme"),
-            loinc=LOINC,
-        )
-    code, scheme = class_code or ("", "")
-    if (code, scheme) == (PRESCRIPTION_CLASS, CLASS_SYSTEM):
-        yield M.passed(RID, "shared.classed", f"{where} classCode")
-    else:
-        yield M.fail(
-            RID,
-            "shared.misclassed",
-            f"{where} classCode",
-            code=either(code, "none-paren-f"),
-            scheme=either(scheme, "no-scheme"),
-            system=CLASS_SYSTEM,
-        )
+    yield _coded(
+        type_code, (ORDONNANCE_TYPE, LOINC), f"{where} typeCode", "shared.typed", "shared.mistyped", "none-paren"
+    )
+    yield _coded(
+        class_code,
+        (PRESCRIPTION_CLASS, CLASS_SYSTEM),
+        f"{where} classCode",
+        "shared.classed",
+        "shared.misclassed",
+        "none-paren-f",
+    )
     yield from printed_ordonnance(pdf, why, expected, where)
 
 

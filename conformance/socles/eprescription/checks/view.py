@@ -101,14 +101,17 @@ class View:
     def is_inpatient(self, line: Entry) -> bool:
         return self.rules.profile("inpatient_medicationrequest") in profiles_of(line.resource)
 
-    def medications(self) -> Iterator[tuple[dict[str, Any], str]]:
-        """Every Medication: Bundle entries and contained ones."""
+    def resources(self, resource_type: str) -> Iterator[tuple[dict[str, Any], str]]:
+        """Every resource of a type, with its location: Bundle entries and the resources they contain."""
         for e in self.index.entries:
-            if e.type == "Medication":
+            if e.type == resource_type:
                 yield e.resource, e.loc
             for j, c in enumerate(e.resource.get("contained") or []):
-                if isinstance(c, dict) and c.get("resourceType") == "Medication":
-                    yield c, f"{e.loc}.contained[{j}].ofType(Medication)"
+                if isinstance(c, dict) and c.get("resourceType") == resource_type:
+                    yield c, f"{e.loc}.contained[{j}].ofType({resource_type})"
+
+    def medications(self) -> Iterator[tuple[dict[str, Any], str]]:
+        return self.resources("Medication")
 
     def is_compound(self, med: dict[str, Any]) -> bool:
         declared = profiles_of(med)
