@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from conformance.formats.fhir.issues import Issue, error, info
+from conformance.formats.fhir.issues import Issue, empty_value, error, info
 from conformance.formats.fhir.locations import child, loc_from_tuple, resource_loc
 from conformance.formats.fhir.models import model_class
 from conformance.formats.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
@@ -160,15 +160,7 @@ def _walk_codes_and_empties(resource: dict[str, Any], klass: Any, loc: str) -> l
         for name, value in node.items():
             sub = child(path, name)
             if value in ({}, [], ""):
-                out.append(
-                    error(
-                        "structure",
-                        sub,
-                        "empty value (FHIR ele-1: an element has a value or children)",
-                        "valeur vide (règle FHIR ele-1 : un élément a une valeur ou des enfants)",
-                        key="ele-1",
-                    )
-                )
+                out.append(empty_value(sub))
                 continue
             f = fields.get(name)
             if f is None:

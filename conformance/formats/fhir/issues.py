@@ -55,3 +55,14 @@ def warning(code: str, path: str, en: str, fr: str, **kw: str) -> Issue:
 
 def info(code: str, path: str, en: str, fr: str, **kw: str) -> Issue:
     return Issue(Severity.INFORMATION, code, path, en, fr, **kw)
+
+
+def empty_value(path: str) -> Issue:
+    """FHIR ele-1: an element has a value or children (no empty object, array or string)."""
+    return error(
+        "structure",
+        path,
+        "empty value (FHIR ele-1: an element has a value or children)",
+        "valeur vide (règle FHIR ele-1 : un élément a une valeur ou des enfants)",
+        key="ele-1",
+    )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from conformance.formats.fhir.issues import Issue, error
+from conformance.formats.fhir.issues import Issue, empty_value, error
 from conformance.formats.fhir.locations import child, resource_loc
 from conformance.formats.fhir.models import model_class
 
@@ -174,15 +174,7 @@ def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
                 )
                 continue
             if value in ({}, [], ""):
-                out.append(
-                    error(
-                        "structure",
-                        sub,
-                        "empty value (FHIR ele-1: an element has a value or children)",
-                        "valeur vide (règle FHIR ele-1 : un élément a une valeur ou des enfants)",
-                        key="ele-1",
-                    )
-                )
+                out.append(empty_value(sub))
                 continue
             if slot.choice:
                 groups.setdefault(slot.choice, []).append(name)

@@ -21,7 +21,21 @@ SOCLE = Socle(
     title_en="E-prescription (ordonnance numérique)",
     catalog=profiles_dir() / "eprescription" / "requirements.toml",
     suite=_HERE / "suite",
-    checks=("conformance.socles.eprescription.checks",),
+    checks=tuple(
+        f"conformance.socles.eprescription.checks.{m}"
+        for m in (
+            "reader",
+            "lines",
+            "datarules",
+            "people",
+            "medication",
+            "posology",
+            "grouping",
+            "mapping",  # after the rules: the engine's issues they did not already report
+            "ordonnance",
+            "shared",
+        )
+    ),
     fixtures="conformance.socles.eprescription.fixtures",
     options=(
         Option(

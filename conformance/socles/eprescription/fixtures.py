@@ -21,8 +21,10 @@ from conformance import identities
 from conformance.drivers.base import Action, Outcome
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
+from conformance.messages import Text
 from conformance.model import Artifact, CheckContext
 
+from .messages import M
 from .service import Exchange, PrescriptionService
 
 EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27"})  # judged on the PDF or the DUI's answers
@@ -106,15 +108,12 @@ class Prescribed:
         except (binascii.Error, ValueError):
             return b""
 
-    def _silence(self, verify: Verifier, what_en: str, what_fr: str, rids: list[str]) -> None:
+    def _silence(self, verify: Verifier, what: Text, rids: list[str]) -> None:
+        """Nothing to judge: each requirement fails with what is missing and what the DUI answered."""
+        said = what + M.text("answer", status=self.outcome.status, detail=self.outcome.detail[:300])
         for rid in rids:
             verify.expect(
-                rid,
-                False,
-                f"{what_en} (answer: {self.outcome.status} {self.outcome.detail[:300]})",
-                f"{what_fr} (réponse : {self.outcome.status} {self.outcome.detail[:300]})",
-                location="driver outcome + service traffic",
-                evidence=self.outcome.to_json(),
+                rid, False, said, location="driver outcome + service traffic", evidence=self.outcome.to_json()
             )
 
     def check_bundle(self, verify: Verifier) -> None:
@@ -122,12 +121,7 @@ class Prescribed:
         content = [r for r in verify.declared if r not in EVIDENCE_FREE]
         posts = [(ex, ref) for ex, ref in self.posts if ref is not None]
         if not posts:
-            self._silence(
-                verify,
-                "the DUI posted no Bundle to the e-prescription service",
-                "le DUI n'a envoyé aucun Bundle au service",
-                content,
-            )
+            self._silence(verify, M.text("step.no-bundle"), content)
             return
         ctx = CheckContext(extra={"ordonnance_lines": {"ordonnance": self.lines}} if self.lines else {})
         for ex, ref in posts:
@@ -137,16 +131,11 @@ class Prescribed:
         """The ordonnance the DUI printed carries the number the service assigned (EP-22, EP-25)."""
         rids = [r for r in verify.declared if r in ("EP-22", "EP-25")]
         if not self.assigned:
-            self._silence(verify, "the service assigned no number", "le service n'a attribué aucun numéro", rids)
+            self._silence(verify, M.text("step.no-number"), rids)
             return
         pdf = self.pdf()
         if not pdf:
-            self._silence(
-                verify,
-                "the DUI handed back no printed ordonnance (ordonnance_pdf)",
-                "le DUI n'a rendu aucune ordonnance imprimée",
-                rids,
-            )
+            self._silence(verify, M.text("step.no-pdf"), rids)
             return
         ctx = CheckContext(extra={"prescription_number": self.assigned})
         verify.artifact(Artifact("pdf", "ordonnance.pdf", pdf), ctx)
@@ -155,10 +144,8 @@ class Prescribed:
             verify.expect(
                 "EP-25",
                 said == self.assigned,
-                f"the DUI reports number {said!r}, the service assigned {self.assigned}",
-                f"le DUI annonce le numéro {said!r}, le service a attribué {self.assigned}",
-                en_ok=f"the DUI reports the assigned number {self.assigned}",
-                fr_ok=f"le DUI annonce le numéro attribué {self.assigned}",
+                M.text("step.number-other", said=said, number=self.assigned),
+                ok_text=M.text("step.number-reported", number=self.assigned),
                 location="driver outcome: prescription_number",
                 evidence=self.outcome.to_json(),
             )

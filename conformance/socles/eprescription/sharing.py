@@ -14,15 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance import identities
 from conformance.drivers.base import Action, Outcome
 from conformance.engine.verifier import Verifier
 from conformance.levels import apply_levels
-from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, passed
-from conformance.registry import checks_for
+from conformance.messages import Text
+from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.registry import run_checks
 from conformance.requirements import catalog_for
 
 from .fixtures import EpHarness, Prescribed
+from .messages import M, either
 
 RID = "EP-23"
 LINES = [
@@ -45,7 +46,7 @@ LINES = [
 
 class OtherSocleRules(Verifier):
     """Runs another socle's registered checks inside an e-prescription scenario, keeping the findings
-    to itself (they are not that socle's verdicts): `judge` turns its failures into EP-23 findings."""
+    to itself (they are not that socle's verdicts): `conclude` turns its failures into EP-23 findings."""
 
     def __init__(self, verify: Verifier, socle: str) -> None:
         checked = [r.id for r in catalog_for(socle).requirements.values() if r.checked]
@@ -55,11 +56,7 @@ class OtherSocleRules(Verifier):
     def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
         """The other socle's checks on `art`; the evidence is tagged EP-23, what they judge here."""
         ref = art.meta.get("evidence_ref") or self.recorder.journal.record(art.kind, art.name, art.data)
-        found = [
-            f if f.evidence else replace(f, evidence=ref.sha256)
-            for rc in checks_for(art.kind, [self.socle])
-            for f in rc.fn(art, ctx or CheckContext())
-        ]
+        found = run_checks(art, ctx or CheckContext(), [self.socle], evidence=ref.sha256)
         self.recorder.journal.tag(ref, [RID])
         return self.record([f for f in found if not only_declared or f.requirement in self.declared])
 
@@ -68,16 +65,11 @@ class OtherSocleRules(Verifier):
         self.findings.extend(leveled)
         return leveled
 
-    def judge(self, what_en: str, what_fr: str) -> None:
+    def conclude(self, what: Text) -> None:
         bad = [f for f in self.findings if f.verdict is Verdict.FAIL]
         out = [
             replace(
-                failed(
-                    RID,
-                    f"{what_en} breaks {f.requirement} ({self.socle}): {f.message_en}",
-                    f"{what_fr} enfreint {f.requirement} ({self.socle}) : {f.message_fr}",
-                    f.location,
-                ),
+                M.fail(RID, "share.breaks", f.location, what=what, rule=f.requirement, socle=self.socle, finding=f),
                 evidence=f.evidence,
             )
             for f in bad
@@ -85,15 +77,17 @@ class OtherSocleRules(Verifier):
         if not out:
             rules = sorted({f.requirement for f in self.findings if f.verdict is not Verdict.NOT_APPLICABLE})
             warns = sorted({f.requirement for f in self.findings if f.verdict is Verdict.WARN})
-            shown = f"; warnings: {', '.join(warns)}" if warns else ""
+            warnings = M.text("share.warnings", rules=", ".join(warns)) if warns else Text("", "")
             out = [
-                passed(
+                M.passed(
                     RID,
-                    f"{what_en} meets the {self.socle} rules judged on it ({len(rules)} rules, "
-                    f"{len(self.findings)} findings, no failing EXIGENCE{shown})",
-                    f"{what_fr} respecte les règles {self.socle} évaluées ({len(rules)} règles, aucune "
-                    f"EXIGENCE en échec{shown.replace('warnings', 'avertissements')})",
+                    "share.meets",
                     f"{self.socle} checks",
+                    what=what,
+                    socle=self.socle,
+                    rules=len(rules),
+                    findings=len(self.findings),
+                    warnings=warnings,
                 )
             ]
         self.outer.record(out)
@@ -112,14 +106,14 @@ def registered(verify: Verifier, done: Prescribed) -> bool:
     """The ordonnance to share exists (else EP-23 fails: the prescription step did not register it)."""
     if done.outcome.ok and done.assigned:
         return True
+    unregistered = M.text(
+        "share.unregistered",
+        status=done.outcome.status,
+        detail=done.outcome.detail[:200],
+        number=either(done.assigned, "none"),
+    )
     verify.expect(
-        RID,
-        False,
-        f"no registered ordonnance to share (prescribe answered {done.outcome.status} "
-        f"{done.outcome.detail[:200]}; number assigned: {done.assigned or 'none'})",
-        "aucune ordonnance enregistrée à partager (la prescription a échoué)",
-        location="driver outcome + service traffic",
-        evidence=done.outcome.to_json(),
+        RID, False, unregistered, location="driver outcome + service traffic", evidence=done.outcome.to_json()
     )
     return False
 
@@ -138,15 +132,14 @@ def share_action(
     )
 
 
-def expect_part_ok(verify: Verifier, outcome: Outcome, part: str, en: str, fr: str) -> Outcome:
+def expect_part_ok(verify: Verifier, outcome: Outcome, part: str, what: Text) -> Outcome:
+    """The DUI says this part of the share verb went well (EP-23)."""
     got = part_outcome(outcome, part)
     verify.expect(
         RID,
         got.ok,
-        f"the DUI reports {en}: {got.detail[:200]}",
-        f"le DUI annonce {fr} : {got.detail[:200]}",
-        en_ok=f"the DUI reports {en}",
-        fr_ok=f"le DUI annonce {fr}",
+        M.text("share.reported-failure", what=what, detail=got.detail[:200]),
+        ok_text=M.text("share.reported", what=what),
         location=f"driver outcome: data.{part}",
         evidence=outcome.to_json(),
     )
@@ -163,18 +156,13 @@ class DmpShare:
     patient: dict[str, Any]
 
     def check(self, verify: Verifier) -> None:
-        expect_part_ok(verify, self.outcome, "dmp", "the ordonnance fed to the DMP", "l'ordonnance versée au DMP")
+        expect_part_ok(verify, self.outcome, "dmp", M.text("share.to-dmp"))
         # the DUI may ask the DMP other things first (TD0.2 status, ITI-18): the ordonnance is in the ITI-41 feeds
         feeds = [ex for ex in self.fed.exchanges if getattr(ex, "transaction", "ITI-41") == "ITI-41"]
         if not feeds:
-            verify.expect(
-                RID,
-                False,
-                f"no document was fed to the DMP (answer: {self.outcome.status} {self.outcome.detail[:200]})",
-                "aucun document versé au DMP",
-                location="DMP traffic",
-                evidence=self.outcome.to_json(),
-            )
+            answer = M.text("answer", status=self.outcome.status, detail=self.outcome.detail[:200])
+            nothing = M.text("share.nothing-fed") + answer
+            verify.expect(RID, False, nothing, location="DMP traffic", evidence=self.outcome.to_json())
             return
         ctx = CheckContext(patient=self.patient, extra={"prescription_number": self.number})
         for ex in feeds:
@@ -186,33 +174,20 @@ class DmpShare:
                     ctx,
                 )
             else:
-                verify.expect(
-                    RID,
-                    False,
-                    "the request the DMP received carries no readable XDS lot",
-                    "la requête reçue par le DMP ne porte aucun lot XDS lisible",
-                    location=ex.request_ref.path,
-                    evidence=ex.request_ref,
-                )
+                no_lot = M.text("share.no-lot")
+                verify.expect(RID, False, no_lot, location=ex.request_ref.path, evidence=ex.request_ref)
         rules = OtherSocleRules(verify, "dmp")
         self.fed.check(rules)
-        rules.judge("the ordonnance fed to the DMP", "l'ordonnance versée au DMP")
+        rules.conclude(M.text("share.to-dmp"))
 
 
 def share_to_dmp(ep: EpHarness, dmp: Any, done: Prescribed, patient: dict[str, Any]) -> DmpShare:
-    from conformance.socles.dmp.api import Fed
+    """Ask the DUI to feed the ordonnance to the DMP; the mock DMP (the DMP suite's `dmp`) captures the feed."""
+    from conformance.socles.dmp.api import captured_feed
 
-    mark = dmp.service.log.mark()
-    outcome = ep.dui.act(share_action(done, patient, to_dmp=True))
-    exchanges = dmp.service.log.since(mark)
-    if outcome.ok and not exchanges:  # a remote DUI may answer before its request is processed
-        exchanges = dmp.service.log.wait(mark, float(getattr(ep.dui, "traffic_timeout", 10.0)))
-    # the context the DMP suite judges a feed with (conformance.socles.dmp.fixtures.DmpHarness.feed)
-    ctx = CheckContext(
-        patient=patient,
-        extra={"ca_bundle": str(dmp.service.pki.ca_bundle), "batch_feed": True, "facility_type": "SA17"},
-    )
-    return DmpShare(outcome, Fed(part_outcome(outcome, "dmp"), exchanges, ctx), done.assigned, patient)
+    fed = captured_feed(dmp, lambda: ep.dui.act(share_action(done, patient, to_dmp=True)), patient)
+    outcome = fed.outcome
+    return DmpShare(outcome, replace(fed, outcome=part_outcome(outcome, "dmp")), done.assigned, patient)
 
 
 @dataclass
@@ -229,6 +204,11 @@ class MssShare:
 
         return patient_address(self.patient)
 
+    @property
+    def recipients(self) -> list[list[str]]:
+        """The SMTP envelope recipients of every message the operator accepted."""
+        return [s.rcpts for s in self.sent.messages]
+
     def to_patient(self) -> list[Any]:
         return [s for s in self.sent.messages if self.address.lower() in {r.lower() for r in s.rcpts}]
 
@@ -240,39 +220,23 @@ class MssShare:
 
     def check_sent(self, verify: Verifier) -> None:
         """Qualified INS: the ordonnance reaches the operator for the patient's address, with its PDF."""
-        expect_part_ok(
-            verify,
-            self.sent.outcome,
-            "mssante",
-            "the ordonnance sent to the patient",
-            "l'ordonnance envoyée au patient",
-        )
+        evidence = self.sent.outcome.to_json()
+        expect_part_ok(verify, self.sent.outcome, "mssante", M.text("share.to-patient"))
         if not self.sent.messages:
-            verify.expect(
-                RID,
-                False,
-                "nothing reached the MSSanté operator",
-                "rien n'a atteint l'opérateur MSSanté",
-                location="operator traffic",
-                evidence=self.sent.outcome.to_json(),
-            )
+            verify.expect(RID, False, M.text("share.nothing-reached"), location="operator traffic", evidence=evidence)
             return
-        delivered = self.to_patient()
         verify.expect(
             RID,
-            bool(delivered),
-            f"no message was submitted for {self.address} (envelope recipients: "
-            f"{[s.rcpts for s in self.sent.messages]})",
-            f"aucun message soumis pour {self.address}",
-            en_ok=f"submitted to the operator for {self.address} (SMTP RCPT TO)",
-            fr_ok=f"soumis à l'opérateur pour {self.address} (SMTP RCPT TO)",
+            bool(self.to_patient()),
+            M.text("share.not-submitted", address=self.address, rcpts=self.recipients),
+            ok_text=M.text("share.submitted", address=self.address),
             location="SMTP envelope",
-            evidence=self.sent.outcome.to_json(),
+            evidence=evidence,
         )
         self.judge_messages(verify)
         rules = OtherSocleRules(verify, "mssante")
         self.sent.check(rules)
-        rules.judge("the ordonnance sent by MSSanté", "l'ordonnance envoyée par MSSanté")
+        rules.conclude(M.text("share.by-mssante"))
 
     def check_refused(self, verify: Verifier) -> None:
         """INS not qualified: nothing reaches the operator and the DUI says why (refused)."""
@@ -283,16 +247,18 @@ class MssShare:
             and bool(got.detail.strip())
             and not self.sent.messages
         )
+        detail = got.detail[:200]
         verify.expect(
             RID,
             ok,
-            f"INS not qualified: the DUI answered {self.sent.outcome.status} "
-            f"({got.detail[:200]}) and {len(self.sent.messages)} message(s) reached the operator "
-            f"(envelope recipients: {[s.rcpts for s in self.sent.messages]})",
-            f"INS non qualifiée : le DUI a répondu {self.sent.outcome.status} ({got.detail[:200]}) et "
-            f"{len(self.sent.messages)} message(s) ont atteint l'opérateur",
-            en_ok=f"INS not qualified: refused, nothing sent ({got.detail[:200]})",
-            fr_ok=f"INS non qualifiée : refus, rien n'est envoyé ({got.detail[:200]})",
+            M.text(
+                "share.not-refused",
+                status=self.sent.outcome.status,
+                detail=detail,
+                count=len(self.sent.messages),
+                rcpts=self.recipients,
+            ),
+            ok_text=M.text("share.refused", detail=detail),
             location="driver outcome + operator traffic",
             evidence=self.sent.outcome.to_json(),
         )
@@ -300,16 +266,13 @@ class MssShare:
 
 
 def share_to_patient(ep: EpHarness, mss: Any, done: Prescribed, patient: dict[str, Any]) -> MssShare:
-    from conformance.socles.mssante.api import NIL
+    """Ask the DUI to send the ordonnance to the patient; the mock operator (the MSSanté suite's `mss`) captures it.
 
+    Traffic is awaited only when the patient's INS is qualified (otherwise nothing may be sent).
+    """
+    from conformance.socles.mssante.api import sent_to_patient
+
+    action = share_action(done, patient, to_patient_mssante=True)
     qualified = bool(patient.get("qualified"))
-    ctx = CheckContext(
-        expected_nil=NIL,
-        sender_bal_type=mss.settings["bal"]["type"],
-        to_patient=True,
-        patient=patient,
-        whitelist=tuple(identities.whitelist()),
-        extra={"prescription_number": done.assigned},
-    )
-    sent = mss.act_and_capture(share_action(done, patient, to_patient_mssante=True), expect_traffic=qualified, ctx=ctx)
+    sent = sent_to_patient(mss, action, patient, expect_traffic=qualified, prescription_number=done.assigned)
     return MssShare(sent, done.assigned, patient)

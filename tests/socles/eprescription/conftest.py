@@ -10,7 +10,7 @@ import pytest
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats.pki import TestPKI, pki_cache_dir
 from conformance.socles.eprescription.service import PrescriptionService
-from tests.socles.eprescription.service_support import Client
+from tests.socles.eprescription.helpers import Client
 
 
 @pytest.fixture(scope="module")

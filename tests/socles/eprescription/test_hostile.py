@@ -10,16 +10,15 @@ from typing import Any
 import pytest
 
 from conformance.model import Artifact, CheckContext, Verdict
-from conformance.registry import checks_for
+from conformance.registry import run_checks
+from conformance.socles.eprescription import SOCLE
 from tests.socles.eprescription.helpers import LINE1, good, res, variant
 
 
 def run(data: bytes) -> list[Any]:
-    import conformance.socles.eprescription.checks  # noqa: F401  (registers the check)
-
-    (registered,) = [c for c in checks_for("fhir", ["eprescription"])]
+    SOCLE.load_checks()
     started = time.perf_counter()
-    found = list(registered.fn(Artifact("fhir", "bundle.json", data), CheckContext()))
+    found = run_checks(Artifact("fhir", "bundle.json", data), CheckContext(), ["eprescription"])
     assert time.perf_counter() - started < 5
     assert all(f.evidence for f in found)
     return found
@@ -111,8 +110,9 @@ def test_wrong_fhir_version() -> None:
 
 @pytest.mark.requirements("EP-01")
 def test_artifact_mode_routes_fhir_files_to_the_check() -> None:
-    import conformance.socles.eprescription.checks  # noqa: F401
     from conformance.engine.validate import input_rule, validate_bytes
+
+    SOCLE.load_checks()
 
     assert input_rule("fhir", ["eprescription"]) == "EP-01"
     result = validate_bytes("ordonnance.json", json.dumps(good()).encode(), socles=["eprescription"])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from conformance.demo.eprescription_pdf import PrintInput, ordonnance_pdf
-from conformance.model import Artifact, CheckContext, Verdict
-from conformance.registry import checks_for
-from conformance.socles.eprescription.checks.ordonnance import check_printed_ordonnance
+from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.registry import checks_for, run_checks
+from conformance.socles.eprescription import SOCLE
 from conformance.socles.eprescription.service import make_number
+from tests.socles.eprescription.helpers import plain_pdf
 
 NUMBER = make_number(123456)
 
@@ -25,16 +26,22 @@ def _pdf(defect: str | None = None) -> bytes:
     return ordonnance_pdf(inp, defect)
 
 
+def _check(data: bytes, ctx: CheckContext) -> list[Finding]:
+    SOCLE.load_checks()
+    return run_checks(Artifact("pdf", "o.pdf", data), ctx, ["eprescription"])
+
+
 def _verdicts(data: bytes, expected: str | None = NUMBER) -> dict[str, Verdict]:
     ctx = CheckContext(extra={"prescription_number": expected} if expected else {})
     out: dict[str, Verdict] = {}
-    for f in check_printed_ordonnance(Artifact("pdf", "o.pdf", data), ctx):
+    for f in _check(data, ctx):
         if f.requirement not in out or f.verdict.rank > out[f.requirement].rank:
             out[f.requirement] = f.verdict
     return out
 
 
 def test_registered_under_eprescription_only() -> None:
+    SOCLE.load_checks()
     names = [c.name for c in checks_for("pdf", ["eprescription"])]
     assert names == ["conformance.socles.eprescription.checks.ordonnance.check_printed_ordonnance"]
 
@@ -59,14 +66,12 @@ def test_another_expected_number_fails() -> None:
 @pytest.mark.requirements("EP-25")
 @pytest.mark.parametrize("data", [b"", b"%PDF-1.7\n garbage", b"not a pdf at all" * 1000, b"%PDF-1.4\n" + b"0" * 100])
 def test_hostile_files_fail_cleanly(data: bytes) -> None:
-    found = list(check_printed_ordonnance(Artifact("pdf", "x.pdf", data), CheckContext()))
+    found = _check(data, CheckContext())
     assert any(f.requirement == "EP-25" and f.verdict is Verdict.FAIL and f.location for f in found)
     assert all(f.message_fr and f.message_en for f in found)
 
 
 def test_a_pdf_without_any_number_is_not_an_ordonnance_in_artifact_mode() -> None:
     """`conformance validate copy.pdf` on an MSSanté PDF copy must not fail e-prescription rules."""
-    from tests.socles.mssante.support import pdf_bytes
-
-    assert set(_verdicts(pdf_bytes(), expected=None).values()) == {Verdict.NOT_APPLICABLE}
+    assert set(_verdicts(plain_pdf(), expected=None).values()) == {Verdict.NOT_APPLICABLE}
     assert _verdicts(_pdf("no-qr-code"), expected=None)["EP-25"] is Verdict.FAIL  # a number, but no QR code

@@ -11,8 +11,7 @@ import urllib.error
 import pytest
 
 from conformance.socles.eprescription.service import MAX_BODY, PrescriptionService, number_is_valid
-from tests.socles.eprescription.helpers import GOOD, LINE1, res, variant
-from tests.socles.eprescription.service_support import Client
+from tests.socles.eprescription.helpers import GOOD, LINE1, Client, res, variant
 
 GOOD_BYTES = GOOD.read_bytes()
 

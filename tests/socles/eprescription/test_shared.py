@@ -10,12 +10,9 @@ import pytest
 from conformance import identities
 from conformance.demo.eprescription_pdf import PrintInput, ordonnance_pdf
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.registry import checks_for
-from conformance.socles.eprescription.checks.shared import (
-    check_ordonnance_fed_to_dmp,
-    check_ordonnance_sent_to_patient,
-    pdf_of_cda,
-)
+from conformance.registry import checks_for, run_checks
+from conformance.socles.eprescription import SOCLE
+from conformance.socles.eprescription.checks.shared import pdf_of_cda
 from conformance.socles.eprescription.service import make_number
 from conformance.socles.mssante.build.documents import build_document
 from conformance.socles.mssante.build.inputs import (
@@ -85,9 +82,15 @@ def _lot(type_code: str = "57833-6", class_code: str = "42", cda: bytes | None =
     return xml, {entry: cda if cda is not None else _cda(_pdf())}
 
 
+def _ep(art: Artifact, ctx: CheckContext) -> list[Finding]:
+    """The e-prescription checks of the artifact's kind (EP-23), as scenarios and validate run them."""
+    SOCLE.load_checks()
+    return run_checks(art, ctx, ["eprescription"])
+
+
 def _dmp(lot: tuple[bytes, dict], expected: str | None = NUMBER) -> list[Finding]:
     ctx = CheckContext(extra={"prescription_number": expected} if expected else {})
-    return check_ordonnance_fed_to_dmp(Artifact("xds-metadata", "lot.xml", lot[0], {"documents": lot[1]}), ctx)
+    return _ep(Artifact("xds-metadata", "lot.xml", lot[0], {"documents": lot[1]}), ctx)
 
 
 def _message(
@@ -120,7 +123,7 @@ def _message(
 
 def _mail(msg: tuple[bytes, dict[str, Any]], expected: str | None = NUMBER) -> list[Finding]:
     ctx = CheckContext(patient=msg[1], extra={"prescription_number": expected} if expected else {})
-    return check_ordonnance_sent_to_patient(Artifact("email", "m.eml", msg[0]), ctx)
+    return _ep(Artifact("email", "m.eml", msg[0]), ctx)
 
 
 def worst(found: list[Finding]) -> Verdict:
@@ -133,6 +136,7 @@ def failing_at(found: list[Finding]) -> list[str]:
 
 
 def test_registered_under_eprescription() -> None:
+    SOCLE.load_checks()
     assert "check_ordonnance_fed_to_dmp" in [
         c.name.rsplit(".", 1)[-1] for c in checks_for("xds-metadata", ["eprescription"])
     ]
@@ -206,7 +210,7 @@ def test_message_bad_fails(msg: Any, where: str) -> None:
 def test_message_without_ordonnance_is_not_applicable_in_artifact_mode() -> None:
     data, ident = _message("resident-qualified", type_code="11488-4")
     ctx = CheckContext()
-    assert worst(check_ordonnance_sent_to_patient(Artifact("email", "m.eml", data), ctx)) is Verdict.NOT_APPLICABLE
+    assert worst(_ep(Artifact("email", "m.eml", data), ctx)) is Verdict.NOT_APPLICABLE
     assert worst(_mail((data, ident))) is Verdict.FAIL  # the scenario says it is the ordonnance: typed wrong
 
 

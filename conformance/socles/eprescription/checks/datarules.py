@@ -9,8 +9,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.formats.fhir import fhirpath
-from conformance.model import Finding, failed, passed, warned
-from conformance.socles.eprescription.checks.view import View, select
+from conformance.messages import Text
+from conformance.model import CheckContext, Finding
+from conformance.registry import check
+from conformance.socles.eprescription.checks.ruleset import Invariant, load_ruleset
+from conformance.socles.eprescription.checks.view import View, remembered, select
+from conformance.socles.eprescription.messages import M
+
+# the requirements the data rules judge, read from rules.toml (a new rule there is a new requirement here)
+CARDINALITY_RULES = tuple(sorted({c.requirement for c in load_ruleset().cardinalities}))
+INVARIANT_RULES = tuple(sorted({i.requirement for i in load_ruleset().invariants if not i.native}))
 
 
 def _resources(view: View, resource_type: str, applies: str | None) -> Iterator[tuple[dict[str, Any], str]]:
@@ -27,7 +35,9 @@ def _resources(view: View, resource_type: str, applies: str | None) -> Iterator[
             yield e.resource, e.loc
 
 
-def cardinalities(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", *CARDINALITY_RULES)
+@remembered
+def cardinalities(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     for rule in rules.cardinalities:
         cite = rules.cite(rule.profile)
@@ -38,30 +48,40 @@ def cardinalities(view: View) -> Iterator[Finding]:
             for node, where in parents:
                 n = len(select(node, last, where))
                 here = f"{where}.{last}"
+                rid, path, source = rule.requirement, rule.path, rule.source
                 if n >= rule.min and (rule.max is None or n <= rule.max):
-                    yield passed(
-                        rule.requirement,
-                        f"{rule.path} {card} holds ({n}); {cite}",
-                        f"{rule.path} {card} respecté ({n}) ; {cite}",
-                        here,
-                    )
+                    yield M.passed(rid, "cardinality.holds", here, path=path, card=card, count=n, cite=cite)
                 elif rule.max == 0:
-                    yield failed(
-                        rule.requirement,
-                        f"{rule.path} is forbidden ({card}) by {cite} [{rule.source}]",
-                        f"{rule.path} est interdit ({card}) par {cite} [{rule.source}]",
-                        here,
-                    )
+                    yield M.fail(rid, "cardinality.forbidden", here, path=path, card=card, cite=cite, source=source)
                 else:
-                    yield failed(
-                        rule.requirement,
-                        f"{rule.path} must occur {card} ({cite} [{rule.source}]), found {n}",
-                        f"{rule.path} doit apparaître {card} ({cite} [{rule.source}]), trouvé {n}",
-                        here,
+                    yield M.fail(
+                        rid, "cardinality.count", here, path=path, card=card, cite=cite, source=source, count=n
                     )
 
 
-def invariants(view: View) -> Iterator[Finding]:
+def invariant_finding(inv: Invariant, cite: str, holds: bool | None, where: str, error: str = "") -> Finding:
+    """How an invariant of rules.toml reads in a finding, its own wording (human_en, human_fr) included."""
+    rid = inv.requirement
+    if holds is None:
+        return M.warn(rid, "invariant.unevaluable", where, invariant=inv.key, cite=cite, error=error)
+    if holds:
+        return M.passed(rid, "invariant.holds", where, invariant=inv.key, cite=cite)
+    human = Text(inv.human_en, inv.human_fr)
+    return M.fail(
+        rid,
+        "invariant.fails",
+        where,
+        invariant=inv.key,
+        human=human,
+        expression=inv.expression,
+        cite=cite,
+        source=inv.source,
+    )
+
+
+@check("fhir", "eprescription", *INVARIANT_RULES)
+@remembered
+def invariants(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     for inv in rules.invariants:
         if inv.native:
@@ -71,25 +91,4 @@ def invariants(view: View) -> Iterator[Finding]:
             nodes = [n for p in inv.paths for n in select(res, p, loc)] if inv.paths else [(res, loc)]
             for node, where in nodes:
                 out = fhirpath.evaluate(inv.expression, node, inv.type, res, res)
-                if out.holds is None:
-                    yield warned(
-                        inv.requirement,
-                        f"invariant {inv.key} ({cite}) could not be evaluated: {out.error}",
-                        f"l'invariant {inv.key} ({cite}) n'a pas pu être évalué : {out.error}",
-                        where,
-                    )
-                elif out.holds:
-                    yield passed(
-                        inv.requirement,
-                        f"invariant {inv.key} holds ({cite})",
-                        f"l'invariant {inv.key} est respecté ({cite})",
-                        where,
-                    )
-                else:
-                    yield failed(
-                        inv.requirement,
-                        f"invariant {inv.key} fails: {inv.human_en} ({inv.expression}); {cite} [{inv.source}]",
-                        f"l'invariant {inv.key} n'est pas respecté : {inv.human_fr} "
-                        f"({inv.expression}) ; {cite} [{inv.source}]",
-                        where,
-                    )
+                yield invariant_finding(inv, cite, out.holds, where, out.error)

@@ -1,5 +1,5 @@
-"""EP-01 (declared profile), EP-02 (authoredOn format), EP-19 (textual rendering), GEN-01 (version,
-canonicals) and GEN-02 (rule set and package versions) on the prescription lines."""
+"""EP-01 (declared profile), EP-02 (authoredOn format), EP-19 (textual rendering) and GEN-01
+(version, canonicals) on the prescription lines."""
 
 from __future__ import annotations
 
@@ -7,69 +7,59 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.formats.fhir.package import FhirPackage
-from conformance.model import Finding, failed, passed, warned
-from conformance.socles.eprescription.checks.view import View, extensions, profiles_of
+from conformance.model import CheckContext, Finding
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, remembered
+from conformance.socles.eprescription.messages import M, either
 
 _FULL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
-def declared_profile(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-01")
+@remembered
+def declared_profile(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
+    package, version = rules.ig_package, rules.ig_version
     wanted = (rules.profile("medicationrequest"), rules.profile("inpatient_medicationrequest"))
     lines = view.lines()
     if not lines:
-        yield failed(
-            "EP-01",
-            "the Bundle holds no MedicationRequest: no prescription line to check",
-            "le Bundle ne contient aucune MedicationRequest : aucune ligne de prescription",
-            "Bundle.entry",
-        )
+        yield M.fail("EP-01", "profile.no-line", "Bundle.entry")
     for line in lines:
         declared = profiles_of(line.resource)
         hit = next((p for p in wanted if p in declared), None)
+        where = f"{line.loc}.meta.profile"
         if hit:
-            yield passed(
-                "EP-01",
-                f"declares {hit} ({rules.ig_package} {rules.ig_version})",
-                f"déclare {hit} ({rules.ig_package} {rules.ig_version})",
-                f"{line.loc}.meta.profile",
-            )
+            yield M.passed("EP-01", "profile.declared", where, profile=hit, package=package, version=version)
         else:
-            yield failed(
+            yield M.fail(
                 "EP-01",
-                f"meta.profile does not declare {wanted[0]} (or {wanted[1]}); declared: "
-                f"{', '.join(declared) or 'none'} ({rules.ig_package} {rules.ig_version})",
-                f"meta.profile ne déclare pas {wanted[0]} (ni {wanted[1]}) ; déclarés : "
-                f"{', '.join(declared) or 'aucun'} ({rules.ig_package} {rules.ig_version})",
-                f"{line.loc}.meta.profile",
+                "profile.not-declared",
+                where,
+                wanted=wanted[0],
+                inpatient=wanted[1],
+                declared=either(", ".join(declared), "none"),
+                package=package,
+                version=version,
             )
 
 
-def authored_on(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-02")
+@remembered
+def authored_on(view: View, ctx: CheckContext) -> Iterator[Finding]:
     cite = view.rules.cite("medicationrequest")
     for line in view.lines():
         value = line.resource.get("authoredOn")
         if not isinstance(value, str):
             continue  # absence is the cardinality rule fr-mr-authoredOn
-        where = f"{line.loc}.authoredOn"
-        if _FULL_DATETIME.match(value):
-            yield passed(
-                "EP-02",
-                f"authoredOn {value} is a full dateTime with timezone ({cite})",
-                f"authoredOn {value} est un dateTime complet avec fuseau ({cite})",
-                where,
-            )
-        else:
-            yield failed(
-                "EP-02",
-                f"authoredOn {value!r} is not a full dateTime to the second with a timezone ({cite})",
-                f"authoredOn {value!r} n'est pas un dateTime complet à la seconde avec fuseau ({cite})",
-                where,
-            )
+        ok = _FULL_DATETIME.match(value) is not None
+        yield M.judge(
+            "EP-02", ok, "authored.full", "authored.partial", f"{line.loc}.authoredOn", value=value, cite=cite
+        )
 
 
-def rendering(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-19")
+@remembered
+def rendering(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     url, prefix = rules.extensions["rendered_dosage"], rules.rendering["note_prefix"]
     for line in view.lines():
@@ -78,52 +68,30 @@ def rendering(view: View) -> Iterator[Finding]:
         notes: list[Any] = raw_notes if isinstance(raw_notes, list) else []
         textual = [n for n in notes if isinstance(n, dict) and str(n.get("text", "")).startswith(prefix)]
         if rendered or textual:
-            yield passed("EP-19", "the line has a textual rendering", "la ligne a une version textuelle", line.loc)
+            yield M.passed("EP-19", "rendering.present", line.loc)
         else:
-            yield failed(
-                "EP-19",
-                f"no renderedDosageInstruction extension ({url}) and no note starting {prefix!r} "
-                f"({rules.cite('medicationrequest')}, Modelisation « Version textuelle »)",
-                f"ni extension renderedDosageInstruction ({url}) ni note commençant par {prefix!r} "
-                f"({rules.cite('medicationrequest')}, Modélisation « Version textuelle »)",
-                line.loc,
+            yield M.fail(
+                "EP-19", "rendering.missing", line.loc, url=url, prefix=prefix, cite=rules.cite("medicationrequest")
             )
 
 
-def canonicals(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "GEN-01")
+@remembered
+def canonicals(view: View, ctx: CheckContext) -> Iterator[Finding]:
     legacy = tuple(view.rules.profiles["legacy_prefixes"])
+    package, version = view.rules.ig_package, view.rules.ig_version
     bad = False
     for entry in view.index.entries:
         for p in profiles_of(entry.resource):
             if p.startswith(legacy):
                 bad = True
-                yield failed(
+                yield M.fail(
                     "GEN-01",
-                    f"meta.profile uses the legacy canonical {p} (superseded hl7.fhir.fr.medication); "
-                    f"use {view.rules.ig_package} {view.rules.ig_version} canonicals",
-                    f"meta.profile utilise l'ancienne canonique {p} (hl7.fhir.fr.medication, remplacé) ; "
-                    f"utiliser les canoniques de {view.rules.ig_package} {view.rules.ig_version}",
+                    "canonical.legacy",
                     f"{entry.loc}.meta.profile",
+                    profile=p,
+                    package=package,
+                    version=version,
                 )
     if not bad:
-        yield passed(
-            "GEN-01",
-            "no legacy canonical in meta.profile",
-            "aucune ancienne canonique dans meta.profile",
-            "Bundle",
-        )
-
-
-def versions(view_rules_label: str, ig_package: str, ig_version: str, packages: list[FhirPackage]) -> Finding:
-    loaded = ", ".join(p.label for p in packages) or "none (harness rule set only)"
-    en = f"validated with {view_rules_label}; FHIR packages: {loaded}"
-    fr = f"validé avec {view_rules_label} ; packages FHIR : {loaded}"
-    drift = [p for p in packages if p.name == ig_package and p.version != ig_version]
-    if drift:
-        return warned(
-            "GEN-02",
-            f"{en}; the loaded {ig_package} is {drift[0].version}, the rule set is pinned to {ig_version}",
-            f"{fr} ; le {ig_package} chargé est en {drift[0].version}, les règles sont épinglées sur {ig_version}",
-            "Bundle",
-        )
-    return passed("GEN-02", en, fr, "Bundle")
+        yield M.passed("GEN-01", "canonical.current", "Bundle")

@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.model import Finding, failed, not_applicable, passed
-from conformance.socles.eprescription.checks.view import View, extensions, select
+from conformance.model import CheckContext, Finding
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, extensions, remembered, select
+from conformance.socles.eprescription.messages import M
 
 
 def _in_vs(view: View, vs_name: str, coding: Any) -> bool:
@@ -23,22 +25,14 @@ def _coded(view: View, concept: Any, vs_name: str, where: str, rid: str) -> Find
     good = [c for c in codings if _in_vs(view, vs_name, c)]
     cite = f"{view.rules.ig_canonical_vs(vs_name)} ({vs.strength}, {vs.source})"
     if good:
-        return passed(
-            rid,
-            f"coded in {good[0].get('system')} ({cite})",
-            f"codé dans {good[0].get('system')} ({cite})",
-            where,
-        )
+        return M.passed(rid, "code.in-valueset", where, system=good[0].get("system"), cite=cite)
     seen = ", ".join(sorted({str(c.get("system")) for c in codings if isinstance(c, dict)})) or "no coding"
-    return failed(
-        rid,
-        f"no code from {cite}: allowed systems {', '.join(vs.systems)}; seen: {seen}",
-        f"aucun code de {cite} : systèmes permis {', '.join(vs.systems)} ; vus : {seen}",
-        where,
-    )
+    return M.fail(rid, "code.not-in-valueset", where, cite=cite, allowed=", ".join(vs.systems), seen=seen)
 
 
-def codes(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-08")
+@remembered
+def codes(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-08: the line's medication is coded from fr-medication-code (fr-inpatient-medication-code)."""
     for line in view.lines():
         res = line.resource
@@ -54,7 +48,9 @@ def codes(view: View) -> Iterator[Finding]:
             yield _coded(view, target.resource.get("code"), "fr-medication-code", f"{target.loc}.code", "EP-08")
 
 
-def formats(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-09")
+@remembered
+def formats(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-09 (UNSURE formats): UCD, CIP13 and SMS codes have the expected shape."""
     patterns = {s: re.compile(p) for s, p in view.rules.code_formats.items()}
     found = False
@@ -67,25 +63,14 @@ def formats(view: View) -> Iterator[Finding]:
         if not isinstance(coding, dict) or coding.get("system") not in patterns:
             continue
         found = True
-        code = str(coding.get("code", ""))
-        if patterns[coding["system"]].match(code):
-            yield passed(
-                "EP-09",
-                f"{code} has the format of {coding['system']}",
-                f"{code} a le format de {coding['system']}",
-                f"{where}.code",
-            )
+        code, system = str(coding.get("code", "")), coding["system"]
+        pattern = patterns[system]
+        if pattern.match(code):
+            yield M.passed("EP-09", "format.ok", f"{where}.code", code=code, system=system)
         else:
-            yield failed(
-                "EP-09",
-                f"{code!r} does not have the expected format of {coding['system']} "
-                f"({patterns[coding['system']].pattern}; format inferred, UNSURE)",
-                f"{code!r} n'a pas le format attendu de {coding['system']} "
-                f"({patterns[coding['system']].pattern} ; format déduit, UNSURE)",
-                f"{where}.code",
-            )
+            yield M.fail("EP-09", "format.bad", f"{where}.code", code=code, system=system, pattern=pattern.pattern)
     if not found:
-        yield not_applicable("EP-09", "no UCD, CIP13 or SMS code to check", "aucun code UCD, CIP13 ou SMS", "Bundle")
+        yield M.not_applicable("EP-09", "format.none", "Bundle")
 
 
 def _noncompound_slice(view: View, med: dict[str, Any], loc: str) -> Finding:
@@ -93,21 +78,13 @@ def _noncompound_slice(view: View, med: dict[str, Any], loc: str) -> Finding:
     codings = [c for c, _ in select(med, "code.coding", loc)]
     n = sum(1 for c in codings if _in_vs(view, "fr-medication-code", c))
     if n == 1:
-        return passed(
-            "EP-10",
-            f"one code.coding from fr-medication-code (slice nonCompoundCode 1..1, {cite})",
-            f"une code.coding de fr-medication-code (tranche nonCompoundCode 1..1, {cite})",
-            f"{loc}.code",
-        )
-    return failed(
-        "EP-10",
-        f"{n} code.coding from fr-medication-code, slice nonCompoundCode requires exactly 1 ({cite})",
-        f"{n} code.coding de fr-medication-code, la tranche nonCompoundCode en exige exactement 1 ({cite})",
-        f"{loc}.code.coding",
-    )
+        return M.passed("EP-10", "noncompound.one-code", f"{loc}.code", cite=cite)
+    return M.fail("EP-10", "noncompound.codes", f"{loc}.code.coding", count=n, cite=cite)
 
 
-def references(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-10")
+@remembered
+def references(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-10: medicationReference targets and the nonCompoundCode slice of non-compound Medications."""
     rules = view.rules
     for line in view.lines():
@@ -117,33 +94,19 @@ def references(view: View) -> Iterator[Finding]:
         where = f"{line.loc}.medicationReference"
         target = view.follow(where)
         if target is None:
-            yield failed(
-                "EP-10",
-                "medicationReference does not resolve to a Medication in the Bundle "
-                f"({rules.cite('medicationrequest')})",
-                f"medicationReference ne mène à aucune Medication du Bundle ({rules.cite('medicationrequest')})",
-                where,
-            )
+            yield M.fail("EP-10", "medref.unresolved", where, cite=rules.cite("medicationrequest"))
         elif target.resource.get("resourceType") != "Medication":
-            yield failed(
-                "EP-10",
-                f"medicationReference points to a {target.resource.get('resourceType')}",
-                f"medicationReference pointe vers un(e) {target.resource.get('resourceType')}",
-                where,
-            )
+            yield M.fail("EP-10", "medref.wrong-type", where, type=target.resource.get("resourceType"))
         else:
-            yield passed(
-                "EP-10",
-                f"medicationReference resolves to {target.loc}",
-                f"medicationReference pointe vers {target.loc}",
-                where,
-            )
+            yield M.passed("EP-10", "medref.resolves", where, target=target.loc)
     for med, loc in view.medications():
         if not view.is_compound(med):
             yield _noncompound_slice(view, med, loc)
 
 
-def compounds(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-12")
+@remembered
+def compounds(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-12: components of a compound medication are non-compound Medications; fr-is-vehicle is boolean."""
     rules = view.rules
     cite = rules.cite("medication_compound")
@@ -157,12 +120,7 @@ def compounds(view: View) -> Iterator[Finding]:
                 continue
             for ext in extensions(ing, rules.extensions["is_vehicle"]):
                 if not isinstance(ext.get("valueBoolean"), bool):
-                    yield failed(
-                        "EP-12",
-                        f"fr-is-vehicle must carry a valueBoolean ({cite})",
-                        f"fr-is-vehicle doit porter un valueBoolean ({cite})",
-                        f"{where}.extension",
-                    )
+                    yield M.fail("EP-12", "compound.vehicle-not-boolean", f"{where}.extension", cite=cite)
             if isinstance(ing.get("itemReference"), dict):
                 target = view.follow(f"{where}.itemReference")
                 ok = (
@@ -170,21 +128,11 @@ def compounds(view: View) -> Iterator[Finding]:
                     and target.resource.get("resourceType") == "Medication"
                     and not view.is_compound(target.resource)
                 )
-                if ok:
-                    yield passed(
-                        "EP-12",
-                        f"component {target.loc if target else ''} is a non-compound Medication",
-                        "le composant est une Medication non composée",
-                        f"{where}.itemReference",
-                    )
+                if ok and target is not None:
+                    yield M.passed("EP-12", "compound.component-ok", f"{where}.itemReference", target=target.loc)
                 else:
-                    yield failed(
-                        "EP-12",
-                        f"ingredient.itemReference must point to a fr-medication-noncompound in the Bundle ({cite})",
-                        f"ingredient.itemReference doit pointer vers une fr-medication-noncompound du Bundle ({cite})",
-                        f"{where}.itemReference",
-                    )
+                    yield M.fail("EP-12", "compound.component-bad", f"{where}.itemReference", cite=cite)
             elif isinstance(ing.get("itemCodeableConcept"), dict):
-                yield passed("EP-12", "component given as a code", "composant donné par un code", where)
+                yield M.passed("EP-12", "compound.component-coded", where)
     if not seen:
-        yield not_applicable("EP-12", "no compound medication", "aucun médicament composé", "Bundle")
+        yield M.not_applicable("EP-12", "compound.none", "Bundle")

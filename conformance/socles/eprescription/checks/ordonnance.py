@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 import zxingcpp
 from pypdf import PdfReader
 
-from conformance.model import Artifact, CheckContext, Finding, failed, judge, not_applicable, passed
-from conformance.registry import check
+from conformance.messages import Text, finding
+from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.registry import Unreadable, check, reader
+from conformance.socles.eprescription.messages import M, either
 
 MAX_PDF = 20 * 1024 * 1024
 MAX_PAGES = 10
@@ -33,7 +35,8 @@ class Printed:
 
     qr: list[tuple[str, str]] = field(default_factory=list)  # (payload, location)
     text: list[tuple[str, str]] = field(default_factory=list)  # (page text, location)
-    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (en, fr, location)
+    problems: list[tuple[Text, str]] = field(default_factory=list)  # what could not be read, and where
+    refused: tuple[Text, str] | None = None  # the whole file is unreadable: why, and where
 
 
 def _pixels(img: object) -> int:
@@ -49,30 +52,23 @@ def read_printed(data: bytes) -> Printed:
     """Everything a reader of the paper copy can see; never raises on a hostile file."""
     out = Printed()
     if len(data) > MAX_PDF:
-        out.problems.append(
-            (f"PDF of {len(data)} bytes exceeds {MAX_PDF}", f"PDF de {len(data)} octets, au-delà de {MAX_PDF}", "PDF")
-        )
+        out.refused = M.text("pdf.too-large", size=len(data), limit=MAX_PDF), "PDF"
         return out
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = list(reader.pages)[:MAX_PAGES]
+        pages = list(PdfReader(io.BytesIO(data)).pages)[:MAX_PAGES]
     except Exception as exc:
-        out.problems.append(
-            (f"unreadable PDF: {type(exc).__name__}: {str(exc)[:160]}", f"PDF illisible : {type(exc).__name__}", "PDF")
-        )
+        out.refused = M.text("pdf.unreadable", error=type(exc).__name__, detail=str(exc)[:160]), "PDF"
         return out
     seen = 0
     for n, page in enumerate(pages, 1):
         try:
             out.text.append((page.extract_text() or "", f"page {n}, text layer"))
         except Exception as exc:
-            out.problems.append(
-                (f"text layer unreadable: {type(exc).__name__}", "couche texte illisible", f"page {n}, text layer")
-            )
+            out.problems.append((M.text("pdf.text-unreadable", error=type(exc).__name__), f"page {n}, text layer"))
         try:
             images = list(page.images)
         except Exception as exc:
-            out.problems.append((f"images unreadable: {type(exc).__name__}", "images illisibles", f"page {n}"))
+            out.problems.append((M.text("pdf.images-unreadable", error=type(exc).__name__), f"page {n}"))
             continue
         for img in images:
             seen += 1
@@ -81,102 +77,63 @@ def read_printed(data: bytes) -> Printed:
                 break
             try:
                 if _pixels(img) > MAX_PIXELS:
-                    out.problems.append(
-                        (
-                            f"image larger than {MAX_PIXELS} pixels not decoded",
-                            f"image de plus de {MAX_PIXELS} pixels non décodée",
-                            where,
-                        )
-                    )
+                    out.problems.append((M.text("pdf.image-too-large", limit=MAX_PIXELS), where))
                     continue
                 for code in zxingcpp.read_barcodes(img.image):
                     if code.format == zxingcpp.BarcodeFormat.QRCode:
                         out.qr.append((code.text, where))
             except Exception as exc:
-                out.problems.append((f"image not decodable: {type(exc).__name__}", "image non décodable", where))
+                out.problems.append((M.text("pdf.image-undecodable", error=type(exc).__name__), where))
     return out
 
 
-def ordonnance_findings(data: bytes, expected: str | None) -> Iterator[Finding]:
-    printed = read_printed(data)
-    for en, fr, where in printed.problems:
-        if "unreadable PDF" in en or "exceeds" in en:
-            yield failed("EP-25", en, fr, where)
-            yield failed("EP-22", en, fr, where)
-            return
+def ordonnance_findings(printed: Printed, expected: str | None) -> Iterator[Finding]:
+    """EP-25 and EP-22 on what the ordonnance shows; `expected` is the number the service assigned."""
+    if printed.refused is not None:
+        why, where = printed.refused
+        yield finding("EP-25", Verdict.FAIL, why, where)
+        yield finding("EP-22", Verdict.FAIL, why, where)
+        return
     printed_numbers = {m for text, _ in printed.text for m in NUMBER_IN_TEXT.findall(text)}
     if not expected and not printed.qr and not printed_numbers:
         # artifact mode on a PDF that shows no prescription number at all (e.g. an MSSanté PDF/A copy):
         # nothing says it is an ordonnance numérique, so its rules do not apply
         for rid in ("EP-22", "EP-25"):
-            yield not_applicable(
-                rid,
-                "no QR code and no prescription number: not an ordonnance numérique",
-                "ni QR code ni numéro de prescription : pas une ordonnance numérique",
-                "PDF",
-            )
+            yield M.not_applicable(rid, "printed.no-number", "PDF")
         return
     if not printed.qr:
-        yield failed(
-            "EP-25",
-            "no QR code found in the printed ordonnance",
-            "aucun QR code trouvé sur l'ordonnance imprimée",
-            "PDF images",
-        )
-    if expected:
-        for payload, where in printed.qr:
-            yield judge(
-                "EP-25",
-                payload == expected,
-                f"QR code carries the assigned number {expected}",
-                f"le QR code porte le numéro attribué {expected}",
-                f"QR code carries {payload[:60]!r}, the service assigned {expected}",
-                f"le QR code porte {payload[:60]!r}, le service a attribué {expected}",
-                where,
-            )
-    else:  # artifact mode: the QR code and the printed number must at least agree
-        for payload, where in printed.qr:
-            yield judge(
-                "EP-25",
-                payload in printed_numbers,
-                f"QR code {payload} is printed in clear",
-                f"le QR code {payload} est imprimé en clair",
-                f"QR code carries {payload[:60]!r}, which is not printed in clear ({sorted(printed_numbers)})",
-                f"le QR code porte {payload[:60]!r}, absent du texte imprimé",
-                where,
+        yield M.fail("EP-25", "printed.no-qr", "PDF images")
+    for payload, where in printed.qr:
+        if expected and payload == expected:
+            yield M.passed("EP-25", "printed.qr-assigned", where, number=expected)
+        elif expected:
+            yield M.fail("EP-25", "printed.qr-other", where, payload=payload[:60], number=expected)
+        elif payload in printed_numbers:  # artifact mode: the QR code and the printed number must at least agree
+            yield M.passed("EP-25", "printed.qr-in-clear", where, payload=payload)
+        else:
+            yield M.fail(
+                "EP-25", "printed.qr-not-in-clear", where, payload=payload[:60], printed=sorted(printed_numbers)
             )
     wanted = expected or (printed.qr[0][0] if printed.qr else "")
     in_clear = [where for text, where in printed.text if wanted and wanted in text]
-    yield judge(
-        "EP-25",
-        bool(in_clear),
-        f"number {wanted} printed in clear ({in_clear[:1]})",
-        f"numéro {wanted} imprimé en clair",
-        f"the number {wanted or '(none)'} is not printed in clear in the text layer",
-        f"le numéro {wanted or '(aucun)'} n'est pas imprimé en clair dans la couche texte",
-        "PDF text layer",
-    )
-    if printed.qr and in_clear:
-        yield passed(
-            "EP-22",
-            "a prescription number is printed in clear and as a QR code (format not checked: "
-            "the CNAM format is not public)",
-            "un numéro de prescription est imprimé en clair et en QR code (format non vérifié : non public)",
-            "PDF",
-        )
+    if in_clear:
+        yield M.passed("EP-25", "printed.number-in-clear", "PDF text layer", number=wanted, where=in_clear[:1])
     else:
-        yield failed(
-            "EP-22",
-            "the ordonnance does not show a prescription number both as QR code and in clear",
-            "l'ordonnance ne porte pas le numéro de prescription en QR code et en clair",
-            "PDF",
-        )
+        yield M.fail("EP-25", "printed.number-not-in-clear", "PDF text layer", number=either(wanted, "none-paren"))
+    yield M.judge("EP-22", bool(printed.qr and in_clear), "printed.shown", "printed.not-shown", "PDF")
 
 
-@check("pdf", "eprescription")
-def check_printed_ordonnance(artifact: Artifact, ctx: CheckContext) -> list[Finding]:
+@reader("pdf", "eprescription", "EP-25")
+def read_ordonnance(artifact: Artifact, ctx: CheckContext) -> Printed:
+    """The PDF as a pharmacist sees it; a file that is not a readable PDF fails EP-25 (and EP-22)."""
+    printed = read_printed(artifact.data)
+    if printed.refused is not None:
+        why, where = printed.refused
+        raise Unreadable(why.en, why.fr, where)
+    return printed
+
+
+@check("pdf", "eprescription", "EP-22", "EP-25")
+def check_printed_ordonnance(printed: Printed, ctx: CheckContext) -> Iterator[Finding]:
     expected = ctx.extra.get("prescription_number")
-    findings = list(ordonnance_findings(artifact.data, str(expected) if expected else None))
-    for f in findings:
-        f.evidence = artifact.sha256
-    return findings
+    return ordonnance_findings(printed, str(expected) if expected else None)

@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.formats.ins import nir_problem
-from conformance.model import Finding, failed, not_applicable, passed, warned
-from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, select
+from conformance.messages import Text
+from conformance.model import CheckContext, Finding
+from conformance.registry import check
+from conformance.socles.eprescription.checks.datarules import invariant_finding
+from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, remembered, select
+from conformance.socles.eprescription.messages import M, either
 
 _IDNPS_RPPS = re.compile(r"^8[0-9]{11}$")
 _FINESS = re.compile(r"^(?:[0-9]{2}|2A|2B)[0-9]{7}$")
@@ -24,37 +28,22 @@ def _idnst_ok(value: str) -> bool:
     return pattern is None or pattern.match(value[1:]) is not None
 
 
-def _follow_target(
-    view: View, ref_loc: str, expected: str, rid: str, what_en: str, what_fr: str, cite: str
-) -> Iterator[Finding]:
-    kind = view.resolution_kind(ref_loc)
+def _follow_target(view: View, ref_loc: str, expected: str, rid: str, what: str, cite: str) -> Iterator[Finding]:
+    """The Reference `what` at `ref_loc` leads to a resource of type `expected` in the Bundle."""
     target = view.follow(ref_loc)
     if target is not None:
         rt = target.resource.get("resourceType")
         if rt == expected:
-            yield passed(
-                rid,
-                f"{what_en} resolves to {target.loc} ({cite})",
-                f"{what_fr} pointe vers {target.loc} ({cite})",
-                ref_loc,
-            )
+            yield M.passed(rid, "target.resolves", ref_loc, what=what, target=target.loc, cite=cite)
         else:
-            yield failed(
-                rid,
-                f"{what_en} points to a {rt}, {cite} allows only a {expected}",
-                f"{what_fr} pointe vers un(e) {rt}, {cite} n'admet que {expected}",
-                ref_loc,
-            )
-    elif kind == "external":
-        yield warned(
-            rid,
-            f"{what_en} points outside the Bundle: its conformance to {cite} cannot be checked",
-            f"{what_fr} pointe hors du Bundle : sa conformité à {cite} ne peut pas être vérifiée",
-            ref_loc,
-        )
+            yield M.fail(rid, "target.wrong-type", ref_loc, what=what, type=rt, cite=cite, expected=expected)
+    elif view.resolution_kind(ref_loc) == "external":
+        yield M.warn(rid, "target.external", ref_loc, what=what, cite=cite)
 
 
-def requester(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-03")
+@remembered
+def requester(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     cite = rules.cite("core_practitioner")
     for line in view.lines():
@@ -64,25 +53,15 @@ def requester(view: View) -> Iterator[Finding]:
         where = f"{line.loc}.requester"
         if "reference" not in req:
             rtype = req.get("type", "Practitioner")
-            if isinstance(req.get("identifier"), dict) and rtype == "Practitioner":
-                yield passed(
-                    "EP-03",
-                    "requester is a logical reference to a Practitioner (identifier)",
-                    "requester est une référence logique à un Practitioner (identifiant)",
-                    where,
-                )
-            else:
-                yield failed(
-                    "EP-03",
-                    f"requester identifies no Practitioner ({cite})",
-                    f"requester n'identifie aucun Practitioner ({cite})",
-                    where,
-                )
+            logical = isinstance(req.get("identifier"), dict) and rtype == "Practitioner"
+            yield M.judge("EP-03", logical, "requester.logical", "requester.none", where, cite=cite)
             continue
-        yield from _follow_target(view, where, "Practitioner", "EP-03", "requester", "requester", cite)
+        yield from _follow_target(view, where, "Practitioner", "EP-03", "requester", cite)
 
 
-def prescriber_idnps(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-04")
+@remembered
+def prescriber_idnps(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     idnps, rpps = rules.systems["idnps"], rules.systems["rpps"]
     cite = f"{rules.cite('core_practitioner')} identifier:idNatPs"
@@ -101,56 +80,30 @@ def prescriber_idnps(view: View) -> Iterator[Finding]:
         national = [(i, loc) for i, loc in ids if isinstance(i, dict) and i.get("system") == idnps]
         if not national:
             if target is None and not ids and view.resolution_kind(where) == "external":
-                yield warned(
-                    "EP-04",
-                    f"the prescriber is outside the Bundle and requester carries no identifier: its "
-                    f"IDNPS ({idnps}) cannot be checked ({cite})",
-                    f"le prescripteur est hors du Bundle et "
-                    f"requester ne porte pas d'identifiant : son IDNPS ({idnps}) ne peut pas être vérifié "
-                    f"({cite})",
-                    where,
-                )
+                yield M.warn("EP-04", "idnps.external", where, system=idnps, cite=cite)
                 continue
             others = ", ".join(sorted({str(i.get("system")) for i, _ in ids if isinstance(i, dict)})) or "none"
-            hint = f" (an {rpps} identifier does not replace it)" if rpps in others else ""
-            yield failed(
-                "EP-04",
-                f"no IDNPS identifier (system {idnps}) for the prescriber; systems seen: {others}{hint} ({cite})",
-                f"aucun identifiant IDNPS (système {idnps}) pour le prescripteur ; systèmes vus : {others} ({cite})",
-                where,
-            )
+            hint = M.text("idnps.rpps-hint", rpps=rpps) if rpps in others else Text("", "")
+            yield M.fail("EP-04", "idnps.missing", where, system=idnps, others=others, hint=hint, cite=cite)
             continue
         for ident, loc in national:
             value = str(ident.get("value", ""))
             if not _IDNPS_RPPS.match(value):
-                yield failed(
-                    "EP-04",
-                    f"IDNPS {value!r} is not '8' + RPPS (12 digits) ({cite})",
-                    f"l'IDNPS {value!r} n'est pas « 8 » + RPPS (12 chiffres) ({cite})",
-                    f"{loc}.value",
-                )
+                yield M.fail("EP-04", "idnps.not-rpps", f"{loc}.value", value=value, cite=cite)
             elif expected and value != f"8{expected}":
-                yield failed(
-                    "EP-04",
-                    f"IDNPS {value} is not the prescriber of the scenario (8{expected})",
-                    f"l'IDNPS {value} n'est pas le prescripteur du scénario (8{expected})",
-                    f"{loc}.value",
-                )
+                yield M.fail("EP-04", "idnps.not-scenario", f"{loc}.value", value=value, expected=expected)
             else:
-                yield passed(
-                    "EP-04",
-                    f"prescriber identified by IDNPS {value} ({cite})",
-                    f"prescripteur identifié par l'IDNPS {value} ({cite})",
-                    f"{loc}.value",
-                )
+                yield M.passed("EP-04", "idnps.ok", f"{loc}.value", value=value, cite=cite)
 
 
-def subject(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-05")
+@remembered
+def subject(view: View, ctx: CheckContext) -> Iterator[Finding]:
     cite = view.rules.cite("core_patient")
     for line in view.lines():
         if isinstance(line.resource.get("subject"), dict):
             where = f"{line.loc}.subject"
-            yield from _follow_target(view, where, "Patient", "EP-05", "subject", "subject", cite)
+            yield from _follow_target(view, where, "Patient", "EP-05", "subject", cite)
             yield from _scenario_patient(view, where)
 
 
@@ -168,221 +121,10 @@ def _scenario_patient(view: View, where: str) -> Iterator[Finding]:
     want = (f"urn:oid:{expected.get('ins_oid')}", str(expected.get("ins")))
     got = [(i.get("system"), i.get("value")) for i, _ in _ins_identifiers(view, target.resource, target.loc)]
     if want in got:
-        yield passed(
-            "EP-05",
-            f"the Patient carries the scenario's INS {want[1]}",
-            f"le Patient porte l'INS du scénario {want[1]}",
-            target.loc,
-        )
+        yield M.passed("EP-05", "patient.scenario-ins", target.loc, ins=want[1])
     else:
-        yield failed(
-            "EP-05",
-            f"the Patient does not carry the scenario's INS {want[1]} ({want[0]}); found {got or 'none'}",
-            f"le Patient ne porte pas l'INS du scénario {want[1]} ({want[0]}) ; trouvé {got or 'aucun'}",
-            target.loc,
-        )
-
-
-def _patients(view: View) -> Iterator[tuple[dict[str, Any], str]]:
-    for e in view.index.entries:
-        if e.type == "Patient":
-            yield e.resource, e.loc
-        for j, c in enumerate(e.resource.get("contained") or []):
-            if isinstance(c, dict) and c.get("resourceType") == "Patient":
-                yield c, f"{e.loc}.contained[{j}].ofType(Patient)"
-
-
-def _type_codes(ident: dict[str, Any], system: str) -> set[str]:
-    return {
-        str(c.get("code"))
-        for c, _ in select(ident, "type.coding", "")
-        if isinstance(c, dict) and c.get("system") == system
-    }
-
-
-def ins_values(view: View) -> Iterator[Finding]:
-    s = view.rules.systems
-    cite = f"{view.rules.cite('core_patient_ins')} identifier:INS-NIR"
-    test_identity = bool(view.ctx.patient)
-    seen = False
-    for patient, loc in _patients(view):
-        for ident, where in _ins_identifiers(view, patient, loc):
-            seen = True
-            value, system = str(ident.get("value", "")), str(ident.get("system"))
-            problem = nir_problem(value)
-            if problem:
-                yield failed("ID-01", f"{problem} ({cite})", f"INS invalide : {problem} ({cite})", f"{where}.value")
-                continue
-            wanted = {s["ins_nir"]: "INS-NIR", s["ins_nia"]: "INS-NIA"}.get(system)
-            if wanted and wanted not in _type_codes(ident, s["identifier_type"]):
-                yield failed(
-                    "ID-01",
-                    f"identifier {system} is not typed {s['identifier_type']}#{wanted} ({cite})",
-                    f"l'identifiant {system} n'est pas typé {s['identifier_type']}#{wanted} ({cite})",
-                    f"{where}.type",
-                )
-            elif test_identity and system in (s["ins_nir"], s["ins_nia"]):
-                yield failed(
-                    "ID-01",
-                    f"a test identity is sent with the production INS OID {system} (use .10/.11)",
-                    f"une identité de test est envoyée avec l'OID INS de production {system} (utiliser .10/.11)",
-                    f"{where}.system",
-                )
-            else:
-                yield passed(
-                    "ID-01",
-                    f"INS {value} has a valid key ({system})",
-                    f"l'INS {value} a une clé valide ({system})",
-                    f"{where}.value",
-                )
-    if not seen:
-        yield not_applicable(
-            "ID-01", "no INS identifier in the Bundle", "aucun identifiant INS dans le Bundle", "Bundle"
-        )
-
-
-def ins_patient(view: View) -> Iterator[Finding]:
-    rules = view.rules
-    ext, cite = rules.extensions, rules.cite("core_patient_ins")
-    seen = False
-    for patient, loc in _patients(view):
-        if not _ins_identifiers(view, patient, loc) and rules.profile("core_patient_ins") not in profiles_of(patient):
-            continue
-        seen = True
-        checks: list[tuple[bool, str, str, str]] = []
-        status = [
-            c
-            for r in extensions(patient, ext["identity_reliability"])
-            for c, _ in select(r, "extension", "")
-            if isinstance(c, dict) and c.get("url") == "identityStatus"
-        ]
-        codes = {str((c.get("valueCoding") or {}).get("code")) for c in status}
-        checks.append(
-            (
-                "VALI" in codes,
-                "identityReliability identityStatus VALI",
-                "identityReliability identityStatus VALI",
-                f"{loc}.extension",
-            )
-        )
-        places = extensions(patient, ext["birth_place"])
-        insee = [p for p in places if extensions(p.get("valueAddress"), ext["insee_code"])]
-        checks.append(
-            (
-                bool(insee),
-                "birthPlace with an INSEE code",
-                "lieu de naissance avec code INSEE",
-                f"{loc}.extension",
-            )
-        )
-        names = [n for n in patient.get("name") or [] if isinstance(n, dict) and n.get("use") == "official"]
-        good = [n for n in names if n.get("given") and extensions(n, ext["birth_list_given_name"])]
-        checks.append(
-            (
-                bool(good),
-                "official name with given and birth-list-given-name",
-                "nom officiel avec prénom et liste des prénoms de naissance",
-                f"{loc}.name",
-            )
-        )
-        checks.append(
-            (
-                patient.get("gender") in ("male", "female", "unknown"),
-                "gender male/female/unknown",
-                "sexe male/female/unknown",
-                f"{loc}.gender",
-            )
-        )
-        checks.append((isinstance(patient.get("birthDate"), str), "birthDate", "date de naissance", f"{loc}.birthDate"))
-        for ok, en, fr, where in checks:
-            if ok:
-                yield passed(
-                    "ID-02",
-                    f"INS Patient: {en} present ({cite})",
-                    f"Patient INS : {fr} présent ({cite})",
-                    where,
-                )
-            else:
-                yield failed(
-                    "ID-02",
-                    f"INS Patient lacks {en} ({cite})",
-                    f"le Patient INS n'a pas : {fr} ({cite})",
-                    where,
-                )
-    if not seen:
-        yield not_applicable("ID-02", "no Patient with an INS in the Bundle", "aucun Patient porteur d'INS", "Bundle")
-
-
-def structures(view: View) -> Iterator[Finding]:
-    s = view.rules.systems
-    cite = "FR Core fr-core-organization identifier:idNatSt/finess " + view.rules.fr_core_version
-    seen, finess_found = False, set()
-    for e in view.index.entries:
-        if e.type != "Organization":
-            continue
-        for ident, where in select(e.resource, "identifier", e.loc):
-            if not isinstance(ident, dict):
-                continue
-            system, value = ident.get("system"), str(ident.get("value", ""))
-            if system == s["idnst"]:
-                seen = True
-                ok = _idnst_ok(value)
-                if ok and value.startswith("1"):
-                    finess_found.add(value[1:])
-            elif system == s["finess"]:
-                seen = True
-                ok = _FINESS.match(value) is not None
-                if ok:
-                    finess_found.add(value)
-            elif system == s["finess_legacy"]:
-                seen = True
-                yield failed(
-                    "ID-03",
-                    f"FINESS uses the old system {system}; FR Core uses {s['finess']} ({cite})",
-                    f"le FINESS utilise l'ancien système {system} ; FR Core utilise {s['finess']} ({cite})",
-                    f"{where}.system",
-                )
-                continue
-            else:
-                continue
-            if ok:
-                yield passed(
-                    "ID-03",
-                    f"structure identifier {value} ({system})",
-                    f"identifiant de structure {value} ({system})",
-                    f"{where}.value",
-                )
-            else:
-                idnst = system == s["idnst"]
-                want_en = "1 + FINESS (10 characters)" if idnst else "a FINESS (9 characters)"
-                want_fr = "1 + FINESS (10 caractères)" if idnst else "un FINESS (9 caractères)"
-                yield failed(
-                    "ID-03",
-                    f"structure identifier {value!r} is not {want_en} ({cite})",
-                    f"l'identifiant de structure {value!r} n'est pas {want_fr} ({cite})",
-                    f"{where}.value",
-                )
-    expected = view.ctx.extra.get("finess")
-    if expected:
-        seen = True
-        if expected in finess_found:
-            yield passed(
-                "ID-03",
-                f"the structure FINESS {expected} is present",
-                f"le FINESS {expected} est présent",
-                "Bundle",
-            )
-        else:
-            yield failed(
-                "ID-03",
-                f"no Organization identifies the structure FINESS {expected}",
-                f"aucune Organization n'identifie la structure FINESS {expected}",
-                "Bundle",
-            )
-    if not seen:
-        yield not_applicable(
-            "ID-03", "no structure identifier in the Bundle", "aucun identifiant de structure", "Bundle"
-        )
+        found = either(str(got) if got else "", "none")
+        yield M.fail("EP-05", "patient.other-ins", target.loc, ins=want[1], system=want[0], found=found)
 
 
 def is_qualified(view: View, patient: dict[str, Any]) -> bool:
@@ -413,23 +155,139 @@ def fr_core_invariants(patient: dict[str, Any], qualified: bool, systems: dict[s
     return {"fr-core-1": core1, "fr-core-2": core2}
 
 
-def qualified_ins(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-05")
+@remembered
+def qualified_ins(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """EP-05: fr-core-1 / fr-core-2 on every Patient (native form of the cited FHIRPath)."""
     rules = view.rules
     invs = {i.key: i for i in rules.invariants if i.key in ("fr-core-1", "fr-core-2")}
-    for patient, loc in _patients(view):
+    for patient, loc in view.resources("Patient"):
         results = fr_core_invariants(patient, is_qualified(view, patient), rules.systems)
         for key, ok in results.items():
             inv = invs[key]
-            cite = rules.cite(inv.profile)
-            if ok:
-                yield passed(
-                    "EP-05", f"invariant {key} holds ({cite})", f"l'invariant {key} est respecté ({cite})", loc
+            yield invariant_finding(inv, rules.cite(inv.profile), ok, loc if ok else f"{loc}.identifier")
+
+
+def _type_codes(ident: dict[str, Any], system: str) -> set[str]:
+    return {
+        str(c.get("code"))
+        for c, _ in select(ident, "type.coding", "")
+        if isinstance(c, dict) and c.get("system") == system
+    }
+
+
+@check("fhir", "eprescription", "ID-01")
+@remembered
+def ins_values(view: View, ctx: CheckContext) -> Iterator[Finding]:
+    s = view.rules.systems
+    cite = f"{view.rules.cite('core_patient_ins')} identifier:INS-NIR"
+    test_identity = bool(view.ctx.patient)
+    seen = False
+    for patient, loc in view.resources("Patient"):
+        for ident, where in _ins_identifiers(view, patient, loc):
+            seen = True
+            value, system = str(ident.get("value", "")), str(ident.get("system"))
+            problem = nir_problem(value)
+            if problem:
+                yield M.fail("ID-01", "ins.invalid", f"{where}.value", problem=problem, cite=cite)
+                continue
+            wanted = {s["ins_nir"]: "INS-NIR", s["ins_nia"]: "INS-NIA"}.get(system)
+            type_system = s["identifier_type"]
+            if wanted and wanted not in _type_codes(ident, type_system):
+                yield M.fail(
+                    "ID-01",
+                    "ins.untyped",
+                    f"{where}.type",
+                    system=system,
+                    type_system=type_system,
+                    wanted=wanted,
+                    cite=cite,
                 )
+            elif test_identity and system in (s["ins_nir"], s["ins_nia"]):
+                yield M.fail("ID-01", "ins.production-oid", f"{where}.system", system=system)
             else:
-                yield failed(
-                    "EP-05",
-                    f"invariant {key} fails: {inv.human_en} ({inv.expression}); {cite} [{inv.source}]",
-                    f"l'invariant {key} n'est pas respecté : {inv.human_fr} ; {cite} [{inv.source}]",
-                    f"{loc}.identifier",
+                yield M.passed("ID-01", "ins.valid", f"{where}.value", value=value, system=system)
+    if not seen:
+        yield M.not_applicable("ID-01", "ins.none", "Bundle")
+
+
+@check("fhir", "eprescription", "ID-02")
+@remembered
+def ins_patient(view: View, ctx: CheckContext) -> Iterator[Finding]:
+    rules = view.rules
+    ext, cite = rules.extensions, rules.cite("core_patient_ins")
+    seen = False
+    for patient, loc in view.resources("Patient"):
+        if not _ins_identifiers(view, patient, loc) and rules.profile("core_patient_ins") not in profiles_of(patient):
+            continue
+        seen = True
+        status = [
+            c
+            for r in extensions(patient, ext["identity_reliability"])
+            for c, _ in select(r, "extension", "")
+            if isinstance(c, dict) and c.get("url") == "identityStatus"
+        ]
+        codes = {str((c.get("valueCoding") or {}).get("code")) for c in status}
+        places = extensions(patient, ext["birth_place"])
+        insee = [p for p in places if extensions(p.get("valueAddress"), ext["insee_code"])]
+        names = [n for n in patient.get("name") or [] if isinstance(n, dict) and n.get("use") == "official"]
+        good = [n for n in names if n.get("given") and extensions(n, ext["birth_list_given_name"])]
+        traits = (
+            ("VALI" in codes, M.text("ins-trait.status"), f"{loc}.extension"),
+            (bool(insee), M.text("ins-trait.birth-place"), f"{loc}.extension"),
+            (bool(good), M.text("ins-trait.name"), f"{loc}.name"),
+            (patient.get("gender") in ("male", "female", "unknown"), M.text("ins-trait.gender"), f"{loc}.gender"),
+            (isinstance(patient.get("birthDate"), str), M.text("ins-trait.birth-date"), f"{loc}.birthDate"),
+        )
+        for ok, trait, where in traits:
+            yield M.judge("ID-02", ok, "ins-patient.present", "ins-patient.lacks", where, trait=trait, cite=cite)
+    if not seen:
+        yield M.not_applicable("ID-02", "ins-patient.none", "Bundle")
+
+
+@check("fhir", "eprescription", "ID-03")
+@remembered
+def structures(view: View, ctx: CheckContext) -> Iterator[Finding]:
+    s = view.rules.systems
+    cite = "FR Core fr-core-organization identifier:idNatSt/finess " + view.rules.fr_core_version
+    seen, finess_found = False, set()
+    for e in view.index.entries:
+        if e.type != "Organization":
+            continue
+        for ident, where in select(e.resource, "identifier", e.loc):
+            if not isinstance(ident, dict):
+                continue
+            system, value = ident.get("system"), str(ident.get("value", ""))
+            if system == s["idnst"]:
+                seen = True
+                ok = _idnst_ok(value)
+                if ok and value.startswith("1"):
+                    finess_found.add(value[1:])
+            elif system == s["finess"]:
+                seen = True
+                ok = _FINESS.match(value) is not None
+                if ok:
+                    finess_found.add(value)
+            elif system == s["finess_legacy"]:
+                seen = True
+                yield M.fail(
+                    "ID-03", "structure.legacy-finess", f"{where}.system", system=system, finess=s["finess"], cite=cite
                 )
+                continue
+            else:
+                continue
+            if ok:
+                yield M.passed("ID-03", "structure.ok", f"{where}.value", value=value, system=system)
+            else:
+                idnst = system == s["idnst"]
+                key = "structure.not-idnst" if idnst else "structure.not-finess"
+                yield M.fail("ID-03", key, f"{where}.value", value=value, cite=cite)
+    expected = view.ctx.extra.get("finess")
+    if expected:
+        seen = True
+        present = expected in finess_found
+        yield M.judge(
+            "ID-03", present, "structure.finess-present", "structure.finess-absent", "Bundle", finess=expected
+        )
+    if not seen:
+        yield M.not_applicable("ID-03", "structure.none", "Bundle")

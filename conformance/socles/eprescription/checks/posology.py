@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from conformance.model import Finding, failed, not_applicable, passed, warned
-from conformance.socles.eprescription.checks.view import View, select
+from conformance.model import CheckContext, Finding
+from conformance.registry import check
+from conformance.socles.eprescription.checks.view import View, remembered, select
+from conformance.socles.eprescription.messages import M
 
 
 def _quantities(view: View, line_res: dict[str, Any], loc: str) -> list[tuple[Any, str]]:
@@ -16,7 +18,9 @@ def _quantities(view: View, line_res: dict[str, Any], loc: str) -> list[tuple[An
     return [n for p in inv.paths for n in select(line_res, p, loc) if isinstance(n[0], dict)]
 
 
-def comparators_and_units(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-13", "EP-14")
+@remembered
+def comparators_and_units(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     ucum, marks = rules.systems["ucum"], tuple(rules.posology["ucum_annotation_chars"])
     cite = rules.cite("medicationrequest")
@@ -25,30 +29,19 @@ def comparators_and_units(view: View) -> Iterator[Finding]:
         for q, where in _quantities(view, line.resource, line.loc):
             any_q = True
             if "comparator" in q:
-                yield failed(
-                    "EP-13",
-                    f"comparator is forbidden on dose quantities (FrSimpleQuantityMedication comparator 0..0, {cite})",
-                    f"comparator est interdit sur les quantités de dose "
-                    f"(FrSimpleQuantityMedication comparator 0..0, {cite})",
-                    f"{where}.comparator",
-                )
+                yield M.fail("EP-13", "dose.comparator", f"{where}.comparator", cite=cite)
             code = str(q.get("code", ""))
             if q.get("system") == ucum and any(m in code for m in marks):
-                yield failed(
-                    "EP-14",
-                    f"UCUM code {code!r} is an annotation/non-unit ({{…}}, […]): not a dose unit; "
-                    f"put a non-UCUM unit in unit only ({cite}, Modelisation « unités »)",
-                    f"le code UCUM {code!r} est une annotation/non-unité ({{…}}, […]) : pas une unité "
-                    f"de dose ; une unité non UCUM va dans unit seulement ({cite})",
-                    f"{where}.code",
-                )
+                yield M.fail("EP-14", "dose.unit-annotation", f"{where}.code", code=code, cite=cite)
             else:
-                yield passed("EP-14", "dose unit acceptable", "unité de dose acceptable", where)
+                yield M.passed("EP-14", "dose.unit-ok", where)
     if not any_q:
-        yield not_applicable("EP-14", "no dose quantity", "aucune quantité de dose", "Bundle")
+        yield M.not_applicable("EP-14", "dose.none", "Bundle")
 
 
-def route_method(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-15")
+@remembered
+def route_method(view: View, ctx: CheckContext) -> Iterator[Finding]:
     edqm = view.rules.systems["edqm"]
     for line in view.lines():
         for field, vs in (("route", "fr-route-of-administration"), ("method", "FrMethodOfAdministration")):
@@ -62,14 +55,9 @@ def route_method(view: View) -> Iterator[Finding]:
                     continue  # text only: nothing coded to judge
                 cite = view.rules.ig_canonical_vs(vs)
                 if any(c.get("system") == edqm for c in codings):
-                    yield passed("EP-15", f"{field} coded in EDQM ({cite})", f"{field} codé en EDQM ({cite})", where)
+                    yield M.passed("EP-15", "route.edqm", where, field=field, cite=cite)
                 else:
-                    yield failed(
-                        "EP-15",
-                        f"{field} is coded outside EDQM {edqm} (extensible binding {cite})",
-                        f"{field} est codé hors EDQM {edqm} (liaison extensible {cite})",
-                        where,
-                    )
+                    yield M.fail("EP-15", "route.not-edqm", where, field=field, edqm=edqm, cite=cite)
 
 
 def _instant(value: Any) -> datetime | None:
@@ -81,7 +69,9 @@ def _instant(value: Any) -> datetime | None:
         return None
 
 
-def treatment_dates(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-16")
+@remembered
+def treatment_dates(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     step = int(rules.posology["exclusive_end_step_seconds"])
     ucum, codes = rules.systems["ucum"], set(rules.posology["bounds_duration_codes"])
@@ -97,67 +87,32 @@ def treatment_dates(view: View) -> Iterator[Finding]:
                 yield from _period(period, f"{where}.boundsPeriod", step, cite)
             if isinstance(duration, dict):
                 bounded = True
-                ok = duration.get("system") == ucum and duration.get("code") in codes
-                if ok:
-                    yield passed(
-                        "EP-16",
-                        f"boundsDuration in UCUM {duration.get('code')}",
-                        f"boundsDuration en UCUM {duration.get('code')}",
-                        f"{where}.boundsDuration",
-                    )
+                here = f"{where}.boundsDuration"
+                if duration.get("system") == ucum and duration.get("code") in codes:
+                    yield M.passed("EP-16", "duration.ucum", here, code=duration.get("code"))
                 else:
-                    yield failed(
-                        "EP-16",
-                        f"boundsDuration unit must be UCUM {'/'.join(sorted(codes))} ({cite})",
-                        f"l'unité de boundsDuration doit être UCUM {'/'.join(sorted(codes))} ({cite})",
-                        f"{where}.boundsDuration",
-                    )
+                    yield M.fail("EP-16", "duration.not-ucum", here, codes="/".join(sorted(codes)), cite=cite)
         disp = line.resource.get("dispenseRequest")
         if not bounded and isinstance(disp, dict) and "expectedSupplyDuration" in disp:
-            yield warned(
-                "EP-16",
-                f"no timing.repeat.bounds[x] but dispenseRequest.expectedSupplyDuration: the "
-                f"treatment duration belongs in bounds[x] ({cite})",
-                f"pas de timing.repeat.bounds[x] mais "
-                f"dispenseRequest.expectedSupplyDuration : la durée de traitement va dans bounds[x] ({cite})",
-                f"{line.loc}.dispenseRequest.expectedSupplyDuration",
-            )
+            yield M.warn("EP-16", "duration.in-supply", f"{line.loc}.dispenseRequest.expectedSupplyDuration", cite=cite)
 
 
 def _period(period: dict[str, Any], where: str, step: int, cite: str) -> Iterator[Finding]:
     start, end = period.get("start"), period.get("end")
     if end is None:
-        yield passed("EP-16", "boundsPeriod without end", "boundsPeriod sans fin", where)
+        yield M.passed("EP-16", "period.open", where)
         return
     t0, t1 = _instant(start), _instant(end)
     if t1 is None:
-        yield warned(
-            "EP-16",
-            f"boundsPeriod.end {end!r} has no time: an exclusive end (start + duration − 1 s) "
-            f"cannot be expressed ({cite})",
-            f"boundsPeriod.end {end!r} n'a pas d'heure : une fin exclusive "
-            f"(début + durée − 1 s) ne peut pas s'exprimer ({cite})",
-            f"{where}.end",
-        )
+        yield M.warn("EP-16", "period.no-time", f"{where}.end", end=end, cite=cite)
         return
     if t0 is None or (t0.tzinfo is None) != (t1.tzinfo is None):
         return  # no comparable start: nothing to say about exclusivity
     span = t1 - t0 + timedelta(seconds=1)
     if span.total_seconds() > 0 and span.total_seconds() % step == 0:
-        yield passed(
-            "EP-16",
-            f"boundsPeriod end {end} is exclusive (start + duration − 1 s)",
-            f"la fin {end} de boundsPeriod est exclusive (début + durée − 1 s)",
-            f"{where}.end",
-        )
+        yield M.passed("EP-16", "period.exclusive", f"{where}.end", end=end)
     else:
-        yield failed(
-            "EP-16",
-            f"boundsPeriod end {end} is not start + duration − 1 s (exclusive end) for start {start} ({cite})",
-            f"la fin {end} de boundsPeriod n'est pas début + durée − 1 s (fin exclusive) pour le "
-            f"début {start} ({cite})",
-            f"{where}.end",
-        )
+        yield M.fail("EP-16", "period.inclusive", f"{where}.end", end=end, start=start, cite=cite)
 
 
 def _is_patch(view: View, line_res: dict[str, Any], loc: str) -> bool:
@@ -179,7 +134,9 @@ def _is_patch(view: View, line_res: dict[str, Any], loc: str) -> bool:
     return False
 
 
-def patches_and_calculated(view: View) -> Iterator[Finding]:
+@check("fhir", "eprescription", "EP-20")
+@remembered
+def patches_and_calculated(view: View, ctx: CheckContext) -> Iterator[Finding]:
     rules = view.rules
     cite = rules.cite("medicationrequest")
     seen = False
@@ -187,21 +144,8 @@ def patches_and_calculated(view: View) -> Iterator[Finding]:
         if _is_patch(view, line.resource, line.loc):
             seen = True
             for rep, where in select(line.resource, "dosageInstruction.timing.repeat", line.loc):
-                if isinstance(rep, dict) and "duration" in rep and "durationUnit" in rep:
-                    yield passed(
-                        "EP-20",
-                        "patch with timing.repeat.duration and durationUnit",
-                        "patch avec timing.repeat.duration et durationUnit",
-                        where,
-                    )
-                else:
-                    yield failed(
-                        "EP-20",
-                        f"a patch prescription must give timing.repeat.duration + durationUnit "
-                        f"({cite}, Modelisation « Précisions sur les patchs »)",
-                        f"une prescription de patch doit donner timing.repeat.duration + durationUnit ({cite})",
-                        where,
-                    )
+                timed = isinstance(rep, dict) and "duration" in rep and "durationUnit" in rep
+                yield M.judge("EP-20", timed, "patch.duration", "patch.no-duration", where, cite=cite)
         if not view.is_inpatient(line):
             for coding, where in select(line.resource, "dosageInstruction.doseAndRate.type.coding", line.loc):
                 if (
@@ -210,13 +154,6 @@ def patches_and_calculated(view: View) -> Iterator[Finding]:
                     and coding.get("code") == rules.posology["calculated_dose_code"]
                 ):
                     seen = True
-                    yield failed(
-                        "EP-20",
-                        f"a town prescription structures only the absolute dose: no 'calculated' "
-                        f"doseAndRate (relative dose in additionalInstruction.text) ({cite})",
-                        "en ville seule la dose absolue est structurée : pas de doseAndRate 'calculated' "
-                        f"(dose relative dans additionalInstruction.text) ({cite})",
-                        where,
-                    )
+                    yield M.fail("EP-20", "dose.calculated", where, cite=cite)
     if not seen:
-        yield not_applicable("EP-20", "no patch and no calculated dose", "ni patch ni dose calculée", "Bundle")
+        yield M.not_applicable("EP-20", "patch.none", "Bundle")

@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
-from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, judge, not_applicable, passed
+from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import check
-
-from .ordonnance import ordonnance_findings
+from conformance.socles.eprescription.checks.ordonnance import ordonnance_findings, read_printed
+from conformance.socles.eprescription.messages import M, either
 
 if TYPE_CHECKING:  # imported when used: the other socles' parsers are loaded only for their artifacts
     from conformance.socles.dmp.api import RegistryObject
@@ -37,7 +37,6 @@ CLASS_SYSTEM = "1.2.250.1.213.1.1.4.1"  # TRE_A03 ClasseDocument (JDV_J57 for th
 ORDONNANCE_TYPE = "57833-6"  # Prescription de produits de santé
 PRESCRIPTION_CLASS = "42"  # Prescription
 HL7 = "urn:hl7-org:v3"
-PATIENT_DOMAIN = "patient.mssante.fr"
 
 
 def pdf_of_cda(cda: bytes) -> tuple[bytes | None, str]:
@@ -60,32 +59,31 @@ def pdf_of_cda(cda: bytes) -> tuple[bytes | None, str]:
 def printed_ordonnance(pdf: bytes | None, why: str, expected: str | None, where: str) -> Iterator[Finding]:
     """The PDF shared is the printed ordonnance: QR code and number in clear = the assigned number."""
     if pdf is None:
-        yield failed(RID, f"no PDF of the ordonnance: {why}", f"aucun PDF de l'ordonnance : {why}", where)
+        yield M.fail(RID, "shared.no-pdf", where, why=why)
         return
-    found = [f for f in ordonnance_findings(pdf, expected) if f.requirement == "EP-25"]
+    found = [f for f in ordonnance_findings(read_printed(pdf), expected) if f.requirement == "EP-25"]
     bad = [f for f in found if f.verdict is Verdict.FAIL]
     for f in bad:
-        yield failed(
-            RID,
-            f"the PDF shared is not the printed ordonnance: {f.message_en}",
-            f"le PDF partagé n'est pas l'ordonnance imprimée : {f.message_fr}",
-            f"{where}: {f.location}",
-        )
+        yield M.fail(RID, "shared.not-printed", f"{where}: {f.location}", finding=f)
     if not found or all(f.verdict is Verdict.NOT_APPLICABLE for f in found):
-        yield failed(
-            RID,
-            "the PDF shared shows no prescription number (neither QR code nor in clear)",
-            "le PDF partagé ne porte aucun numéro de prescription (ni QR code ni en clair)",
-            where,
-        )
+        yield M.fail(RID, "shared.no-number", where)
     elif not bad:
-        number = expected or "printed"
-        yield passed(
-            RID,
-            f"the PDF shared is the printed ordonnance (QR code and number {number})",
-            f"le PDF partagé est l'ordonnance imprimée (QR code et numéro {number})",
-            where,
-        )
+        yield M.passed(RID, "shared.printed", where, number=expected or "printed")
+
+
+def _coded(got: tuple[str, str] | None, wanted: tuple[str, str], where: str, ok: str, ko: str, none: str) -> Finding:
+    """A document's (code, coding scheme) is the one an ordonnance carries; `none` names a missing code."""
+    code, scheme = got or ("", "")
+    return M.judge(
+        RID,
+        (code, scheme) == wanted,
+        ok,
+        ko,
+        where,
+        code=either(code, none),
+        scheme=either(scheme, "no-scheme"),
+        system=wanted[1],
+    )
 
 
 def ordonnance_document(
@@ -97,29 +95,16 @@ def ordonnance_document(
     where: str,
 ) -> Iterator[Finding]:
     """One shared document: (code, coding scheme) of its typeCode and classCode, and its PDF body."""
-    tc = type_code or ("", "")
-    yield judge(
-        RID,
-        tc == (ORDONNANCE_TYPE, LOINC),
-        "typeCode 57833-6 (LOINC) « Prescription de produits de santé »",
-        "typeCode 57833-6 (LOINC) « Prescription de produits de santé »",
-        f"the ordonnance is typed {tc[0] or '(none)'} ({tc[1] or 'no scheme'}), not 57833-6 (LOINC "
-        f"{LOINC}, JDV_J07 « Prescription de produits de santé »)",
-        f"l'ordonnance est typée {tc[0] or '(aucun)'} ({tc[1] or 'sans système'}) et non 57833-6 (LOINC, "
-        "JDV_J07 « Prescription de produits de santé »)",
-        f"{where} typeCode",
+    yield _coded(
+        type_code, (ORDONNANCE_TYPE, LOINC), f"{where} typeCode", "shared.typed", "shared.mistyped", "none-paren"
     )
-    cc = class_code or ("", "")
-    yield judge(
-        RID,
-        cc == (PRESCRIPTION_CLASS, CLASS_SYSTEM),
-        "classCode 42 « Prescription »",
-        "classCode 42 « Prescription »",
-        f"the ordonnance's classCode is {cc[0] or '(none)'} ({cc[1] or 'no scheme'}), not 42 "
-        f"« Prescription » ({CLASS_SYSTEM})",
-        f"la classCode de l'ordonnance est {cc[0] or '(aucune)'} ({cc[1] or 'sans système'}) et non 42 "
-        "« Prescription »",
+    yield _coded(
+        class_code,
+        (PRESCRIPTION_CLASS, CLASS_SYSTEM),
         f"{where} classCode",
+        "shared.classed",
+        "shared.misclassed",
+        "none-paren-f",
     )
     yield from printed_ordonnance(pdf, why, expected, where)
 
@@ -129,17 +114,12 @@ def _expected(ctx: CheckContext) -> str | None:
     return str(number) if number else None
 
 
-def _stamp(findings: Iterator[Finding] | list[Finding], sha256: str) -> list[Finding]:
-    out = list(findings)
-    for f in out:
-        f.evidence = f.evidence or sha256
-    return out
-
-
 # -- the DMP lot --------------------------------------------------------------------------------
 
 
-def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
+@check("xds-metadata", "eprescription", RID)
+def check_ordonnance_fed_to_dmp(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
+    """EP-23: the ordonnance fed to the DMP is typed 57833-6 / class 42 and is the printed ordonnance."""
     from conformance.socles.dmp.api import DE_SCHEMES, read_metadata
 
     expected = _expected(ctx)
@@ -148,14 +128,9 @@ def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
     md, problem = read_metadata(artifact.data, resolved)
     if md is None:
         if expected:
-            yield failed(RID, f"the DMP lot is unreadable: {problem}", f"lot DMP illisible : {problem}", artifact.name)
+            yield M.fail(RID, "shared.lot-unreadable", artifact.name, problem=problem)
         else:
-            yield not_applicable(
-                RID,
-                f"unreadable lot (judged by the DMP rules): {problem}",
-                "lot illisible (jugé par les règles DMP)",
-                artifact.name,
-            )
+            yield M.not_applicable(RID, "shared.lot-unreadable-elsewhere", artifact.name, problem=problem)
         return
 
     def first(entry: RegistryObject, key: str) -> tuple[str, str] | None:
@@ -182,32 +157,18 @@ def _dmp_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         )
     if not judged:
         if expected:
-            yield failed(
-                RID,
-                "the lot fed to the DMP carries no CDA document: the ordonnance is not in it",
-                "le lot versé au DMP ne porte aucun document CDA : l'ordonnance n'y est pas",
-                artifact.name,
-            )
+            yield M.fail(RID, "shared.lot-no-cda", artifact.name)
         else:
-            yield not_applicable(
-                RID,
-                "no ordonnance (typeCode 57833-6) in this lot",
-                "aucune ordonnance (typeCode 57833-6) dans ce lot",
-                artifact.name,
-            )
-
-
-@check("xds-metadata", "eprescription")
-def check_ordonnance_fed_to_dmp(artifact: Artifact, ctx: CheckContext) -> list[Finding]:
-    """EP-23: the ordonnance fed to the DMP is typed 57833-6 / class 42 and is the printed ordonnance."""
-    return _stamp(_dmp_findings(artifact, ctx), artifact.sha256)
+            yield M.not_applicable(RID, "shared.lot-no-ordonnance", artifact.name)
 
 
 # -- the message to the patient ------------------------------------------------------------------
 
 
-def _email_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
-    from conformance.socles.mssante.api import email_view
+@check("email", "eprescription", RID)
+def check_ordonnance_sent_to_patient(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
+    """EP-23: the ordonnance sent by MSSanté goes to a qualified patient, typed and printed as it should."""
+    from conformance.socles.mssante.api import email_view, patient_address
 
     expected = _expected(ctx)
     view = email_view(artifact)
@@ -221,63 +182,27 @@ def _email_findings(artifact: Artifact, ctx: CheckContext) -> Iterator[Finding]:
         (a, s, e) for a, s, e in entries if expected or (first(e, "typeCode") or ("",))[0] == ORDONNANCE_TYPE
     ]
     if not expected and not ordonnances:
-        yield not_applicable(
-            RID,
-            "no ordonnance (typeCode 57833-6) in this message",
-            "aucune ordonnance (typeCode 57833-6) dans ce message",
-            "message",
-        )
+        yield M.not_applicable(RID, "shared.message-no-ordonnance", "message")
         return
     to = [addr for _, addr in view.addresses("To")[0]]
     patient = ctx.patient or {}
     if patient.get("ins"):
-        address = f"{patient['ins']}@{PATIENT_DOMAIN}"
+        address = patient_address(patient)
         sent_to_patient = address.lower() in {a.lower() for a in to}
         if not patient.get("qualified"):
-            yield judge(
-                RID,
-                not sent_to_patient,
-                "not sent to the patient's address (INS not qualified)",
-                "non envoyé à l'adresse du patient (INS non qualifiée)",
-                f"the ordonnance is sent to {address}, the MSSanté address of a patient whose INS is not "
-                "qualified (RNIV: no usager address without a qualified INS)",
-                f"l'ordonnance est envoyée à {address}, adresse MSSanté d'un patient dont l'INS n'est pas "
-                "qualifiée (RNIV : pas d'adresse usager sans INS qualifiée)",
-                "To",
-            )
+            ok = not sent_to_patient
+            yield M.judge(RID, ok, "shared.unqualified-not-sent", "shared.unqualified-sent", "To", address=address)
+        elif sent_to_patient:
+            yield M.passed(RID, "shared.addressed", "To", address=address)
         else:
-            yield judge(
-                RID,
-                sent_to_patient,
-                f"addressed to the patient's MSSanté address {address}",
-                f"adressée à l'adresse MSSanté du patient {address}",
-                f"the ordonnance is not addressed to the patient's MSSanté address {address} (To: {to})",
-                f"l'ordonnance n'est pas adressée à l'adresse MSSanté du patient {address}",
-                "To",
-            )
+            yield M.fail(RID, "shared.not-addressed", "To", address=address, to=to)
     if not ordonnances:
-        yield failed(
-            RID,
-            "the message carries no CDA document in an IHE_XDM archive: the ordonnance is not in it",
-            "le message ne porte aucun document CDA dans une archive IHE_XDM : l'ordonnance n'y est pas",
-            "message attachments",
-        )
+        yield M.fail(RID, "shared.message-no-cda", "message attachments")
     for att, subset, entry in ordonnances:
         where = f"{att.label} {subset.metadata_name} DocumentEntry {entry.id}"
         pdf, why = pdf_of_cda(entry.data) if entry.data is not None else (None, "CDA file not found in the archive")
         yield from ordonnance_document(first(entry, "typeCode"), first(entry, "classCode"), pdf, why, expected, where)
     if not view.pdfs:
-        yield failed(
-            RID,
-            "no PDF copy of the ordonnance in the message: the patient cannot read it",
-            "aucune copie PDF de l'ordonnance dans le message : le patient ne peut pas la lire",
-            "message attachments",
-        )
+        yield M.fail(RID, "shared.no-pdf-copy", "message attachments")
     for att in view.pdfs:
         yield from printed_ordonnance(att.data, att.problem or "undecodable attachment", expected, att.label)
-
-
-@check("email", "eprescription")
-def check_ordonnance_sent_to_patient(artifact: Artifact, ctx: CheckContext) -> list[Finding]:
-    """EP-23: the ordonnance sent by MSSanté goes to a qualified patient, typed and printed as it should."""
-    return _stamp(_email_findings(artifact, ctx), artifact.sha256)

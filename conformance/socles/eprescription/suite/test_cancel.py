@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.verifier import Verifier
-from conformance.model import not_applicable
 from conformance.socles.eprescription.fixtures import EpHarness, line, reports_refusal
+from conformance.socles.eprescription.messages import M, either
 
 
 @pytest.mark.requirements("EP-27")
@@ -23,12 +23,14 @@ def test_cancel_reaches_the_service(eprescription: EpHarness, verify: Verifier) 
         and outcome.ok
         and status == "cancelled"
         and any(ex.status == 200 and ex.number == number for ex in calls),
-        f"cancel of {number or '(nothing registered)'}: DUI answered {outcome.status}, service status {status}, "
-        f"{len(calls)} cancel call(s)",
-        f"annulation de {number or '(rien d’enregistré)'} : le DUI a répondu {outcome.status}, statut au service "
-        f"{status}, {len(calls)} appel(s) d'annulation",
-        en_ok=f"{number} cancelled at the service",
-        fr_ok=f"{number} annulée auprès du service",
+        M.text(
+            "cancel.not-done",
+            number=either(number, "cancel.nothing-registered"),
+            status=outcome.status,
+            service_status=status,
+            calls=len(calls),
+        ),
+        ok_text=M.text("cancel.done", number=number),
         location="service traffic: POST Bundle/{number}/$cancel",
         evidence=outcome.to_json(),
     )
@@ -43,26 +45,20 @@ def test_cancel_twice_is_reported(eprescription: EpHarness, verify: Verifier) ->
     second, traffic = eprescription.cancel(number) if number else (done.outcome, [])
     refused = [ex for ex, _ in traffic if ex.path.endswith("/$cancel") and ex.status == 409]
     if number and not refused:  # the service never refused: there was no refusal to report
-        verify.record(
-            [
-                not_applicable(
-                    "EP-26",
-                    "the service refused nothing (the second cancel never reached it)",
-                    "le service n'a rien refusé (la seconde annulation ne lui est pas parvenue)",
-                    "service traffic",
-                )
-            ]
-        )
+        verify.record([M.not_applicable("EP-26", "cancel.nothing-refused", "service traffic")])
         return
     reported, _ = reports_refusal(second, traffic)
     verify.expect(
         "EP-26",
         bool(number) and first.ok and reported,
-        f"second cancel of {number}: DUI answered {second.status} {second.detail[:200]!r} "
-        f"({len(refused)} refusal(s) by the service)",
-        f"seconde annulation de {number} : le DUI a répondu {second.status}",
-        en_ok=f"second cancel reported: {second.detail[:200]}",
-        fr_ok="second refus signalé",
+        M.text(
+            "cancel.second-not-reported",
+            number=number,
+            status=second.status,
+            detail=second.detail[:200],
+            refusals=len(refused),
+        ),
+        ok_text=M.text("cancel.second-reported", detail=second.detail[:200]),
         location="driver outcome",
         evidence=second.to_json(),
     )

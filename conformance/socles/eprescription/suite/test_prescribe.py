@@ -8,6 +8,7 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line
+from conformance.socles.eprescription.messages import M
 
 CONTENT = (
     "EP-01",
@@ -63,8 +64,7 @@ def test_two_ordonnances_two_numbers(eprescription: EpHarness, verify: Verifier)
     verify.expect(
         "EP-25",
         bool(first.assigned) and first.assigned != second.assigned,
-        f"two ordonnances, numbers {first.assigned!r} and {second.assigned!r}",
-        f"deux ordonnances, numéros {first.assigned!r} et {second.assigned!r}",
+        M.text("prescribe.two-numbers", first=first.assigned, second=second.assigned),
         location="service traffic",
     )
 
@@ -89,10 +89,8 @@ def test_conditional_dose(eprescription: EpHarness, verify: Verifier) -> None:
     verify.expect(
         "EP-07",
         any("si douleur" in t for t in texts),
-        "the condition 'si douleur' is not carried as asNeeded + additionalInstruction.text",
-        "la condition « si douleur » n'est pas portée en asNeeded + additionalInstruction.text",
-        en_ok="conditional dose: asNeeded with the condition in additionalInstruction.text",
-        fr_ok="dose conditionnelle : asNeeded, condition dans additionalInstruction.text",
+        M.text("prescribe.no-condition"),
+        ok_text=M.text("prescribe.condition"),
         location="MedicationRequest.dosageInstruction.additionalInstruction",
     )
 

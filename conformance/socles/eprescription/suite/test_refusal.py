@@ -6,6 +6,7 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, reports_refusal
+from conformance.socles.eprescription.messages import M
 
 BROKEN_PRESCRIBERS = {
     # a directory entry with a truncated RPPS: the IDNPS the DUI builds from it breaks EP-04
@@ -29,13 +30,14 @@ def test_refusal_is_reported(eprescription: EpHarness, verify: Verifier, case: s
     verify.expect(
         "EP-26",
         reported and not done.assigned,
-        f"service answers {[ex.status for ex, _ in done.posts]}; the DUI answered "
-        f"{done.outcome.status}: {done.outcome.detail[:300]!r}",
-        f"(service said {said}); "
-        f"réponses du service {[ex.status for ex, _ in done.posts]} ; le DUI a répondu "
-        f"{done.outcome.status} : {done.outcome.detail[:300]!r}",
-        en_ok=f"refusal reported to the user: {done.outcome.detail[:200]}",
-        fr_ok="refus signalé à l'utilisateur avec le diagnostic du service",
+        M.text(
+            "refusal.not-reported",
+            statuses=[ex.status for ex, _ in done.posts],
+            status=done.outcome.status,
+            detail=done.outcome.detail[:300],
+            said=said,
+        ),
+        ok_text=M.text("refusal.reported", detail=done.outcome.detail[:200]),
         location="driver outcome + service traffic",
         evidence=done.outcome.to_json(),
     )
