@@ -314,9 +314,9 @@ def serve(socle: str, out: Path, host: str, smtp_port: int, imap_port: int, port
 @click.option("--json", "as_json", is_flag=True, help='JSON list of {"defect", "requirement"}.')
 def defects(socles: tuple[str, ...], as_json: bool) -> None:
     """List the seeded defects of the reference DUI (use them as --dui demo:<defect>)."""
-    from conformance.demo.defects import defects_for
+    from conformance.socle import get_socle
 
-    rows = [d for n in _socle_names(socles) for d in defects_for(n)]
+    rows = [d for n in _socle_names(socles) for d in get_socle(n).seeded_defects()]
     if as_json:
         click.echo(
             json.dumps(

@@ -105,13 +105,19 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Defect:
-    """One seeded defect of the reference DUI: it must fail exactly `requirement`."""
+    """One seeded defect of the reference DUI: it must fail exactly `requirement`.
+
+    A socle's defects table is the one place a defect is named: the row also carries the `switch` it
+    turns on in the socle's reference part (a deviation object or a behaviour flag of that socle, which
+    the core never looks into), so the part reads its switches from the chosen row, never from a name.
+    """
 
     name: str
     socle: str
     requirement: str
     description: str
     needs: tuple[str, ...] = ()  # other socles a run must select for the defect to show (cross-socle)
+    switch: object = field(default=None, hash=False)  # what the socle's reference part does differently
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.socles.mssante.build.inputs import PATIENT_DOMAIN
+from conformance.socles.mssante.build.pdf import build_pdf, declare_pdfa
 from conformance.socles.mssante.checks.emailview import EmailView, email_view
 from conformance.socles.mssante.checks.xdmview import DocEntry
 from conformance.socles.mssante.fixtures import NIL, Sent, message_artifact
@@ -24,6 +25,8 @@ __all__ = [
     "DocEntry",
     "EmailView",
     "Sent",
+    "build_pdf",
+    "declare_pdfa",
     "email_view",
     "message_artifact",
     "patient_address",

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from conformance import identities
-from conformance.demo.eprescription_pdf import PrintInput, ordonnance_pdf
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import checks_for
 from conformance.socles.eprescription.checks.shared import (
@@ -16,6 +15,7 @@ from conformance.socles.eprescription.checks.shared import (
     check_ordonnance_sent_to_patient,
     pdf_of_cda,
 )
+from conformance.socles.eprescription.reference.pdf import PrintInput, ordonnance_pdf
 from conformance.socles.eprescription.service import make_number
 from conformance.socles.mssante.build.documents import build_document
 from conformance.socles.mssante.build.inputs import (
