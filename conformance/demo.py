@@ -16,12 +16,13 @@ so that a certificate can show some socles broken and others not. `conformance d
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from conformance import socle as socles
 from conformance.drivers.base import Action, Driver, DriverError, Outcome
 
 Verb = Callable[[dict[str, Any], float], Outcome]
+S = TypeVar("S")
 
 
 class ReferencePart(Protocol):
@@ -41,6 +42,18 @@ class Refused(Exception):
 def internal_error(exc: Exception) -> Outcome:
     """A bug of the reference DUI is still an answer, never a traceback."""
     return Outcome("error", detail=f"erreur interne du DUI : {type(exc).__name__}: {exc}")
+
+
+def switches_of(cls: type[S], defect: socles.Defect | None, kinds: Mapping[type, str]) -> S:
+    """A part's switches for the chosen row: `cls()`, with the row's switch in the field `kinds` gives its type.
+
+    A switch of no kind listed is a mistake in the socle's defects table, never a silent reference DUI."""
+    if defect is None:
+        return cls()
+    for kind, name in kinds.items():
+        if isinstance(defect.switch, kind):
+            return cls(**{name: defect.switch})
+    raise TypeError(f"defect {defect.name!r}: {defect.switch!r} is no switch of {cls.__module__}.{cls.__name__}")
 
 
 def exchange_timeout(timeout: float) -> float:

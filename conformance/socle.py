@@ -120,6 +120,15 @@ class Defect:
     switch: object = field(default=None, hash=False)  # what the socle's reference part does differently
 
 
+def defect_row(socle: str) -> Callable[..., Defect]:
+    """The row maker of one socle's defects table: `row(name, requirement, description, switch, needs=())`."""
+
+    def row(name: str, requirement: str, description: str, switch: object, needs: tuple[str, ...] = ()) -> Defect:
+        return Defect(name, socle, requirement, description, needs, switch)
+
+    return row
+
+
 @dataclass(frozen=True)
 class Socle:
     name: str

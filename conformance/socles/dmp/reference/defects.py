@@ -8,16 +8,14 @@ run passes.
 
 from __future__ import annotations
 
-from conformance.socle import Defect
+from conformance.socle import Defect, defect_row
 from conformance.socles.dmp.build.cda import CdaFlaws
 from conformance.socles.dmp.build.xades import XadesFlaws
 from conformance.socles.dmp.build.xds import XdsFlaws
 from conformance.socles.dmp.reference.client import DmpTls
 from conformance.socles.dmp.reference.switches import DmpFlaws, Lapse
 
-
-def _dmp(name: str, requirement: str, description: str, switch: DmpFlaws) -> Defect:
-    return Defect(name, "dmp", requirement, description, switch=switch)
+_dmp = defect_row("dmp")
 
 
 DEFECTS: tuple[Defect, ...] = (

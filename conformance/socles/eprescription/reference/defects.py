@@ -8,12 +8,10 @@ also selects the socle they `need`.
 
 from __future__ import annotations
 
-from conformance.socle import Defect
+from conformance.socle import Defect, defect_row
 from conformance.socles.eprescription.reference.switches import BundleFlaw, FlowFlaw, PrintFlaw, ShareFlaw
 
-
-def _ep(name: str, requirement: str, description: str, switch: BundleFlaw | PrintFlaw | FlowFlaw) -> Defect:
-    return Defect(name, "eprescription", requirement, description, switch=switch)
+_ep = defect_row("eprescription")
 
 
 DEFECTS: tuple[Defect, ...] = (
@@ -158,20 +156,18 @@ DEFECTS: tuple[Defect, ...] = (
         FlowFlaw.CANCELS_LOCALLY,
     ),
     # sharing the ordonnance (share.py): cross-socle, EP-23 (a PRECONISATION: a warning, the run passes)
-    Defect(
+    _ep(
         "ordonnance-dmp-wrong-type",
-        "eprescription",
         "EP-23",
         "the ordonnance is shared (DMP feed, MSSanté) typed 57832-8 'Prescription de soins', not 57833-6",
+        ShareFlaw.TYPED_AS_CARE_PRESCRIPTION,
         needs=("dmp",),
-        switch=ShareFlaw.TYPED_AS_CARE_PRESCRIPTION,
     ),
-    Defect(
+    _ep(
         "ordonnance-to-unqualified-patient",
-        "eprescription",
         "EP-23",
         "the ordonnance is sent to the MSSanté address of a patient whose INS is not qualified",
+        ShareFlaw.SENDS_TO_UNQUALIFIED,
         needs=("mssante",),
-        switch=ShareFlaw.SENDS_TO_UNQUALIFIED,
     ),
 )

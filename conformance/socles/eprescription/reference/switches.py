@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, auto
 
+from conformance.demo import switches_of
 from conformance.socle import Defect
 
 
@@ -73,15 +74,6 @@ class Switches:
     @classmethod
     def of(cls, defect: Defect | None) -> Switches:
         """The switch the chosen row of `defects.DEFECTS` turns on (none without a row)."""
-        if defect is None:
-            return cls()
-        switch = defect.switch
-        if isinstance(switch, BundleFlaw):
-            return cls(bundle=switch)
-        if isinstance(switch, PrintFlaw):
-            return cls(printed=switch)
-        if isinstance(switch, FlowFlaw):
-            return cls(flow=switch)
-        if isinstance(switch, ShareFlaw):
-            return cls(share=switch)
-        raise TypeError(f"defect {defect.name!r}: {switch!r} is no e-prescription switch")
+        return switches_of(
+            cls, defect, {BundleFlaw: "bundle", PrintFlaw: "printed", FlowFlaw: "flow", ShareFlaw: "share"}
+        )

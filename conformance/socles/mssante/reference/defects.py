@@ -8,14 +8,12 @@ decisions, see `switches`).
 
 from __future__ import annotations
 
-from conformance.socle import Defect
+from conformance.socle import Defect, defect_row
 from conformance.socles.mssante.build.inputs import Deviations
 from conformance.socles.mssante.reference.client import TlsFlaws
 from conformance.socles.mssante.reference.switches import Lapse
 
-
-def _mss(name: str, requirement: str, description: str, switch: object) -> Defect:
-    return Defect(name, "mssante", requirement, description, switch=switch)
+_mss = defect_row("mssante")
 
 
 DEFECTS: tuple[Defect, ...] = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, auto
 
+from conformance.demo import switches_of
 from conformance.socle import Defect
 from conformance.socles.mssante.build.inputs import REFERENCE, Deviations
 from conformance.socles.mssante.reference.client import NO_FLAWS, TlsFlaws
@@ -44,13 +45,4 @@ class Switches:
     @classmethod
     def of(cls, defect: Defect | None) -> Switches:
         """The switches the chosen row of `defects.DEFECTS` turns on (the reference's without a row)."""
-        if defect is None:
-            return cls()
-        switch = defect.switch
-        if isinstance(switch, Deviations):
-            return cls(deviations=switch)
-        if isinstance(switch, TlsFlaws):
-            return cls(tls=switch)
-        if isinstance(switch, Lapse):
-            return cls(lapse=switch)
-        raise TypeError(f"defect {defect.name!r}: {switch!r} is no MSSanté switch")
+        return switches_of(cls, defect, {Deviations: "deviations", TlsFlaws: "tls", Lapse: "lapse"})
