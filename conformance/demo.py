@@ -6,7 +6,9 @@ an object with `configure(settings)` for its own settings section, `verbs` (verb
 (the e-prescription part shares its ordonnance through the DMP and MSSanté parts), `bind(peers)`, which
 receives the other parts by socle name. This module knows no socle: it asks each installed one for its
 part, hands each part the seeded defect chosen for its socle, and routes settings by socle key and
-actions by verb.
+actions by verb. It also holds what every part shares, so that parts answer alike: `Refused` (a rule
+forbids the action), `internal_error` (a bug is an answer, not a traceback), `exchange_timeout` and
+`switches_of` (a part's switches from the chosen row of its socle's defects table).
 
 `DemoDriver()` passes every suite; `DemoDriver("<defect>")` (CLI: `--dui demo:<defect>`) makes exactly
 one requirement fail, and `DemoDriver("<d1>+<d2>")` breaks several socles at once (one defect per socle)
