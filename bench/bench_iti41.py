@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import identities
-from conformance.demo.dmp_client import DmpConfig, DmpTls, read_answer, tls_context
-from conformance.demo.dmp_feed import DmpDui
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats.pki import TestPKI
+from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, read_answer, tls_context
+from conformance.socles.dmp.reference.feed import feed_request
+from conformance.socles.dmp.reference.switches import NONE
 from conformance.socles.dmp.service import DmpService
 
 FEED = {"type_code": "11506-3", "type_display": "CR ou fiche de suivi de soins par auxiliaire médical"}
@@ -49,12 +50,11 @@ def measure(requests: int = 300, clients: int = 4) -> dict[str, Any]:
         service = DmpService(EvidenceJournal(Path(tmp) / "evidence"), pki)
         service.start()
         try:
-            dui = DmpDui(None)
-            dui.configure(service.settings())
             cfg = DmpConfig.from_settings(service.settings())
             keys = ["resident-qualified", "resident-second"]
             built_at = time.perf_counter()
-            prepared = [dui.build_request(identities.patient(keys[i % 2]), FEED)[:2] for i in range(requests)]
+            built = [feed_request(cfg, NONE, identities.patient(keys[i % 2]), FEED) for i in range(requests)]
+            prepared = [(b.content_type, b.body) for b in built]
             build_s = time.perf_counter() - built_at
             size = sum(len(b) for _, b in prepared) / len(prepared)
             results: list[str] = []

@@ -105,13 +105,28 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Defect:
-    """One seeded defect of the reference DUI: it must fail exactly `requirement`."""
+    """One seeded defect of the reference DUI: it must fail exactly `requirement`.
+
+    A socle's defects table is the one place a defect is named: the row also carries the `switch` it
+    turns on in the socle's reference part (a deviation object or a behaviour flag of that socle, which
+    the core never looks into), so the part reads its switches from the chosen row, never from a name.
+    """
 
     name: str
     socle: str
     requirement: str
     description: str
     needs: tuple[str, ...] = ()  # other socles a run must select for the defect to show (cross-socle)
+    switch: object = field(default=None, hash=False)  # what the socle's reference part does differently
+
+
+def defect_row(socle: str) -> Callable[..., Defect]:
+    """The row maker of one socle's defects table: `row(name, requirement, description, switch, needs=())`."""
+
+    def row(name: str, requirement: str, description: str, switch: object, needs: tuple[str, ...] = ()) -> Defect:
+        return Defect(name, socle, requirement, description, needs, switch)
+
+    return row
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.demo.defects import Defect, defects_for
-from conformance.socle import installed_socles
+from conformance.socle import Defect, all_defects
 
 BIN = Path(sys.executable).parent
-DEFECTS = [d for socle in installed_socles() for d in defects_for(socle)]
+DEFECTS = all_defects()
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
-"""Drivers: how the harness asks the DUI under test to act."""
+"""Drivers: how the harness asks the DUI under test to act.
 
-from conformance.drivers.base import Action, Driver, DriverError, Outcome, load_driver
-
-__all__ = ["Action", "Driver", "DriverError", "Outcome", "load_driver"]
+`base` is the contract every driver keeps, `registry.load(spec)` turns a `--dui` spec into a driver
+(`demo`, `python:`, `http(s)://`, `manual`), `guard` wraps any driver so that a crash or a hang fails
+the scenario clearly, `bridge` serves a driver over the http protocol. This package imports none of its
+modules: import them by their full path.
+"""

@@ -64,10 +64,3 @@ class Driver(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the driver holds."""
-
-
-def load_driver(spec: str) -> Driver:
-    """`demo`, `demo:<defect>`, `python:pkg.module:Class`, `http(s)://...`, `manual`."""
-    from conformance.drivers import registry
-
-    return registry.load(spec)

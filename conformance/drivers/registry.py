@@ -1,18 +1,17 @@
-"""Driver specs -> driver instances."""
+"""Driver specs -> driver instances: `demo`, `demo:<defect>`, `python:pkg.module:Class`, `http(s)://...`,
+`manual`. Each kind is imported only when asked for (the demo imports every installed socle's part)."""
 
 from __future__ import annotations
-
-import importlib
 
 from conformance.drivers.base import Driver, DriverError
 
 
 def load(spec: str) -> Driver:
     if spec == "demo" or spec.startswith("demo:"):
-        from conformance.drivers.demo import make
+        from conformance.demo import DemoDriver
 
         defect = spec.split(":", 1)[1] if ":" in spec else None
-        return make(defect)
+        return DemoDriver(defect or None)
     if spec.startswith(("http://", "https://")):
         from conformance.drivers.http import HttpDriver
 
@@ -22,17 +21,7 @@ def load(spec: str) -> Driver:
 
         return ManualDriver()
     if spec.startswith("python:"):
-        target = spec[len("python:") :]
-        module_name, _, attr = target.rpartition(":")
-        if not module_name or not attr:
-            raise DriverError(f"python driver spec must be python:package.module:Class, got {spec!r}")
-        try:
-            module = importlib.import_module(module_name)
-            cls = getattr(module, attr)
-        except (ImportError, AttributeError) as exc:
-            raise DriverError(f"cannot load {spec!r}: {exc}") from exc
-        driver = cls()
-        if not all(callable(getattr(driver, m, None)) for m in ("configure", "act")):
-            raise DriverError(f"{spec!r} does not implement configure(settings) and act(action, timeout)")
-        return driver
+        from conformance.drivers.python import load_python
+
+        return load_python(spec)
     raise DriverError(f"unknown driver spec {spec!r} (demo, demo:<defect>, python:mod:Class, http://..., manual)")

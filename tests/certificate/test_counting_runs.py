@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.demo.defects import defects_for
-from conformance.socle import installed_socles
+from conformance.socle import get_socle, installed_socles
 
 BIN = Path(sys.executable).parent
 
@@ -61,7 +60,7 @@ def test_one_broken_socle_does_not_count_and_says_why(tmp_path: Path) -> None:
 
 
 def test_all_but_one_broken_says_non(tmp_path: Path) -> None:
-    dmp_defect = defects_for("dmp")[0].name
+    dmp_defect = get_socle("dmp").seeded_defects()[0].name
     code, payload, html = _run(tmp_path, f"demo:missing-nil+{dmp_defect}")
     assert code == 1
     assert payload["at_least_two"] == {"verdict": False, "counting": ["eprescription"], "minimum": 2}

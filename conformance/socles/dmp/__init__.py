@@ -61,6 +61,6 @@ SOCLE = Socle(
         ),
     ),
     manual="conformance.socles.dmp.reference.prompts:PROMPTS",
-    reference="conformance.socles.dmp.reference:part",
+    reference="conformance.socles.dmp.reference.part:DmpPart",
     defects="conformance.socles.dmp.reference.defects:DEFECTS",
 )

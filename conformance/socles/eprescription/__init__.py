@@ -49,7 +49,7 @@ SOCLE = Socle(
     ),
     configure="conformance.socles.eprescription.options:configure",
     manual="conformance.socles.eprescription.reference.prompts:PROMPTS",
-    reference="conformance.socles.eprescription.reference:part",
+    reference="conformance.socles.eprescription.reference.part:EprescriptionPart",
     defects="conformance.socles.eprescription.reference.defects:DEFECTS",
     uses=("dmp", "mssante"),
 )

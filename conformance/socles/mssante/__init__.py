@@ -27,6 +27,6 @@ SOCLE = Socle(
         ),
     ),
     manual="conformance.socles.mssante.reference.prompts:PROMPTS",
-    reference="conformance.socles.mssante.reference:part",
+    reference="conformance.socles.mssante.reference.part:MssantePart",
     defects="conformance.socles.mssante.reference.defects:DEFECTS",
 )

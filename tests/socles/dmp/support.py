@@ -11,7 +11,7 @@ from pathlib import Path
 from lxml import etree
 
 from conformance import identities
-from conformance.demo.dui import DemoDriver
+from conformance.demo import DemoDriver
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.build.vihf import VihfInput, signed_vihf

@@ -14,10 +14,16 @@ from cryptography import x509
 from lxml import etree
 
 from conformance import identities
-from conformance.demo.dmp_client import DmpConfig, DmpTls, exchange
-from conformance.demo.dmp_consult import FIND_DOCUMENTS, GET_DOCUMENTS, find_documents, retrieve, stored_query
 from conformance.drivers.base import Action
 from conformance.formats.pki import TestPKI
+from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, exchange
+from conformance.socles.dmp.reference.consult import (
+    FIND_DOCUMENTS,
+    GET_DOCUMENTS,
+    find_documents,
+    retrieve,
+    stored_query,
+)
 from conformance.socles.dmp.service.query import GET_RELATED, literals
 from conformance.socles.dmp.service.store import REPOSITORY_ID
 
@@ -144,8 +150,8 @@ def test_every_exchange_records_the_client_certificate(pki: TestPKI, tmp_path: P
 @pytest.mark.skipif(CURL is None, reason="curl is not installed")
 @pytest.mark.requirements("DMP-H04")
 def test_curl_can_search_and_check_status(pki: TestPKI, tmp_path: Path) -> None:
-    from conformance.demo.dmp_consult import _adhoc
     from conformance.socles.dmp.build.xds import envelope
+    from conformance.socles.dmp.reference.consult import _adhoc
 
     with running_dmp(pki, tmp_path) as dmp:
         s = dmp.settings()

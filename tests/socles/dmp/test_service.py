@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conformance.demo.dmp_client import DmpConfig, DmpTls, post, read_answer, tls_context
 from conformance.drivers.base import Action
 from conformance.engine.evidence import read_journal
 from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.build.xds import envelope
+from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, post, read_answer, tls_context
 from conformance.socles.dmp.service import PATH
 
 from .support import PATIENT, demo_for, running_dmp, vihf

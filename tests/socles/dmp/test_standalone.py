@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from conformance import identities
-from conformance.demo.dmp_client import DmpConfig, DmpTls, exchange
 from conformance.engine.evidence import read_journal
+from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, exchange
 from conformance.socles.dmp.service.standalone import run_standalone
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.demo.defects import Defect, defects_for
 from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Finding, Level, Verdict, judge
 from conformance.registry import checks_for
 from conformance.requirements import load_catalog
+from conformance.socle import Defect
 from conformance.socles.dmp import SOCLE
 from conformance.socles.dmp.fixtures import DmpHarness, document
 from conformance.socles.dmp.service import DmpService
@@ -26,7 +26,7 @@ from conformance.socles.dmp.service import DmpService
 from .runner import run_suite
 from .support import demo_for, running_dmp
 
-DMP_DEFECTS = defects_for("dmp")
+DMP_DEFECTS = SOCLE.seeded_defects()
 
 
 @pytest.mark.requirements("DMP-T01", "DMP-V02", "DMP-X01", "DMP-C02", "DMP-I04", "DMP-R01")
@@ -110,17 +110,3 @@ def test_each_defect_fails_exactly_its_requirement(dmp_service: DmpService, defe
     else:  # a PRECONISATION defect (e.g. DMP-S02): its rule fails (a warning once leveled), no EXIGENCE does
         assert _failing_exigences(found) == set()
         assert any(f.requirement == defect.requirement and f.verdict is Verdict.FAIL for f in found)
-
-
-def test_dmp_defect_catalogue() -> None:
-    """Each DMP defect names a checked requirement of the DMP catalog (an EXIGENCE, or a PRECONISATION
-    such as DMP-S02 whose defects show as warnings) and has exactly one switch."""
-    from conformance.demo.dmp_switches import FLAWS, NONE
-
-    cat = load_catalog(SOCLE.catalog)
-    assert len(DMP_DEFECTS) >= 25
-    assert {d.name for d in DMP_DEFECTS} == set(FLAWS)
-    for d in DMP_DEFECTS:
-        req = cat[d.requirement]
-        assert req.checked, d.name
-        assert FLAWS[d.name] != NONE, d.name

@@ -12,13 +12,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from conformance.demo.dmp_consult import FIND_DOCUMENTS, _adhoc
 from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.checks.client_cert import check_client_certificate
 from conformance.socles.dmp.checks.consult import check_consult
 from conformance.socles.dmp.checks.session import check_replacement_chain, check_status_before_feed
+from conformance.socles.dmp.reference.consult import FIND_DOCUMENTS, _adhoc
 
 from .support import INS_CX, PATIENT, vihf
 

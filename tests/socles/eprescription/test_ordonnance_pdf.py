@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.demo.eprescription_pdf import PrintInput, ordonnance_pdf
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import checks_for, run_checks
+from conformance.socle import find_defect
 from conformance.socles.eprescription import SOCLE
+from conformance.socles.eprescription.reference.pdf import PrintInput, ordonnance_pdf
 from conformance.socles.eprescription.service import make_number
 from tests.socles.eprescription.helpers import plain_pdf
 
@@ -23,7 +24,8 @@ def _pdf(defect: str | None = None) -> bytes:
         "23/11/2026",
         ["FUROSEMIDE 40 mg cp : 1 comprimé 1 fois par jour"],
     )
-    return ordonnance_pdf(inp, defect)
+    row = find_defect(defect) if defect else None  # the defect's PrintFlaw, from the defects table
+    return ordonnance_pdf(inp, row.switch if row else None)
 
 
 def _check(data: bytes, ctx: CheckContext) -> list[Finding]:

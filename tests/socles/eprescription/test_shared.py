@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from conformance import identities
-from conformance.demo.eprescription_pdf import PrintInput, ordonnance_pdf
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import checks_for, run_checks
 from conformance.socles.eprescription import SOCLE
 from conformance.socles.eprescription.checks.shared import pdf_of_cda
+from conformance.socles.eprescription.reference.pdf import PrintInput, ordonnance_pdf
 from conformance.socles.eprescription.service import make_number
 from conformance.socles.mssante.build.documents import build_document
 from conformance.socles.mssante.build.inputs import (

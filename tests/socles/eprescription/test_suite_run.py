@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conformance import socle as socle_module
-from conformance.demo.defects import Defect, defects_for
 from conformance.requirements import _CACHE
+from conformance.socle import Defect
 from conformance.socles.eprescription import SOCLE
 
 # pytester's in-process runs restore sys.modules after each run; a nanobind extension (zxing-cpp, imported
@@ -30,7 +30,7 @@ FAST = {"qr-other-number", "refusal-swallowed", "cancel-not-sent", "split-group"
 FULL = os.environ.get("CONFORMANCE_FULL_SENSITIVITY") == "1"
 # cross-socle defects (EP-23) need the DMP or MSSanté socle in the run, and an in-process run with the MSSanté
 # socle breaks the mock operators of later tests: tests/test_sensitivity.py runs them (in subprocesses)
-DEFECTS = [d for d in defects_for("eprescription") if (FULL or d.name in FAST) and not d.needs]
+DEFECTS = [d for d in SOCLE.seeded_defects() if (FULL or d.name in FAST) and not d.needs]
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_defect_fails_exactly_its_requirement(
 
 def test_reference_dui_behind_the_http_driver(installed: None, pytester: pytest.Pytester, tmp_path: Path) -> None:
     """The JSON driver protocol carries the e-prescription verbs unchanged (docs/driver-protocol.md)."""
-    from conformance.demo.dui import DemoDriver
+    from conformance.demo import DemoDriver
     from conformance.drivers.bridge import DriverBridge
 
     with DriverBridge(DemoDriver()) as bridge:

@@ -1,17 +1,15 @@
-"""The catalogue of seeded defects: unique, tied to checked EXIGENCEs, one switch each."""
+"""The MSSanté defects table: tied to checked EXIGENCEs, one switch each, every switch in the table."""
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields, replace
 from datetime import date
+from typing import Any
 
 import pytest
 
 from conformance import identities
-from conformance.demo import defects as catalogue
-from conformance.demo.switches import BEHAVIOURS, DEVIATIONS, TRANSPORT, Switches, switches_for
-from conformance.drivers.base import DriverError
-from conformance.drivers.registry import load
 from conformance.paths import profiles_dir
 from conformance.socles.mssante.build.documents import build_document
 from conformance.socles.mssante.build.inputs import (
@@ -26,8 +24,11 @@ from conformance.socles.mssante.build.inputs import (
 )
 from conformance.socles.mssante.build.mdn import MANUAL_DISPLAYED, build_mdn
 from conformance.socles.mssante.build.message import documents_message, text_message
+from conformance.socles.mssante.reference.client import NO_FLAWS, TlsFlaws
+from conformance.socles.mssante.reference.defects import DEFECTS
+from conformance.socles.mssante.reference.switches import Lapse, Switches
 
-DEFECTS = catalogue.defects_for("mssante")
+DEVIATIONS = {d.name: d.switch for d in DEFECTS if isinstance(d.switch, Deviations)}
 
 
 def _requirements() -> dict[str, dict[str, object]]:
@@ -36,7 +37,7 @@ def _requirements() -> dict[str, dict[str, object]]:
 
 
 def test_names_unique_and_enough() -> None:
-    names = [d.name for d in catalogue.DEFECTS]
+    names = [d.name for d in DEFECTS]
     assert len(names) == len(set(names)) and len(DEFECTS) >= 22
     assert all(d.socle == "mssante" and d.description for d in DEFECTS)
 
@@ -55,30 +56,34 @@ def test_every_checked_exigence_has_its_defect() -> None:
 
 
 def test_one_switch_per_defect() -> None:
-    names = {d.name for d in DEFECTS}
-    tables = [set(DEVIATIONS), set(TRANSPORT), set(BEHAVIOURS)]
-    assert set().union(*tables) == names
-    assert sum(len(t) for t in tables) == len(names)  # no defect in two tables
-    for name in names:
-        sw = switches_for(name)
-        assert sw != Switches(), name
-        assert (sw.deviations != REFERENCE) + (sw.tls != Switches().tls) + bool(sw.behaviours) == 1, name
+    for d in DEFECTS:
+        sw = Switches.of(d)
+        assert sw != Switches(), d.name
+        assert (sw.deviations != REFERENCE) + (sw.tls != NO_FLAWS) + (sw.lapse is not None) == 1, d.name
     assert all(dev != REFERENCE for dev in DEVIATIONS.values())
+    lapses = [d.switch for d in DEFECTS if isinstance(d.switch, Lapse)]
+    assert len(lapses) == len(set(lapses))  # no two defects with the same lapse
 
 
-def test_reference_has_no_switch_and_unknown_names_fail() -> None:
-    assert switches_for(None) == Switches()
-    with pytest.raises(KeyError):
-        switches_for("no-such-defect")
-    with pytest.raises(KeyError):
-        Switches().on("no-such-behaviour")
+def _departed(switches: list[Any], reference: Any) -> set[str]:
+    """The fields in which some of `switches` depart from `reference`."""
+    return {f.name for s in switches for f in fields(s) if getattr(s, f.name) != getattr(reference, f.name)}
 
 
-def test_driver_specs() -> None:
-    assert load("demo").name == "demo"
-    assert load("demo:missing-nil").name == "demo:missing-nil"
-    with pytest.raises(DriverError, match="unknown demo defect"):
-        load("demo:no-such-defect")
+def test_every_switch_the_part_reads_belongs_to_a_row() -> None:
+    """No switch outside the table: every lapse and transport flaw is some defect's, and so is every departure
+    of the built artifacts except the two the harness's own odd incoming messages use."""
+    switches = [d.switch for d in DEFECTS]
+    assert {s for s in switches if isinstance(s, Lapse)} == set(Lapse)
+    assert _departed([s for s in switches if isinstance(s, TlsFlaws)], NO_FLAWS) == {f.name for f in fields(TlsFlaws)}
+    harness_only = {"junk_entries", "uri_case_mismatch"}
+    assert _departed(list(DEVIATIONS.values()), REFERENCE) == {f.name for f in fields(Deviations)} - harness_only
+
+
+def test_reference_has_no_switch_and_foreign_switches_fail() -> None:
+    assert Switches.of(None) == Switches()
+    with pytest.raises(TypeError):
+        Switches.of(replace(DEFECTS[0], switch="no-such-switch"))
 
 
 def _artifacts(dev: Deviations) -> list[bytes]:

@@ -5,29 +5,31 @@ resident's DMP and, when the resident asks for it, send it to their Mon espace s
 shares the very PDF it printed (QR code and number the service assigned), never a second rendering:
 
 - DMP (`to_dmp`): a CDA N1 wrapping that PDF, typeCode 57833-6 "Prescription de produits de santé"
-  (LOINC, JDV_J07), classCode 42 "Prescription" (JDV_J57), through the DUI's DMP feed (demo.dmp_feed,
+  (LOINC, JDV_J07), classCode 42 "Prescription" (JDV_J57), through the DUI's DMP part (verb dmp.feed,
   which itself refuses an identity that is not qualified, RNIV EXI SI 08);
 - MSSanté (`to_patient_mssante`): an XDM message to the resident's address built on the INS
   (ECO.2.2.6), only when the INS is qualified: without it that address cannot be used (RNIV), and the
   part is refused with that reason, before anything is sent.
 
 Each part asked is answered in `data` (`{"dmp": {...}, "mssante": {...}}`); the verb is "ok" only when
-every part asked is, "error" when one failed, "refused" otherwise. With a seeded defect
-(`SHARE_DEFECTS`) exactly one of these behaviours goes wrong.
+every part asked is, "error" when one failed, "refused" otherwise. The DMP and MSSanté sides are the
+other socles' parts, reached through their verbs (`bind`): a DUI composed without one answers that part
+"unsupported verb". With a seeded defect (its `ShareFlaw`) exactly one of these behaviours goes wrong.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from conformance.drivers.base import Action, Outcome
-from conformance.socles.mssante.build.inputs import PATIENT_DOMAIN
+from conformance.drivers.base import Outcome
+from conformance.socles.eprescription.reference.client import Prescriber
+from conformance.socles.eprescription.reference.switches import ShareFlaw
+from conformance.socles.mssante.api import patient_address
 
 if TYPE_CHECKING:
-    from .dui import DemoDriver
-
-SHARE_DEFECTS = frozenset({"ordonnance-dmp-wrong-type", "ordonnance-to-unqualified-patient"})
+    from conformance.demo import ReferencePart
 
 TYPE_ORDONNANCE = ("57833-6", "Prescription de produits de santé")  # JDV_J07 (LOINC)
 TYPE_CARE_PRESCRIPTION = ("57832-8", "Prescription de soins")  # the neighbour code the defect picks
@@ -48,17 +50,23 @@ def _body(number: str) -> str:
 
 
 class OrdonnanceSharer:
-    """The "eprescription.share" verb: needs the prescriber's records and the DMP and MSSanté sides."""
+    """The "eprescription.share" verb: needs the prescriber's records and the DMP and MSSanté parts."""
 
-    def __init__(self, driver: DemoDriver) -> None:
-        self.driver = driver
+    def __init__(self, prescriber: Prescriber, flaw: ShareFlaw | None = None) -> None:
+        self.prescriber = prescriber
+        self.flaw = flaw
+        self.peers: Mapping[str, ReferencePart] = {}
 
-    @property
-    def defect(self) -> str | None:
-        return self.driver.eprescriber.defect
+    def ask(self, socle: str, verb: str, params: dict[str, Any], timeout: float) -> Outcome:
+        """Another socle's part does its side of the sharing, through its public verbs."""
+        part = self.peers.get(socle)
+        fn = part.verbs.get(verb) if part is not None else None
+        if fn is None:
+            return Outcome("error", detail="unsupported verb")
+        return fn(params, timeout)
 
     def document(self, number: str, pdf: bytes) -> dict[str, Any]:
-        code, display = TYPE_CARE_PRESCRIPTION if self.defect == "ordonnance-dmp-wrong-type" else TYPE_ORDONNANCE
+        code, display = TYPE_CARE_PRESCRIPTION if self.flaw is ShareFlaw.TYPED_AS_CARE_PRESCRIPTION else TYPE_ORDONNANCE
         return {
             "type_code": code,
             "type_display": display,
@@ -72,7 +80,7 @@ class OrdonnanceSharer:
         number = str(p.get("prescription_number") or "")
         if not number:
             return Outcome("refused", detail="numéro de prescription manquant")
-        issued = self.driver.eprescriber.issued.get(number)
+        issued = self.prescriber.issued.get(number)
         if issued is None:
             return Outcome(
                 "refused",
@@ -85,8 +93,7 @@ class OrdonnanceSharer:
         parts: dict[str, Outcome] = {}
         doc = self.document(number, issued.pdf)
         if "dmp" in asked:
-            dmp = self.driver.dmp
-            parts["dmp"] = dmp.run(dmp.feed, {"patient": issued.patient, "document": doc}, timeout)
+            parts["dmp"] = self.ask("dmp", "dmp.feed", {"patient": issued.patient, "document": doc}, timeout)
         if "mssante" in asked:
             parts["mssante"] = self.to_patient(issued.patient, number, doc, timeout)
         statuses = {o.status for o in parts.values()}
@@ -99,11 +106,11 @@ class OrdonnanceSharer:
 
     def to_patient(self, patient: dict[str, Any], number: str, doc: dict[str, Any], timeout: float) -> Outcome:
         params: dict[str, Any] = {"patient": patient, "documents": [doc], "body": _body(number)}
-        if self.defect == "ordonnance-to-unqualified-patient":
+        if self.flaw is ShareFlaw.SENDS_TO_UNQUALIFIED:
             # the defect: builds the address from the INS itself, whatever the identity status
-            params["to"] = [f"{patient['ins']}@{PATIENT_DOMAIN}"]
+            params["to"] = [patient_address(patient)]
         elif not patient.get("qualified"):
             return Outcome("refused", detail=UNQUALIFIED)
         else:
             params["to_patient"] = True  # the DUI's usager checks apply too (opposition, masked documents)
-        return self.driver.act(Action("mssante.send_documents", params), timeout)
+        return self.ask("mssante", "mssante.send_documents", params, timeout)

@@ -20,11 +20,10 @@ class DmpUnreachable(Exception):
     """TLS refused, connection failed, or an answer that is not SOAP: the feed did not happen."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class DmpTls:
     any_issuer: bool = False  # accept a server certificate from any CA (defect)
     ignore_dates: bool = False  # accept an expired server certificate (defect)
-    cachet_for_tls: bool = False  # authenticate the TLS session with the signing (cachet) certificate (defect)
 
 
 @dataclass
@@ -70,10 +69,7 @@ class DmpAnswer:
 def tls_context(cfg: DmpConfig, flaws: DmpTls) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    if flaws.cachet_for_tls:
-        ctx.load_cert_chain(str(cfg.signing_cert), str(cfg.signing_key))
-    else:
-        ctx.load_cert_chain(str(cfg.client_cert), str(cfg.client_key))
+    ctx.load_cert_chain(str(cfg.client_cert), str(cfg.client_key))
     if flaws.any_issuer or flaws.ignore_dates:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

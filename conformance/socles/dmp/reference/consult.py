@@ -32,8 +32,7 @@ from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.socles.dmp.build.mtom import mtom_request
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.mtom import MtomError, parse_mtom
-
-from .dmp_client import DmpConfig, DmpTls, DmpUnreachable, exchange
+from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, DmpUnreachable, exchange
 
 UNIQUE_ID = DE_IDS["uniqueId"]
 TYPE_CODE = DE_SCHEMES["typeCode"]

@@ -3,8 +3,8 @@
 It speaks FHIR R4 REST to the service over HTTPS with mutual TLS (trusting only the test
 IGC-Santé bundle, presenting the ORG client certificate), reports the service's refusals to the user
 with the service's own diagnostics, and prints the ordonnance with the number the service assigned.
-With a seeded defect exactly one of these goes wrong (`FLOW_DEFECTS`, plus the bundle, PDF and sharing
-ones; sharing the ordonnance with the DMP and the patient is demo.eprescription_share).
+With a seeded defect exactly one of these goes wrong (its `FlowFlaw`, or the Bundle's or the print's;
+sharing the ordonnance with the DMP and the patient is `share`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.drivers.base import Outcome
-
-from .eprescription_bundle import BUNDLE_DEFECTS, build_bundle
-from .eprescription_pdf import PDF_DEFECTS, PrintInput, ordonnance_pdf
-from .eprescription_share import SHARE_DEFECTS
-
-FLOW_DEFECTS = frozenset({"refusal-swallowed", "cancel-not-sent"})
-EPRESCRIPTION_DEFECTS = BUNDLE_DEFECTS | PDF_DEFECTS | FLOW_DEFECTS | SHARE_DEFECTS
+from conformance.socles.eprescription.reference.bundle import build_bundle
+from conformance.socles.eprescription.reference.pdf import PrintInput, ordonnance_pdf
+from conformance.socles.eprescription.reference.switches import FlowFlaw, Switches
 
 ORGANIZATION = {"finess": "990000001", "name": "EHPAD ESSAI"}  # synthetic: département 99 has no FINESS
 FHIR_JSON = "application/fhir+json; fhirVersion=4.0"
@@ -78,8 +74,10 @@ def _diagnostics(body: bytes) -> str:
 
 
 class Prescriber:
-    def __init__(self, defect: str | None) -> None:
-        self.defect = defect if defect in EPRESCRIPTION_DEFECTS else None
+    """Verbs "eprescription.prescribe" and "eprescription.cancel", and the record of what was issued."""
+
+    def __init__(self, sw: Switches) -> None:
+        self.sw = sw
         self.cfg: EpConfig | None = None
         self._seq = 0
         self.issued: dict[str, Issued] = {}  # prescription number -> what was registered and printed
@@ -115,14 +113,16 @@ class Prescriber:
         now = dt.datetime.now(dt.timezone(dt.timedelta(hours=1))).replace(microsecond=0)
         self._seq += 1
         params = {**p, "organization": p.get("organization") or ORGANIZATION}
-        built = build_bundle(params, self.defect, authored=now.isoformat(), group=f"ORD-{now:%Y%m%d%H%M%S}-{self._seq}")
+        built = build_bundle(
+            params, self.sw.bundle, authored=now.isoformat(), group=f"ORD-{now:%Y%m%d%H%M%S}-{self._seq}"
+        )
         data = json.dumps(built.bundle, ensure_ascii=False).encode("utf-8")
         try:
             status, body = self._call("POST", "/Bundle", data)
         except (OSError, ssl.SSLError) as exc:
             return Outcome("error", detail=f"service ordonnance numérique injoignable : {exc}")
         if status != 201:
-            if self.defect == "refusal-swallowed":
+            if self.sw.flow is FlowFlaw.REPORTS_REFUSAL_AS_REGISTERED:
                 return Outcome(
                     "ok",
                     {"prescription_number": built.group, "bundle": data.decode("utf-8")},
@@ -144,7 +144,7 @@ class Prescriber:
                 built.rendered,
                 now,
             ),
-            self.defect,
+            self.sw.printed,
         )
         self.issued[number] = Issued(number, dict(p["patient"]), pdf)
         return Outcome(
@@ -163,7 +163,7 @@ class Prescriber:
         number = str(p.get("prescription_number", ""))
         if not number:
             return Outcome("refused", detail="numéro de prescription manquant")
-        if self.defect == "cancel-not-sent":
+        if self.sw.flow is FlowFlaw.CANCELS_LOCALLY:
             return Outcome("ok", {"prescription_number": number}, detail="ordonnance annulée")
         try:
             status, body = self._call("POST", f"/Bundle/{urllib.parse.quote(number, safe='')}/$cancel", b"")
@@ -173,12 +173,3 @@ class Prescriber:
             why = _diagnostics(body)
             return Outcome("error", {"http_status": status}, detail=f"annulation refusée ({status}) : {why}")
         return Outcome("ok", {"prescription_number": number}, detail=f"ordonnance {number} annulée")
-
-
-def run_verb(fn: Any, params: dict[str, Any]) -> Outcome:
-    """One e-prescription verb; a bug of the reference DUI is still an answer, never a traceback."""
-    try:
-        result: Outcome = fn(dict(params))
-        return result
-    except Exception as exc:
-        return Outcome("error", detail=f"erreur interne du DUI : {type(exc).__name__}: {exc}")

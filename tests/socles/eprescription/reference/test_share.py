@@ -1,8 +1,9 @@
 """The reference DUI shares a registered ordonnance (verb "eprescription.share"), against the mock operator.
 
 The DMP side is exercised by the cross-socle scenario (suite/test_cross_socle.py, run with --socle dmp);
-here: the MSSanté part sends the very PDF that was printed, only to a patient whose INS is qualified,
-the refusals are answers, and each sharing defect really changes the behaviour.
+here, through the composed demo DUI (the sharing goes through the MSSanté part's verbs): the MSSanté part
+sends the very PDF that was printed, only to a patient whose INS is qualified, the refusals are answers,
+and each sharing defect really changes the behaviour.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from email.parser import BytesParser
 import pytest
 
 from conformance import identities
-from conformance.demo.dui import DemoDriver
-from conformance.demo.eprescription_client import Issued
-from conformance.demo.eprescription_pdf import PrintInput, ordonnance_pdf
+from conformance.demo import DemoDriver
 from conformance.drivers.base import Action, Outcome
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats.pki import TestPKI
+from conformance.socles.eprescription.reference.client import Issued
+from conformance.socles.eprescription.reference.part import EprescriptionPart
+from conformance.socles.eprescription.reference.pdf import PrintInput, ordonnance_pdf
 from conformance.socles.eprescription.service import make_number
 from conformance.socles.mssante.service import Operator
 
@@ -62,8 +64,14 @@ def _dui(op: Operator, patient: str, defect: str | None = None) -> tuple[DemoDri
             ["FUROSEMIDE 40 mg cp : 1 comprimé"],
         )
     )
-    dui.eprescriber.issued[NUMBER] = Issued(NUMBER, ident, pdf)  # as prescribe() records it
+    _part(dui).prescriber.issued[NUMBER] = Issued(NUMBER, ident, pdf)  # as prescribe() records it
     return dui, pdf
+
+
+def _part(dui: DemoDriver) -> EprescriptionPart:
+    part = dui.parts["eprescription"]
+    assert isinstance(part, EprescriptionPart)
+    return part
 
 
 def _share(dui: DemoDriver, number: str = NUMBER, **asked: bool) -> Outcome:
@@ -115,11 +123,11 @@ def test_defect_sends_to_an_unqualified_patient(op: Operator) -> None:
 
 def test_document_types_and_wrong_type_defect(op: Operator) -> None:
     dui, pdf = _dui(op, "resident-qualified")
-    doc = dui.sharer.document(NUMBER, pdf)
+    doc = _part(dui).sharer.document(NUMBER, pdf)
     assert (doc["type_code"], doc["class_code"]) == ("57833-6", "42")
     assert doc["type_display"] == "Prescription de produits de santé" and doc["class_display"] == "Prescription"
     wrong, _ = _dui(op, "resident-qualified", "ordonnance-dmp-wrong-type")
-    assert wrong.sharer.document(NUMBER, pdf)["type_code"] == "57832-8"
+    assert _part(wrong).sharer.document(NUMBER, pdf)["type_code"] == "57832-8"
 
 
 def test_refusals_and_errors_are_answers(op: Operator) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
+from conformance.demo import Refused
 from conformance.drivers.base import Outcome
 from conformance.formats.ins import INS_OIDS, parse_cx
 from conformance.formats.mime import ParsedMessage, decode_body, parse_message
@@ -28,13 +29,12 @@ from conformance.socles.mssante.build.mdn import MANUAL_DISPLAYED, automatic_dis
 from conformance.socles.mssante.build.message import XDM_PREFIX, reply_subject, text_message
 from conformance.socles.mssante.build.metadata import DE_SCHEMES, DOC_ENTRY, RIM, SS_SCHEMES, read_header
 from conformance.socles.mssante.build.receipts import parse_receipts
-
-from .errors import Refused
-from .mssante_client import fetch, imap_session, mark_seen, unseen
-from .records import AUTOMATIC, PRODUCT, USER, InboxItem
+from conformance.socles.mssante.reference.client import fetch, imap_session, mark_seen, unseen
+from conformance.socles.mssante.reference.records import AUTOMATIC, PRODUCT, USER, InboxItem
+from conformance.socles.mssante.reference.switches import Lapse
 
 if TYPE_CHECKING:
-    from .dui import DemoDriver
+    from conformance.socles.mssante.reference.part import MssantePart
 
 MAX_PER_RECEIVE = 200
 _R = {"rim": RIM}
@@ -83,9 +83,12 @@ def _xdm_archive(parsed: ParsedMessage) -> bytes | None | Rejection:
 
 
 class Receiver:
-    def __init__(self, dui: DemoDriver) -> None:
+    """Reading the BAL and answering what was read, on behalf of the MSSanté part (its config, state,
+    switches, audit trail and sending)."""
+
+    def __init__(self, dui: MssantePart) -> None:
         self.dui = dui
-        self.cfg, self.state = dui._config()
+        self.cfg, self.state = dui.config()
         self.sw = dui.sw
 
     # -- reading the BAL ---------------------------------------------------------------------------
@@ -132,11 +135,11 @@ class Receiver:
         message_id = str(msg.get("Message-ID") or f"<sans-id-{hashlib.sha1(raw).hexdigest()}@{self.cfg.bal.domain}>")
         subject = str(msg.get("Subject") or "")
         sender = _addr(msg.get("From"))
-        from_patient = sender.endswith("@" + PATIENT_DOMAIN) and not self.sw.on("patient-not-flagged")
+        from_patient = sender.endswith("@" + PATIENT_DOMAIN) and not self.sw.on(Lapse.HIDES_PATIENT_SENDER)
         item = InboxItem(
             message_id,
             subject,
-            displayed_subject(subject, hide_prefix=not self.sw.on("prefix-shown")),
+            displayed_subject(subject, hide_prefix=not self.sw.on(Lapse.SHOWS_ROUTING_PREFIX)),
             sender,
             from_patient,
             "",
@@ -195,7 +198,7 @@ class Receiver:
 
     def file_receipts(self, receipts: list[Any]) -> None:
         for r in receipts:
-            if self.sw.on("receipts-ignored"):
+            if self.sw.on(Lapse.IGNORES_RECEIPTS):
                 continue
             sent = self.state.sent_for(
                 message_id=r.original_message_id,
@@ -227,7 +230,7 @@ class Receiver:
     def identify(self, patient_id: str | None, subject: str) -> Patient:
         """The usager a message is about; the one place where the subject could be (wrongly) used."""
         base = self.state.base
-        if self.sw.on("integrate-by-subject"):
+        if self.sw.on(Lapse.IDENTIFIES_BY_SUBJECT):
             words = displayed_subject(subject).split()
             if len(words) >= 3 and words[-1].count("/") == 2:
                 words = words[:-1]

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conformance import identities
-from conformance.demo.dui import DemoDriver
+from conformance.demo import DemoDriver
 from conformance.drivers.base import Action, Outcome
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats.pki import TestPKI

@@ -15,9 +15,8 @@ from typing import Any
 import segno
 from fpdf import FPDF
 
-from conformance.socles.mssante.build.pdf import declare_pdfa
-
-PDF_DEFECTS = frozenset({"qr-other-number", "number-not-printed", "no-qr-code"})
+from conformance.socles.eprescription.reference.switches import PrintFlaw
+from conformance.socles.mssante.api import declare_pdfa
 
 MENTIONS = (
     "Ordonnance numérique : ce QR code permet au pharmacien de retrouver la prescription dans la base "
@@ -53,7 +52,7 @@ def qr_png(payload: str) -> bytes:
     return buf.getvalue()
 
 
-def ordonnance_pdf(inp: PrintInput, defect: str | None = None) -> bytes:
+def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
     pdf = FPDF(format="A4")
     pr = inp.prescriber
     # declared PDF/A-1b like every PDF the DUI sends: the ordonnance may travel by MSSanté or to the DMP
@@ -91,10 +90,10 @@ def ordonnance_pdf(inp: PrintInput, defect: str | None = None) -> bytes:
     for i, line in enumerate(inp.lines, 1):
         pdf.multi_cell(0, 6, _latin1(f"{i}. {line}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    if defect != "no-qr-code":
-        payload = other_number(inp.number) if defect == "qr-other-number" else inp.number
+    if flaw is not PrintFlaw.NO_QR_CODE:
+        payload = other_number(inp.number) if flaw is PrintFlaw.QR_OTHER_NUMBER else inp.number
         pdf.image(io.BytesIO(qr_png(payload)), x=pdf.l_margin, w=40)
-    if defect != "number-not-printed":
+    if flaw is not PrintFlaw.NUMBER_ONLY_IN_QR:
         pdf.set_font("helvetica", "B", 12)
         pdf.cell(0, 7, _latin1(f"N° de prescription : {inp.number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 8)

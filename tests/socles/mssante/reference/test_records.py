@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import identities
-from conformance.demo.records import DuiState, SentRecord
+from conformance.socles.mssante.reference.records import DuiState, SentRecord
 
 DATE = "Mon, 23 Nov 2026 16:36:12 +0000"
 

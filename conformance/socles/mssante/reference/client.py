@@ -16,7 +16,7 @@ import imaplib
 import smtplib
 import ssl
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -141,13 +141,20 @@ def _lax_peer_check(sock: Any, cfg: MssConfig) -> None:
                 raise TransportError("certificat du serveur révoqué")
 
 
-def _after_handshake(sock: Any, cfg: MssConfig, flaws: TlsFlaws) -> None:
-    if flaws.any_issuer:
-        _lax_peer_check(sock, cfg)
-
-
-def _tls_failure(exc: BaseException) -> TransportError:
-    return TransportError(f"connexion TLS à l'opérateur refusée : {exc}")
+def _starttls(
+    start: Callable[[ssl.SSLContext], object],
+    sock: Callable[[], Any],
+    cfg: MssConfig,
+    flaws: TlsFlaws,
+    client_cert: bool,
+) -> None:
+    """STARTTLS (SMTP or IMAP) with the client context; a refused handshake is a `TransportError`."""
+    try:
+        start(tls_context(cfg, flaws, client_cert=client_cert))
+        if flaws.any_issuer:
+            _lax_peer_check(sock(), cfg)
+    except (ssl.SSLError, ssl.CertificateError) as exc:
+        raise TransportError(f"connexion TLS à l'opérateur refusée : {exc}") from exc
 
 
 @dataclass
@@ -204,11 +211,7 @@ def _submit(
         smtp.ehlo()
         if smtp.has_extn("starttls"):
             steps.append("STARTTLS")
-            try:
-                smtp.starttls(context=tls_context(cfg, flaws, client_cert=client_cert))
-                _after_handshake(smtp.sock, cfg, flaws)
-            except (ssl.SSLError, ssl.CertificateError) as exc:
-                raise _tls_failure(exc) from exc
+            _starttls(lambda ctx: smtp.starttls(context=ctx), lambda: smtp.sock, cfg, flaws, client_cert)
             smtp.ehlo()
         elif not flaws.plaintext_fallback:
             raise TransportError("l'opérateur ne propose pas STARTTLS : envoi abandonné (jamais de message en clair)")
@@ -285,11 +288,7 @@ def _imap_open(
         if "STARTTLS" not in imap.capabilities:
             raise TransportError("l'opérateur ne propose pas STARTTLS en IMAP : relève abandonnée")
         steps.append("STARTTLS")
-        try:
-            imap.starttls(ssl_context=tls_context(cfg, flaws, client_cert=client_cert))
-            _after_handshake(imap.sock, cfg, flaws)
-        except (ssl.SSLError, ssl.CertificateError) as exc:
-            raise _tls_failure(exc) from exc
+        _starttls(lambda ctx: imap.starttls(ssl_context=ctx), lambda: imap.sock, cfg, flaws, client_cert)
         if imap.state == "NONAUTH":
             steps.append("AUTHENTICATE EXTERNAL")
             try:

@@ -6,7 +6,7 @@ frequency per day, duration as boundsDuration), a conditional line as asNeeded w
 additionalInstruction.text, never patientInstruction; a patch with how long each patch stays on
 (timing.repeat.duration + durationUnit); a magistral preparation as a fr-medication-compound whose
 components are fr-medication-noncompound resources and whose excipient is flagged fr-is-vehicle.
-A seeded defect changes exactly one element (`BUNDLE_DEFECTS`); everything else stays as the
+A seeded defect changes exactly one element (its `BundleFlaw`); everything else stays as the
 reference builds it.
 """
 
@@ -15,6 +15,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from conformance.socles.eprescription.reference.switches import BundleFlaw
 
 IG = "https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
 CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
@@ -38,34 +40,6 @@ EDQM_UNITS = {
     "patch": "15036000",
 }
 IS_VEHICLE = IG + "fr-is-vehicle"
-
-# defect name -> what the builder does differently (read by `build_bundle` only)
-BUNDLE_DEFECTS = frozenset(
-    {
-        "no-requester",
-        "rpps-without-8",
-        "cip-for-inpatient",
-        "patient-instruction",
-        "unit-annotation",
-        "unit-foreign-system",
-        "ins-wrong-key",
-        "authored-no-timezone",
-        "no-dosage",
-        "no-line-profile",
-        "legacy-canonical",
-        "split-group",
-        "subject-not-patient",
-        "ins-no-birthplace",
-        "finess-without-1",
-        "duration-not-ucum",
-        "medication-two-codes",
-        "coded-with-ingredient-ref",
-        "dose-comparator",
-        "option-without-group",
-        "patch-no-duration",
-        "vehicle-flag-not-boolean",
-    }
-)
 
 
 @dataclass
@@ -105,17 +79,17 @@ def _form(med: dict[str, Any]) -> dict[str, Any]:
     return {"text": text}
 
 
-def _compound_entries(med: dict[str, Any], defect: str | None, other: str) -> tuple[str, list[dict[str, Any]]]:
+def _compound_entries(med: dict[str, Any], flaw: BundleFlaw | None, other: str) -> tuple[str, list[dict[str, Any]]]:
     """A magistral preparation: one fr-medication-noncompound per component, and the compound that lists
     them (the excipient, "qsp", flagged fr-is-vehicle). Returns the compound's fullUrl and the entries."""
     entries: list[dict[str, Any]] = []
     ingredients: list[dict[str, Any]] = []
     for c in med["components"]:
         url = _urn()
-        entries.append({"fullUrl": url, "resource": _medication_entry(c, defect, other)})
+        entries.append({"fullUrl": url, "resource": _medication_entry(c, flaw, other)})
         ing: dict[str, Any] = {"itemReference": {"reference": url}, "isActive": not c.get("vehicle")}
         if c.get("vehicle"):
-            flag = {"valueString": "true"} if defect == "vehicle-flag-not-boolean" else {"valueBoolean": True}
+            flag = {"valueString": "true"} if flaw is BundleFlaw.VEHICLE_FLAG_AS_STRING else {"valueBoolean": True}
             ing = {"extension": [{"url": IS_VEHICLE, **flag}], **ing}
         if c.get("strength"):
             ing["strength"] = _strength(c)
@@ -135,24 +109,24 @@ def _compound_entries(med: dict[str, Any], defect: str | None, other: str) -> tu
     return compound_url, entries
 
 
-def _quantity(value: float, unit: str, defect: str | None) -> dict[str, Any]:
-    if defect == "unit-annotation":
+def _quantity(value: float, unit: str, flaw: BundleFlaw | None) -> dict[str, Any]:
+    if flaw is BundleFlaw.UNIT_ANNOTATION:
         return {"value": value, "unit": unit, "system": UCUM, "code": "{" + unit + "}"}
-    if defect == "unit-foreign-system":
+    if flaw is BundleFlaw.UNIT_LOCAL_SYSTEM:
         return {"value": value, "unit": unit, "system": "https://dui-essai.example/unites", "code": unit}
     q: dict[str, Any] = {"value": value, "unit": unit}
     if unit in EDQM_UNITS:
         q.update(system=EDQM, code=EDQM_UNITS[unit])
     else:
         q.update(system=UCUM, code=unit)
-    if defect == "dose-comparator":
+    if flaw is BundleFlaw.DOSE_COMPARATOR:
         q["comparator"] = "<="
     return q
 
 
-def _patient(p: dict[str, Any], defect: str | None) -> dict[str, Any]:
+def _patient(p: dict[str, Any], flaw: BundleFlaw | None) -> dict[str, Any]:
     ins = p["ins"]
-    if defect == "ins-wrong-key":
+    if flaw is BundleFlaw.INS_WRONG_KEY:
         key = int(ins[-2:])
         ins = ins[:-2] + f"{(key + 1) % 98 or 1:02d}"
     ext: list[dict[str, Any]] = [
@@ -169,7 +143,7 @@ def _patient(p: dict[str, Any], defect: str | None) -> dict[str, Any]:
             ],
         }
     ]
-    if defect != "ins-no-birthplace":
+    if flaw is not BundleFlaw.INS_WITHOUT_BIRTHPLACE:
         ext.append(
             {
                 "url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
@@ -216,7 +190,7 @@ def _patient(p: dict[str, Any], defect: str | None) -> dict[str, Any]:
     }
 
 
-def _practitioner(pr: dict[str, Any], defect: str | None) -> dict[str, Any]:
+def _practitioner(pr: dict[str, Any], flaw: BundleFlaw | None) -> dict[str, Any]:
     rpps = str(pr["rpps"])
     return {
         "resourceType": "Practitioner",
@@ -226,14 +200,14 @@ def _practitioner(pr: dict[str, Any], defect: str | None) -> dict[str, Any]:
                 "use": "official",
                 "type": {"coding": [{"system": ID_TYPE, "code": "IDNPS"}]},
                 "system": "urn:oid:1.2.250.1.71.4.2.1",
-                "value": rpps if defect == "rpps-without-8" else "8" + rpps,
+                "value": rpps if flaw is BundleFlaw.RPPS_WITHOUT_PREFIX else "8" + rpps,
             }
         ],
         "name": [{"use": "official", "family": pr["family"], "given": [pr["given"]]}],
     }
 
 
-def _organization(org: dict[str, Any], defect: str | None) -> dict[str, Any]:
+def _organization(org: dict[str, Any], flaw: BundleFlaw | None) -> dict[str, Any]:
     finess = str(org["finess"])
     return {
         "resourceType": "Organization",
@@ -241,7 +215,7 @@ def _organization(org: dict[str, Any], defect: str | None) -> dict[str, Any]:
             {
                 "use": "official",
                 "system": "urn:oid:1.2.250.1.71.4.2.2",
-                "value": finess if defect == "finess-without-1" else "1" + finess,
+                "value": finess if flaw is BundleFlaw.FINESS_WITHOUT_PREFIX else "1" + finess,
             },
             {"system": "https://finess.esante.gouv.fr", "value": finess},
         ],
@@ -249,39 +223,43 @@ def _organization(org: dict[str, Any], defect: str | None) -> dict[str, Any]:
     }
 
 
-def _medication_entry(med: dict[str, Any], defect: str | None, other: str) -> dict[str, Any]:
+def _medication_entry(med: dict[str, Any], flaw: BundleFlaw | None, other: str) -> dict[str, Any]:
     res: dict[str, Any] = {"resourceType": "Medication", "meta": {"profile": [IG + "fr-medication-noncompound"]}}
     codings = [{"system": ANSM + med["system"], "code": med["code"], "display": med.get("display", "")}]
-    if defect == "medication-two-codes":  # a second allowed code: the nonCompoundCode slice takes one
+    if flaw is BundleFlaw.MEDICATION_TWO_CODES:  # a second allowed code: the nonCompoundCode slice takes one
         codings.append({"system": ANSM + "UCD", "code": med.get("ucd", "3400890000005")})
     res["code"] = {"coding": codings}
-    if defect == "coded-with-ingredient-ref":
+    if flaw is BundleFlaw.CODED_WITH_INGREDIENT:
         res["ingredient"] = [{"itemReference": {"reference": other}}]
     return res
 
 
-def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], defect: str | None) -> dict[str, Any]:
+def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], flaw: BundleFlaw | None) -> dict[str, Any]:
     med = line["medication"]
-    profile = IG + ("fr-medicationrequest" if defect != "cip-for-inpatient" else "fr-inpatient-medicationrequest")
+    profile = IG + (
+        "fr-medicationrequest" if flaw is not BundleFlaw.INPATIENT_LINE_AS_CIP else "fr-inpatient-medicationrequest"
+    )
     res: dict[str, Any] = {"resourceType": "MedicationRequest"}
-    if defect != "no-line-profile":
+    if flaw is not BundleFlaw.LINE_WITHOUT_PROFILE:
         res["meta"] = {"profile": [profile]}
-    if defect == "legacy-canonical":  # also declares the superseded hl7.fr medication canonical
+    if flaw is BundleFlaw.LEGACY_CANONICAL:  # also declares the superseded hl7.fr medication canonical
         res["meta"]["profile"].append(LEGACY + "fr-medicationrequest")
     res["extension"] = [{"url": RENDERED, "valueMarkdown": _rendered(line)}]
     res["status"] = "active"
-    res["intent"] = "option" if defect == "option-without-group" and i == 0 else "order"
-    group = ctx["group"] if defect != "split-group" else f"{ctx['group']}-{i + 1}"
+    res["intent"] = "option" if flaw is BundleFlaw.OPTION_WITHOUT_GROUP and i == 0 else "order"
+    group = ctx["group"] if flaw is not BundleFlaw.GROUP_PER_LINE else f"{ctx['group']}-{i + 1}"
     res["groupIdentifier"] = {"system": GROUP_SYSTEM, "value": group}
-    res["subject"] = {"reference": ctx["practitioner"] if defect == "subject-not-patient" else ctx["patient"]}
-    res["authoredOn"] = ctx["authored"][:10] if defect == "authored-no-timezone" else ctx["authored"]
-    if defect != "no-requester" or i == 0:  # the defect: lines after the first lose their requester
+    res["subject"] = {"reference": ctx["practitioner"] if flaw is BundleFlaw.SUBJECT_IS_PRESCRIBER else ctx["patient"]}
+    res["authoredOn"] = ctx["authored"][:10] if flaw is BundleFlaw.AUTHORED_WITHOUT_TIMEZONE else ctx["authored"]
+    if (
+        flaw is not BundleFlaw.LATER_LINES_WITHOUT_REQUESTER or i == 0
+    ):  # the defect: lines after the first lose their requester
         res["requester"] = {"reference": ctx["practitioner"]}
     if ctx.get("medication_refs", {}).get(i):
         res["medicationReference"] = {"reference": ctx["medication_refs"][i]}
     else:
-        system = "Presentation" if defect == "cip-for-inpatient" else med["system"]
-        code = med.get("cip13", "3400930000000") if defect == "cip-for-inpatient" else med["code"]
+        system = "Presentation" if flaw is BundleFlaw.INPATIENT_LINE_AS_CIP else med["system"]
+        code = med.get("cip13", "3400930000000") if flaw is BundleFlaw.INPATIENT_LINE_AS_CIP else med["code"]
         res["medicationCodeableConcept"] = {
             "coding": [{"system": ANSM + system, "code": code, "display": med.get("display", "")}]
         }
@@ -289,7 +267,7 @@ def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], defect: str | None)
         "value": line["duration"],
         "unit": "jours",
         "system": UCUM,
-        "code": "j" if defect == "duration-not-ucum" else "d",
+        "code": "j" if flaw is BundleFlaw.DURATION_NOT_UCUM else "d",
     }
     repeat: dict[str, Any] = {
         "frequency": int(line["frequency"]),
@@ -297,50 +275,52 @@ def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], defect: str | None)
         "periodUnit": "d",
         "boundsDuration": duration,
     }
-    if line.get("application_hours") and defect != "patch-no-duration":  # how long each patch stays on
+    if line.get("application_hours") and flaw is not BundleFlaw.PATCH_WITHOUT_DURATION:  # how long each patch stays on
         repeat.update(duration=line["application_hours"], durationUnit="h")
     route = ROUTE_TRANSDERMAL if line["unit"] == "patch" else ROUTE_CUTANEOUS if med.get("cutaneous") else ROUTE_ORAL
     dosage: dict[str, Any] = {
         "timing": {"repeat": repeat},
         "route": route,
-        "doseAndRate": [{"doseQuantity": _quantity(line["dose"], line["unit"], defect)}],
+        "doseAndRate": [{"doseQuantity": _quantity(line["dose"], line["unit"], flaw)}],
     }
     if line.get("conditional"):
         dosage["asNeededBoolean"] = True
-        if defect == "patient-instruction":
+        if flaw is BundleFlaw.CONDITION_AS_PATIENT_INSTRUCTION:
             dosage["patientInstruction"] = line["conditional"]
         else:
             dosage["additionalInstruction"] = [{"text": line["conditional"]}]
-    elif defect == "patient-instruction" and i == 0:
+    elif flaw is BundleFlaw.CONDITION_AS_PATIENT_INSTRUCTION and i == 0:
         dosage["patientInstruction"] = "à prendre au cours du repas"
-    if defect != "no-dosage" or i == 0:  # the defect: lines after the first lose their posology
+    if (
+        flaw is not BundleFlaw.LATER_LINES_WITHOUT_DOSAGE or i == 0
+    ):  # the defect: lines after the first lose their posology
         res["dosageInstruction"] = [dosage]
     return res
 
 
-def build_bundle(params: dict[str, Any], defect: str | None = None, *, authored: str, group: str) -> Built:
+def build_bundle(params: dict[str, Any], flaw: BundleFlaw | None = None, *, authored: str, group: str) -> Built:
     """The ordonnance Bundle (type collection) for `params` (verb eprescription.prescribe)."""
     lines = params["lines"]
     ids = {"patient": _urn(), "practitioner": _urn(), "organization": _urn()}
     entries: list[dict[str, Any]] = [
-        {"fullUrl": ids["patient"], "resource": _patient(params["patient"], defect)},
-        {"fullUrl": ids["practitioner"], "resource": _practitioner(params["prescriber"], defect)},
-        {"fullUrl": ids["organization"], "resource": _organization(params["organization"], defect)},
+        {"fullUrl": ids["patient"], "resource": _patient(params["patient"], flaw)},
+        {"fullUrl": ids["practitioner"], "resource": _practitioner(params["prescriber"], flaw)},
+        {"fullUrl": ids["organization"], "resource": _organization(params["organization"], flaw)},
     ]
     ctx: dict[str, Any] = {**ids, "group": group, "authored": authored, "medication_refs": {}}
     for i, line in enumerate(lines):
         # a virtual medication (SMS/substance) is a Medication resource the line references (IG examples)
         if line["medication"]["system"] == "compound":
-            med_url, more = _compound_entries(line["medication"], defect, ids["organization"])
+            med_url, more = _compound_entries(line["medication"], flaw, ids["organization"])
             entries.extend(more)
             ctx["medication_refs"][i] = med_url
         elif line["medication"]["system"] in REFERENCED_SYSTEMS:
             med_url = _urn()
             entries.append(
-                {"fullUrl": med_url, "resource": _medication_entry(line["medication"], defect, ids["organization"])}
+                {"fullUrl": med_url, "resource": _medication_entry(line["medication"], flaw, ids["organization"])}
             )
             ctx["medication_refs"][i] = med_url
     for i, line in enumerate(lines):
-        entries.append({"fullUrl": _urn(), "resource": _line(line, i, ctx, defect)})
+        entries.append({"fullUrl": _urn(), "resource": _line(line, i, ctx, flaw)})
     bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": authored, "entry": entries}
     return Built(bundle, group, [_rendered(line) for line in lines])
