@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from conformance.formats.ins import INS_OIDS, nir_problem, parse_cx
 from conformance.model import Artifact, CheckContext, Finding, failed, not_applicable, passed
 from conformance.registry import check
+from conformance.socles.mssante.addresses import PATIENT_DOMAIN, is_patient_address
 
 from .emailview import EmailView, email_view, refused
 from .message import unfold
 from .xdmview import DE_PATIENT_ID
-
-PATIENT_DOMAIN = "patient.mssante.fr"
 
 
 def recipients(view: EmailView) -> list[str]:
@@ -26,10 +25,6 @@ def recipients(view: EmailView) -> list[str]:
         addrs, _ = view.addresses(name)
         found += [a for _, a in addrs if a]
     return found
-
-
-def is_patient_address(addr: str) -> bool:
-    return addr.rsplit("@", 1)[-1].lower() == PATIENT_DOMAIN
 
 
 def usager_ins(view: EmailView) -> str | None:

@@ -29,7 +29,7 @@ from twisted.mail import imap4
 from twisted.mail.interfaces import IChallengeResponse
 from zope.interface import implementer
 
-from conformance.socles.mssante.service import reactor as rx
+import conformance.socles.mssante.service.reactor as rx
 from conformance.socles.mssante.service.mailboxes import MailStore, StoredMessage
 from conformance.socles.mssante.service.records import CommandRecord, SessionRecord
 
