@@ -11,7 +11,7 @@ from conformance import registry, socle
 from conformance.engine.validate import detect_kind, validate_bytes, validate_path, verdict_of
 from conformance.levels import apply_levels
 from conformance.model import Finding, Verdict, failed, passed
-from tests.socles.mssante.support import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
+from tests.socles.mssante.helpers import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 SOAP = (

@@ -5,10 +5,18 @@ Anything not exported here is private to the socle and may change without notice
 
 from __future__ import annotations
 
-from conformance.socles.mssante.addresses import PATIENT_DOMAIN, patient_address
+from typing import Any
+
+from conformance.socles.mssante.build.inputs import PATIENT_DOMAIN
 from conformance.socles.mssante.checks.emailview import EmailView, email_view
 from conformance.socles.mssante.checks.xdmview import DocEntry
 from conformance.socles.mssante.fixtures import NIL, Sent, message_artifact
+
+
+def patient_address(patient: dict[str, Any]) -> str:
+    """The usager's Mon espace santé messaging address, built from the INS."""
+    return f"{patient['ins']}@{PATIENT_DOMAIN}"
+
 
 __all__ = [
     "NIL",

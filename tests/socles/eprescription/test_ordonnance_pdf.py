@@ -66,7 +66,7 @@ def test_hostile_files_fail_cleanly(data: bytes) -> None:
 
 def test_a_pdf_without_any_number_is_not_an_ordonnance_in_artifact_mode() -> None:
     """`conformance validate copy.pdf` on an MSSanté PDF copy must not fail e-prescription rules."""
-    from tests.socles.mssante.support import pdf_bytes
+    from tests.socles.mssante.helpers import pdf_bytes
 
     assert set(_verdicts(pdf_bytes(), expected=None).values()) == {Verdict.NOT_APPLICABLE}
     assert _verdicts(_pdf("no-qr-code"), expected=None)["EP-25"] is Verdict.FAIL  # a number, but no QR code

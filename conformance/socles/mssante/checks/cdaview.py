@@ -8,6 +8,7 @@ word of the first `given`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from lxml import etree
 from conformance.formats.ins import INS_OIDS, nir_problem
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
+from .cache import cached
 from .locate import HL7
 
 NS = {"h": HL7}
@@ -133,6 +135,11 @@ def parse_cda(data: bytes) -> CdaView:
     sex = _first(root, "h:recordTarget/h:patientRole/h:patient/h:administrativeGenderCode")
     view.sex = sex.get("code") if sex is not None else None
     return view
+
+
+def cda_view(data: bytes, digest: str | None = None) -> CdaView:
+    """`parse_cda`, once per document (keyed by its SHA-256)."""
+    return cached("cda", digest or hashlib.sha256(data).hexdigest(), lambda: parse_cda(data))
 
 
 def utc_digits(ts: str) -> str | None:
