@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.errors
 import email.header
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 
 from conformance import messages
@@ -35,20 +35,34 @@ def unfold(value: str) -> str:
     return re.sub(r"\r?\n[ \t]+", " ", value).strip()
 
 
-def _one_header(view: EmailView, name: str) -> tuple[str | None, Finding | None]:
+def _one_header(view: EmailView, name: str) -> tuple[str, Finding | None]:
     msg = view.parsed.msg
     assert msg is not None
     values = raw_header_values(msg, name)
     loc = f"header {name}"
     if not values:
-        return None, M.fail("MSS-MSG-01", "envelope.header-missing", loc, name=name)
+        return "", M.fail("MSS-MSG-01", "envelope.header-missing", loc, name=name)
     if len(values) > 1:
-        return None, M.fail("MSS-MSG-01", "envelope.header-repeated", loc, name=name, count=len(values))
+        return "", M.fail("MSS-MSG-01", "envelope.header-repeated", loc, name=name, count=len(values))
     return unfold(values[0]), None
 
 
-def _address_list(view: EmailView, name: str, raw: str | None, single: bool) -> Finding:
+def _message_id(view: EmailView, mid: str) -> Finding:
+    ok = bool(MSG_ID.match(mid))
+    return M.judge("MSS-MSG-01", ok, "envelope.message-id-ok", "envelope.message-id-bad", "header Message-ID", mid=mid)
+
+
+def _date(view: EmailView, date: str) -> Finding:
+    try:
+        parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return M.fail("MSS-MSG-01", "envelope.date-bad", "header Date", date=date)
+    return M.passed("MSS-MSG-01", "envelope.date-ok", "header Date", date=date)
+
+
+def _address_list(view: EmailView, name: str, raw: str) -> Finding:
     """From (exactly one mailbox) or To (at least one), each a syntactically valid address."""
+    single = name == "From"
     addrs, defects = view.addresses(name)
     valid = [a for _, a in addrs if re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", a)]
     if defects or not valid or len(valid) != len(addrs) or (single and len(addrs) != 1):
@@ -57,51 +71,33 @@ def _address_list(view: EmailView, name: str, raw: str | None, single: bool) -> 
     return M.passed("MSS-MSG-01", "envelope.address-list-ok", f"header {name}", name=name, addresses=", ".join(valid))
 
 
+def _mime_version(view: EmailView, value: str) -> Finding:
+    ok = bool(_MIME_VERSION.match(value))
+    return M.judge(
+        "MSS-MSG-01", ok, "envelope.mime-version-ok", "envelope.mime-version-bad", "header MIME-Version", value=value
+    )
+
+
+ENVELOPE: tuple[tuple[str, Callable[[EmailView, str], Finding]], ...] = (
+    ("Message-ID", _message_id),
+    ("Date", _date),
+    ("From", lambda view, raw: _address_list(view, "From", raw)),
+    ("To", lambda view, raw: _address_list(view, "To", raw)),
+    ("MIME-Version", _mime_version),
+)
+
+
 @check("email", "mssante", "MSS-MSG-01")
 def check_envelope(view: EmailView, ctx: CheckContext) -> Iterator[Finding]:
-    """MSS-MSG-01: Message-ID, Date, From, To, MIME-Version, and a MIME tree without defects.
+    """MSS-MSG-01: Message-ID, Date, From, To, MIME-Version (each once), and a MIME tree without defects.
 
     A message that cannot be parsed at all is refused by the e-mail reader (see readers.py).
     """
-    rid = "MSS-MSG-01"
-    mid, problem = _one_header(view, "Message-ID")
-    if problem:
-        yield problem
-    else:
-        yield M.judge(
-            rid,
-            bool(MSG_ID.match(mid or "")),
-            "envelope.message-id-ok",
-            "envelope.message-id-bad",
-            "header Message-ID",
-            mid=mid,
-        )
-    date, problem = _one_header(view, "Date")
-    if problem:
-        yield problem
-    else:
-        try:
-            parsedate_to_datetime(date or "")
-            yield M.passed(rid, "envelope.date-ok", "header Date", date=date)
-        except (TypeError, ValueError, IndexError):
-            yield M.fail(rid, "envelope.date-bad", "header Date", date=date)
-    for name, single in (("From", True), ("To", False)):
-        raw, problem = _one_header(view, name)
-        yield problem or _address_list(view, name, raw, single)
-    mv, problem = _one_header(view, "MIME-Version")
-    if problem:
-        yield problem
-    else:
-        yield M.judge(
-            rid,
-            bool(_MIME_VERSION.match(mv or "")),
-            "envelope.mime-version-ok",
-            "envelope.mime-version-bad",
-            "header MIME-Version",
-            value=mv,
-        )
+    for name, judge in ENVELOPE:
+        value, problem = _one_header(view, name)
+        yield problem or judge(view, value)
     for p in view.parsed.problems:
-        yield messages.finding(rid, Verdict.FAIL, Text(p.message_en, p.message_fr), p.location)
+        yield messages.finding("MSS-MSG-01", Verdict.FAIL, Text(p.message_en, p.message_fr), p.location)
 
 
 @check("email", "mssante", "MSS-MSG-02")

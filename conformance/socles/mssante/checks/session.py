@@ -32,27 +32,9 @@ UNTRUSTED = {  # variant -> (requirement, what the server presented)
     "expired": ("MSS-TLS-06", M.text("variant.expired")),
     "revoked": ("MSS-TLS-07", M.text("variant.revoked")),
 }
-SMTP_RULES = [
-    "MSS-TLS-01",
-    "MSS-TLS-03",
-    "MSS-TLS-04",
-    "MSS-TLS-05",
-    "MSS-TLS-06",
-    "MSS-TLS-07",
-    "MSS-AUTH-04",
-    "MSS-ACK-01",
-    "MSS-SIZE-01",
-    "MSS-NEG-01",
-]
-IMAP_RULES = [
-    "MSS-TLS-02",
-    "MSS-TLS-03",
-    "MSS-TLS-04",
-    "MSS-TLS-05",
-    "MSS-TLS-06",
-    "MSS-TLS-07",
-    "MSS-AUTH-04",
-]
+TRANSPORT_RULES = ["MSS-TLS-03", "MSS-TLS-04", "MSS-TLS-05", "MSS-TLS-06", "MSS-TLS-07", "MSS-AUTH-04"]
+SMTP_RULES = ["MSS-TLS-01", *TRANSPORT_RULES, "MSS-ACK-01", "MSS-SIZE-01", "MSS-NEG-01"]
+IMAP_RULES = ["MSS-TLS-02", *TRANSPORT_RULES]
 
 
 # -- transport -------------------------------------------------------------------------------
