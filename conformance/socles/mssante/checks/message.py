@@ -93,9 +93,9 @@ def check_envelope(view: EmailView, ctx: CheckContext) -> Iterator[Finding]:
 
     A message that cannot be parsed at all is refused by the e-mail reader (see readers.py).
     """
-    for name, judge in ENVELOPE:
+    for name, rule in ENVELOPE:
         value, problem = _one_header(view, name)
-        yield problem or judge(view, value)
+        yield problem or rule(view, value)
     for p in view.parsed.problems:
         yield messages.finding("MSS-MSG-01", Verdict.FAIL, Text(p.message_en, p.message_fr), p.location)
 
