@@ -17,9 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.model import Artifact, CheckContext  # noqa: E402
-from conformance.registry import checks_for  # noqa: E402
+from conformance.registry import run_checks  # noqa: E402
+from conformance.socle import get_socle  # noqa: E402
 from conformance.socles.mssante.checks.cache import clear_cache  # noqa: E402
-from tests.socles.mssante.support import NIL, Doc, build_message  # noqa: E402
+from tests.socles.mssante.helpers import NIL, Doc, build_message  # noqa: E402
 
 GOAL = 200.0
 
@@ -37,14 +38,14 @@ def message() -> bytes:
 
 def run_once(data: bytes, ctx: CheckContext) -> int:
     clear_cache()
-    art = Artifact("email", "message.eml", data)
-    return sum(len(list(rc.fn(art, ctx))) for rc in checks_for("email", ["mssante"]))
+    return len(run_checks(Artifact("email", "message.eml", data), ctx, ["mssante"]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
+    get_socle("mssante").load_checks()
     data = message()
     ctx = CheckContext(expected_nil=NIL, sender_bal_type="APP")
     findings = run_once(data, ctx)  # warm-up: imports, value sets

@@ -29,13 +29,18 @@ class RegistryError(ValueError):
 
 
 class Unreadable(Exception):
-    """Raised by a reader: the artifact cannot be read as its kind; the reason goes into findings."""
+    """Raised by a reader: the artifact cannot be read as its kind; the reason goes into findings.
 
-    def __init__(self, en: str, fr: str, location: str = "") -> None:
+    (`en`, `fr`) is the refusal rule's message; `others`, when given, is the message of the rules
+    the refusal keeps from being judged ("cannot be verified: ... see <refusal rule>").
+    """
+
+    def __init__(self, en: str, fr: str, location: str = "", *, others: tuple[str, str] | None = None) -> None:
         super().__init__(en)
         self.en = en
         self.fr = fr
         self.location = location
+        self.others = others
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,13 @@ def _refused(rd: Reader, exc: Unreadable, checks: list[RegisteredCheck]) -> list
     """One failure per requirement the unreadable artifact kept from being judged, the reader's first."""
     skipped = [rid for c in checks for rid in c.requirements] if rd.fail_skipped else []
     rids = dict.fromkeys([rd.refusal_rule, *skipped])
-    return [Finding(rid, Verdict.FAIL, exc.en, exc.fr, exc.location) for rid in rids]
+    other_en, other_fr = exc.others or (exc.en, exc.fr)
+    return [
+        Finding(rid, Verdict.FAIL, exc.en, exc.fr, exc.location)
+        if rid == rd.refusal_rule
+        else Finding(rid, Verdict.FAIL, other_en, other_fr, exc.location)
+        for rid in rids
+    ]
 
 
 def _socle_findings(art: Artifact, ctx: CheckContext, socle: str, checks: list[RegisteredCheck]) -> list[Finding]:

@@ -12,7 +12,7 @@ from conformance.engine.validate import detect_kind, validate_bytes, validate_pa
 from conformance.levels import apply_levels
 from conformance.messages import Text, finding
 from conformance.model import Finding, Verdict
-from tests.socles.mssante.support import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
+from tests.socles.mssante.helpers import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 SOAP = (

@@ -16,7 +16,10 @@ SOCLE = Socle(
     title_en="Secure health messaging (MSSanté)",
     catalog=profiles_dir() / "mssante" / "requirements.toml",
     suite=_HERE / "suite",
-    checks=("conformance.socles.mssante.checks",),
+    checks=tuple(
+        f"conformance.socles.mssante.checks.{m}"
+        for m in ("readers", "acks", "cda", "documents", "message", "patient", "pdf", "xdm", "session")
+    ),
     fixtures="conformance.socles.mssante.fixtures",
     services=(
         Service(

@@ -18,6 +18,7 @@ from conformance.drivers.base import Action, Outcome
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
+from conformance.socles.mssante.messages import M
 
 NIL = "DUI-CONF-0001"  # the "référence produit" the harness configures (X-MSS-NIL)
 
@@ -64,8 +65,7 @@ class Sent:
                 verify.expect(
                     rid,
                     False,
-                    f"the DUI sent nothing (answer: {self.outcome.status} {self.outcome.detail})",
-                    f"le DUI n'a rien envoyé (réponse : {self.outcome.status} {self.outcome.detail})",
+                    M.text("sent.nothing", status=self.outcome.status, detail=self.outcome.detail),
                     location="driver outcome",
                     evidence=self.outcome.to_json(),
                 )

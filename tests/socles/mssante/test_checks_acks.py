@@ -8,9 +8,9 @@ import pytest
 
 from conformance.model import CheckContext, Finding, Verdict
 
-from .support import SENDER, build_message, run_checks, verdicts
-from .support import assert_fail as fail
-from .support import assert_pass as ok
+from .helpers import SENDER, build_message, run_checks, verdicts
+from .helpers import assert_fail as fail
+from .helpers import assert_pass as ok
 
 ORIGINAL = "<orig.42@medecin.test-ci-sis.mssante.fr>"
 OK_DISPOSITION = "automatic-action/MDN-sent-automatically; processed"

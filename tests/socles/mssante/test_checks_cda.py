@@ -10,9 +10,9 @@ from conformance.engine.validate import validate_bytes
 from conformance.formats.ins import nir_problem
 from conformance.model import Verdict
 
-from .support import Doc, cda_bytes, run_checks, verdicts
-from .support import assert_fail as fail
-from .support import assert_pass as ok
+from .helpers import Doc, cda_bytes, run_checks, verdicts
+from .helpers import assert_fail as fail
+from .helpers import assert_pass as ok
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "cda"
 

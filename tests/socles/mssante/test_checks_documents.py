@@ -10,7 +10,7 @@ from lxml import etree
 
 from conformance.model import CheckContext, Finding, Verdict
 
-from .support import (
+from .helpers import (
     OTHER_PATIENT,
     PATIENT,
     RIM,
@@ -22,8 +22,8 @@ from .support import (
     verdicts,
     xdm_zip,
 )
-from .support import assert_fail as fail
-from .support import assert_pass as ok
+from .helpers import assert_fail as fail
+from .helpers import assert_pass as ok
 
 DLU = Doc(
     code="74207-2",

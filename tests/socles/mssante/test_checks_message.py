@@ -6,9 +6,9 @@ import pytest
 
 from conformance.model import CheckContext, Verdict
 
-from .support import NIL, build_message, run_checks, verdicts
-from .support import assert_fail as fail
-from .support import assert_pass as ok
+from .helpers import NIL, build_message, run_checks, verdicts
+from .helpers import assert_fail as fail
+from .helpers import assert_pass as ok
 
 
 def email(data: bytes, **ctx: object) -> list:

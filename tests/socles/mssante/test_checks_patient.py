@@ -6,9 +6,9 @@ import pytest
 
 from conformance.model import CheckContext, Finding, Verdict
 
-from .support import DOCTOR, PATIENT, Doc, build_message, run_checks, verdicts
-from .support import assert_fail as fail
-from .support import assert_pass as ok
+from .helpers import DOCTOR, PATIENT, Doc, build_message, run_checks, verdicts
+from .helpers import assert_fail as fail
+from .helpers import assert_pass as ok
 
 PATIENT_ADDR = f"{PATIENT['ins']}@patient.mssante.fr"
 

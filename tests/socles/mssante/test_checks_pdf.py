@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .support import assert_fail as fail
-from .support import assert_pass as ok
-from .support import pdf_bytes, run_checks
+from .helpers import assert_fail as fail
+from .helpers import assert_pass as ok
+from .helpers import pdf_bytes, run_checks
 
 GOOD_NAME = "20261120_Lettre de liaison_MARTIN-ESSAI_Jeanne.pdf"
 

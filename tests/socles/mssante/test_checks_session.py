@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 
 from conformance import identities
-from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.registry import checks_for
+from conformance.model import CheckContext, Finding, Verdict
+from conformance.registry import checks_for, reader_for
+from conformance.socle import get_socle
 from conformance.socles.mssante.checks.session import IMAP_RULES, SMTP_RULES, imap_session, smtp_session
+
+from .helpers import run_checks
 
 BAL = "dui-app@ehpad-essai.mssante.fr"
 DOCTOR = "dr.medecin-essai@test-ci-sis.mssante.fr"
@@ -104,14 +107,8 @@ def imap_record(**changes: Any) -> dict[str, Any]:
 def run(rec: dict[str, Any] | bytes, **extra: Any) -> list[Finding]:
     data = rec if isinstance(rec, bytes) else json.dumps(rec).encode()
     protocol = "imap" if not isinstance(rec, bytes) and rec.get("protocol") == "imap" else "smtp"
-    fn = imap_session if protocol == "imap" else smtp_session
     whitelist = extra.pop("whitelist", ())
-    findings = list(
-        fn(
-            Artifact(f"{protocol}-session", "record.json", data),
-            CheckContext(whitelist=whitelist, extra=extra),
-        )
-    )
+    findings = run_checks(f"{protocol}-session", data, CheckContext(whitelist=whitelist, extra=extra), "record.json")
     for f in findings:
         assert f.message_en and f.message_fr and f.location
     return findings
@@ -132,8 +129,12 @@ def continued(*verbs: str) -> list[dict[str, Any]]:
 
 
 def test_registered() -> None:
+    get_socle("mssante").load_checks()
     assert smtp_session in [c.fn for c in checks_for("smtp-session", ["mssante"])]
     assert imap_session in [c.fn for c in checks_for("imap-session", ["mssante"])]
+    for kind, rule in (("smtp-session", "MSS-TLS-01"), ("imap-session", "MSS-TLS-02")):
+        rd = reader_for(kind, "mssante")
+        assert rd is not None and rd.refusal_rule == rule
 
 
 def test_good_records_pass() -> None:
@@ -357,7 +358,7 @@ def test_unreadable_record_fails_every_rule(data: bytes) -> None:
     findings = run(data)
     assert sorted(f.requirement for f in findings) == sorted(SMTP_RULES)
     assert all(f.verdict is Verdict.FAIL and f.location == "record.json" for f in findings)
-    imap = list(imap_session(Artifact("imap-session", "r.json", data), CheckContext()))
+    imap = run_checks("imap-session", data, name="r.json")
     assert sorted(f.requirement for f in imap) == sorted(IMAP_RULES)
 
 

@@ -12,9 +12,9 @@ from conformance.engine.validate import validate_bytes
 from conformance.formats.terminology import ValueSet, set_terminology_dir, write_svs_subset
 from conformance.model import CheckContext, Finding, Verdict
 
-from .support import RIM, Doc, build_message, run_checks, verdicts, xdm_zip
-from .support import assert_fail as fail
-from .support import assert_pass as ok
+from .helpers import RIM, Doc, build_message, run_checks, verdicts, xdm_zip
+from .helpers import assert_fail as fail
+from .helpers import assert_pass as ok
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 R = {"rim": RIM}

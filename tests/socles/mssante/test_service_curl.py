@@ -11,10 +11,11 @@ import pytest
 from conformance import identities
 from conformance.engine.evidence import EvidenceJournal, read_journal
 from conformance.formats.pki import TestPKI
-from conformance.model import Artifact, CheckContext, Verdict
-from conformance.socles.mssante.checks.session import smtp_session
+from conformance.model import Verdict
 from conformance.socles.mssante.service import Operator
 from conformance.socles.mssante.service.clients import test_message
+
+from .helpers import run_checks
 
 CURL = shutil.which("curl")
 pytestmark = pytest.mark.skipif(CURL is None, reason="curl is not installed")
@@ -67,9 +68,6 @@ def test_curl_submission(tmp_path: Path, tmp_path_factory: pytest.TempPathFactor
     assert len(messages) == 1 and (journal.root / messages[0]["path"]).read_bytes() == data
     assert messages[0]["meta"]["rcpts"] == [doctor]
     assert good.auth == {"mechanism": "tls-client-certificate", "identity": bal}
-    verdicts = {
-        f.requirement: f.verdict
-        for f in smtp_session(Artifact("smtp-session", good.id, good.to_json_bytes()), CheckContext())
-    }
+    verdicts = {f.requirement: f.verdict for f in run_checks("smtp-session", good.to_json_bytes(), name=good.id)}
     assert verdicts["MSS-TLS-01"] is Verdict.PASS and verdicts["MSS-AUTH-04"] is Verdict.PASS
     assert rogue.tls_error and "unknown ca" in rogue.tls_error.lower()

@@ -11,11 +11,12 @@ import pytest
 from conformance import identities
 from conformance.engine.evidence import EvidenceJournal, read_journal
 from conformance.formats.pki import TestPKI
-from conformance.model import Artifact, CheckContext, Verdict
-from conformance.socles.mssante.checks.session import imap_session
+from conformance.model import Verdict
 from conformance.socles.mssante.service import Operator, SessionRecord
 from conformance.socles.mssante.service.clients import fetch_inbox, test_message
 from conformance.socles.mssante.service.tlsconf import client_ssl_context
+
+from .helpers import run_checks
 
 BAL = str(identities.dui_bal()["address"])
 DOCTOR = str(identities.professional("doctor")["address"])
@@ -54,7 +55,7 @@ def _sessions(op: Operator, mark: int) -> list[SessionRecord]:
 
 def _verdicts(record: SessionRecord) -> dict[str, list[Verdict]]:
     out: dict[str, list[Verdict]] = {}
-    for f in imap_session(Artifact("imap-session", record.id, record.to_json_bytes()), CheckContext()):
+    for f in run_checks("imap-session", record.to_json_bytes(), name=record.id):
         out.setdefault(f.requirement, []).append(f.verdict)
     return out
 
@@ -119,8 +120,8 @@ def test_login_in_clear_refused_and_recorded(op: Operator) -> None:
     login = next(c for c in rec.commands if c.verb == "LOGIN")
     assert login.in_clear and login.reply_code == "NO" and login.args == BAL  # the password is not kept
     assert "secret-password" not in rec.to_json_bytes().decode()
-    art = Artifact("imap-session", rec.id, rec.to_json_bytes())
-    fails = [f for f in imap_session(art, CheckContext()) if f.verdict is Verdict.FAIL]
+    found = run_checks("imap-session", rec.to_json_bytes(), name=rec.id)
+    fails = [f for f in found if f.verdict is Verdict.FAIL]
     assert [f.requirement for f in fails] == ["MSS-TLS-02", "MSS-TLS-02"]
     assert fails[0].location == f"{rec.id} command 2 (LOGIN)"
 

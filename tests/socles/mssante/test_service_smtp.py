@@ -14,11 +14,12 @@ import pytest
 from conformance import identities
 from conformance.engine.evidence import EvidenceJournal, read_journal
 from conformance.formats.pki import TestPKI
-from conformance.model import Artifact, CheckContext, Verdict
-from conformance.socles.mssante.checks.session import smtp_session
+from conformance.model import CheckContext, Verdict
 from conformance.socles.mssante.service import Operator, SessionRecord
 from conformance.socles.mssante.service.clients import submit, test_message
 from conformance.socles.mssante.service.tlsconf import client_ssl_context
+
+from .helpers import run_checks
 
 BAL = str(identities.dui_bal()["address"])
 DOCTOR = str(identities.professional("doctor")["address"])
@@ -50,10 +51,9 @@ def _sessions(op: Operator, mark: int) -> list[SessionRecord]:
 
 
 def _findings(record: SessionRecord, **extra: object) -> dict[str, Verdict]:
-    art = Artifact("smtp-session", record.id, record.to_json_bytes())
     ctx = CheckContext(whitelist=tuple(identities.whitelist()), extra=dict(extra))
     out: dict[str, Verdict] = {}
-    for f in smtp_session(art, ctx):
+    for f in run_checks("smtp-session", record.to_json_bytes(), ctx, name=record.id):
         if out.get(f.requirement, Verdict.NOT_APPLICABLE).rank < f.verdict.rank or f.requirement not in out:
             out[f.requirement] = f.verdict
     return out
@@ -119,8 +119,8 @@ def test_plaintext_mail_is_refused_and_recorded(op: Operator, pki: TestPKI) -> N
     [rec] = _sessions(op, mark)
     mail = next(c for c in rec.commands if c.verb == "MAIL")
     assert mail.in_clear and mail.reply_code == 530 and not rec.starttls_used
-    art = Artifact("smtp-session", rec.id, rec.to_json_bytes())
-    fails = [f for f in smtp_session(art, CheckContext()) if f.verdict is Verdict.FAIL]
+    found = run_checks("smtp-session", rec.to_json_bytes(), name=rec.id)
+    fails = [f for f in found if f.verdict is Verdict.FAIL]
     assert [f.requirement for f in fails] == ["MSS-TLS-01"]
     assert fails[0].location == f"{rec.id} command 2 (MAIL FROM)"
     assert not op.submissions_since(mark)

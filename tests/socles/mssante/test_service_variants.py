@@ -12,11 +12,12 @@ import pytest
 from conformance import identities
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats.pki import TestPKI
-from conformance.model import Artifact, CheckContext, Verdict
-from conformance.socles.mssante.checks.session import imap_session, smtp_session
+from conformance.model import CheckContext, Verdict
 from conformance.socles.mssante.service import Operator, SessionRecord
 from conformance.socles.mssante.service.clients import fetch_inbox, submit, test_message
 from conformance.socles.mssante.service.tlsconf import client_ssl_context
+
+from .helpers import run_checks
 
 BAL = str(identities.dui_bal()["address"])
 DOCTOR = str(identities.professional("doctor")["address"])
@@ -56,9 +57,9 @@ def _only(op: Operator, mark: int, protocol: str) -> SessionRecord:
 
 
 def _verdict(record: SessionRecord, rid: str) -> Verdict:
-    check = smtp_session if record.protocol == "smtp" else imap_session
-    art = Artifact(f"{record.protocol}-session", record.id, record.to_json_bytes())
-    verdicts = [f.verdict for f in check(art, CheckContext(extra={"variant": record.variant})) if f.requirement == rid]
+    ctx = CheckContext(extra={"variant": record.variant})
+    found = run_checks(f"{record.protocol}-session", record.to_json_bytes(), ctx, name=record.id)
+    verdicts = [f.verdict for f in found if f.requirement == rid]
     assert verdicts, f"no finding for {rid}"
     return max(verdicts, key=lambda v: v.rank)
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-PATIENT_DOMAIN = "patient.mssante.fr"
+from conformance.socles.mssante.addresses import PATIENT_DOMAIN
+
 LOINC = "2.16.840.1.113883.6.1"
 TRE_A05 = "1.2.250.1.213.1.1.4.12"  # TRE_A05-TypeDocComplementaire (non-LOINC J07 codes)
 OID_PS = "1.2.250.1.71.4.2.1"  # professionals (RPPS/ADELI national ids)

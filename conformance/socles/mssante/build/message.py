@@ -19,8 +19,10 @@ from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from typing import Any
 
+from conformance.socles.mssante.addresses import is_patient_address
+
 from .documents import BuiltDocument
-from .inputs import PATIENT_DOMAIN, Bal, BuildEnv, Deviations, Organisation, Patient
+from .inputs import Bal, BuildEnv, Deviations, Organisation, Patient
 from .metadata import CLASS_BY_TYPE, CLASS_COMPTE_RENDU
 from .xdm import build_xdm
 
@@ -57,10 +59,6 @@ class BuiltMessage:
     def data(self) -> bytes:
         """Wire form: CRLF line ends, folded headers (what goes after SMTP DATA)."""
         return self.msg.as_bytes(policy=WIRE)
-
-
-def is_patient_address(address: str) -> bool:
-    return address.rsplit("@", 1)[-1].lower() == PATIENT_DOMAIN
 
 
 def _label(display: str) -> str:

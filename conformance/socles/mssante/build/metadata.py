@@ -23,8 +23,9 @@ from conformance.formats import ebrim
 from conformance.formats.ebrim import APPROVED, CLASSIFICATION, EXTERNAL_ID, HAS_MEMBER, LCM, RIM
 from conformance.formats.ebrim import DOC_ENTRY_TYPE as DOC_ENTRY
 from conformance.formats.ebrim import SUBMISSION_SET_NODE as SUBMISSION_SET
-from conformance.formats.ins import INS_OIDS, nir_problem
+from conformance.formats.ins import INS_OIDS
 from conformance.formats.xmlsafe import parse_xml
+from conformance.socles.mssante.usager import first_ins, is_qualified
 
 from .inputs import CONTENT_TYPE_RESIDENTIAL, OID_PS, OID_STRUCTURE, Coded, Deviations
 
@@ -99,20 +100,12 @@ class CdaHeader:
 
     @property
     def ins(self) -> tuple[str, str] | None:
-        return next(((r, e) for r, e in self.record_ids if r in INS_OIDS), None)
+        return first_ins(self.record_ids)
 
     @property
     def qualified_ins(self) -> bool:
         """Matricule under an INS OID with a valid key, and the four traits (X-MSS-INS: O)."""
-        ins = self.ins
-        return bool(
-            ins
-            and nir_problem(ins[1]) is None
-            and self.birth_name
-            and self.first_given
-            and self.birth_time
-            and self.sex
-        )
+        return is_qualified(self.ins, self.birth_name, self.first_given, self.birth_time, self.sex)
 
     @property
     def unique_id(self) -> str:

@@ -1,23 +1,5 @@
-"""MSSanté checks (registered on import).
+"""MSSanté checks, one module per family of rules, and the readers that give them their subject.
 
-Artifact checks live here, one module per family of rules; the session checks (SMTP/IMAP traffic)
-are another module, imported when present.
+The socle loads them (its `checks` hook lists the modules); importing a module registers its
+readers or checks with `conformance.registry`.
 """
-
-from importlib import import_module
-from importlib.util import find_spec
-
-from conformance.engine.validate import register_input_rule
-
-from . import acks, cda, documents, message, patient, pdf, xdm  # noqa: F401  (registration)
-
-for _kind, _rid in (
-    ("email", "MSS-MSG-01"),
-    ("xdm", "MSS-XDM-01"),
-    ("pdf", "MSS-DOC-03"),
-    ("cda", "MSS-XDM-04"),
-):
-    register_input_rule(_kind, "mssante", _rid)
-
-if find_spec(f"{__name__}.session") is not None:
-    import_module(f"{__name__}.session")

@@ -8,15 +8,17 @@ word of the first `given`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 from lxml import etree
 
-from conformance.formats.ins import INS_OIDS, nir_problem
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
+from conformance.socles.mssante.usager import first_ins, is_qualified
 
+from .cache import cached
 from .locate import HL7
 
 NS = {"h": HL7}
@@ -61,10 +63,7 @@ class CdaView:
     @property
     def ins(self) -> tuple[str, str] | None:
         """(OID, matricule) of the first recordTarget id under an INS OID."""
-        for root, ext in self.record_target_ids:
-            if root in INS_OIDS:
-                return root, ext
-        return None
+        return first_ins(self.record_target_ids)
 
     @property
     def usager_id(self) -> tuple[str, str] | None:
@@ -74,15 +73,7 @@ class CdaView:
     @property
     def qualified_ins(self) -> bool:
         """INS matricule + INS OID + the four traits (birth name, first given name, birth date, sex)."""
-        ins = self.ins
-        return bool(
-            ins
-            and nir_problem(ins[1]) is None
-            and self.birth_name
-            and self.first_given
-            and self.birth_time
-            and self.sex
-        )
+        return is_qualified(self.ins, self.birth_name, self.first_given, self.birth_time, self.sex)
 
     def birth_date_fr(self) -> str | None:
         """JJ/MM/AAAA as in the subject line."""
@@ -133,6 +124,11 @@ def parse_cda(data: bytes) -> CdaView:
     sex = _first(root, "h:recordTarget/h:patientRole/h:patient/h:administrativeGenderCode")
     view.sex = sex.get("code") if sex is not None else None
     return view
+
+
+def cda_view(data: bytes, digest: str | None = None) -> CdaView:
+    """`parse_cda`, once per document (keyed by its SHA-256)."""
+    return cached("cda", digest or hashlib.sha256(data).hexdigest(), lambda: parse_cda(data))
 
 
 def utc_digits(ts: str) -> str | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.formats.mime import ParsedMessage, Part, decode_body, header_addresses, header_values, parse_message
-from conformance.model import Artifact, CheckContext, Finding, failed
+from conformance.model import Artifact, CheckContext
 
 from .cache import cached
 from .cdaview import CdaView
-from .pdf import PdfView, parse_pdf
+from .pdfview import PdfView, parse_pdf
 from .xdmview import DocEntry, Subset, XdmView, parse_xdm
 
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/x-zip")
@@ -115,17 +115,3 @@ def build_view(data: bytes) -> EmailView:
 
 def email_view(art: Artifact) -> EmailView:
     return cached("email", art.sha256, lambda: build_view(art.data))
-
-
-def refused(view: EmailView, rids: tuple[str, ...]) -> list[Finding]:
-    """When the message could not be parsed at all, every rule says so (MSS-MSG-01 gives the reason)."""
-    reason = view.parsed.refused or "unreadable message"
-    return [
-        failed(
-            rid,
-            f"cannot be verified: the message is refused ({reason}; see MSS-MSG-01)",
-            f"invérifiable : le message est refusé ({reason} ; voir MSS-MSG-01)",
-            "message",
-        )
-        for rid in rids
-    ]

@@ -7,7 +7,9 @@ profiles/valuesets/ do not cover every JDV, and `--terminology DIR` can point at
 from __future__ import annotations
 
 from conformance.formats.terminology import ValueSet, default_terminology
-from conformance.model import Finding, failed, passed, warned
+from conformance.messages import Text
+from conformance.model import Finding
+from conformance.socles.mssante.messages import M
 
 
 def find_value_set(names: tuple[str, ...]) -> ValueSet | None:
@@ -25,22 +27,16 @@ def find_value_set(names: tuple[str, ...]) -> ValueSet | None:
 def in_value_set(rid: str, names: tuple[str, ...], what: str, code: str, system: str, location: str) -> Finding:
     vs = find_value_set(names)
     if vs is None:
-        return warned(
-            rid,
-            f"value set not available ({' or '.join(names)}): {what} {code} ({system}) not verified",
-            f"jeu de valeurs indisponible ({' ou '.join(names)}) : {what} {code} ({system}) non vérifié",
-            location,
-        )
+        sets = Text(" or ".join(names), " ou ".join(names))
+        return M.warn(rid, "valueset.unavailable", location, sets=sets, what=what, code=code, system=system)
     if vs.contains(code, system):
-        return passed(
-            rid,
-            f"{what} {code} ({system}) belongs to {vs.name} ({vs.version})",
-            f"{what} {code} ({system}) appartient à {vs.name} ({vs.version})",
-            location,
+        return M.passed(
+            rid, "valueset.member", location, what=what, code=code, system=system, name=vs.name, version=vs.version
         )
-    return failed(
-        rid,
-        f"{what} {code!r} ({system or 'no codingScheme'}) is not in {vs.name} ({vs.version})",
-        f"{what} {code!r} ({system or 'sans codingScheme'}) n'appartient pas à {vs.name} ({vs.version})",
-        location,
+    if not system:
+        return M.fail(
+            rid, "valueset.not-member-no-scheme", location, what=what, code=code, name=vs.name, version=vs.version
+        )
+    return M.fail(
+        rid, "valueset.not-member", location, what=what, code=code, system=system, name=vs.name, version=vs.version
     )

@@ -13,11 +13,13 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from conformance.formats.ins import INS_OIDS, nir_problem, parse_cx
-from conformance.model import Artifact, CheckContext, Finding, failed, fails_or_pass, not_applicable, passed
+from conformance import messages
+from conformance.formats.ins import INS_OIDS, CxId, nir_problem, parse_cx
+from conformance.messages import Text
+from conformance.model import CheckContext, Finding, Verdict
 from conformance.registry import check
+from conformance.socles.mssante.messages import M
 
-from .cache import cached
 from .cdaview import utc_digits
 from .locate import LCM, RIM
 from .valuesets import in_value_set
@@ -30,56 +32,31 @@ from .xdmview import (
     DocEntry,
     Subset,
     XdmView,
-    parse_xdm,
 )
 
 ISO_8_3 = re.compile(r"^[A-Z0-9_]{1,8}(\.[A-Z0-9_]{1,3})?$")
 ALL_RULES = ("MSS-XDM-01", "MSS-XDM-02", "MSS-XDM-03", "MSS-XDM-04", "MSS-XDM-05")
 
 
-def xdm_view(data: bytes, label: str, digest: str | None = None) -> XdmView:
-    key = digest or hashlib.sha256(data).hexdigest()
-    return cached("xdm:" + label, key, lambda: parse_xdm(data, label))
+@check("xdm", "mssante", *ALL_RULES)
+def check_xdm_archive(view: XdmView, ctx: CheckContext) -> Iterator[Finding]:
+    """Every XDM rule on an archive given alone (an unreadable one is refused by its reader)."""
+    yield from xdm_findings(view)
 
 
-@check("xdm", "mssante")
-def check_xdm_archive(art: Artifact, ctx: CheckContext) -> Iterator[Finding]:
-    yield from xdm_findings(xdm_view(art.data, art.name, art.sha256))
+def cannot_verify(text: Text, location: str) -> list[Finding]:
+    """The rules after MSS-XDM-01 when the archive gives them nothing to judge."""
+    return [messages.finding(rid, Verdict.FAIL, text, location) for rid in ALL_RULES[1:]]
 
 
 def xdm_findings(view: XdmView, *, x_mss_ins: str | None = None, in_email: bool = False) -> list[Finding]:
     """Every XDM rule on one archive; `x_mss_ins` is the e-mail's header value when there is one."""
     if view.refused:
-        out = [
-            failed(
-                "MSS-XDM-01",
-                f"the IHE_XDM archive cannot be read: {view.refused}",
-                f"l'archive IHE_XDM est illisible : {view.refused}",
-                view.loc(),
-            )
-        ]
-        out += [
-            failed(
-                rid,
-                "cannot be verified: the IHE_XDM archive is unreadable (see MSS-XDM-01)",
-                "invérifiable : l'archive IHE_XDM est illisible (voir MSS-XDM-01)",
-                view.loc(),
-            )
-            for rid in ALL_RULES[1:]
-        ]
-        return out
+        out = [M.fail("MSS-XDM-01", "xdm.refused", view.loc(), reason=view.refused)]
+        return out + cannot_verify(M.text("xdm.refused-others"), view.loc())
     out = list(layout(view))
     if not view.subsets:
-        out += [
-            failed(
-                rid,
-                "cannot be verified: the archive has no IHE_XDM/<subset>/METADATA.XML",
-                "invérifiable : l'archive ne contient aucun IHE_XDM/<lot>/METADATA.XML",
-                view.loc(),
-            )
-            for rid in ALL_RULES[1:]
-        ]
-        return out
+        return out + cannot_verify(M.text("xdm.no-metadata-others"), view.loc())
     for sub in view.subsets:
         out += metadata_structure(view, sub)
         out += files_match(view, sub)
@@ -92,50 +69,23 @@ def layout(view: XdmView) -> Iterator[Finding]:
     rid = "MSS-XDM-01"
     content = view.content
     assert content is not None
-    bad = False
+    problems: list[tuple[Text, str]] = []
     macosx = [p for p in content.problems if p.kind == "junk" and p.entry.startswith("__MACOSX/")]
     if macosx:
-        bad = True
-        yield failed(
-            rid,
-            f"{len(macosx)} macOS resource-fork entries under __MACOSX/ (archiver junk)",
-            f"{len(macosx)} entrées de ressources macOS sous __MACOSX/ (fichiers parasites)",
-            view.loc("__MACOSX/"),
-        )
-    for p in content.problems:
-        if p in macosx:
-            continue
-        bad = True
-        yield failed(rid, p.message_en, p.message_fr, view.loc(p.entry))
+        problems.append((M.text("xdm.macosx", count=len(macosx)), view.loc("__MACOSX/")))
+    problems += [(Text(p.message_en, p.message_fr), view.loc(p.entry)) for p in content.problems if p not in macosx]
     for wanted in ("README.TXT", "INDEX.HTM"):
         if wanted in content.files:
             continue
-        bad = True
         other = content.find(wanted)
         if other:
-            yield failed(
-                rid,
-                f"{other} must be named {wanted} (ISO 9660 upper case)",
-                f"{other} doit s'appeler {wanted} (majuscules ISO 9660)",
-                view.loc(other),
-            )
+            problems.append((M.text("xdm.wrong-case", found=other, wanted=wanted), view.loc(other)))
         else:
-            yield failed(
-                rid,
-                f"{wanted} is missing at the root of the archive",
-                f"{wanted} est absent à la racine de l'archive",
-                view.loc(wanted),
-            )
+            problems.append((M.text("xdm.missing-file", wanted=wanted), view.loc(wanted)))
     if not view.subsets:
-        bad = True
         near = [n for n in content.files if n.lower().endswith("/metadata.xml")]
-        hint = f" (found {', '.join(near)})" if near else ""
-        yield failed(
-            rid,
-            f"no IHE_XDM/<subset>/METADATA.XML in the archive{hint}",
-            f"aucun IHE_XDM/<lot>/METADATA.XML dans l'archive{hint}",
-            view.loc("IHE_XDM/"),
-        )
+        text = M.text("xdm.no-metadata-near", near=", ".join(near)) if near else M.text("xdm.no-metadata")
+        problems.append((text, view.loc("IHE_XDM/")))
     for sub in view.subsets:
         prefix = sub.directory + "/"
         for name in sorted(content.files):
@@ -143,68 +93,26 @@ def layout(view: XdmView) -> Iterator[Finding]:
                 continue
             base = name[len(prefix) :]
             if "/" in base or not ISO_8_3.match(base):
-                bad = True
-                yield failed(
-                    rid,
-                    f"document file name {base!r} is not an ISO 9660 8.3 upper-case name",
-                    f"le nom de fichier {base!r} n'est pas un nom ISO 9660 8.3 en majuscules",
-                    view.loc(name),
-                )
-    if not bad:
-        yield passed(
-            rid,
-            "archive layout: README.TXT, INDEX.HTM, IHE_XDM/<subset>/METADATA.XML, 8.3 names",
-            "structure de l'archive : README.TXT, INDEX.HTM, IHE_XDM/<lot>/METADATA.XML, noms 8.3",
-            view.loc(),
-        )
+                problems.append((M.text("xdm.not-8.3", name=base), view.loc(name)))
+    yield from messages.fails_or_pass(rid, problems, M.text("xdm.layout-ok"), view.loc())
 
 
 def metadata_structure(view: XdmView, sub: Subset) -> Iterator[Finding]:
     rid = "MSS-XDM-02"
     where = sub.metadata_name
     if sub.root is None:
-        yield failed(
-            rid,
-            f"METADATA.XML refused: {sub.refused}",
-            f"METADATA.XML refusé : {sub.refused}",
-            view.loc(where),
-        )
+        yield M.fail(rid, "metadata.refused", view.loc(where), reason=sub.refused)
         return
-    problems: list[tuple[str, str, str]] = []
+    at_root = view.loc(where, sub.root)
+    problems: list[tuple[Text, str]] = []
     if sub.root.tag != f"{{{LCM}}}SubmitObjectsRequest":
-        problems.append(
-            (
-                f"root element is {sub.root.tag}, expected lcm:SubmitObjectsRequest ({LCM})",
-                f"l'élément racine est {sub.root.tag}, attendu lcm:SubmitObjectsRequest ({LCM})",
-                view.loc(where, sub.root),
-            )
-        )
+        problems.append((M.text("metadata.root", tag=sub.root.tag, ns=LCM), at_root))
     if sub.root.find(f"{{{RIM}}}RegistryObjectList") is None:
-        problems.append(
-            (
-                "rim:RegistryObjectList is missing under the root",
-                "rim:RegistryObjectList est absent sous la racine",
-                view.loc(where, sub.root),
-            )
-        )
+        problems.append((M.text("metadata.no-object-list"), at_root))
     if len(sub.sets) != 1:
-        problems.append(
-            (
-                f"{len(sub.sets)} RegistryPackage classified as SubmissionSet "
-                f"({len(sub.packages)} RegistryPackage in all), expected exactly one",
-                f"{len(sub.sets)} RegistryPackage classé(s) comme lot de soumission "
-                f"({len(sub.packages)} au total), un seul attendu",
-                view.loc(where, sub.root),
-            )
-        )
+        problems.append((M.text("metadata.submission-sets", sets=len(sub.sets), packages=len(sub.packages)), at_root))
     if not sub.entries:
-        problems.append(
-            (
-                "no ExtrinsicObject of the DocumentEntry type",
-                "aucun ExtrinsicObject de type fiche document",
-                view.loc(where, sub.root),
-            )
-        )
+        problems.append((M.text("metadata.no-entry"), at_root))
     set_ids = {s.id for s in sub.sets}
     for e in sub.entries:
         for scheme, label in (
@@ -213,122 +121,78 @@ def metadata_structure(view: XdmView, sub: Subset) -> Iterator[Finding]:
         ):
             n = len(e.ext_ids.get(scheme, []))
             if n != 1:
-                problems.append(
-                    (
-                        f"{n} {label} ExternalIdentifier, expected one",
-                        f"{n} ExternalIdentifier {label}, un seul attendu",
-                        view.loc(where, e.element),
-                    )
-                )
+                problems.append((M.text("metadata.ext-id-count", count=n, label=label), view.loc(where, e.element)))
         if not any(t in HAS_MEMBER and s in set_ids and tgt == e.id for t, s, tgt in sub.associations):
-            problems.append(
-                (
-                    f"no HasMember association from the submission set to document {e.id!r}",
-                    f"aucune association HasMember du lot vers le document {e.id!r}",
-                    view.loc(where, e.element),
-                )
-            )
+            problems.append((M.text("metadata.no-has-member", id=e.id), view.loc(where, e.element)))
     referenced = {n for e in sub.entries for n in (e.file_name, e.case_only_name) if n}
     content = view.content
     assert content is not None
     for name in sorted(content.files):
         if name.startswith(sub.directory + "/") and name != sub.metadata_name and name not in referenced:
-            problems.append(
-                (
-                    f"file {name} has no ExtrinsicObject in METADATA.XML",
-                    f"le fichier {name} n'a pas d'ExtrinsicObject dans METADATA.XML",
-                    view.loc(name),
-                )
-            )
-    yield from fails_or_pass(
-        rid,
-        problems,
-        f"SubmitObjectsRequest with one submission set and {len(sub.entries)} document(s)",
-        f"SubmitObjectsRequest avec un lot et {len(sub.entries)} document(s)",
-        view.loc(where),
-    )
+            problems.append((M.text("metadata.unlisted-file", name=name), view.loc(name)))
+    ok = M.text("metadata.ok", count=len(sub.entries))
+    yield from messages.fails_or_pass(rid, problems, ok, view.loc(where))
+
+
+def _hash_and_size(view: XdmView, sub: Subset, e: DocEntry, data: bytes) -> Iterator[Finding]:
+    """The hash and size slots are the SHA-1 (lower-case hex) and the length of the file."""
+    rid = "MSS-XDM-03"
+    where = sub.metadata_name
+    digest = hashlib.sha1(data).hexdigest()
+    hashes = e.slots.get("hash") or []
+    hash_loc = view.loc(where, e.slot_elements.get("hash", e.element))
+    if len(hashes) != 1:
+        yield M.fail(rid, "files.hash-count", hash_loc, count=len(hashes))
+    elif hashes[0] != digest and hashes[0].lower() == digest:
+        yield M.fail(rid, "files.hash-case", hash_loc, hash=hashes[0])
+    elif hashes[0] != digest:
+        yield M.fail(rid, "files.hash-differs", hash_loc, hash=hashes[0], digest=digest)
+    sizes = e.slots.get("size") or []
+    if len(sizes) != 1 or sizes[0].strip() != str(len(data)):
+        size_loc = view.loc(where, e.slot_elements.get("size", e.element))
+        yield M.fail(rid, "files.size-differs", size_loc, got=", ".join(sizes) or "none", size=len(data))
 
 
 def files_match(view: XdmView, sub: Subset) -> Iterator[Finding]:
     rid = "MSS-XDM-03"
-    where = sub.metadata_name
     for e in sub.entries:
-        uri_loc = view.loc(where, e.slot_elements.get("URI", e.element))
+        uri_loc = view.loc(sub.metadata_name, e.slot_elements.get("URI", e.element))
         uris = e.slots.get("URI") or []
         if len(uris) != 1 or not uris[0]:
-            yield failed(
-                rid,
-                f"document {e.id!r} has {len(uris)} URI value(s), expected one",
-                f"le document {e.id!r} a {len(uris)} valeur(s) d'URI, une seule attendue",
-                uri_loc,
-            )
+            yield M.fail(rid, "files.uri-count", uri_loc, id=e.id, count=len(uris))
             continue
-        uri = uris[0]
-        if e.file_name is None:
-            if e.case_only_name:
-                yield failed(
-                    rid,
-                    f"URI {uri!r} matches {e.case_only_name} only when case is ignored (a sender must "
-                    "write the exact name)",
-                    f"l'URI {uri!r} ne correspond à {e.case_only_name} qu'en ignorant la casse (l'émetteur "
-                    "doit écrire le nom exact)",
-                    uri_loc,
-                )
-            else:
-                yield failed(
-                    rid,
-                    f"URI {uri!r} does not resolve to a file of {sub.directory}/",
-                    f"l'URI {uri!r} ne désigne aucun fichier de {sub.directory}/",
-                    uri_loc,
-                )
+        if e.file_name is None and e.case_only_name:
+            yield M.fail(rid, "files.uri-case", uri_loc, uri=uris[0], name=e.case_only_name)
+        elif e.file_name is None:
+            yield M.fail(rid, "files.uri-unresolved", uri_loc, uri=uris[0], directory=sub.directory)
         if e.data is None:
             continue
-        ok = e.file_name is not None
-        digest = hashlib.sha1(e.data).hexdigest()
-        hashes = e.slots.get("hash") or []
-        hash_loc = view.loc(where, e.slot_elements.get("hash", e.element))
-        if len(hashes) != 1:
-            ok = False
-            yield failed(
-                rid,
-                f"{len(hashes)} hash value(s), expected one",
-                f"{len(hashes)} valeur(s) de hash, une seule attendue",
-                hash_loc,
-            )
-        elif hashes[0] != digest:
-            ok = False
-            if hashes[0].lower() == digest:
-                yield failed(
-                    rid,
-                    f"hash {hashes[0]} must be lower-case hex",
-                    f"le hash {hashes[0]} doit être en hexadécimal minuscule",
-                    hash_loc,
-                )
-            else:
-                yield failed(
-                    rid,
-                    f"hash {hashes[0]!r} differs from the SHA-1 of the file ({digest})",
-                    f"le hash {hashes[0]!r} diffère du SHA-1 du fichier ({digest})",
-                    hash_loc,
-                )
-        sizes = e.slots.get("size") or []
-        size_loc = view.loc(where, e.slot_elements.get("size", e.element))
-        if len(sizes) != 1 or sizes[0].strip() != str(len(e.data)):
-            ok = False
-            got = ", ".join(sizes) or "none"
-            yield failed(
-                rid,
-                f"size {got} differs from the file's {len(e.data)} bytes",
-                f"la taille {got} diffère des {len(e.data)} octets du fichier",
-                size_loc,
-            )
-        if ok:
-            yield passed(
-                rid,
-                f"{e.file_name}: URI, hash and size match",
-                f"{e.file_name} : URI, hash et taille concordent",
-                view.loc(where, e.element),
-            )
+        problems = list(_hash_and_size(view, sub, e, e.data))
+        yield from problems
+        if not problems and e.file_name is not None:
+            yield M.passed(rid, "files.ok", view.loc(sub.metadata_name, e.element), name=e.file_name)
+
+
+def _pid_problems(cx: CxId, cda_ids: list[tuple[str, str]] | None, x_mss_ins: str | None, in_email: bool) -> list[Text]:
+    """Why a patientId in CX form is not a valid INS, not the CDA's identifier, or not acceptable here."""
+    problems: list[Text] = []
+    if cx.oid in INS_OIDS:
+        reason = nir_problem(cx.id)
+        if reason:
+            problems.append(M.text("ins.invalid", reason=reason))
+        if cx.type_code != "NH":
+            problems.append(M.text("pid.type-code", type=cx.type_code))
+    elif not in_email:
+        problems.append(M.text("pid.not-ins", oid=cx.oid))
+    elif x_mss_ins != "N":
+        problems.append(M.text("pid.not-ins-in-email", oid=cx.oid))
+    if cda_ids is not None:
+        same_root = [ext for root, ext in cda_ids if root == cx.oid]
+        if not same_root:
+            problems.append(M.text("pid.cda-no-root", oid=cx.oid))
+        elif cx.id not in same_root:
+            problems.append(M.text("pid.cda-differs", id=cx.id, cda_id=same_root[0]))
+    return problems
 
 
 def _pid_findings(
@@ -344,71 +208,18 @@ def _pid_findings(
     loc = view.loc(where, el)
     cx = parse_cx(value)
     if cx is None:
-        yield failed(
-            rid,
-            f"patientId {value!r} is not in CX form <id>^^^&<OID>&ISO^NH",
-            f"le patientId {value!r} n'est pas au format CX <id>^^^&<OID>&ISO^NH",
-            loc,
-        )
+        yield M.fail(rid, "pid.not-cx", loc, value=value)
         return
-    problems: list[tuple[str, str]] = []
-    if cx.oid in INS_OIDS:
-        reason = nir_problem(cx.id)
-        if reason:
-            problems.append((reason, f"INS invalide : {reason}"))
-        if cx.type_code != "NH":
-            problems.append(
-                (
-                    f"identifier type {cx.type_code!r}, expected NH for an INS",
-                    f"type d'identifiant {cx.type_code!r}, NH attendu pour un INS",
-                )
-            )
-    elif not (in_email and x_mss_ins == "N"):
-        why = "" if in_email else " (acceptable only in an e-mail declaring X-MSS-INS: N)"
-        problems.append(
-            (
-                f"patientId authority {cx.oid} is not an INS OID{why}",
-                f"l'autorité {cx.oid} du patientId n'est pas un OID d'INS"
-                + ("" if in_email else " (admis seulement dans un courriel portant X-MSS-INS: N)"),
-            )
-        )
-    if cda_ids is not None:
-        same_root = [ext for root, ext in cda_ids if root == cx.oid]
-        if not same_root:
-            problems.append(
-                (
-                    f"the CDA recordTarget has no id with root {cx.oid}",
-                    f"le recordTarget du CDA n'a pas d'identifiant de racine {cx.oid}",
-                )
-            )
-        elif cx.id not in same_root:
-            problems.append(
-                (
-                    f"patientId {cx.id} differs from the CDA recordTarget id {same_root[0]}",
-                    f"le patientId {cx.id} diffère de l'identifiant {same_root[0]} du recordTarget du CDA",
-                )
-            )
-    for en, fr in problems:
-        yield failed(rid, en, fr, loc)
-    if not problems:
-        yield passed(
-            rid,
-            f"patientId {value} is valid" + (" and equals the CDA recordTarget" if cda_ids else ""),
-            f"patientId {value} valide" + (" et identique au recordTarget du CDA" if cda_ids else ""),
-            loc,
-        )
+    problems = _pid_problems(cx, cda_ids, x_mss_ins, in_email)
+    ok = M.text("pid.ok-cda", value=value) if cda_ids else M.text("pid.ok", value=value)
+    yield from messages.fails_or_pass(rid, [(p, loc) for p in problems], ok, loc)
 
 
 def patient_ids(view: XdmView, sub: Subset, *, x_mss_ins: str | None, in_email: bool) -> Iterator[Finding]:
     rid = "MSS-XDM-04"
     where = sub.metadata_name
     if sub.root is None:
-        yield failed(
-            rid,
-            "cannot be verified: METADATA.XML is unreadable (see MSS-XDM-02)",
-            "invérifiable : METADATA.XML illisible (voir MSS-XDM-02)",
-            view.loc(where),
-        )
+        yield M.fail(rid, "pid.metadata-unreadable", view.loc(where))
         return
     entry_values: set[str] = set()
     for e in sub.entries:
@@ -419,34 +230,20 @@ def patient_ids(view: XdmView, sub: Subset, *, x_mss_ins: str | None, in_email: 
     for s in sub.sets:
         values = s.ext_ids.get(SS_PATIENT_ID, [])
         if not values:
-            yield failed(
-                rid,
-                "the submission set has no XDSSubmissionSet.patientId",
-                "le lot de soumission n'a pas de XDSSubmissionSet.patientId",
-                view.loc(where, s.element),
-            )
+            yield M.fail(rid, "pid.set-missing", view.loc(where, s.element))
         for value, el in values:
             yield from _pid_findings(view, where, value, el, None, x_mss_ins, in_email)
             # in an e-mail, one usager across all patientIds is MSS-DOC-01's rule: judged once, there
             if not in_email and entry_values and entry_values != {value.strip()}:
-                yield failed(
-                    rid,
-                    f"submission set patientId {value} differs from the documents' {', '.join(sorted(entry_values))}",
-                    f"le patientId du lot {value} diffère de celui des documents {', '.join(sorted(entry_values))}",
-                    view.loc(where, el),
-                )
+                entries = ", ".join(sorted(entry_values))
+                yield M.fail(rid, "pid.set-differs", view.loc(where, el), value=value, entries=entries)
 
 
 def _single(view: XdmView, where: str, e: DocEntry, key: str) -> Finding | Coded:
     """The one classification of `key`, or the failing finding saying how many there are."""
     coded = e.codes.get(key, [])
     if len(coded) != 1:
-        return failed(
-            "MSS-XDM-05",
-            f"{len(coded)} {key} classification(s), expected one",
-            f"{len(coded)} classification(s) {key}, une seule attendue",
-            view.loc(where, e.element),
-        )
+        return M.fail("MSS-XDM-05", "codes.count", view.loc(where, e.element), count=len(coded), what=key)
     return coded[0]
 
 
@@ -460,71 +257,62 @@ VALUE_SETS = (
 )
 
 
+def _type_code(view: XdmView, where: str, e: DocEntry) -> Iterator[Finding]:
+    """typeCode equals the CDA code and belongs to JDV_J07."""
+    rid = "MSS-XDM-05"
+    assert e.cda is not None
+    tc = _single(view, where, e, "typeCode")
+    if isinstance(tc, Finding):
+        yield tc
+        return
+    loc = view.loc(where, tc.element)
+    if (tc.code, tc.scheme) != (e.cda.code, e.cda.code_system):
+        yield M.fail(
+            rid,
+            "codes.type-differs",
+            loc,
+            code=tc.code,
+            scheme=tc.scheme,
+            cda_code=e.cda.code,
+            cda_system=e.cda.code_system,
+        )
+    yield in_value_set(rid, ("JDV_J07_XdsTypeCode_CISIS",), "typeCode", tc.code, tc.scheme, loc)
+
+
+def _confidentiality(view: XdmView, where: str, e: DocEntry) -> Iterator[Finding]:
+    """One confidentialityCode equals the CDA's, and every one belongs to JDV_J08."""
+    rid = "MSS-XDM-05"
+    assert e.cda is not None
+    confs = e.codes.get("confidentialityCode", [])
+    conf_loc = view.loc(where, confs[0].element if confs else e.element)
+    if e.cda.confidentiality is None:
+        yield M.fail(rid, "codes.no-confidentiality", conf_loc)
+    elif e.cda.confidentiality not in {(c.code, c.scheme) for c in confs}:
+        yield M.fail(rid, "codes.confidentiality-differs", conf_loc, cda=e.cda.confidentiality)
+    for c in confs:
+        loc = view.loc(where, c.element)
+        yield in_value_set(rid, ("JDV_J08_XdsConfidentialityCode_CISIS",), "confidentialityCode", c.code, c.scheme, loc)
+
+
 def codes_match(view: XdmView, sub: Subset) -> Iterator[Finding]:
     rid = "MSS-XDM-05"
     where = sub.metadata_name
     for e in sub.entries:
         if e.cda is None:
-            yield not_applicable(
-                rid,
-                "document is not a CDA: no header to compare",
-                "le document n'est pas un CDA : pas d'en-tête à comparer",
-                view.loc(where, e.element),
-            )
+            yield M.not_applicable(rid, "codes.not-cda", view.loc(where, e.element))
             continue
-        cda = e.cda
-        if not cda.is_cda:
-            yield failed(
-                rid,
-                f"the CDA document cannot be read: {cda.refused}",
-                f"le document CDA est illisible : {cda.refused}",
-                view.loc(e.file_name or e.case_only_name or where),
-            )
+        if not e.cda.is_cda:
+            loc = view.loc(e.file_name or e.case_only_name or where)
+            yield M.fail(rid, "cda.refused", loc, reason=e.cda.refused)
             continue
-        tc = _single(view, where, e, "typeCode")
-        if isinstance(tc, Finding):
-            yield tc
-        else:
-            loc = view.loc(where, tc.element)
-            if (tc.code, tc.scheme) != (cda.code, cda.code_system):
-                yield failed(
-                    rid,
-                    f"typeCode {tc.code} ({tc.scheme}) differs from the CDA code {cda.code} ({cda.code_system})",
-                    f"typeCode {tc.code} ({tc.scheme}) diffère du code du CDA {cda.code} ({cda.code_system})",
-                    loc,
-                )
-            yield in_value_set(rid, ("JDV_J07_XdsTypeCode_CISIS",), "typeCode", tc.code, tc.scheme, loc)
+        yield from _type_code(view, where, e)
         for key, names in VALUE_SETS:
             coded = _single(view, where, e, key)
             if isinstance(coded, Finding):
                 yield coded
             else:
                 yield in_value_set(rid, names, key, coded.code, coded.scheme, view.loc(where, coded.element))
-        confs = e.codes.get("confidentialityCode", [])
-        conf_loc = view.loc(where, confs[0].element if confs else e.element)
-        if cda.confidentiality is None:
-            yield failed(
-                rid,
-                "the CDA has no confidentialityCode/@code to compare",
-                "le CDA n'a pas de confidentialityCode/@code à comparer",
-                conf_loc,
-            )
-        elif cda.confidentiality not in {(c.code, c.scheme) for c in confs}:
-            yield failed(
-                rid,
-                f"no confidentialityCode equal to the CDA's {cda.confidentiality}",
-                f"aucun confidentialityCode égal à celui du CDA {cda.confidentiality}",
-                conf_loc,
-            )
-        for c in confs:
-            yield in_value_set(
-                rid,
-                ("JDV_J08_XdsConfidentialityCode_CISIS",),
-                "confidentialityCode",
-                c.code,
-                c.scheme,
-                view.loc(where, c.element),
-            )
+        yield from _confidentiality(view, where, e)
         yield _creation_time(view, where, e)
 
 
@@ -535,24 +323,9 @@ def _creation_time(view: XdmView, where: str, e: DocEntry) -> Finding:
     value = e.slot("creationTime")
     expected = utc_digits(e.cda.effective_time or "")
     if expected is None:
-        return failed(
-            rid,
-            f"the CDA effectiveTime {e.cda.effective_time!r} is not a valid HL7 timestamp",
-            f"l'effectiveTime du CDA {e.cda.effective_time!r} n'est pas un horodatage HL7 valide",
-            loc,
-        )
+        return M.fail(rid, "codes.bad-effective-time", loc, value=e.cda.effective_time)
     if value is None:
-        return failed(rid, "creationTime slot is missing", "le slot creationTime est absent", loc)
+        return M.fail(rid, "codes.creation-time-missing", loc)
     if value != expected:
-        return failed(
-            rid,
-            f"creationTime {value!r} differs from the CDA effectiveTime in UTC ({expected})",
-            f"creationTime {value!r} diffère de l'effectiveTime du CDA en UTC ({expected})",
-            loc,
-        )
-    return passed(
-        rid,
-        f"creationTime {value} equals the CDA effectiveTime (UTC)",
-        f"creationTime {value} égal à l'effectiveTime du CDA (UTC)",
-        loc,
-    )
+        return M.fail(rid, "codes.creation-time-differs", loc, value=value, expected=expected)
+    return M.passed(rid, "codes.creation-time-ok", loc, value=value)

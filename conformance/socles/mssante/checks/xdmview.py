@@ -7,6 +7,7 @@ with the place it came from so that rules can report "which file, which element"
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -16,6 +17,7 @@ from conformance.formats.ebrim import HAS_MEMBER as EBRIM_HAS_MEMBER
 from conformance.formats.safezip import ZipContent, ZipRefused, read_zip
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
+from .cache import cached
 from .cdaview import CdaView, parse_cda
 from .locate import RIM, at
 
@@ -114,6 +116,12 @@ def parse_xdm(data: bytes, label: str) -> XdmView:
         if len(parts) == 3 and parts[0] == "IHE_XDM" and parts[2] == "METADATA.XML":
             view.subsets.append(_subset(view.content, "/".join(parts[:2]), name))
     return view
+
+
+def xdm_view(data: bytes, label: str, digest: str | None = None) -> XdmView:
+    """`parse_xdm`, once per archive and label (keyed by its SHA-256)."""
+    key = digest or hashlib.sha256(data).hexdigest()
+    return cached("xdm:" + label, key, lambda: parse_xdm(data, label))
 
 
 def _ext_ids(el: etree._Element) -> dict[str, list[tuple[str, etree._Element]]]:

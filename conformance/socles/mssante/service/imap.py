@@ -29,7 +29,8 @@ from twisted.mail import imap4
 from twisted.mail.interfaces import IChallengeResponse
 from zope.interface import implementer
 
-from conformance.socles.mssante.service import reactor as rx
+import conformance.socles.mssante.service.reactor as rx
+from conformance.socles.mssante.service.listener import Listener
 from conformance.socles.mssante.service.mailboxes import MailStore, StoredMessage
 from conformance.socles.mssante.service.records import CommandRecord, SessionRecord
 
@@ -263,15 +264,11 @@ class _Factory(protocol.Factory):
         return proto
 
 
-class ImapServer:
+class ImapServer(Listener):
     """The IMAP listener, in the process-wide reactor thread."""
 
     def __init__(self, operator: Operator, host: str, port: int, *, idle_timeout: float) -> None:
-        self.op = operator
-        self.host = host
-        self.requested_port = port
-        self.port = 0
-        self.idle_timeout = idle_timeout
+        super().__init__(operator, host, port, idle_timeout=idle_timeout)
         realm: Any = MailRealm(operator.store)  # zope interfaces: invisible to mypy
         checker: Any = CertificateChecker()
         portal = Portal(realm)

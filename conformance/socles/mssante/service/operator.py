@@ -16,10 +16,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import conformance.socles.mssante.service.tlsconf as tlsconf
 from conformance import identities
 from conformance.engine.evidence import EvidenceJournal, EvidenceRef, now_iso
 from conformance.formats.pki import TestPKI
-from conformance.socles.mssante.service import tlsconf
 from conformance.socles.mssante.service.clientcert import describe_client_cert
 from conformance.socles.mssante.service.dsn import delivery_report, notify_values
 from conformance.socles.mssante.service.imap import ImapServer

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session, TLSSetupException
 
 from conformance.socles.mssante.service.dsn import dsn_problem, notify_values
+from conformance.socles.mssante.service.listener import Listener
 from conformance.socles.mssante.service.records import CommandRecord, SessionRecord, TransactionRecord
 
 if TYPE_CHECKING:
@@ -411,15 +412,11 @@ class _Refuser(asyncio.Protocol):
         transport.close()
 
 
-class SmtpServer:
+class SmtpServer(Listener):
     """The submission listener, on its own asyncio loop thread."""
 
     def __init__(self, operator: Operator, host: str, port: int, *, idle_timeout: float) -> None:
-        self.op = operator
-        self.host = host
-        self.requested_port = port
-        self.port = 0
-        self.idle_timeout = idle_timeout
+        super().__init__(operator, host, port, idle_timeout=idle_timeout)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None

@@ -8,6 +8,7 @@ from conformance import identities
 from conformance.drivers.base import Action
 from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, doc_request
+from conformance.socles.mssante.messages import M
 
 
 @pytest.mark.requirements("MSS-SIZE-01")
@@ -19,10 +20,8 @@ def test_size_limit_honoured(mss: MssHarness, verify: Verifier) -> None:
     verify.expect(
         "MSS-SIZE-01",
         sent.outcome.status in ("refused", "error") and not sent.messages,
-        f"oversize message: the DUI answered {sent.outcome.status} (no error shown to the user)",
-        f"message trop gros : le DUI a répondu {sent.outcome.status} sans signaler d'erreur",
-        en_ok=f"oversize message refused: {sent.outcome.detail[:120]}",
-        fr_ok="message trop gros refusé",
+        M.text("limits.oversize-accepted", status=sent.outcome.status),
+        ok_text=M.text("limits.oversize-refused", detail=sent.outcome.detail[:120]),
         location="driver outcome",
         evidence=sent.outcome.to_json(),
     )
@@ -36,10 +35,8 @@ def test_refuse_outside_whitelist(mss: MssHarness, verify: Verifier) -> None:
     verify.expect(
         "MSS-NEG-01",
         sent.outcome.status != "ok" and not sent.messages,
-        f"health documents addressed outside the liste blanche: the DUI answered {sent.outcome.status}",
-        f"documents de santé adressés hors liste blanche : le DUI a répondu {sent.outcome.status}",
-        en_ok="refused: recipient outside the liste blanche",
-        fr_ok="refusé : destinataire hors liste blanche",
+        M.text("limits.outside-whitelist-sent", status=sent.outcome.status),
+        ok_text=M.text("limits.outside-whitelist-refused"),
         location="driver outcome + operator traffic",
         evidence=sent.outcome.to_json(),
     )
@@ -57,10 +54,8 @@ def test_audit_trail(mss: MssHarness, verify: Verifier) -> None:
     verify.expect(
         "MSS-TRC-01",
         bool(message_id) and bool(complete),
-        f"no complete trace (time, author, action, request) of sending {message_id or '(no message)'}: {mine}",
-        f"aucune trace complète (horodatage, auteur, action, requête) de l'envoi {message_id}",
-        en_ok=f"sending {message_id} traced: {complete[0] if complete else ''}",
-        fr_ok="envoi tracé avec auteur, horodatage, action et requête",
+        M.text("limits.no-trace", message_id=message_id or "(no message)", entries=mine),
+        ok_text=M.text("limits.traced", message_id=message_id, entry=complete[0] if complete else ""),
         location="driver outcome: audit trail",
         evidence=trail.to_json(),
     )

@@ -9,6 +9,7 @@ from conformance.engine.verifier import Verifier
 from conformance.model import CheckContext
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request, message_artifact
+from conformance.socles.mssante.messages import M
 
 
 @pytest.mark.requirements("MSS-ACK-01")
@@ -42,10 +43,8 @@ def test_receipts_correlated(mss: MssHarness, verify: Verifier) -> None:
     verify.expect(
         "MSS-ACK-03",
         {"delivered", "read"} <= kinds,
-        f"receipts for {message_id} reported as {sorted(k for k in kinds if k)} (expected delivered and read)",
-        f"accusés pour {message_id} présentés comme {sorted(k for k in kinds if k)} (attendus : distribué et lu)",
-        en_ok="delivery and read receipts correlated to the sent message",
-        fr_ok="accusés de réception et de lecture rattachés au message émis",
+        M.text("receipts.not-correlated", message_id=message_id, kinds=sorted(k for k in kinds if k)),
+        ok_text=M.text("receipts.correlated"),
         location="driver outcome: receipts",
         evidence=outcome.to_json(),
     )

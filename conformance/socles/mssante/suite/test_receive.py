@@ -10,6 +10,7 @@ from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.fixtures import MssHarness
+from conformance.socles.mssante.messages import M
 
 
 def _entry(items: list[dict[str, Any]], message_id: str) -> dict[str, Any]:
@@ -28,11 +29,14 @@ def test_integrate_by_metadata_patient_id(mss: MssHarness, verify: Verifier) -> 
     verify.expect(
         "MSS-RCV-01",
         bool(done) and done.get("patient_ins") == patient["ins"] and done.get("record_id") == patient["record_id"],
-        f"message {msg.message_id} not integrated into record {patient['record_id']} "
-        f"(INS {patient['ins']}): DUI reported {done}",
-        f"message {msg.message_id} non intégré au dossier {patient['record_id']} : le DUI indique {done}",
-        en_ok=f"integrated into record {patient['record_id']} from METADATA patientId",
-        fr_ok=f"intégré au dossier {patient['record_id']} d'après le patientId de METADATA",
+        M.text(
+            "receive.not-integrated",
+            message_id=msg.message_id,
+            record=patient["record_id"],
+            ins=patient["ins"],
+            reported=done,
+        ),
+        ok_text=M.text("receive.integrated", record=patient["record_id"]),
         location="driver outcome: integrated",
         evidence=outcome.to_json(),
     )
@@ -50,10 +54,8 @@ def test_reject_unknown_patient_with_mdn(mss: MssHarness, verify: Verifier) -> N
     verify.expect(
         "MSS-RCV-01",
         bool(rejected) and not integrated,
-        f"a message for an unknown usager was not rejected (integrated: {integrated})",
-        "un message pour un usager inconnu n'a pas été rejeté",
-        en_ok=f"rejected with code {rejected.get('code') if rejected else '?'}",
-        fr_ok="rejeté",
+        M.text("receive.unknown-not-rejected", integrated=integrated),
+        ok_text=M.text("receive.unknown-rejected", code=rejected.get("code") if rejected else "?"),
         location="driver outcome: rejected",
         evidence=outcome.to_json(),
     )
@@ -61,10 +63,8 @@ def test_reject_unknown_patient_with_mdn(mss: MssHarness, verify: Verifier) -> N
     verify.expect(
         "MSS-ACK-04",
         bool(mdns),
-        "no MDN was sent although the message asked one",
-        "aucun accusé n'a été envoyé alors que le message le demandait",
-        en_ok="an MDN was sent",
-        fr_ok="un accusé a été envoyé",
+        M.text("receive.no-mdn"),
+        ok_text=M.text("receive.mdn-sent"),
         location="operator traffic",
         evidence={"submissions": len(mdns)},
     )
@@ -86,10 +86,8 @@ def test_tolerate_real_world_archive(mss: MssHarness, verify: Verifier) -> None:
     verify.expect(
         "MSS-RCV-02",
         bool(done) and done.get("patient_ins") == patient["ins"],
-        "an archive with __MACOSX/.DS_Store entries and a URI case difference was not integrated",
-        "une archive avec entrées __MACOSX/.DS_Store et casse d'URI différente n'a pas été intégrée",
-        en_ok="tolerated and integrated",
-        fr_ok="tolérée et intégrée",
+        M.text("receive.junk-not-integrated"),
+        ok_text=M.text("receive.junk-integrated"),
         location="driver outcome: integrated",
         evidence=outcome.to_json(),
     )
@@ -105,10 +103,8 @@ def test_reject_archive_with_wrong_hash(mss: MssHarness, verify: Verifier) -> No
     verify.expect(
         "MSS-RCV-02",
         not integrated and outcome.ok,
-        "a document whose SHA-1 differs from METADATA hash was integrated",
-        "un document dont le SHA-1 diffère du hash de METADATA a été intégré",
-        en_ok="document with a wrong hash refused",
-        fr_ok="document au hash erroné refusé",
+        M.text("receive.wrong-hash-integrated"),
+        ok_text=M.text("receive.wrong-hash-refused"),
         location="driver outcome: integrated",
         evidence=outcome.to_json(),
     )
@@ -130,10 +126,8 @@ def test_inbox_listing(mss: MssHarness, verify: Verifier) -> None:
         bool(shown)
         and "XDM/1.0/DDM" not in str(shown.get("displayed_subject"))
         and bool(str(shown.get("displayed_subject", "")).strip()),
-        f"message list shows {shown.get('displayed_subject') if shown else 'nothing'!r}",
-        "la liste des messages affiche le préfixe technique ou rien",
-        en_ok=f"shown as {shown.get('displayed_subject') if shown else ''!r}",
-        fr_ok="préfixe masqué",
+        M.text("receive.prefix-shown", shown=shown.get("displayed_subject") if shown else "nothing"),
+        ok_text=M.text("receive.prefix-hidden", shown=shown.get("displayed_subject") if shown else ""),
         location="driver outcome: inbox",
         evidence=outcome.to_json(),
     )
@@ -144,10 +138,8 @@ def test_inbox_listing(mss: MssHarness, verify: Verifier) -> None:
         and mes.get("from_patient") is True
         and mes.get("patient_ins") == patient["ins"]
         and patient["birth_name"].upper() in str(mes.get("patient_name", "")).upper(),
-        f"message from the usager's address not distinguished with name and INS: {mes}",
-        "message de l'usager non distingué avec nom et INS",
-        en_ok="usager message flagged with name and INS",
-        fr_ok="message d'usager distingué (nom, INS)",
+        M.text("receive.usager-not-flagged", entry=mes),
+        ok_text=M.text("receive.usager-flagged"),
         location="driver outcome: inbox",
         evidence=outcome.to_json(),
     )
@@ -155,10 +147,8 @@ def test_inbox_listing(mss: MssHarness, verify: Verifier) -> None:
     verify.expect(
         "MSS-RCV-04",
         pro_entry.get("from_patient") is False,
-        "a professional's message is flagged as coming from an usager",
-        "un message de professionnel est présenté comme venant d'un usager",
-        en_ok="professional message not flagged",
-        fr_ok="message de professionnel non marqué",
+        M.text("receive.professional-flagged"),
+        ok_text=M.text("receive.professional-not-flagged"),
         location="driver outcome: inbox",
         evidence=outcome.to_json(),
     )

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.verifier import Verifier
+from conformance.messages import Text
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
+from conformance.socles.mssante.messages import M
 
 
-def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why_en: str, why_fr: str) -> None:
+def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why: Text) -> None:
     verify.expect(
         rid,
         sent.outcome.status == "refused" and not sent.messages,
-        f"{why_en}: the DUI answered {sent.outcome.status} and sent {len(sent.messages)} message(s)",
-        f"{why_fr} : le DUI a répondu {sent.outcome.status} et envoyé {len(sent.messages)} message(s)",
-        en_ok=f"{why_en}: refused ({sent.outcome.detail})",
-        fr_ok=f"{why_fr} : refusé ({sent.outcome.detail})",
+        M.text("to-usager.sent", why=why, status=sent.outcome.status, count=len(sent.messages)),
+        ok_text=M.text("to-usager.refused", why=why, detail=sent.outcome.detail),
         location="driver outcome + operator traffic",
         evidence={"outcome": sent.outcome.to_json(), "messages": len(sent.messages)},
     )
@@ -50,8 +50,7 @@ def test_refuse_patient_without_qualified_ins(mss: MssHarness, verify: Verifier)
         sent,
         verify,
         "MSS-PAT-01",
-        "sending to an usager without a qualified INS",
-        "envoi à un usager sans INS qualifié",
+        M.text("to-usager.unqualified"),
     )
 
 
@@ -69,8 +68,7 @@ def test_never_send_invisible_document(mss: MssHarness, verify: Verifier) -> Non
         sent,
         verify,
         "MSS-PAT-03",
-        "a document invisible to the patient",
-        "un document masqué au patient",
+        M.text("to-usager.invisible"),
     )
 
 
@@ -83,6 +81,5 @@ def test_patient_opposition_enforced(mss: MssHarness, verify: Verifier) -> None:
         sent,
         verify,
         "MSS-PAT-04",
-        "an usager who opposed MSSanté sending",
-        "un usager opposé à l'envoi par MSSanté",
+        M.text("to-usager.opposition"),
     )

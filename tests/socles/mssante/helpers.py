@@ -19,8 +19,9 @@ from functools import cache
 from fpdf import FPDF
 from lxml import etree
 
+from conformance import registry
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.registry import checks_for
+from conformance.socle import get_socle
 from conformance.socles.mssante.checks.cache import clear_cache
 
 HL7 = "urn:hl7-org:v3"
@@ -315,15 +316,10 @@ def build_message(
 
 
 def run_checks(kind: str, data: bytes, ctx: CheckContext | None = None, name: str = "artifact") -> list[Finding]:
-    """Every registered MSSanté check of `kind`, without the level downgrade (raw check verdicts)."""
-    import conformance.socles.mssante.checks  # noqa: F401  (registration)
-
+    """Every MSSanté check of `kind` through the registry, without the level downgrade (raw verdicts)."""
+    get_socle("mssante").load_checks()
     clear_cache()
-    art = Artifact(kind, name, data)
-    out: list[Finding] = []
-    for rc in checks_for(kind, ["mssante"]):
-        out.extend(rc.fn(art, ctx or CheckContext()))
-    return out
+    return registry.run_checks(Artifact(kind, name, data), ctx or CheckContext(), ["mssante"])
 
 
 def of(findings: list[Finding], rid: str) -> list[Finding]:
