@@ -45,6 +45,7 @@ class Reader:
     socle: str
     read: ReadFn
     refusal_rule: str  # the structural requirement of the kind for this socle
+    fail_skipped: bool = True  # a refusal also fails every requirement the skipped checks declare
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,19 @@ def check(kind: str, socle: str, *requirements: str) -> Callable[[CheckFn], Chec
     return deco
 
 
-def reader(kind: str, socle: str, refusal_rule: str) -> Callable[[ReadFn], ReadFn]:
-    """Register `read(artifact, ctx)` as how `socle` reads `kind`; it raises `Unreadable` to refuse."""
+def reader(kind: str, socle: str, refusal_rule: str, *, fail_skipped: bool = True) -> Callable[[ReadFn], ReadFn]:
+    """Register `read(artifact, ctx)` as how `socle` reads `kind`; it raises `Unreadable` to refuse.
+
+    A refusal fails `refusal_rule` and, unless `fail_skipped` is False, every requirement the skipped
+    checks declare. A socle whose other rules are simply not judged on an unreadable artifact (the
+    DMP: an unreadable CDA fails DMP-C02 alone) registers its readers with `fail_skipped=False`.
+    """
 
     def deco(fn: ReadFn) -> ReadFn:
         known = _REG.readers.get((kind, socle))
         if known is not None and _origin(known.read) != _origin(fn):
             raise RegistryError(f"{socle} registers two readers of {kind!r}")
-        _REG.readers[(kind, socle)] = Reader(kind, socle, fn, refusal_rule)
+        _REG.readers[(kind, socle)] = Reader(kind, socle, fn, refusal_rule, fail_skipped)
         return fn
 
     return deco
@@ -143,7 +149,8 @@ def _crashed(rc: RegisteredCheck, exc: BaseException, where: str) -> Finding:
 
 def _refused(rd: Reader, exc: Unreadable, checks: list[RegisteredCheck]) -> list[Finding]:
     """One failure per requirement the unreadable artifact kept from being judged, the reader's first."""
-    rids = dict.fromkeys([rd.refusal_rule, *(rid for c in checks for rid in c.requirements)])
+    skipped = [rid for c in checks for rid in c.requirements] if rd.fail_skipped else []
+    rids = dict.fromkeys([rd.refusal_rule, *skipped])
     return [Finding(rid, Verdict.FAIL, exc.en, exc.fr, exc.location) for rid in rids]
 
 
