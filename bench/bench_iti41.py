@@ -24,7 +24,7 @@ from conformance.demo.dmp_client import DmpConfig, DmpTls, read_answer, tls_cont
 from conformance.demo.dmp_feed import DmpDui
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats.pki import TestPKI
-from conformance.socles.dmp.service import DmpService
+from conformance.socles.dmp.service.app import DmpService
 
 FEED = {"type_code": "11506-3", "type_display": "CR ou fiche de suivi de soins par auxiliaire médical"}
 

@@ -5,7 +5,32 @@ Anything not exported here is private to the socle and may change without notice
 
 from __future__ import annotations
 
-from conformance.socles.dmp.checks.xds_model import DE_SCHEMES, RegistryObject, XdsMetadata, read_metadata
-from conformance.socles.dmp.fixtures import Fed
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["DE_SCHEMES", "Fed", "RegistryObject", "XdsMetadata", "read_metadata"]
+from conformance.drivers.base import Outcome
+from conformance.model import CheckContext
+from conformance.socles.dmp.checks.xds_model import DE_SCHEMES, RegistryObject, XdsMetadata, read_metadata
+from conformance.socles.dmp.fixtures import DmpHarness, Fed
+
+__all__ = [
+    "DE_SCHEMES",
+    "DmpHarness",
+    "Fed",
+    "RegistryObject",
+    "XdsMetadata",
+    "feed_context",
+    "read_metadata",
+    "traffic_during",
+]
+
+
+def traffic_during(dmp: DmpHarness, act: Callable[[], Outcome]) -> tuple[Outcome, list[Any]]:
+    """The DUI's answer to `act` (one driver action) and the exchanges the mock DMP answered
+    meanwhile, waiting for them when a remote DUI answers before its request is processed."""
+    return dmp.during(act)
+
+
+def feed_context(dmp: DmpHarness, patient: dict[str, Any]) -> CheckContext:
+    """The context the DMP's checks judge a feed for `patient` with (the suite's own)."""
+    return dmp.context(patient)

@@ -19,7 +19,7 @@ from conformance.drivers.base import Action, Outcome
 from conformance.engine.verifier import Verifier
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict, failed, passed
-from conformance.registry import checks_for
+from conformance.registry import run_checks
 from conformance.requirements import catalog_for
 
 from .fixtures import EpHarness, Prescribed
@@ -55,11 +55,7 @@ class OtherSocleRules(Verifier):
     def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
         """The other socle's checks on `art`; the evidence is tagged EP-23, what they judge here."""
         ref = art.meta.get("evidence_ref") or self.recorder.journal.record(art.kind, art.name, art.data)
-        found = [
-            f if f.evidence else replace(f, evidence=ref.sha256)
-            for rc in checks_for(art.kind, [self.socle])
-            for f in rc.fn(art, ctx or CheckContext())
-        ]
+        found = run_checks(art, ctx or CheckContext(), [self.socle], evidence=ref.sha256)
         self.recorder.journal.tag(ref, [RID])
         return self.record([f for f in found if not only_declared or f.requirement in self.declared])
 
