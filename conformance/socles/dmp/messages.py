@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conformance.messages import Messages
+from conformance.messages import Messages, Text
 from conformance.registry import Unreadable
 
 M = Messages(Path(__file__).with_name("messages.toml"), "dmp")
@@ -18,5 +18,9 @@ M = Messages(Path(__file__).with_name("messages.toml"), "dmp")
 
 def refusal(key: str, location: str = "/", **params: Any) -> Unreadable:
     """The exception a reader raises when an artifact cannot be read, its reason by name."""
-    text = M.text(key, **params)
+    return unreadable(M.text(key, **params), location)
+
+
+def unreadable(text: Text, location: str) -> Unreadable:
+    """The same, for a reason already worded (an MTOM framing error)."""
     return Unreadable(text.en, text.fr, location)

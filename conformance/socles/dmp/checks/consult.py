@@ -22,8 +22,6 @@ from conformance.formats.ebrim import (
     GET_DOCUMENTS,
     GET_RELATED,
     GET_SUBMISSION_SET_AND_CONTENTS,
-    ITI18,
-    ITI43,
     QUERY,
     RIM,
     SAML,
@@ -38,12 +36,11 @@ from conformance.registry import check
 
 from ..messages import M
 from .collector import Collector
-from .readers import ConsultRequest
+from .readers import CONSULT_ACTIONS, ConsultRequest
 from .vihf import attributes, text_of, verify_signature
 
 RID = "DMP-H04"
 N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML, "query": QUERY, "rim": RIM, "xdsb": XDSB}
-ACTIONS = {"ITI-18": ITI18, "ITI-43": ITI43}  # the transactions readers.read_consult accepts
 ANONYMOUS = "http://www.w3.org/2005/08/addressing/anonymous"
 UUID_URN = re.compile(r"^urn:uuid:[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 LITERAL = re.compile(r"^\(?\s*'(?:[^']|'')*'(\s*,\s*'(?:[^']|'')*')*\s*\)?$")
@@ -64,7 +61,7 @@ QUERIES = {
 
 
 def _addressing(env: etree._Element, transaction: str, out: Collector) -> None:
-    want = ACTIONS[transaction]
+    want = CONSULT_ACTIONS[transaction]
     action = (env.findtext("s:Header/wsa:Action", namespaces=N) or "").strip()
     if action != want:
         out.fail(

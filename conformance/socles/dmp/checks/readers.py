@@ -16,23 +16,18 @@ from typing import Any
 from cryptography import x509
 from lxml import etree
 
-from conformance.formats.ebrim import SAML, SOAP12, XDSB
+from conformance.formats.ebrim import ITI18, ITI43, SAML, SOAP12, XDSB
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
-from conformance.messages import Text
 from conformance.model import Artifact, CheckContext
-from conformance.registry import Unreadable, reader
+from conformance.registry import reader
 
-from ..messages import M, refusal
+from ..messages import M, refusal, unreadable
 from ..mtom import MtomError, parse_mtom
 from .cda_doc import CdaDoc, open_cda
 from .xds_model import XdsMetadata, read_metadata
 
 DMP = "dmp"
-CONSULT_ACTIONS = ("ITI-18", "ITI-43")
-
-
-def _unreadable(text: Text, location: str) -> Unreadable:
-    return Unreadable(text.en, text.fr, location)
+CONSULT_ACTIONS = {"ITI-18": ITI18, "ITI-43": ITI43}  # the searches and retrievals, by their wsa:Action
 
 
 @reader("cda", DMP, "DMP-C02", fail_skipped=False)
@@ -85,7 +80,7 @@ def read_soap(artifact: Artifact, ctx: CheckContext) -> SoapRequest:
             msg = parse_mtom(ctype or bare, artifact.data)
             return SoapRequest(msg.envelope, msg.documents, "mtom" if ctype else "bare", msg.params)
     except MtomError as exc:
-        raise _unreadable(exc.text, exc.location) from exc
+        raise unreadable(exc.text, exc.location) from exc
     try:
         return SoapRequest(parse_xml(artifact.data), {}, "envelope", {})
     except XmlRefused as exc:
@@ -123,7 +118,7 @@ def read_consult(artifact: Artifact, ctx: CheckContext) -> ConsultRequest:
         else:
             env = parse_xml(artifact.data)
     except MtomError as exc:
-        raise _unreadable(M.text("read.consult-mtom") + exc.text, exc.location) from exc
+        raise unreadable(M.text("read.consult-mtom") + exc.text, exc.location) from exc
     except XmlRefused as exc:
         raise refusal("read.not-soap", "HTTP body", reason=str(exc)) from exc
     retrieval = env.find(f"{{{SOAP12}}}Body/{{{XDSB}}}RetrieveDocumentSetRequest") is not None
