@@ -194,21 +194,25 @@ class DmpHarness:
     ) -> Fed:
         """Ask the DUI for one DMP verb and collect what the mock DMP answered meanwhile."""
         pat = identities.patient(patient)
+        mark = self.service.log.mark()
         self.service.variant, self.service.td02_stale = variant, td02_stale
         try:
-            outcome, exchanges = self.during(lambda: self.dui.act(Action(verb, {"patient": pat, **params})))
+            outcome = self.dui.act(Action(verb, {"patient": pat, **params}))
         finally:
             self.service.variant, self.service.td02_stale = "good", False
-        return Fed(outcome, exchanges, self.context(pat), self.dmp_status(pat))
+        return Fed(outcome, self._since(mark, outcome), self.context(pat), self.dmp_status(pat))
 
     def during(self, act: Callable[[], Outcome]) -> tuple[Outcome, list[Any]]:
         """The DUI's answer to `act` and the exchanges the mock DMP answered meanwhile."""
         mark = self.service.log.mark()
         outcome = act()
+        return outcome, self._since(mark, outcome)
+
+    def _since(self, mark: int, outcome: Outcome) -> list[Any]:
         exchanges = self.service.log.since(mark)
         if outcome.ok and not exchanges:  # a remote DUI may answer before its request is processed
             exchanges = self.service.log.wait(mark, float(getattr(self.dui, "traffic_timeout", 10.0)))
-        return outcome, exchanges
+        return exchanges
 
     def feed(
         self,
