@@ -1,7 +1,8 @@
 """Throughput of the DMP CDA header checks over the official example CDAs (goal: >= 300 documents/s).
 
 Usage: python bench/bench_cda.py [--corpus ../shared/corpus] [--rounds 10]
-Each document is checked from its bytes (hardened parse included), as `conformance validate` does,
+Each document is checked from its bytes (hardened parse included) by every DMP check of the "cda" kind,
+as `conformance validate` does,
 with the official value sets of the corpus (`--terminology` equivalent). Prints one line per figure.
 """
 
@@ -15,7 +16,8 @@ from typing import Any
 
 from conformance.formats.terminology import set_terminology_dir
 from conformance.model import Artifact, CheckContext
-from conformance.socles.dmp.checks.cda import check_cda
+from conformance.registry import run_checks
+from conformance.socle import get_socle
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,14 +29,15 @@ def measure(corpus: Path, rounds: int = 10) -> dict[str, Any]:
     set_terminology_dir(corpus / "jdv")
     docs = [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.xml"))]
     ctx = CheckContext()
+    get_socle("dmp").load_checks()
     for _ in range(2):  # warm-up: value sets loaded, XPaths compiled, allocator settled
         for name, data in docs:
-            list(check_cda(Artifact("cda", name, data), ctx))
+            run_checks(Artifact("cda", name, data), ctx, ["dmp"])
     rates: list[float] = []
     for _ in range(rounds):
         started = time.perf_counter()
         for name, data in docs:
-            list(check_cda(Artifact("cda", name, data), ctx))
+            run_checks(Artifact("cda", name, data), ctx, ["dmp"])
         rates.append(len(docs) / (time.perf_counter() - started))
     return {
         "documents": len(docs),

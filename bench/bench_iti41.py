@@ -25,7 +25,7 @@ from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, read_answer, tls_context
 from conformance.socles.dmp.reference.feed import feed_request
 from conformance.socles.dmp.reference.switches import NONE
-from conformance.socles.dmp.service import DmpService
+from conformance.socles.dmp.service.app import DmpService
 
 FEED = {"type_code": "11506-3", "type_display": "CR ou fiche de suivi de soins par auxiliaire médical"}
 

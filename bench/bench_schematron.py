@@ -24,9 +24,8 @@ from lxml import etree
 from conformance.formats.schematron import compile as compiling
 from conformance.formats.schematron.pack import Pack, Schematron, clinical_document, document_templates
 from conformance.formats.schematron.reference import ReferenceUnavailable, run_like_testcontenucda, saxon_jar
-from conformance.formats.schematron.runner import PackRunner
+from conformance.formats.schematron.runner import PackRunner, Problem, failed_items
 from conformance.formats.schematron.svrl import parse_svrl
-from conformance.model import Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 STOPPED = [("-", "no report: Saxon error while compiling or running")]
@@ -38,10 +37,10 @@ def _schematrons(pack: Pack, names: tuple[str, ...], doc: Path) -> list[Schematr
 
 
 def _ours(runner: PackRunner, sch: Schematron, data: bytes) -> list[tuple[str, str]]:
-    found = PackRunner(runner.pack, (sch.name,), runner.cache_dir).run(data, "DMP-C03")
-    if any(m in f.message_en for f in found for m in ("stopped with a Saxon error", "cannot be compiled")):
+    found = PackRunner(runner.pack, (sch.name,), runner.cache_dir).run(data)
+    if any(isinstance(r, Problem) and r.code in ("saxon-stopped", "not-compiled") for r in found):
         return STOPPED
-    return [(f.location, f.message_fr.split(" : ", 1)[1]) for f in found if f.verdict is Verdict.FAIL]
+    return failed_items(found)
 
 
 def measure(pack: Path, docs: list[Path], names: tuple[str, ...] = ("auto",)) -> dict[str, Any]:
@@ -60,7 +59,7 @@ def measure(pack: Path, docs: list[Path], names: tuple[str, ...] = ("auto",)) ->
         datas = {doc: doc.read_bytes() for doc in docs}
         started = time.perf_counter()
         for doc in docs:
-            runner.run(datas[doc], "DMP-C03")
+            runner.run(datas[doc])
         runs = time.perf_counter() - started
         ours = {(doc, s.name): _ours(runner, s, datas[doc]) for doc, chosen in plan.items() for s in chosen}
     out: dict[str, Any] = {

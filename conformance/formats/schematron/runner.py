@@ -1,4 +1,8 @@
-"""Run a pack's schematrons on one document and return findings; the pack the front doors chose.
+"""Run a pack's schematrons on one document; the pack the front doors chose.
+
+The result is neutral: each schematron's SVRL report, and the problems that kept schematrons from
+judging the document (`Problem`, with a code and the details). The socle that requires the volet
+schematrons turns them into findings worded from its own message table.
 
 The document never reaches Saxon as the bytes it came in: it is parsed by the harness's hardened
 parser (no DTD, no entities, no network, size and depth limits) and only the root element's tree
@@ -15,7 +19,7 @@ so a document cannot make the schematrons probe paths outside the pack.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +28,46 @@ from saxonche import PySaxonApiError
 
 from conformance.formats.schematron.compile import Compiler, SchematronError, missing_includes, processor, saxon_message
 from conformance.formats.schematron.pack import Pack, Schematron, clinical_document, document_templates
-from conformance.formats.schematron.svrl import parse_svrl, to_findings
+from conformance.formats.schematron.svrl import SvrlReport, parse_svrl
 from conformance.formats.xmlsafe import XmlRefused, parse_xml, xpath_of
-from conformance.model import Finding, failed, not_applicable, warned
+from conformance.model import Verdict
 
 _UID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,127}$")
+# what each problem means for the document: only these two do not fail it
+_PROBLEM_VERDICTS = {"none-applies": Verdict.NOT_APPLICABLE, "include-missing": Verdict.WARN}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why schematrons did not judge (all or part of) the document.
+
+    `code`: "refused" (the hardened parser refused the document), "code-system" (a codeSystem that is
+    not a UID, which the pack would build a file path from), "none-applies" (no schematron for this
+    document), "saxon-unreadable" (Saxon cannot read what lxml accepted), "not-compiled" (a
+    schematron of the pack does not compile), "saxon-stopped" (a schematron stopped on an error),
+    "include-missing" (an include of the schematron is not in the pack: its rules were skipped).
+    """
+
+    code: str
+    detail: str = ""
+    location: str = "/"
+    schematron: str = ""
+    pack_at_fault: bool = False  # the pack, not the document, is to blame (a file of it is missing)
+
+    @property
+    def verdict(self) -> Verdict:
+        return _PROBLEM_VERDICTS.get(self.code, Verdict.FAIL)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one schematron said of the document."""
+
+    schematron: str
+    svrl: SvrlReport
+
+
+Result = Problem | Report
 
 
 @dataclass
@@ -44,100 +83,64 @@ class PackRunner:
         self.pack.check_names(self.names)
         self.compiler = Compiler(self.pack, self.cache_dir)
 
-    def run(self, data: bytes, requirement: str, evidence: str | None = None) -> list[Finding]:
-        """Findings of the selected schematrons on `data` (a CDA, plain or self-presentable)."""
-        return [f if f.evidence else replace(f, evidence=evidence) for f in self._run(data, requirement)]
-
-    def _run(self, data: bytes, requirement: str) -> list[Finding]:
+    def run(self, data: bytes) -> list[Result]:
+        """The selected schematrons on `data` (a CDA, plain or self-presentable), in order."""
         try:
             root = parse_xml(data)
         except XmlRefused as exc:
-            return [
-                failed(
-                    requirement,
-                    f"ANS schematrons not run: the document was refused by the hardened XML parser: {exc}",
-                    f"schématrons ANS non exécutés : document refusé par l'analyseur XML durci : {exc}",
-                    "/",
-                )
-            ]
-        refused = _unsafe_code_systems(root, requirement)
+            return [Problem("refused", str(exc))]
+        refused = _unsafe_code_systems(root)
         if refused:
-            return refused
+            return list(refused)
         doc = clinical_document(root)
         chosen, reason = self.pack.select(self.names, document_templates(doc) if doc is not None else [])
         if not chosen:
-            why = reason or "the document has no ClinicalDocument"
-            return [
-                not_applicable(
-                    requirement,
-                    f"no ANS schematron applies: {why}",
-                    f"aucun schématron ANS ne s'applique : {why}",
-                    "/",
-                )
-            ]
+            return [Problem("none-applies", reason or "the document has no ClinicalDocument")]
         try:
             source = processor().parse_xml(xml_text=etree.tostring(root, encoding="unicode"), encoding="UTF-8")
         except PySaxonApiError as exc:  # lxml accepted what Saxon's parser does not: still the document's fault
-            msg = saxon_message(exc)
-            return [
-                failed(
-                    requirement,
-                    f"ANS schematrons not run: Saxon cannot read the document: {msg}",
-                    f"schématrons ANS non exécutés : Saxon ne peut lire le document : {msg}",
-                    "/",
-                )
-            ]
-        findings: list[Finding] = []
+            return [Problem("saxon-unreadable", saxon_message(exc))]
+        results: list[Result] = []
         for sch in chosen:
-            findings.extend(self._one(sch, source, requirement))
-        return findings
+            results.extend(self._one(sch, source))
+        return results
 
-    def _one(self, sch: Schematron, source: Any, requirement: str) -> list[Finding]:
-        """One schematron: a broken pack or a Saxon stop is a failing finding, never a pass."""
+    def _one(self, sch: Schematron, source: Any) -> list[Result]:
+        """One schematron: a broken pack or a Saxon stop is a problem, never a clean report."""
         try:
             svrl = self.compiler.executable(sch).transform_to_string(xdm_node=source)
         except SchematronError as exc:
-            en = f"{exc} (the pack is at fault, not the document)"
-            fr = f"le schématron ANS {sch.name} ne compile pas avec le moteur du paquet (défaut du paquet) : {exc}"
-            return [failed(requirement, en, fr, "/")]
+            return [Problem("not-compiled", str(exc), schematron=sch.name, pack_at_fault=True)]
         except PySaxonApiError as exc:
             msg = saxon_message(exc)
-            en = f"ANS schematron {sch.name} stopped with a Saxon error on this document: {msg}"
-            fr = f"le schématron ANS {sch.name} s'est arrêté sur une erreur Saxon : {msg}"
-            if "I/O error" in msg and self.pack.root.as_uri().removeprefix("file://") in msg:
-                en += " (a file of the pack is missing or unreadable: the pack is at fault, not the document)"
-                fr += " (un fichier du paquet manque ou est illisible : défaut du paquet, pas du document)"
-            return [failed(requirement, en, fr, "/")]
-        skipped = [
-            warned(
-                requirement,
-                f"ANS schematron {sch.name}: its include {href} is not in the pack; its rules were not run "
-                "(as with TestContenuCDA, whose engine skips it)",
-                f"schématron ANS {sch.name} : l'inclusion {href} manque au paquet ; ses règles n'ont pas été "
-                "exécutées (comme avec TestContenuCDA, dont le moteur l'ignore)",
-                "/",
-            )
+            pack_file = "I/O error" in msg and self.pack.root.as_uri().removeprefix("file://") in msg
+            return [Problem("saxon-stopped", msg, schematron=sch.name, pack_at_fault=pack_file)]
+        skipped: list[Result] = [
+            Problem("include-missing", href, schematron=sch.name, pack_at_fault=True)
             for href in missing_includes(sch.path)
         ]
-        return skipped + to_findings(sch.name, parse_svrl(svrl or ""), requirement)
+        return [*skipped, Report(sch.name, parse_svrl(svrl or ""))]
 
 
-def _unsafe_code_systems(root: etree._Element, requirement: str) -> list[Finding]:
+def _unsafe_code_systems(root: etree._Element) -> list[Problem]:
     out = []
     for el in root.iterfind(".//*[@codeSystem]"):
         value = el.get("codeSystem") or ""
         if not _UID.match(value):
-            shown = value[:80]
-            out.append(
-                failed(
-                    requirement,
-                    f"ANS schematrons not run: codeSystem {shown!r} is not an OID or UUID "
-                    "(the pack builds file paths from it)",
-                    f"schématrons ANS non exécutés : codeSystem {shown!r} n'est ni un OID ni un UUID "
-                    "(le paquet en construit des chemins de fichiers)",
-                    xpath_of(el) + "/@codeSystem",
-                )
-            )
+            out.append(Problem("code-system", value[:80], xpath_of(el) + "/@codeSystem"))
+    return out
+
+
+def failed_items(results: list[Result]) -> list[tuple[str, str]]:
+    """(location, text) of every failing SVRL item, and (location, detail) of every problem that
+    fails the document: what a TestContenuCDA report lists, for comparisons with it."""
+    out: list[tuple[str, str]] = []
+    for result in results:
+        if isinstance(result, Problem):
+            if result.verdict is Verdict.FAIL:
+                out.append((result.location, result.detail))
+        else:
+            out.extend((item.location or "/", item.text) for item in result.svrl.failures())
     return out
 
 

@@ -1,12 +1,11 @@
-"""SVRL (the ISO schematron report) -> findings of the harness.
+"""SVRL (the ISO schematron report) read into items a socle turns into findings.
 
-Every `failed-assert` and every `successful-report` becomes one finding at the report's location
-XPath, with the schematron's name, the assert/report id (or, the ANS pack giving none, the id of
-the pattern that fired it) and its text exactly as written (French). Severity is what the pack
-encodes: `role` (error / warning / information, as the ANS art-decor schematrons write it), or
-`flag` when there is no role; an assertion with neither is an error, as TestContenuCDA reads it.
-Warnings warn and information passes: neither fails a document. A run without any error gives
-one pass finding, so that a requirement judged by a clean run is never silent.
+Every `failed-assert` and every `successful-report` is one item with the report's location XPath,
+the assert/report id (or, the ANS pack giving none, the id of the pattern that fired it) and its
+text exactly as written (French). Severity is what the pack encodes: `role` (error / warning /
+information, as the ANS art-decor schematrons write it), or `flag` when there is no role; an
+assertion with neither is an error, as TestContenuCDA reads it. Warnings warn and information
+passes: neither fails a document (`SvrlReport.failures`).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from conformance.formats.xmlsafe import parse_xml
-from conformance.model import Finding, Verdict
+from conformance.model import Verdict
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 MAX_SVRL_BYTES = 512 * 1024 * 1024  # our own engine's output: bounded, but generous
@@ -90,32 +89,3 @@ def parse_svrl(data: bytes | str) -> SvrlReport:
                 )
             )
     return SvrlReport(items, fired)
-
-
-def to_findings(name: str, report: SvrlReport, requirement: str, evidence: str | None = None) -> list[Finding]:
-    """One finding per reported item, plus a pass when nothing in the report is an error."""
-    out = []
-    for item in report.items:
-        rule = item.rule_id or "-"
-        out.append(
-            Finding(
-                requirement,
-                item.verdict,
-                f"ANS schematron {name}, rule {rule}: {item.text}",
-                f"schématron ANS {name}, règle {rule} : {item.text}",
-                item.location or "/",
-                evidence,
-            )
-        )
-    if not report.failures():
-        out.append(
-            Finding(
-                requirement,
-                Verdict.PASS,
-                f"ANS schematron {name}: no failed assertion ({report.fired_rules} rules fired)",
-                f"schématron ANS {name} : aucune assertion en échec ({report.fired_rules} règles déclenchées)",
-                "/",
-                evidence,
-            )
-        )
-    return out

@@ -21,7 +21,31 @@ SOCLE = Socle(
     title_en="Shared medical record (DMP / Mon espace santé)",
     catalog=profiles_dir() / "dmp" / "requirements.toml",
     suite=_HERE / "suite",
-    checks=("conformance.socles.dmp.checks",),
+    checks=tuple(
+        f"conformance.socles.dmp.checks.{m}"
+        for m in (
+            "readers",
+            "cda_header",
+            "cda_participants",
+            "cda_body",
+            "dlu",
+            "ins_rules",
+            "cda_schema",
+            "schematron_pack",
+            "xds_metadata",
+            "xds_entries",
+            "xds_lot",
+            "xds_codes",
+            "coherence",
+            "xades",
+            "soap",
+            "vihf",
+            "consult",
+            "session",
+            "outcome",
+            "client_cert",
+        )
+    ),
     fixtures="conformance.socles.dmp.fixtures",
     kinds=(
         Kind(

@@ -9,23 +9,36 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.drivers.base import Outcome
+from conformance.model import CheckContext
 from conformance.socles.dmp.checks.xds_model import DE_SCHEMES, RegistryObject, XdsMetadata, read_metadata
-from conformance.socles.dmp.fixtures import Fed
+from conformance.socles.dmp.fixtures import DmpHarness, Fed
+
+__all__ = [
+    "DE_SCHEMES",
+    "DmpHarness",
+    "Fed",
+    "RegistryObject",
+    "XdsMetadata",
+    "captured_feed",
+    "feed_context",
+    "read_metadata",
+    "traffic_during",
+]
 
 
-def captured_feed(dmp: Any, act: Callable[[], Outcome], patient: dict[str, Any]) -> Fed:
+def traffic_during(dmp: DmpHarness, act: Callable[[], Outcome]) -> tuple[Outcome, list[Any]]:
+    """The DUI's answer to `act` (one driver action) and the exchanges the mock DMP answered
+    meanwhile, waiting for them when a remote DUI answers before its request is processed."""
+    return dmp.during(act)
+
+
+def feed_context(dmp: DmpHarness, patient: dict[str, Any]) -> CheckContext:
+    """The context the DMP's checks judge a feed for `patient` with (the suite's own)."""
+    return dmp.context(patient)
+
+
+def captured_feed(dmp: DmpHarness, act: Callable[[], Outcome], patient: dict[str, Any]) -> Fed:
     """What the mock DMP answered while `act` ran (a verb of another socle that feeds the DMP, e.g. sharing
-    an ordonnance), in the context the DMP suite judges a feed for `patient` with.
-
-    `dmp` is the DMP suite's `dmp` fixture; the step carries the whole answer of `act`.
-    """
-    log = dmp.service.log
-    mark = log.mark()
-    outcome = act()
-    exchanges = log.since(mark)
-    if outcome.ok and not exchanges:  # a remote DUI may answer before its request is processed
-        exchanges = log.wait(mark, float(getattr(dmp.dui, "traffic_timeout", 10.0)))
-    return Fed(outcome, exchanges, dmp.context(patient))
-
-
-__all__ = ["DE_SCHEMES", "Fed", "RegistryObject", "XdsMetadata", "captured_feed", "read_metadata"]
+    an ordonnance), with the context the DMP suite judges a feed for `patient` with."""
+    outcome, exchanges = traffic_during(dmp, act)
+    return Fed(outcome, exchanges, feed_context(dmp, patient))

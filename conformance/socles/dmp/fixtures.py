@@ -9,7 +9,7 @@ the DUI-vs-DMP observation to the registered checks.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext
 
 from .checks.vihf import attributes, text_of
+from .messages import M
 from .mtom import MtomError, parse_mtom
 from .service.query import QUERIES, query_params
 from .service.store import REPOSITORY_ID
@@ -67,8 +68,7 @@ class Fed:
             verify.expect(
                 rid,
                 False,
-                f"nothing reached the DMP (answer: {self.outcome.status} {self.outcome.detail})",
-                f"rien n'a atteint le DMP (réponse : {self.outcome.status} {self.outcome.detail})",
+                M.text("feed.nothing-reached", status=self.outcome.status, detail=self.outcome.detail),
                 location="driver outcome",
                 evidence=self.outcome.to_json(),
             )
@@ -200,10 +200,19 @@ class DmpHarness:
             outcome = self.dui.act(Action(verb, {"patient": pat, **params}))
         finally:
             self.service.variant, self.service.td02_stale = "good", False
+        return Fed(outcome, self._since(mark, outcome), self.context(pat), self.dmp_status(pat))
+
+    def during(self, act: Callable[[], Outcome]) -> tuple[Outcome, list[Any]]:
+        """The DUI's answer to `act` and the exchanges the mock DMP answered meanwhile."""
+        mark = self.service.log.mark()
+        outcome = act()
+        return outcome, self._since(mark, outcome)
+
+    def _since(self, mark: int, outcome: Outcome) -> list[Any]:
         exchanges = self.service.log.since(mark)
         if outcome.ok and not exchanges:  # a remote DUI may answer before its request is processed
             exchanges = self.service.log.wait(mark, float(getattr(self.dui, "traffic_timeout", 10.0)))
-        return Fed(outcome, exchanges, self.context(pat), self.dmp_status(pat))
+        return exchanges
 
     def feed(
         self,
@@ -264,7 +273,7 @@ class DmpHarness:
 @pytest.fixture(scope="session")
 def dmp(conformance_run: RunRecorder, dui: Any) -> Iterator[DmpHarness]:
     from conformance.formats.pki import TestPKI
-    from conformance.socles.dmp.service import DmpService
+    from conformance.socles.dmp.service.app import DmpService
 
     pki = TestPKI.load_or_create(pki_cache_dir())
     service = DmpService(conformance_run.journal, pki)

@@ -17,6 +17,9 @@ from lxml import etree
 
 from conformance.formats.ebrim import XDSB, XOP
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
+from conformance.messages import Text
+
+from .messages import M
 
 MAX_BODY = 64 * 1024 * 1024
 
@@ -24,9 +27,17 @@ MAX_BODY = 64 * 1024 * 1024
 class MtomError(ValueError):
     """The request is not a readable MTOM/XOP SOAP message; the text says why and where."""
 
-    def __init__(self, en: str, fr: str, location: str = "HTTP body") -> None:
-        super().__init__(en)
-        self.en, self.fr, self.location = en, fr, location
+    def __init__(self, text: Text, location: str = "HTTP body") -> None:
+        super().__init__(text.en)
+        self.text, self.location = text, location
+
+    @property
+    def en(self) -> str:
+        return self.text.en
+
+    @property
+    def fr(self) -> str:
+        return self.text.fr
 
 
 @dataclass
@@ -48,32 +59,28 @@ def _cid(value: str) -> str:
 
 def parse_mtom(content_type: str, body: bytes) -> MtomMessage:
     if len(body) > MAX_BODY:
-        raise MtomError(f"body larger than {MAX_BODY} bytes", f"corps supérieur à {MAX_BODY} octets")
+        raise MtomError(M.text("mtom.too-large", limit=MAX_BODY))
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     # compat32: the structured-header policies cost 3x more per part and MTOM needs none of their folding
     msg = BytesParser(policy=email.policy.compat32).parsebytes(head + body)
     params = {k.lower(): str(v) for k, v in msg.get_params(header="content-type", failobj=[])[1:]}
     if msg.get_content_type() != "multipart/related" or not msg.is_multipart():
-        raise MtomError(
-            f"Content-Type is {msg.get_content_type()}, not multipart/related",
-            f"Content-Type {msg.get_content_type()} au lieu de multipart/related",
-            "HTTP Content-Type",
-        )
+        raise MtomError(M.text("mtom.not-multipart", type=msg.get_content_type()), "HTTP Content-Type")
     payload = msg.get_payload()
     parts = [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
     if not parts or msg.defects and not parts:
-        raise MtomError("multipart body without parts", "corps multipart sans partie")
+        raise MtomError(M.text("mtom.no-part"))
     start = _cid(params.get("start", ""))
     by_cid = {_cid(str(p.get("Content-ID", ""))): p for p in parts}
     root = by_cid.get(start) if start else parts[0]
     if root is None:
-        raise MtomError(f"no part with the start Content-ID <{start}>", f"aucune partie de Content-ID <{start}>")
+        raise MtomError(M.text("mtom.no-start-part", start=start))
     raw = root.get_payload(decode=True)
     data = raw if isinstance(raw, bytes) else b""
     try:
         envelope = parse_xml(data)
     except XmlRefused as exc:
-        raise MtomError(f"root part is not XML: {exc}", f"partie racine non XML : {exc}", "MIME part 1") from exc
+        raise MtomError(M.text("mtom.root-not-xml", reason=str(exc)), "MIME part 1") from exc
     blobs: dict[str, bytes] = {}
     for cid, p in by_cid.items():
         if p is root:
@@ -88,9 +95,7 @@ def parse_mtom(content_type: str, body: bytes) -> MtomMessage:
         ref = _cid(inc.get("href", ""))
         if ref not in blobs:
             raise MtomError(
-                f"xop:Include href {inc.get('href')!r} names no MIME part",
-                f"xop:Include href {inc.get('href')!r} ne désigne aucune partie MIME",
-                f"xdsb:Document[@id='{doc.get('id')}']",
+                M.text("mtom.include-unresolved", href=inc.get("href")), f"xdsb:Document[@id='{doc.get('id')}']"
             )
         out.documents[doc.get("id", "")] = blobs[ref]
     return out

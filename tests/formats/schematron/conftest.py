@@ -11,7 +11,7 @@ from conformance.formats.schematron import compile as compiling
 from conformance.formats.schematron.pack import Pack
 from conformance.formats.schematron.runner import PackRunner, configure
 
-from .minipack import write_pack
+from .helpers import write_pack
 
 
 @pytest.fixture(autouse=True)

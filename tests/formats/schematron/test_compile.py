@@ -10,7 +10,7 @@ from conformance.formats.schematron import compile as compiling
 from conformance.formats.schematron.compile import Compiler, SchematronError, cache_key, include_closure, prepared
 from conformance.formats.schematron.pack import Pack
 
-from .minipack import VOLET, VOLET_INCLUDE_ON_DISK
+from .helpers import VOLET, VOLET_INCLUDE_ON_DISK
 
 
 def _counts() -> tuple[int, int, int]:

@@ -8,7 +8,7 @@ import pytest
 
 from conformance.formats.schematron.pack import Pack, PackError
 
-from .minipack import VOLET, VOLET_ROOT, write_pack
+from .helpers import VOLET, VOLET_ROOT, write_pack
 
 
 def test_a_missing_or_foreign_folder_is_a_pack_error(tmp_path: Path) -> None:

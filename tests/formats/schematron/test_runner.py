@@ -1,5 +1,6 @@
 """A document through a pack: failing rules fail where they fail, clean documents pass, warnings
-warn, and hostile input is a failing finding that never reaches Saxon as it came."""
+warn, and hostile input is a failing problem that never reaches Saxon as it came. The results are
+neutral (reports and problems); their wording as findings is the DMP socle's (tests/socles/dmp)."""
 
 from __future__ import annotations
 
@@ -10,63 +11,76 @@ import saxonche
 
 from conformance.formats.schematron import compile as compiling
 from conformance.formats.schematron.pack import Pack
-from conformance.formats.schematron.runner import PackRunner
+from conformance.formats.schematron.runner import PackRunner, Problem, Report, Result
 from conformance.model import Verdict
 
-from .minipack import VOLET, cda
-
-R = "DMP-C03"
+from .helpers import VOLET, cda
 
 
-def _worst(findings: list) -> Verdict:  # type: ignore[type-arg]
-    return max((f.verdict for f in findings), key=lambda v: v.rank)
+def _verdicts(results: list[Result]) -> list[Verdict]:
+    """What the results weigh: each problem and each reported item, and a clean report passes."""
+    out: list[Verdict] = []
+    for r in results:
+        if isinstance(r, Problem):
+            out.append(r.verdict)
+        else:
+            out.extend(i.verdict for i in r.svrl.items)
+            out.extend([] if r.svrl.failures() else [Verdict.PASS])
+    return out
+
+
+def _worst(results: list[Result]) -> Verdict:
+    return max(_verdicts(results), key=lambda v: v.rank)
+
+
+def _problem(results: list[Result]) -> Problem:
+    assert len(results) == 1 and isinstance(results[0], Problem), results
+    return results[0]
 
 
 def test_a_clean_document_passes_its_volet_schematron(runner: PackRunner) -> None:
-    found = runner.run(cda(), R, "sha")
-    assert [(f.verdict, f.location) for f in found] == [(Verdict.PASS, "/")]
-    assert found[0].message_en == f"ANS schematron {VOLET}: no failed assertion (2 rules fired)"
-    assert found[0].evidence == "sha"
+    found = runner.run(cda())
+    assert len(found) == 1 and isinstance(found[0], Report)
+    assert (found[0].schematron, found[0].svrl.items, found[0].svrl.fired_rules) == (VOLET, [], 2)
 
 
 def test_a_failed_assert_fails_at_its_location(runner: PackRunner) -> None:
-    found = runner.run(cda(title=None), R)
-    fails = [f for f in found if f.verdict is Verdict.FAIL]
-    assert len(fails) == 1 and _worst(found) is Verdict.FAIL
+    found = runner.run(cda(title=None))
+    assert len(found) == 1 and isinstance(found[0], Report) and _worst(found) is Verdict.FAIL
+    fails = found[0].svrl.failures()
+    assert len(fails) == 1
     assert fails[0].location == "/Q{urn:hl7-org:v3}ClinicalDocument[1]"
-    assert fails[0].message_en == f"ANS schematron {VOLET}, rule Entete_TEST: Le titre du document doit être présent."
-    assert not any(f.verdict is Verdict.PASS for f in found)
+    assert (fails[0].rule_id, fails[0].text) == ("Entete_TEST", "Le titre du document doit être présent.")
+    assert Verdict.PASS not in _verdicts(found)
 
 
 def test_a_report_with_an_id_fails_with_that_id(runner: PackRunner) -> None:
-    found = runner.run(cda(title="INTERDIT ici"), R)
-    assert [f.message_en.split(":")[0] for f in found if f.verdict is Verdict.FAIL] == [
-        f"ANS schematron {VOLET}, rule TEST-02"
-    ]
+    found = runner.run(cda(title="INTERDIT ici"))
+    assert [i.rule_id for r in found if isinstance(r, Report) for i in r.svrl.failures()] == ["TEST-02"]
 
 
 def test_a_warning_alone_does_not_fail(runner: PackRunner) -> None:
-    found = runner.run(cda(language=False), R)
+    found = runner.run(cda(language=False))
     assert _worst(found) is Verdict.WARN
-    assert [f.verdict for f in found] == [Verdict.WARN, Verdict.PASS]
-    assert "languageCode devrait" in found[0].message_fr
+    assert _verdicts(found) == [Verdict.WARN, Verdict.PASS]
+    assert isinstance(found[0], Report) and "languageCode devrait" in found[0].svrl.items[0].text
 
 
 def test_profiles_information_passes_and_flag_warns(pack_dir: Path) -> None:
-    found = PackRunner(Pack.open(pack_dir), ("profiles",)).run(cda(extra='<setId root="1.2.3"/>'), R)
-    assert sorted(f.verdict.value for f in found) == ["pass", "pass", "warn"]
+    found = PackRunner(Pack.open(pack_dir), ("profiles",)).run(cda(extra='<setId root="1.2.3"/>'))
+    assert sorted(v.value for v in _verdicts(found)) == ["pass", "pass", "warn"]
 
 
 def test_no_matching_volet_is_not_applicable_with_the_reason(runner: PackRunner) -> None:
-    found = runner.run(cda(template="1.2.250.1.213.1.1.1.998"), R)
-    assert [f.verdict for f in found] == [Verdict.NOT_APPLICABLE]
-    assert "1.2.250.1.213.1.1.1.998@2024.01" in found[0].message_en
+    problem = _problem(runner.run(cda(template="1.2.250.1.213.1.1.1.998")))
+    assert (problem.code, problem.verdict) == ("none-applies", Verdict.NOT_APPLICABLE)
+    assert "1.2.250.1.213.1.1.1.998@2024.01" in problem.detail
 
 
 def test_a_batch_compiles_each_schematron_once(runner: PackRunner) -> None:
     before = compiling.STATS.compiled
     for doc in (cda(), cda(title=None), cda(language=False), cda()):
-        runner.run(doc, R)
+        runner.run(doc)
     assert compiling.STATS.compiled == before + 1
 
 
@@ -82,9 +96,8 @@ LAUGHS = b"""<?xml version="1.0"?>
 def test_hostile_documents_fail_without_reaching_saxon(runner: PackRunner) -> None:
     external_dtd = cda(prolog='<!DOCTYPE ClinicalDocument SYSTEM "file:///etc/passwd">')
     for data in (XXE, LAUGHS, external_dtd, b"<ClinicalDocument", b"x" * (41 * 1024 * 1024)):
-        found = runner.run(data, R, "sha")
-        assert [(f.requirement, f.verdict, f.location, f.evidence) for f in found] == [(R, Verdict.FAIL, "/", "sha")]
-        assert "refused by the hardened XML parser" in found[0].message_en
+        problem = _problem(runner.run(data))
+        assert (problem.code, problem.verdict, problem.location) == ("refused", Verdict.FAIL, "/") and problem.detail
 
 
 def test_a_doctype_the_guard_does_not_see_is_never_read(runner: PackRunner, tmp_path: Path) -> None:
@@ -93,14 +106,14 @@ def test_a_doctype_the_guard_does_not_see_is_never_read(runner: PackRunner, tmp_
     trap = tmp_path / "trap.dtd"
     trap.write_text("this is not a DTD", encoding="utf-8")
     late = cda(prolog=f"<!--{'x' * 70000}--><!DOCTYPE ClinicalDocument SYSTEM {trap.as_uri()!r}>")
-    assert [f.verdict for f in runner.run(late, R)] == [Verdict.PASS]
+    assert _verdicts(runner.run(late)) == [Verdict.PASS]
 
 
 def test_a_code_system_that_is_not_a_uid_is_refused(runner: PackRunner) -> None:
     probe = cda(extra='<value code="x" codeSystem="../../../../etc/hosts"/>')
-    found = runner.run(probe, R)
-    assert [f.verdict for f in found] == [Verdict.FAIL]
-    assert found[0].location.endswith("/@codeSystem") and "not an OID or UUID" in found[0].message_en
+    problem = _problem(runner.run(probe))
+    assert (problem.code, problem.verdict, problem.detail) == ("code-system", Verdict.FAIL, "../../../../etc/hosts")
+    assert problem.location.endswith("/@codeSystem")
 
 
 def test_a_saxon_stop_is_a_failing_finding(pack_dir: Path) -> None:
@@ -111,10 +124,9 @@ def test_a_saxon_stop_is_a_failing_finding(pack_dir: Path) -> None:
         "<assert test=\"doc('../jeuxDeValeurs/absent.xml')/*\">jeu de valeurs</assert></rule></pattern></schema>",
         encoding="utf-8",
     )
-    found = PackRunner(Pack.open(pack_dir), ("CI-SIS_STOP_2024.01",)).run(cda(), R)
-    assert [f.verdict for f in found] == [Verdict.FAIL]
-    assert "stopped with a Saxon error" in found[0].message_en
-    assert "the pack is at fault" in found[0].message_en  # the missing file is the pack's
+    problem = _problem(PackRunner(Pack.open(pack_dir), ("CI-SIS_STOP_2024.01",)).run(cda()))
+    assert (problem.code, problem.verdict, problem.schematron) == ("saxon-stopped", Verdict.FAIL, "CI-SIS_STOP_2024.01")
+    assert problem.pack_at_fault  # the missing file is the pack's
 
 
 def test_a_missing_include_warns_and_the_other_rules_still_judge(pack_dir: Path) -> None:
@@ -124,17 +136,17 @@ def test_a_missing_include_warns_and_the_other_rules_still_judge(pack_dir: Path)
         encoding="utf-8",
     )
     runner = PackRunner(Pack.open(pack_dir))
-    clean = runner.run(cda(), R)
-    assert [f.verdict for f in clean] == [Verdict.WARN, Verdict.PASS]
-    assert "include include/gone.sch is not in the pack" in clean[0].message_en
-    assert Verdict.FAIL in {f.verdict for f in runner.run(cda(title=None), R)}
+    clean = runner.run(cda())
+    assert _verdicts(clean) == [Verdict.WARN, Verdict.PASS]
+    assert isinstance(clean[0], Problem) and (clean[0].code, clean[0].detail) == ("include-missing", "include/gone.sch")
+    assert Verdict.FAIL in _verdicts(runner.run(cda(title=None)))
 
 
 def test_a_pack_that_does_not_compile_fails_the_document_with_the_reason(pack_dir: Path) -> None:
     (pack_dir / "schematrons" / "CI-SIS_BROKEN_2024.01.sch").write_text("<schema", encoding="utf-8")
-    found = PackRunner(Pack.open(pack_dir), ("CI-SIS_BROKEN_2024.01",)).run(cda(), R)
-    assert [f.verdict for f in found] == [Verdict.FAIL]
-    assert "cannot be compiled" in found[0].message_en and "pack is at fault" in found[0].message_en
+    problem = _problem(PackRunner(Pack.open(pack_dir), ("CI-SIS_BROKEN_2024.01",)).run(cda()))
+    assert (problem.code, problem.verdict, problem.pack_at_fault) == ("not-compiled", Verdict.FAIL, True)
+    assert "cannot be compiled" in problem.detail
 
 
 def test_a_document_saxon_cannot_read_is_a_failing_finding(runner: PackRunner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,5 +157,5 @@ def test_a_document_saxon_cannot_read_is_a_failing_finding(runner: PackRunner, m
             raise saxonche.PySaxonApiError("SXXP0003 not well-formed")
 
     monkeypatch.setattr(module, "processor", Refusing)
-    found = runner.run(cda(), R)
-    assert [f.verdict for f in found] == [Verdict.FAIL] and "Saxon cannot read the document" in found[0].message_en
+    problem = _problem(runner.run(cda()))
+    assert (problem.code, problem.verdict) == ("saxon-unreadable", Verdict.FAIL) and "SXXP0003" in problem.detail

@@ -1,8 +1,9 @@
-"""SVRL items become findings with the pack's severity: errors fail, warnings warn, information passes."""
+"""SVRL items keep the pack's severity: errors fail, warnings warn, information passes. (How the DMP
+words them as DMP-C03 findings: tests/socles/dmp/test_schematron_pack.py.)"""
 
 from __future__ import annotations
 
-from conformance.formats.schematron.svrl import parse_svrl, to_findings
+from conformance.formats.schematron.svrl import parse_svrl
 from conformance.model import Verdict
 
 REPORT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -40,21 +41,7 @@ def test_items_keep_their_pattern_id_location_and_text() -> None:
     assert report.items[0].text == "[Entete_X] Le titre doit être présent."
 
 
-def test_findings_name_the_schematron_rule_and_place() -> None:
-    found = to_findings("CI-SIS_X_2024.01", parse_svrl(REPORT), "DMP-C03", "abc")
-    first = found[0]
-    assert (first.requirement, first.verdict, first.location, first.evidence) == (
-        "DMP-C03",
-        Verdict.FAIL,
-        "/ClinicalDocument/title",
-        "abc",
-    )
-    assert first.message_en == "ANS schematron CI-SIS_X_2024.01, rule Entete_X: [Entete_X] Le titre doit être présent."
-    assert first.message_fr.startswith("schématron ANS CI-SIS_X_2024.01, règle Entete_X : [Entete_X]")
-    assert not any("no failed assertion" in f.message_en for f in found)  # errors: no pass summary
-
-
-def test_warnings_and_information_alone_do_not_fail() -> None:
+def test_warnings_and_information_alone_are_no_failure() -> None:
     only_soft = REPORT.replace(
         '<svrl:successful-report location="/b"><svrl:text>interdit</svrl:text></svrl:successful-report>', ""
     )
@@ -62,6 +49,6 @@ def test_warnings_and_information_alone_do_not_fail() -> None:
         '<svrl:failed-assert location="/ClinicalDocument/title">',
         '<svrl:failed-assert role="information" location="/ClinicalDocument/title">',
     )
-    found = to_findings("S", parse_svrl(only_soft), "DMP-C03")
-    assert Verdict.FAIL not in {f.verdict for f in found}
-    assert found[-1].verdict is Verdict.PASS and "no failed assertion (2 rules fired)" in found[-1].message_en
+    report = parse_svrl(only_soft)
+    assert report.failures() == [] and len(report.items) == 4
+    assert [i.rule_id for i in parse_svrl(REPORT).failures()] == ["Entete_X", "P2"]

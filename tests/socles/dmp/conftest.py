@@ -1,4 +1,6 @@
-"""Fixtures of the DMP check tests: a controlled terminology and shortcuts to run the checks."""
+"""Fixtures of the DMP tests: a controlled terminology, the test PKI and an ANS rule pack.
+
+Shortcuts to build artifacts and run the checks are in helpers.py."""
 
 from __future__ import annotations
 
@@ -9,13 +11,13 @@ import pytest
 
 from conformance.formats import terminology
 from conformance.formats.pki import TestPKI
+from conformance.formats.schematron import compile as compiling
+from conformance.formats.schematron.runner import configure
 from conformance.formats.terminology import Terminology, ValueSet, write_svs_subset
-from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.socles.dmp.checks.cda import check_cda
-from conformance.socles.dmp.checks.xds import check_xds_metadata
+from tests.formats.schematron.helpers import write_pack
 
 LOINC, R02, A00 = "2.16.840.1.113883.6.1", "1.2.250.1.71.4.2.4", "1.2.250.1.213.1.1.4.6"
-# Test-owned value sets: just the concepts the builders use, plus one neighbour each, so that a test
+# Test-owned value sets: just the concepts the helpers build with, plus one neighbour each, so that a test
 # fails or passes because of the rule and not because of the shipped files' version.
 TEST_SETS: dict[str, list[tuple[str, str]]] = {
     "JDV_J07_XdsTypeCode_CISIS": [
@@ -76,23 +78,25 @@ def controlled_terminology(test_terminology_dir: Path, monkeypatch: pytest.Monke
     yield
 
 
-def run_cda(data: bytes, ctx: CheckContext | None = None) -> list[Finding]:
-    return list(check_cda(Artifact("cda", "doc.xml", data), ctx or CheckContext()))
-
-
-def run_xds(data: bytes, ctx: CheckContext | None = None, **meta: object) -> list[Finding]:
-    return list(check_xds_metadata(Artifact("xds-metadata", "pnr.xml", data, dict(meta)), ctx or CheckContext()))
-
-
-def verdicts(findings: list[Finding], req: str) -> set[Verdict]:
-    return {f.verdict for f in findings if f.requirement == req}
-
-
-def fails(findings: list[Finding], req: str | None = None) -> list[Finding]:
-    return [f for f in findings if f.verdict is Verdict.FAIL and (req is None or f.requirement == req)]
-
-
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
     """The test IGC-Santé of the DMP tests (created once per session in a temporary folder)."""
     return TestPKI.load_or_create(tmp_path_factory.getbasetemp() / "dmp-pki")
+
+
+@pytest.fixture
+def schematron_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Its own compile cache for a test that runs an ANS pack, and no pack configured behind it."""
+    cache = tmp_path / "schematron-cache"
+    monkeypatch.setenv("CONFORMANCE_SCHEMATRON_CACHE", str(cache))
+    monkeypatch.delenv("CONFORMANCE_SCHEMATRON_PACK", raising=False)
+    compiling.reset_memory()
+    yield cache
+    configure(None)
+    compiling.reset_memory()
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path, schematron_cache: Path) -> Path:
+    """The tests' tiny TestContenuCDA-layout pack (tests/formats/schematron/helpers.py)."""
+    return write_pack(tmp_path / "pack")

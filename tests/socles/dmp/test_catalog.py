@@ -82,7 +82,7 @@ def test_socle_object_points_at_real_places() -> None:
 def test_validate_runs_the_dmp_checks_and_names_their_input_rules() -> None:
     from conformance.engine.validate import validate_bytes
 
-    from . import builders as b
+    from . import helpers as b
 
     result = validate_bytes("doc.xml", b.to_bytes(b.cda_root()), socles=["dmp"])
     assert result.kind == "cda" and {f.requirement for f in result.findings} >= {"DMP-C02", "DMP-I01"}

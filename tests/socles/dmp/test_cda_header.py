@@ -10,8 +10,8 @@ from lxml import etree
 from conformance.model import Verdict
 from conformance.socles.dmp.checks import cda_header
 
-from . import builders as b
-from .conftest import fails, run_cda, verdicts
+from . import helpers as b
+from .helpers import fails, run_cda, verdicts
 
 Mutation = Callable[[etree._Element], None]
 

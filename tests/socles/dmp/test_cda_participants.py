@@ -8,8 +8,8 @@ from lxml import etree
 
 from conformance.model import Verdict
 
-from . import builders as b
-from .conftest import fails, run_cda, verdicts
+from . import helpers as b
+from .helpers import fails, run_cda, verdicts
 from .test_cda_header import Mutation, _drop, _dup, _set, _x
 
 AUTHOR = "cda:author/cda:assignedAuthor"

@@ -10,8 +10,8 @@ from lxml import etree
 from conformance.identities import patient
 from conformance.model import CheckContext, Verdict
 
-from . import builders as b
-from .conftest import fails, run_xds, verdicts
+from . import helpers as b
+from .helpers import fails, run_xds, verdicts
 from .test_xds_metadata import DOC, SS_PATIENT, _cl, _set, _value, _x
 
 CdaMutation = Callable[[etree._Element], None]

@@ -27,7 +27,7 @@ from conformance.socles.dmp.reference.consult import (
 from conformance.socles.dmp.service.query import GET_RELATED, literals
 from conformance.socles.dmp.service.store import REPOSITORY_ID
 
-from .support import INS_CX, PATIENT, demo_for, running_dmp, vihf
+from .helpers import INS_CX, PATIENT, demo_for, running_dmp, vihf
 
 FEED = {"type_code": "11506-3", "type_display": "CR ou fiche de suivi de soins par auxiliaire médical"}
 CURL = shutil.which("curl")

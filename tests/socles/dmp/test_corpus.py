@@ -14,7 +14,7 @@ from conformance.formats import terminology
 from conformance.formats.terminology import Terminology
 from conformance.model import Verdict
 
-from .conftest import run_cda
+from .helpers import run_cda
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 EXPECTED_FAILS = {

@@ -6,8 +6,8 @@ import pytest
 
 from conformance.model import Verdict
 
-from . import builders as b
-from .conftest import fails, run_cda, verdicts
+from . import helpers as b
+from .helpers import fails, run_cda, verdicts
 from .test_cda_header import Mutation, _drop, _dup, _set
 
 EVENT = "cda:documentationOf/cda:serviceEvent"

@@ -9,8 +9,8 @@ from conformance.formats.ins import with_key
 from conformance.identities import patient
 from conformance.model import CheckContext, Verdict
 
-from . import builders as b
-from .conftest import fails, run_cda, verdicts
+from . import helpers as b
+from .helpers import fails, run_cda, verdicts
 from .test_cda_header import _drop, _set, _text, _x
 
 INS = "cda:recordTarget/cda:patientRole/cda:id[1]"

@@ -10,8 +10,8 @@ from lxml import etree
 
 from conformance.model import Verdict
 
-from . import builders as b
-from .conftest import run_cda, run_xds
+from . import helpers as b
+from .helpers import run_cda, run_xds
 
 
 def _variants(root: etree._Element) -> list[etree._Element]:

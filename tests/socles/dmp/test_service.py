@@ -17,9 +17,9 @@ from conformance.engine.evidence import read_journal
 from conformance.formats.pki import TestPKI
 from conformance.socles.dmp.build.xds import envelope
 from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, post, read_answer, tls_context
-from conformance.socles.dmp.service import PATH
+from conformance.socles.dmp.service.app import PATH
 
-from .support import PATIENT, demo_for, running_dmp, vihf
+from .helpers import PATIENT, demo_for, running_dmp, vihf
 
 CURL = shutil.which("curl")
 FEED = {"type_code": "11506-3", "type_display": "CR ou fiche de suivi de soins par auxiliaire médical"}
@@ -150,7 +150,7 @@ def test_rogue_variant_presents_a_certificate_the_dui_refuses(pki: TestPKI, tmp_
 @pytest.mark.requirements("DMP-T01")
 def test_hand_made_mtom_request_sent_by_curl(pki: TestPKI, tmp_path: Path) -> None:
     """A request written by hand (binary MIME part, CRLF), sent by curl with the structure certificate."""
-    from tests.socles.dmp import builders as b
+    from tests.socles.dmp import helpers as b
 
     cda = b.to_bytes(b.cda_root())
     pnr = b.pnr_root(cda)
@@ -204,5 +204,5 @@ def test_hand_made_mtom_request_sent_by_curl(pki: TestPKI, tmp_path: Path) -> No
         answer = read_answer(200, done.stdout)
         [ex] = dmp.log.since(0)
         assert ex.documents["Document01"] == cda and ex.client_cert is not None
-        # the builders' patient has a DMP: Success, or named metadata errors, never a fault
+        # the helpers' patient has a DMP: Success, or named metadata errors, never a fault
         assert answer.registry_status == "Success", answer.errors

@@ -9,14 +9,12 @@ import pytest
 from lxml import etree
 
 from conformance.formats.pki import TestPKI
-from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.model import CheckContext, Finding, Verdict
 from conformance.socles.dmp.build.mtom import mtom_request
 from conformance.socles.dmp.build.xds import envelope
-from conformance.socles.dmp.checks.outcome import check_exchange
-from conformance.socles.dmp.checks.soap import check_soap
 
-from . import builders as b
-from .support import PATIENT, vihf
+from . import helpers as b
+from .helpers import PATIENT, vihf
 
 
 def request(
@@ -28,7 +26,7 @@ def request(
 
 def soap(ctype: str, body: bytes, pki: TestPKI) -> list[Finding]:
     ctx = CheckContext(patient=PATIENT, extra={"ca_bundle": str(pki.ca_bundle), "batch_feed": True})
-    return list(check_soap(Artifact("soap", "req.mime", body, {"content_type": ctype}), ctx))
+    return b.run("soap", body, ctx, "req.mime", content_type=ctype)
 
 
 def failing(found: list[Finding]) -> set[str]:
@@ -75,7 +73,7 @@ def test_two_assertions_fail_v01(pki: TestPKI) -> None:
 
 def exchange(outcome: dict[str, object], status: str, errors: list[dict[str, str]]) -> list[Finding]:
     data = json.dumps({"outcome": outcome, "registry": {"status": status, "errors": errors}}).encode()
-    return list(check_exchange(Artifact("dmp-exchange", "x.json", data), CheckContext()))
+    return b.run("dmp-exchange", data, name="x.json")
 
 
 ERR = [{"errorCode": "XDSRegistryError", "codeContext": "DMP ferme"}]
@@ -88,7 +86,7 @@ def test_r01_outcome_must_match_the_registry_answer() -> None:
     assert failing(exchange({"status": "ok", "detail": "XDSRegistryError DMP ferme"}, "Failure", ERR)) == {"DMP-R01"}
     assert failing(exchange({"status": "error", "detail": "échec"}, "Failure", ERR)) == {"DMP-R01"}
     assert failing(exchange({"status": "error", "detail": "XDSRegistryError (DMP ferme)"}, "Failure", ERR)) == set()
-    bad = list(check_exchange(Artifact("dmp-exchange", "x.json", b"{not json"), CheckContext()))
+    bad = b.run("dmp-exchange", b"{not json", name="x.json")
     assert failing(bad) == {"DMP-R01"}
 
 
@@ -96,7 +94,7 @@ def test_r01_outcome_must_match_the_registry_answer() -> None:
 def test_saved_mtom_body_is_judged_in_artifact_mode(pki: TestPKI) -> None:
     """`conformance validate request.mime`: no HTTP headers, the boundary is read from the body."""
     ctype, body = request(pki)
-    found = list(check_soap(Artifact("soap", "req.mime", body), CheckContext(extra={"ca_bundle": str(pki.ca_bundle)})))
+    found = b.run("soap", body, CheckContext(extra={"ca_bundle": str(pki.ca_bundle)}), "req.mime")
     assert failing(found) == set()
     assert Verdict.NOT_APPLICABLE in {f.verdict for f in found if f.requirement == "DMP-T01"}
     assert Verdict.PASS in {f.verdict for f in found if f.requirement == "DMP-V02"}

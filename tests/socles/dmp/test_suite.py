@@ -2,7 +2,7 @@
 defect failing exactly its requirement.
 
 `test_reference_dui_passes_the_suite` runs `pytest --socle=dmp --dui=demo` in a child process
-(runner.py registers the socle the way an entry point will). The per-defect proof replays, in
+(helpers.run_suite). The per-defect proof replays, in
 process, the steps the suite makes (N1 and DLU feeds, replacement, refusals, untrusted server) against
 one mock DMP and runs the same registered checks on what it captured; the full-run sweep over every defect
 is the slow twin of tests/test_sensitivity.py (one child run per defect), too slow for this set.
@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 
 from conformance.formats.pki import TestPKI
-from conformance.model import Artifact, CheckContext, Finding, Level, Verdict, judge
-from conformance.registry import checks_for
+from conformance.messages import Text, finding
+from conformance.model import Artifact, CheckContext, Finding, Level, Verdict
+from conformance.registry import run_checks
 from conformance.requirements import load_catalog
 from conformance.socle import Defect
 from conformance.socles.dmp import SOCLE
 from conformance.socles.dmp.fixtures import DmpHarness, document
-from conformance.socles.dmp.service import DmpService
+from conformance.socles.dmp.messages import M
+from conformance.socles.dmp.service.app import DmpService
 
-from .runner import run_suite
-from .support import demo_for, running_dmp
+from .helpers import demo_for, run_suite, running_dmp
 
 DMP_DEFECTS = SOCLE.seeded_defects()
 
@@ -48,11 +49,10 @@ class _Gather:
         self.found: list[Finding] = []
 
     def artifact(self, art: Artifact, ctx: CheckContext | None = None, **_: object) -> None:
-        for c in checks_for(art.kind, ["dmp"]):
-            self.found.extend(c.fn(art, ctx or CheckContext()))
+        self.found.extend(run_checks(art, ctx or CheckContext(), ["dmp"]))
 
-    def expect(self, requirement: str, ok: bool, en: str, fr: str, **_: object) -> None:
-        self.found.append(judge(requirement, ok, en, fr, en, fr, "scenario"))
+    def expect(self, requirement: str, ok: bool, ko: Text, **_: object) -> None:
+        self.found.append(finding(requirement, Verdict.PASS if ok else Verdict.FAIL, ko, "scenario"))
 
 
 def _findings(service: DmpService, defect: str | None) -> list[Finding]:
@@ -71,8 +71,7 @@ def _findings(service: DmpService, defect: str | None) -> list[Finding]:
     g.expect(
         "DMP-I04",
         unqualified.outcome.status == "refused" and not unqualified.exchanges,
-        "fed a non-qualified identity",
-        "identité non qualifiée",
+        M.text("feed.unqualified-reached", status=unqualified.outcome.status, count=len(unqualified.exchanges)),
     )
     first = harness.feed("resident-qualified", document("suivi"))
     old = str(first.outcome.data.get("document_unique_id") or "")
@@ -81,7 +80,11 @@ def _findings(service: DmpService, defect: str | None) -> list[Finding]:
         new = str(second.outcome.data.get("document_unique_id") or "")
         g.artifact(harness.chain_artifact("resident-qualified", old, new, second), second.ctx)
     rogue = harness.feed("resident-qualified", document("suivi"), variant="rogue-ca")
-    g.expect("DMP-H01", not rogue.outcome.ok and not rogue.exchanges, "trusted a rogue server", "serveur non fiable")
+    g.expect(
+        "DMP-H01",
+        not rogue.outcome.ok and not rogue.exchanges,
+        M.text("transport.server-reached", status=rogue.outcome.status, count=len(rogue.exchanges)),
+    )
     return g.found
 
 

@@ -15,12 +15,9 @@ from lxml import etree
 from conformance.formats.pki import TestPKI
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.socles.dmp.build.xds import envelope
-from conformance.socles.dmp.checks.client_cert import check_client_certificate
-from conformance.socles.dmp.checks.consult import check_consult
-from conformance.socles.dmp.checks.session import check_replacement_chain, check_status_before_feed
 from conformance.socles.dmp.reference.consult import FIND_DOCUMENTS, _adhoc
 
-from .support import INS_CX, PATIENT, vihf
+from .helpers import INS_CX, PATIENT, checked, vihf
 
 ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
 APPROVED = "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"
@@ -52,7 +49,7 @@ def _query(pki: TestPKI, params: dict[str, list[str]] | None = None, action: str
 
 def _consult(pki: TestPKI, data: bytes, transaction: str = "ITI-18") -> list[Finding]:
     art = Artifact("dmp-consult", "q.xml", data, {"transaction": transaction, "content_type": "application/soap+xml"})
-    return list(check_consult(art, _ctx(pki)))
+    return checked(art, _ctx(pki))
 
 
 @pytest.mark.requirements("DMP-H04")
@@ -116,13 +113,13 @@ def _step(state: str, transactions: list[str], ins: str = PATIENT["ins"]) -> Art
 @pytest.mark.requirements("DMP-R02")
 def test_status_before_feed() -> None:
     ctx = CheckContext()
-    assert _verdicts(check_status_before_feed(_step("active", ["TD0.2", "ITI-41"]), ctx), "DMP-R02") == [Verdict.PASS]
-    assert _verdicts(check_status_before_feed(_step("closed", ["TD0.2"]), ctx), "DMP-R02") == [Verdict.PASS]
-    _fails(list(check_status_before_feed(_step("active", ["ITI-41", "TD0.2"]), ctx)), "DMP-R02", "without checking")
-    _fails(list(check_status_before_feed(_step("closed", ["TD0.2", "ITI-41"]), ctx)), "DMP-R02", "closed")
-    _fails(list(check_status_before_feed(_step("none", []), ctx)), "DMP-R02", "no TD0.2")
-    _fails(list(check_status_before_feed(Artifact("dmp-step", "s.json", b"{not json"), ctx)), "DMP-R02", "unreadable")
-    assert _verdicts(check_status_before_feed(_step("active", ["TD0.2"]), ctx), "DMP-R02") == [Verdict.NOT_APPLICABLE]
+    assert _verdicts(checked(_step("active", ["TD0.2", "ITI-41"]), ctx), "DMP-R02") == [Verdict.PASS]
+    assert _verdicts(checked(_step("closed", ["TD0.2"]), ctx), "DMP-R02") == [Verdict.PASS]
+    _fails((checked(_step("active", ["ITI-41", "TD0.2"]), ctx)), "DMP-R02", "without checking")
+    _fails((checked(_step("closed", ["TD0.2", "ITI-41"]), ctx)), "DMP-R02", "closed")
+    _fails((checked(_step("none", []), ctx)), "DMP-R02", "no TD0.2")
+    _fails((checked(Artifact("dmp-step", "s.json", b"{not json"), ctx)), "DMP-R02", "unreadable")
+    assert _verdicts(checked(_step("active", ["TD0.2"]), ctx), "DMP-R02") == [Verdict.NOT_APPLICABLE]
 
 
 def _chain(**change: Any) -> Artifact:
@@ -144,17 +141,17 @@ def _chain(**change: Any) -> Artifact:
 @pytest.mark.requirements("DMP-H03")
 def test_replacement_chain() -> None:
     ctx = CheckContext()
-    assert _verdicts(check_replacement_chain(_chain(), ctx), "DMP-H03") == [Verdict.PASS]
-    _fails(list(check_replacement_chain(_chain(lookups=[]), ctx)), "DMP-H03", "without looking it up")
+    assert _verdicts(checked(_chain(), ctx), "DMP-H03") == [Verdict.PASS]
+    _fails((checked(_chain(lookups=[]), ctx)), "DMP-H03", "without looking it up")
     late = [{"seq": 5, "query": "GetDocuments", "params": {}, "status": "Success"}]
-    _fails(list(check_replacement_chain(_chain(lookups=late), ctx)), "DMP-H03", "without looking it up")
-    _fails(list(check_replacement_chain(_chain(associations=[]), ctx)), "DMP-H03", "0 RPLC")
+    _fails((checked(_chain(lookups=late), ctx)), "DMP-H03", "without looking it up")
+    _fails((checked(_chain(associations=[]), ctx)), "DMP-H03", "0 RPLC")
     docs = [
         {"unique_id": "1.1", "entry_uuid": "urn:uuid:a", "status": "urn:x:StatusType:Approved"},
         {"unique_id": "1.2", "entry_uuid": "urn:uuid:b", "status": "urn:x:StatusType:Approved"},
     ]
-    _fails(list(check_replacement_chain(_chain(documents=docs), ctx)), "DMP-H03", "not Deprecated")
-    _fails(list(check_replacement_chain(_chain(new="9.9"), ctx)), "DMP-H03", "is not in the DMP")
+    _fails((checked(_chain(documents=docs), ctx)), "DMP-H03", "not Deprecated")
+    _fails((checked(_chain(new="9.9"), ctx)), "DMP-H03", "is not in the DMP")
 
 
 def _der(pki: TestPKI, attr: str) -> bytes:
@@ -167,9 +164,7 @@ def test_client_certificate(pki: TestPKI) -> None:
     ctx = CheckContext(extra={"ca_bundle": str(pki.ca_bundle)})
 
     def run(der: bytes, structure: str = "1990000001") -> list[Finding]:
-        return list(
-            check_client_certificate(Artifact("dmp-client-cert", "tls", der, {"vihf_structure": structure}), ctx)
-        )
+        return checked(Artifact("dmp-client-cert", "tls", der, {"vihf_structure": structure}), ctx)
 
     assert _verdicts(run(_der(pki, "client_cert")), "DMP-H02") == [Verdict.PASS]
     _fails(run(_der(pki, "signing_cert")), "DMP-H02", "clientAuth")

@@ -10,18 +10,18 @@ import pytest
 from lxml import etree
 
 from conformance.formats.pki import TestPKI
-from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.model import CheckContext, Finding, Verdict
 from conformance.socles.dmp.build.vihf import SAML, VihfInput, unsigned_assertion
-from conformance.socles.dmp.checks.vihf import check_vihf
 
-from .support import PATIENT, vihf
+from .helpers import PATIENT, vihf
+from .helpers import run as run_dmp
 
 N = {"saml": SAML, "ds": "http://www.w3.org/2000/09/xmldsig#"}
 
 
 def run(data: bytes, pki: TestPKI | None, **extra: object) -> list[Finding]:
     ctx = CheckContext(patient=PATIENT, extra={"ca_bundle": str(pki.ca_bundle) if pki else None, **extra})
-    return list(check_vihf(Artifact("vihf", "vihf.xml", data), ctx))
+    return run_dmp("vihf", data, ctx, "vihf.xml")
 
 
 def failing(findings: list[Finding]) -> set[str]:

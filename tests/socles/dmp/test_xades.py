@@ -14,11 +14,10 @@ from signxml.signer import SignatureReference
 
 from conformance.formats.pki import TestPKI
 from conformance.levels import apply_levels
-from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.model import CheckContext, Finding, Verdict
 from conformance.socles.dmp.build.xades import MANIFEST_ID, DsgSigner, XadesFlaws, manifest, sign_lot
-from conformance.socles.dmp.checks.xades import check_xades
 
-from . import builders as b
+from . import helpers as b
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XDSB = "urn:ihe:iti:xds-b:2007"
@@ -31,7 +30,7 @@ def signed(pki: TestPKI, key: str = "signing_key", cert: str = "signing_cert", c
 
 
 def lot(signature: bytes, cda: bytes = CDA) -> bytes:
-    """The good ProvideAndRegisterDocumentSetRequest of the builders, with this CDA and this signature part."""
+    """The good ProvideAndRegisterDocumentSetRequest of the helpers, with this CDA and this signature part."""
     root = b.pnr_root(cda)
     part = root.find(f"{{{XDSB}}}Document[@id='Signature01']")
     assert part is not None
@@ -41,7 +40,7 @@ def lot(signature: bytes, cda: bytes = CDA) -> bytes:
 
 def judge(data: bytes, pki: TestPKI | None) -> list[Finding]:
     ctx = CheckContext(extra={"ca_bundle": str(pki.ca_bundle)} if pki else {})
-    return [f for f in check_xades(Artifact("xds-metadata", "pnr.xml", data), ctx) if f.requirement == "DMP-S02"]
+    return [f for f in b.run("xds-metadata", data, ctx, "pnr.xml") if f.requirement == "DMP-S02"]
 
 
 def failures(found: list[Finding]) -> str:

@@ -8,8 +8,8 @@ from lxml import etree
 from conformance.model import Verdict
 from conformance.socles.dmp.checks import xds_codes
 
-from . import builders as b
-from .conftest import fails, verdicts
+from . import helpers as b
+from .helpers import fails, verdicts
 from .test_xds_metadata import DOC, DOC_AUTHOR, SS, Mutation, _cl, _value, _x, run
 
 CONTENT = _cl(SS, "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500")

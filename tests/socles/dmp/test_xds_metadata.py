@@ -10,8 +10,8 @@ from lxml import etree
 
 from conformance.model import Verdict
 
-from . import builders as b
-from .conftest import fails, run_xds, verdicts
+from . import helpers as b
+from .helpers import fails, run_xds, verdicts
 
 Mutation = Callable[[etree._Element], None]
 OBJ = "lcm:SubmitObjectsRequest/rim:RegistryObjectList"

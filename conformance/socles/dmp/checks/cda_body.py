@@ -11,12 +11,17 @@ import base64
 import binascii
 import io
 import logging
+from collections.abc import Iterable
 from xml.parsers.expat import ExpatError
 
 from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from conformance.model import CheckContext, Finding
+from conformance.registry import check
+
+from ..messages import M
 from .cda_doc import CdaDoc
 from .collector import Collector
 from .xpaths import first, where
@@ -39,73 +44,47 @@ _MAGIC = {
 }
 
 
-def rules(doc: CdaDoc, out: Collector) -> None:
+@check("cda", "dmp", C04, C05)
+def check_body(doc: CdaDoc, ctx: CheckContext) -> Iterable[Finding]:
+    out = Collector()
+    _body(doc, out)
+    return out.finish()
+
+
+def _body(doc: CdaDoc, out: Collector) -> None:
     body = doc.at("cda:component/cda:nonXMLBody")
     has_sd = any(t.get("root") == XDS_SD_TEMPLATE for t in doc.all("cda:templateId"))
     if body is None:
         if has_sd:
-            out.fail(
-                C04,
-                "templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD) declares a non-structured body, "
-                "but the document has no nonXMLBody",
-                "le templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD) annonce un corps non structuré, "
-                "mais le document n'a pas de nonXMLBody",
-                where(doc.root, "cda:component/cda:nonXMLBody"),
-            )
+            out.fail(C04, M.text("body.sd-without-body"), where(doc.root, "cda:component/cda:nonXMLBody"))
         return
-    out.cover(
-        C04,
-        "non-structured body: base64 content of an allowed media type, XDS-SD templateId",
-        "corps non structuré : contenu base64 d'un type autorisé, templateId XDS-SD",
-        where(body),
-    )
+    out.cover(C04, M.text("body.ok"), where(body))
     if not has_sd:
-        out.fail(
-            C04,
-            "an N1 document must declare templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD)",
-            "un document N1 doit déclarer le templateId 1.3.6.1.4.1.19376.1.2.20 (XDS-SD)",
-            where(doc.root, f"cda:templateId[@root='{XDS_SD_TEMPLATE}']"),
-        )
+        out.fail(C04, M.text("body.no-sd-template"), where(doc.root, f"cda:templateId[@root='{XDS_SD_TEMPLATE}']"))
     text = first(body, "cda:text")
     if text is None:
-        out.fail(C04, "nonXMLBody/text is missing", "nonXMLBody/text est absent", where(body, "cda:text"))
+        out.fail(C04, M.text("cda.missing", what="nonXMLBody/text"), where(body, "cda:text"))
         return
     media = text.get("mediaType", "")
     if media not in ASS_A12:
-        out.fail(
-            C04,
-            f"mediaType {media!r} is not one of {', '.join(ASS_A12)}",
-            f"le mediaType {media!r} n'est pas l'un de {', '.join(ASS_A12)}",
-            where(text) + "/@mediaType",
-        )
+        out.fail(C04, M.text("body.media-type", media=media, allowed=", ".join(ASS_A12)), where(text) + "/@mediaType")
     if text.get("representation") != "B64":
         out.fail(
             C04,
-            f"representation is {text.get('representation')!r}, expected B64",
-            f"representation vaut {text.get('representation')!r}, B64 attendu",
+            M.text("body.representation", representation=text.get("representation")),
             where(text) + "/@representation",
         )
         return
     content = decode_body(text)
     if content is None:
-        out.fail(
-            C04,
-            "nonXMLBody/text is not valid base64",
-            "nonXMLBody/text n'est pas un base64 valide",
-            where(text),
-        )
+        out.fail(C04, M.text("body.not-base64"), where(text))
         return
     if not content:
-        out.fail(C04, "nonXMLBody/text is empty", "nonXMLBody/text est vide", where(text))
+        out.fail(C04, M.text("cda.empty", what="nonXMLBody/text"), where(text))
         return
     magic = _MAGIC.get(media)
     if magic and not content.startswith(magic):
-        out.fail(
-            C04,
-            f"decoded content does not start like {media} ({content[:8]!r})",
-            f"le contenu décodé ne commence pas comme un {media} ({content[:8]!r})",
-            where(text),
-        )
+        out.fail(C04, M.text("body.magic", media=media, head=content[:8]), where(text))
         return
     if media == "application/pdf":
         _pdf(content, out, where(text))
@@ -140,27 +119,12 @@ def _pdf(content: bytes, out: Collector, loc: str) -> None:
         OSError,
         ExpatError,
     ) as exc:
-        out.fail(
-            C04,
-            f"embedded PDF cannot be read: {type(exc).__name__}: {exc}",
-            f"le PDF encapsulé est illisible : {type(exc).__name__} : {exc}",
-            loc,
-        )
+        out.fail(C04, M.text("body.pdf-unreadable", error=type(exc).__name__, detail=exc), loc)
         return
     if pages < 1:
-        out.fail(C04, "embedded PDF has no page", "le PDF encapsulé n'a aucune page", loc)
+        out.fail(C04, M.text("body.pdf-no-page"), loc)
         return
     if str(part or "").strip() == "1":
-        out.cover(
-            C05,
-            "embedded PDF declares PDF/A-1 (XMP pdfaid:part=1)",
-            "le PDF encapsulé déclare PDF/A-1 (XMP pdfaid:part=1)",
-            loc,
-        )
+        out.cover(C05, M.text("body.pdfa"), loc)
     else:
-        out.fail(
-            C05,
-            f"embedded PDF does not declare PDF/A-1 (XMP pdfaid:part={part!r})",
-            f"le PDF encapsulé ne déclare pas PDF/A-1 (XMP pdfaid:part={part!r})",
-            loc,
-        )
+        out.fail(C05, M.text("body.not-pdfa", part=part), loc)

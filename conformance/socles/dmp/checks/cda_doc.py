@@ -14,6 +14,8 @@ from lxml import etree
 from conformance.formats.ins import INS_OIDS
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
+from ..messages import M
+from .collector import Collector
 from .xpaths import HL7, XSL, all_of, first, where
 
 INS_C_OID = "1.2.250.1.213.1.4.2"  # legacy INS-C, excluded from the DMP
@@ -23,6 +25,7 @@ INS_C_OID = "1.2.250.1.213.1.4.2"  # legacy INS-C, excluded from the DMP
 class CdaDoc:
     root: etree._Element  # the ClinicalDocument element
     self_presentable: bool = False
+    data: bytes = b""  # the bytes it was read from (the pack's schematrons read them again)
     _cache: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -53,10 +56,17 @@ def open_cda(data: bytes) -> tuple[CdaDoc | None, str]:
         return None, str(exc)
     q = etree.QName(root)
     if q.namespace == HL7 and q.localname == "ClinicalDocument":
-        return CdaDoc(root), ""
+        return CdaDoc(root, data=data), ""
     if q.namespace == XSL and q.localname in ("stylesheet", "transform"):
         inner = first(root, "*/cda:ClinicalDocument")
         if inner is not None:
-            return CdaDoc(inner, self_presentable=True), ""
+            return CdaDoc(inner, self_presentable=True, data=data), ""
         return None, "XSL stylesheet without an embedded cda:ClinicalDocument"
     return None, f"root element is {{{q.namespace}}}{q.localname}, not {{{HL7}}}ClinicalDocument"
+
+
+def exactly_once(out: Collector, req: str, found: list[etree._Element], what: str, location: str) -> bool:
+    """Fail `req` unless `found` holds exactly one element; True when there is at least one to go on."""
+    if len(found) != 1:
+        out.fail(req, M.text("cda.exactly-once", what=what, count=len(found)), location)
+    return bool(found)

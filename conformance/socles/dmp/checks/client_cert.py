@@ -17,10 +17,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from conformance.model import Artifact, CheckContext, Finding
+from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
+from ..messages import M
 from .collector import Collector
+from .readers import ClientCertificate
 
 RID = "DMP-H02"
 
@@ -41,52 +43,30 @@ def _issuer_in(cert: x509.Certificate, bundle: list[x509.Certificate]) -> bool:
     return False
 
 
-@check("dmp-client-cert", "dmp")
-def check_client_certificate(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
-    out = Collector(evidence=artifact.sha256)
+@check("dmp-client-cert", "dmp", RID)
+def check_client_certificate(client: ClientCertificate, ctx: CheckContext) -> Iterable[Finding]:
+    out = Collector()
+    cert = client.cert
     loc = "TLS handshake (client certificate)"
-    if not artifact.data:
-        out.fail(RID, "no client certificate was presented", "aucun certificat client présenté", loc)
-        return out.finish()
-    try:
-        cert = x509.load_der_x509_certificate(artifact.data)
-    except ValueError as exc:
-        out.fail(RID, f"unreadable client certificate: {exc}", f"certificat client illisible : {exc}", loc)
-        return out.finish()
     bundle_path = str(ctx.extra.get("ca_bundle") or "")
     if bundle_path:
         bundle = x509.load_pem_x509_certificates(Path(bundle_path).read_bytes())
         if not _issuer_in(cert, bundle):
-            out.fail(
-                RID,
-                f"client certificate issued by {cert.issuer.rfc4514_string()}, not the IGC-Santé",
-                f"certificat client émis par {cert.issuer.rfc4514_string()}, hors IGC-Santé",
-                loc,
-            )
+            out.fail(RID, M.text("cert.issuer", issuer=cert.issuer.rfc4514_string()), loc)
     try:
         usages = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
     except x509.ExtensionNotFound:
         usages = []
     if ExtendedKeyUsageOID.CLIENT_AUTH not in usages:
-        out.fail(
-            RID,
-            "the certificate is not made for TLS client authentication (no clientAuth usage)",
-            "le certificat n'est pas un certificat d'authentification (pas d'usage clientAuth)",
-            loc,
-        )
+        out.fail(RID, M.text("cert.usage"), loc)
     units = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)]
-    structure = str(artifact.meta.get("vihf_structure") or "")
+    structure = client.vihf_structure
     if structure and not any(u and structure.endswith(u) for u in units):
-        out.fail(
-            RID,
-            f"the certificate names structure {units or 'none'}, the VIHF {structure}",
-            f"le certificat nomme la structure {units or 'aucune'}, le VIHF {structure}",
-            loc,
+        text = (
+            M.text("cert.structure", units=units, structure=structure)
+            if units
+            else M.text("cert.no-structure", structure=structure)
         )
-    out.cover(
-        RID,
-        "TLS client authenticated with the structure's IGC-Santé authentication certificate",
-        "client TLS authentifié par le certificat d'authentification IGC-Santé de la structure",
-        loc,
-    )
+        out.fail(RID, text, loc)
+    out.cover(RID, M.text("cert.ok"), loc)
     return out.finish()

@@ -22,8 +22,6 @@ from conformance.formats.ebrim import (
     GET_DOCUMENTS,
     GET_RELATED,
     GET_SUBMISSION_SET_AND_CONTENTS,
-    ITI18,
-    ITI43,
     QUERY,
     RIM,
     SAML,
@@ -32,17 +30,17 @@ from conformance.formats.ebrim import (
     WSSE,
     XDSB,
 )
-from conformance.formats.xmlsafe import XmlRefused, parse_xml
-from conformance.model import Artifact, CheckContext, Finding
+from conformance.messages import Text
+from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
-from ..mtom import MtomError, parse_mtom
+from ..messages import M
 from .collector import Collector
+from .readers import CONSULT_ACTIONS, ConsultRequest
 from .vihf import attributes, text_of, verify_signature
 
 RID = "DMP-H04"
 N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML, "query": QUERY, "rim": RIM, "xdsb": XDSB}
-ACTIONS = {"ITI-18": ITI18, "ITI-43": ITI43}
 ANONYMOUS = "http://www.w3.org/2005/08/addressing/anonymous"
 UUID_URN = re.compile(r"^urn:uuid:[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 LITERAL = re.compile(r"^\(?\s*'(?:[^']|'')*'(\s*,\s*'(?:[^']|'')*')*\s*\)?$")
@@ -62,101 +60,57 @@ QUERIES = {
 }
 
 
-def _envelope(artifact: Artifact, out: Collector) -> etree._Element | None:
-    ctype = str(artifact.meta.get("content_type") or "")
-    try:
-        if ctype.lower().startswith("multipart/"):
-            return parse_mtom(ctype, artifact.data).envelope
-        return parse_xml(artifact.data)
-    except MtomError as exc:
-        out.fail(RID, f"unreadable MTOM request: {exc.en}", f"requête MTOM illisible : {exc.fr}", exc.location)
-    except XmlRefused as exc:
-        out.fail(RID, f"not a SOAP envelope: {exc}", f"pas une enveloppe SOAP : {exc}", "HTTP body")
-    return None
-
-
 def _addressing(env: etree._Element, transaction: str, out: Collector) -> None:
-    want = ACTIONS[transaction]
+    want = CONSULT_ACTIONS[transaction]
     action = (env.findtext("s:Header/wsa:Action", namespaces=N) or "").strip()
     if action != want:
         out.fail(
             RID,
-            f"{transaction}: wsa:Action {action!r}, expected {want}",
-            f"{transaction} : wsa:Action {action!r}, attendu {want}",
+            M.text("consult.action", transaction=transaction, action=action, expected=want),
             "/soap:Envelope/soap:Header/wsa:Action",
         )
     mid = (env.findtext("s:Header/wsa:MessageID", namespaces=N) or "").strip()
     if not UUID_URN.match(mid):
-        out.fail(
-            RID,
-            f"wsa:MessageID {mid!r} is not a urn:uuid",
-            f"wsa:MessageID {mid!r} n'est pas un urn:uuid",
-            "/soap:Envelope/soap:Header/wsa:MessageID",
-        )
+        out.fail(RID, M.text("wsa.message-id", mid=mid), "/soap:Envelope/soap:Header/wsa:MessageID")
     if not (env.findtext("s:Header/wsa:To", namespaces=N) or "").strip():
-        out.fail(RID, "no wsa:To", "pas de wsa:To", "/soap:Envelope/soap:Header")
+        out.fail(RID, M.text("consult.no-to"), "/soap:Envelope/soap:Header")
     reply = (env.findtext("s:Header/wsa:ReplyTo/wsa:Address", namespaces=N) or "").strip()
     if reply != ANONYMOUS:
-        out.fail(
-            RID,
-            f"wsa:ReplyTo/Address {reply!r}, expected the anonymous address",
-            f"wsa:ReplyTo/Address {reply!r}, adresse anonyme attendue",
-            "/soap:Envelope/soap:Header/wsa:ReplyTo",
-        )
+        out.fail(RID, M.text("consult.reply-to", reply=reply), "/soap:Envelope/soap:Header/wsa:ReplyTo")
 
 
 def _vihf(env: etree._Element, ctx: CheckContext, out: Collector) -> None:
     loc = "/soap:Envelope/soap:Header/wsse:Security/saml:Assertion"
     found = env.findall("s:Header/wsse:Security/saml:Assertion", N)
     if len(found) != 1:
-        out.fail(
-            RID,
-            f"{len(found)} VIHF assertion(s) in wsse:Security, expected 1",
-            f"{len(found)} assertion(s) VIHF dans wsse:Security, 1 attendue",
-            loc,
-        )
+        out.fail(RID, M.text("consult.assertions", count=len(found)), loc)
         return
     probe = Collector()
     if verify_signature(
         found[0], str(ctx.extra.get("ca_bundle") or "") or None, dt.datetime.now(dt.UTC), probe
-    ) is None or probe.failed("DMP-V02"):
-        why = "; ".join(f.message_en for f in probe.findings if f.verdict.value == "fail")
-        fr = "; ".join(f.message_fr for f in probe.findings if f.verdict.value == "fail")
-        out.fail(RID, f"VIHF signature: {why}", f"signature du VIHF : {fr}", loc)
+    ) is None or probe.has_failure("DMP-V02"):
+        failures = probe.failures()
+        why = Text("; ".join(f.message_en for f in failures), "; ".join(f.message_fr for f in failures))
+        out.fail(RID, M.text("consult.vihf-signature") + why, loc)
     rid = text_of(attributes(found[0]).get("urn:oasis:names:tc:xacml:2.0:resource:resource-id", []))
     ins = str((ctx.patient or {}).get("ins") or "")
     if ins and rid.split("^")[0] != ins:
-        out.fail(
-            RID,
-            f"VIHF resource-id {rid!r} is not the patient's INS {ins}",
-            f"resource-id du VIHF {rid!r} n'est pas l'INS du patient {ins}",
-            loc,
-        )
+        out.fail(RID, M.text("consult.resource-id", rid=rid, ins=ins), loc)
 
 
 def _stored_query(body: etree._Element, out: Collector) -> None:
     req = body.find("query:AdhocQueryRequest", N)
     loc = "/soap:Envelope/soap:Body/query:AdhocQueryRequest"
     if req is None:
-        out.fail(RID, "ITI-18 without query:AdhocQueryRequest", "ITI-18 sans query:AdhocQueryRequest", loc)
+        out.fail(RID, M.text("consult.no-query"), loc)
         return
     option = req.find("query:ResponseOption", N)
     if option is None or option.get("returnType") not in ("LeafClass", "ObjectRef"):
-        out.fail(
-            RID,
-            "ResponseOption/@returnType must be LeafClass or ObjectRef",
-            "ResponseOption/@returnType doit valoir LeafClass ou ObjectRef",
-            f"{loc}/query:ResponseOption",
-        )
+        out.fail(RID, M.text("consult.return-type"), f"{loc}/query:ResponseOption")
     query = req.find("rim:AdhocQuery", N)
     qid = query.get("id", "") if query is not None else ""
     if query is None or qid not in QUERIES:
-        out.fail(
-            RID,
-            f"AdhocQuery id {qid!r} is not an XDS stored query the DMP offers",
-            f"AdhocQuery id {qid!r} n'est pas une requête stockée XDS du DMP",
-            f"{loc}/rim:AdhocQuery",
-        )
+        out.fail(RID, M.text("consult.unknown-query", id=qid), f"{loc}/rim:AdhocQuery")
         return
     name, groups = QUERIES[qid]
     params: dict[str, list[str]] = {}
@@ -166,19 +120,18 @@ def _stored_query(body: etree._Element, out: Collector) -> None:
         )
     for group in groups:
         if not any(params.get(p) for p in group):
-            out.fail(
-                RID,
-                f"{name}: required parameter {' or '.join(group)} missing",
-                f"{name} : paramètre obligatoire {' ou '.join(group)} absent",
-                f"{loc}/rim:AdhocQuery",
+            text = (
+                M.text("consult.parameter-missing", query=name, name=group[0])
+                if len(group) == 1
+                else M.text("consult.parameter-missing-either", query=name, first=group[0], second=group[1])
             )
+            out.fail(RID, text, f"{loc}/rim:AdhocQuery")
     for pname, values in params.items():
         bad = [v for v in values if pname.endswith(("Id", "UUID", "Status", "Types", "Code")) and not LITERAL.match(v)]
         if bad:
             out.fail(
                 RID,
-                f"{name}: {pname} value {bad[0]!r} is not a quoted literal ('x' or ('x','y'))",
-                f"{name} : valeur {bad[0]!r} de {pname} non citée ('x' ou ('x','y'))",
+                M.text("consult.not-literal", query=name, name=pname, value=bad[0]),
                 f"{loc}/rim:AdhocQuery/rim:Slot[@name='{pname}']",
             )
 
@@ -188,56 +141,27 @@ def _retrieve(body: etree._Element, out: Collector) -> None:
     req = body.find("xdsb:RetrieveDocumentSetRequest", N)
     asked = req.findall("xdsb:DocumentRequest", N) if req is not None else []
     if not asked:
-        out.fail(
-            RID,
-            "ITI-43 without RetrieveDocumentSetRequest/DocumentRequest",
-            "ITI-43 sans RetrieveDocumentSetRequest/DocumentRequest",
-            loc,
-        )
+        out.fail(RID, M.text("consult.no-document-request"), loc)
     for i, dr in enumerate(asked, 1):
         for part in ("RepositoryUniqueId", "DocumentUniqueId"):
             if not (dr.findtext(f"xdsb:{part}", namespaces=N) or "").strip():
                 out.fail(
-                    RID,
-                    f"DocumentRequest {i} without {part}",
-                    f"DocumentRequest {i} sans {part}",
-                    f"{loc}/xdsb:DocumentRequest[{i}]",
+                    RID, M.text("consult.document-request-part", index=i, part=part), f"{loc}/xdsb:DocumentRequest[{i}]"
                 )
 
 
-@check("dmp-consult", "dmp")
-def check_consult(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
-    out = Collector(evidence=artifact.sha256)
-    env = _envelope(artifact, out)
-    if env is None:
-        return out.finish()
-    # a saved request (conformance validate) says which transaction it is by its body
-    retrieval = env.find("s:Body/xdsb:RetrieveDocumentSetRequest", N) is not None
-    transaction = str(artifact.meta.get("transaction") or ("ITI-43" if retrieval else "ITI-18"))
-    if transaction not in ACTIONS:
-        out.fail(RID, f"unknown transaction {transaction!r}", f"transaction inconnue {transaction!r}", "meta")
-        return out.finish()
-    if env.tag != f"{{{SOAP12}}}Envelope":
-        out.fail(
-            RID,
-            f"root element {etree.QName(env).text} is not a SOAP 1.2 Envelope",
-            f"l'élément racine {etree.QName(env).text} n'est pas une enveloppe SOAP 1.2",
-            "/",
-        )
-        return out.finish()
+@check("dmp-consult", "dmp", RID)
+def check_consult(request: ConsultRequest, ctx: CheckContext) -> Iterable[Finding]:
+    out = Collector()
+    env, transaction = request.envelope, request.transaction
     _addressing(env, transaction, out)
     _vihf(env, ctx, out)
     body = env.find("s:Body", N)
     if body is None:
-        out.fail(RID, "SOAP envelope without Body", "enveloppe SOAP sans Body", "/soap:Envelope")
+        out.fail(RID, M.text("consult.no-body"), "/soap:Envelope")
     elif transaction == "ITI-18":
         _stored_query(body, out)
     else:
         _retrieve(body, out)
-    out.cover(
-        RID,
-        f"{transaction} request well-formed (SOAP 1.2, WS-Addressing, signed VIHF, parameters)",
-        f"requête {transaction} conforme (SOAP 1.2, WS-Addressing, VIHF signé, paramètres)",
-        "request",
-    )
+    out.cover(RID, M.text("consult.ok", transaction=transaction), "request")
     return out.finish()

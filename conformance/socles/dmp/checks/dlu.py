@@ -7,6 +7,12 @@ FLUDT/FLUDR and the IPS-FR DLU share the LOINC code but not these rules.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from conformance.model import CheckContext, Finding
+from conformance.registry import check
+
+from ..messages import M
 from .cda_doc import CdaDoc
 from .collector import Collector
 from .xpaths import first, where
@@ -34,38 +40,32 @@ def is_dlu(doc: CdaDoc) -> bool:
     )
 
 
-def rules(doc: CdaDoc, out: Collector) -> None:
-    if not is_dlu(doc):
-        return
-    out.cover(
-        R,
-        "DLU header specifics and the six mandatory sections are present",
-        "les spécificités d'en-tête du DLU et ses six sections obligatoires sont présentes",
-        doc.base,
-    )
+@check("cda", "dmp", R)
+def check_dlu(doc: CdaDoc, ctx: CheckContext) -> Iterable[Finding]:
+    out = Collector()
+    if is_dlu(doc):
+        _dlu(doc, out)
+    return out.finish()
+
+
+def _dlu(doc: CdaDoc, out: Collector) -> None:
+    out.cover(R, M.text("dlu.ok"), doc.base)
     pcp = doc.all("cda:participant[@typeCode='INF'][cda:functionCode/@code='PCP']")
     if not pcp:
-        out.fail(
-            R,
-            "DLU: no participant typeCode INF with functionCode PCP (médecin traitant)",
-            "DLU : aucun participant typeCode INF de functionCode PCP (médecin traitant)",
-            where(doc.root, "cda:participant[@typeCode='INF']"),
-        )
+        out.fail(R, M.text("dlu.no-pcp"), where(doc.root, "cda:participant[@typeCode='INF']"))
     event = doc.at("cda:documentationOf/cda:serviceEvent")
     code = first(event, "cda:code") if event is not None else None
     if code is None or code.get("code") != SERVICE_EVENT_CODE:
         out.fail(
             R,
-            f"DLU: serviceEvent/code must be {SERVICE_EVENT_CODE}",
-            f"DLU : serviceEvent/code doit valoir {SERVICE_EVENT_CODE}",
+            M.text("dlu.event-code", code=SERVICE_EVENT_CODE),
             where(code) if code is not None else where(doc.root, "cda:documentationOf/cda:serviceEvent/cda:code"),
         )
     low = first(event, "cda:effectiveTime/cda:low") if event is not None else None
     if low is None or low.get("nullFlavor") is not None or not low.get("value"):
         out.fail(
             R,
-            "DLU: serviceEvent/effectiveTime/low must carry a value, without nullFlavor",
-            "DLU : serviceEvent/effectiveTime/low doit porter une valeur, sans nullFlavor",
+            M.text("dlu.event-low"),
             where(low)
             if low is not None
             else where(doc.root, "cda:documentationOf/cda:serviceEvent/cda:effectiveTime/cda:low"),
@@ -74,8 +74,7 @@ def rules(doc: CdaDoc, out: Collector) -> None:
     if birth is None or not birth.get("value"):
         out.fail(
             R,
-            "DLU: patient birthTime is mandatory",
-            "DLU : la date de naissance du patient est obligatoire",
+            M.text("dlu.birth-time"),
             where(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:birthTime"),
         )
     sections = doc.all("cda:component/cda:structuredBody/cda:component/cda:section")
@@ -89,8 +88,7 @@ def rules(doc: CdaDoc, out: Collector) -> None:
         if counts[oid] != 1:
             out.fail(
                 R,
-                f"DLU: section {label!r} (templateId {oid}) must occur once (found {counts[oid]})",
-                f"DLU : la section « {label} » (templateId {oid}) doit être présente une fois (trouvée {counts[oid]})",
+                M.text("dlu.section", label=label, oid=oid, count=counts[oid]),
                 where(body, f"cda:component/cda:section[cda:templateId/@root='{oid}']")
                 if body is not None
                 else where(doc.root, "cda:component/cda:structuredBody"),

@@ -15,6 +15,9 @@ from enum import Enum
 
 from conformance.formats.terminology import ValueSet, default_terminology
 
+from ..messages import M
+from .collector import Collector
+
 TYPE_CODE = ("JDV_J07_XdsTypeCode_CISIS",)
 TYPE_CODE_DMP = ("JDV_J66_TypeCode_DMP",)
 CLASS_CODE = ("JDV_J57_ClassCode_DMP", "JDV_J06_XdsClassCode_CISIS")
@@ -61,8 +64,21 @@ def lookup(names: tuple[str, ...], code: str, system: str | None) -> Lookup:
     return Lookup(Membership.IN if vs.contains(code, system) else Membership.OUT, vs, names)
 
 
-def missing_messages(look: Lookup, what: str) -> tuple[str, str]:
-    return (
-        f"value set not available ({look.name}): {what} not verified against it",
-        f"jeu de valeurs non disponible ({look.name}) : {what} non vérifié",
-    )
+def judge_code(
+    out: Collector,
+    req: str,
+    names: tuple[str, ...],
+    code: str | None,
+    system: str | None,
+    what: str,
+    location: str,
+    key: str = "code.not-in",
+) -> Lookup:
+    """`code` of `system` must be in the value set: a failure when it is not (message `key`, which
+    reads `what`, `code`, `system`, `valueset`), a warning naming the set when it is not available."""
+    look = lookup(names, code or "", system)
+    if look.membership is Membership.OUT:
+        out.fail(req, M.text(key, what=what, code=code, system=system, valueset=look.name), location)
+    elif look.membership is Membership.MISSING:
+        out.warn(req, M.text("code.valueset-missing", valueset=look.name, what=what), location)
+    return look

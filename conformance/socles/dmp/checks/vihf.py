@@ -22,10 +22,10 @@ from signxml import XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
 
 from conformance.formats.ebrim import SAML
-from conformance.formats.xmlsafe import XmlRefused, parse_xml
-from conformance.model import Artifact, CheckContext, Finding
+from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
+from ..messages import M
 from .collector import Collector
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -58,6 +58,7 @@ ROLE_SYSTEMS = {
 PURPOSES = {"normal", "bris_de_glace", "centre_15"}
 SECTOR = re.compile(r"^SA\d{2}\^1\.2\.250\.1\.71\.4\.2\.4$|^(EXP_PATIENT|SNR)\^1\.2\.250\.1\.213\.1\.1\.4\.6$")
 CLOCK_SKEW = dt.timedelta(minutes=10)
+VIHF_RULES = ("DMP-V01", "DMP-V02", "DMP-V03", "DMP-V04", "DMP-V05", "DMP-V06", "DMP-V07", "DMP-V08", "DMP-V09")
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
@@ -103,16 +104,12 @@ def carried_certificate(text: str) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
 
-def trust_arguments(ca_bundle: str | None, cert: x509.Certificate) -> tuple[dict[str, Any], str, str]:
-    """signxml `verify` arguments and how far trust goes (en, fr): chained to `ca_bundle` when the
+def trust_arguments(ca_bundle: str | None, cert: x509.Certificate) -> tuple[dict[str, Any], bool]:
+    """signxml `verify` arguments and whether trust is anchored: chained to `ca_bundle` when the
     scenario gives it, else (artifact mode) the signature is checked against the carried certificate only."""
     if ca_bundle:
-        return {"ca_pem_file": ca_bundle}, "chained to the test IGC-Santé", "chaînée à l'IGC-Santé de test"
-    return (
-        {"x509_cert": cert},
-        "trust anchor not given: signature only",
-        "ancre de confiance non fournie : signature seule",
-    )
+        return {"ca_pem_file": ca_bundle}, True
+    return {"x509_cert": cert}, False
 
 
 def verify_signature(
@@ -122,7 +119,7 @@ def verify_signature(
     loc = "/saml:Assertion/ds:Signature"
     sig = assertion.find("ds:Signature", N)
     if sig is None:
-        out.fail("DMP-V02", "the VIHF assertion is not signed", "l'assertion VIHF n'est pas signée", loc)
+        out.fail("DMP-V02", M.text("vihf.unsigned"), loc)
         return None
     for path, algo, label in (
         ("ds:SignedInfo/ds:CanonicalizationMethod", C14N, "exclusive c14n"),
@@ -131,49 +128,37 @@ def verify_signature(
         el = sig.find(path, N)
         got = el.get("Algorithm") if el is not None else None
         if got != algo:
-            out.fail("DMP-V02", f"{path}: {got!r}, expected {label}", f"{path} : {got!r}, attendu {label}", loc)
+            out.fail("DMP-V02", M.text("vihf.algorithm", path=path, got=got, expected=label), loc)
     pem = (sig.findtext("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=N) or "").strip()
     if not pem:
-        out.fail("DMP-V02", "no X509Certificate in KeyInfo", "pas de X509Certificate dans KeyInfo", loc)
+        out.fail("DMP-V02", M.text("vihf.no-certificate"), loc)
         return None
     try:
         cert = carried_certificate(pem)
     except ValueError as exc:
-        out.fail("DMP-V02", f"unreadable certificate: {exc}", f"certificat illisible : {exc}", loc)
+        out.fail("DMP-V02", M.text("vihf.certificate-unreadable", reason=exc), loc)
         return None
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         out.fail(
             "DMP-V02",
-            f"the signing certificate is not valid now (valid {cert.not_valid_before_utc:%Y-%m-%d} to "
-            f"{cert.not_valid_after_utc:%Y-%m-%d})",
-            "le certificat de signature n'est pas en cours de validité",
+            M.text("vihf.certificate-expired", start=cert.not_valid_before_utc, end=cert.not_valid_after_utc),
             loc,
         )
         return None
     issuer = assertion.find("saml:Issuer", N)
     if issuer is None or (issuer.text or "").strip() != cert.subject.rfc4514_string():
-        out.fail(
-            "DMP-V02",
-            "Issuer differs from the subject DN of the signing certificate",
-            "Issuer diffère du DN du certificat de signature",
-            "/saml:Assertion/saml:Issuer",
-        )
-    kw, trust, _ = trust_arguments(ca_bundle, cert)
+        out.fail("DMP-V02", M.text("vihf.issuer"), "/saml:Assertion/saml:Issuer")
+    kw, anchored = trust_arguments(ca_bundle, cert)
     try:
         result = XMLVerifier().verify(etree.tostring(assertion), id_attribute="ID", expect_references=1, **kw)
     except (InvalidSignature, InvalidInput, ValueError, etree.Error) as exc:
-        out.fail("DMP-V02", f"signature not valid: {exc}", f"signature invalide : {exc}", loc)
+        out.fail("DMP-V02", M.text("vihf.signature-invalid", reason=exc), loc)
         return None
     signed = result.signed_xml  # type: ignore[union-attr]
     if signed is None or _c14n(signed) != _c14n(assertion):
-        out.fail(
-            "DMP-V02",
-            "the signature does not cover the assertion that carries the attributes (wrapping)",
-            "la signature ne couvre pas l'assertion porteuse des attributs (signature wrapping)",
-            loc,
-        )
+        out.fail("DMP-V02", M.text("vihf.wrapping"), loc)
         return None
-    out.cover("DMP-V02", f"signature valid ({trust})", f"signature valide ({trust})", loc)
+    out.cover("DMP-V02", M.text("vihf.signature-ok-anchored" if anchored else "vihf.signature-ok-unanchored"), loc)
     return signed
 
 
@@ -198,8 +183,8 @@ def structure_rules(a: etree._Element, out: Collector) -> None:
     ):
         problems.append("AuthnStatement with AuthnInstant and AuthnContextClassRef missing")
     for p in problems:
-        out.fail("DMP-V01", f"VIHF: {p}", f"VIHF : {p}", loc)
-    out.cover("DMP-V01", "VIHF assertion structure complete", "structure de l'assertion VIHF complète", loc)
+        out.fail("DMP-V01", M.text("field.problem", what="VIHF", problem=p), loc)
+    out.cover("DMP-V01", M.text("vihf.structure-ok"), loc)
 
 
 def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: dt.datetime) -> None:
@@ -208,34 +193,29 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
     for name in REQUIRED:
         values = attrs.get(name, [])
         if not values or not ("".join(values[0].itertext()).strip() or len(values[0])):
-            out.fail("DMP-V03", f"attribute {name} missing or empty", f"attribut {name} absent ou vide", loc)
-    out.cover("DMP-V03", "all mandatory VIHF attributes present", "attributs VIHF obligatoires présents", loc)
+            out.fail("DMP-V03", M.text("vihf.attribute-missing", name=name), loc)
+    out.cover("DMP-V03", M.text("vihf.attributes-ok"), loc)
     urn, mode = text_of(attrs.get("Ressource_URN", [])), text_of(attrs.get("Authentification_Mode", []))
     if urn != "urn:dmp":
-        out.fail("DMP-V04", f"Ressource_URN is {urn!r}, not urn:dmp", f"Ressource_URN vaut {urn!r}", loc)
+        out.fail("DMP-V04", M.text("vihf.resource-urn", urn=urn), loc)
     if mode not in ("INDIRECTE", "DIRECTE"):
-        out.fail("DMP-V04", f"Authentification_Mode {mode!r}", f"Authentification_Mode {mode!r}", loc)
-    out.cover("DMP-V04", "Ressource_URN and Authentification_Mode valid", "Ressource_URN et mode valides", loc)
+        out.fail("DMP-V04", M.text("vihf.authentication-mode", mode=mode), loc)
+    out.cover("DMP-V04", M.text("vihf.urn-mode-ok"), loc)
     sector = text_of(attrs.get("Secteur_Activite", []))
     if not SECTOR.match(sector):
-        out.fail("DMP-V05", f"Secteur_Activite {sector!r} is not code^OID of J61", f"Secteur_Activite {sector!r}", loc)
+        out.fail("DMP-V05", M.text("vihf.sector", sector=sector), loc)
     elif ctx.extra.get("facility_type") and sector.split("^")[0] != ctx.extra["facility_type"]:
-        out.warn(
-            "DMP-V05",
-            "Secteur_Activite differs from healthcareFacilityTypeCode",
-            "Secteur_Activite diffère de healthcareFacilityTypeCode",
-            loc,
-        )
-    out.cover("DMP-V05", f"Secteur_Activite {sector}", f"Secteur_Activite {sector}", loc)
+        out.warn("DMP-V05", M.text("vihf.sector-facility"), loc)
+    out.cover("DMP-V05", M.text("vihf.sector-ok", sector=sector), loc)
     role = coded(attrs.get("urn:oasis:names:tc:xacml:2.0:subject:role", []))
     if role is None or role.tag != f"{{{HL7}}}Role" or role.get("codeSystem") not in ROLE_SYSTEMS:
         got = None if role is None else (role.tag, role.get("code"), role.get("codeSystem"))
-        out.fail("DMP-V06", f"first subject:role is not an hl7:Role of J65: {got}", f"rôle hors J65 : {got}", loc)
+        out.fail("DMP-V06", M.text("vihf.role", got=got), loc)
     elif role.get("codeSystem") == "1.2.250.1.71.1.2.7" and role.get("code") == "10":
         second = coded(attrs.get("urn:oasis:names:tc:xacml:2.0:subject:role", []), 1)
         if second is None or second.get("codeSystem") != "1.2.250.1.71.4.2.5":
-            out.fail("DMP-V06", "a doctor's VIHF needs a second role (TRE_R01)", "second rôle R01 manquant", loc)
-    out.cover("DMP-V06", "subject:role valid", "subject:role valide", loc)
+            out.fail("DMP-V06", M.text("vihf.second-role"), loc)
+    out.cover("DMP-V06", M.text("vihf.role-ok"), loc)
     pou = coded(attrs.get("urn:oasis:names:tc:xspa:1.0:subject:purposeofuse", []))
     if (
         pou is None
@@ -244,46 +224,31 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
         or pou.get("code") not in PURPOSES
     ):
         got2 = None if pou is None else (pou.get("code"), pou.get("codeSystem"))
-        out.fail("DMP-V07", f"purposeofuse not in J38: {got2}", f"purposeofuse hors J38 : {got2}", loc)
+        out.fail("DMP-V07", M.text("vihf.purpose", got=got2), loc)
     elif ctx.extra.get("batch_feed") and pou.get("code") != "normal":
-        out.fail("DMP-V07", "a batch feed must use purpose 'normal'", "un versement doit utiliser 'normal'", loc)
-    out.cover("DMP-V07", "purposeofuse valid", "purposeofuse valide", loc)
+        out.fail("DMP-V07", M.text("vihf.purpose-batch"), loc)
+    out.cover("DMP-V07", M.text("vihf.purpose-ok"), loc)
     rid = text_of(attrs.get("urn:oasis:names:tc:xacml:2.0:resource:resource-id", []))
     expected: list[str] = list(ctx.extra.get("patient_ids") or [])
     if ctx.patient:
         expected.append(f"{ctx.patient['ins']}^^^&{ctx.patient['ins_oid']}&ISO^NH")
     wrong = sorted({e for e in expected if e != rid})
     if wrong:
-        out.fail(
-            "DMP-V08",
-            f"resource-id {rid!r} differs from the INS of the feed {wrong}",
-            f"resource-id {rid!r} diffère de l'INS du lot {wrong}",
-            loc,
-        )
+        out.fail("DMP-V08", M.text("vihf.resource-id", rid=rid, wrong=wrong), loc)
     if expected:
-        out.cover("DMP-V08", "resource-id is the patient's INS", "resource-id = INS du patient", loc)
+        out.cover("DMP-V08", M.text("vihf.resource-id-ok"), loc)
     version = text_of(attrs.get("VIHF_Version", []))
     if version not in ("3.0", "4.0"):
-        out.fail("DMP-V09", f"VIHF_Version {version!r}", f"VIHF_Version {version!r}", loc)
+        out.fail("DMP-V09", M.text("vihf.version", version=version), loc)
     issued = parse_time(a.get("IssueInstant"))
     if issued is None or abs(issued - now) > CLOCK_SKEW:
-        out.fail(
-            "DMP-V09",
-            f"IssueInstant {a.get('IssueInstant')!r} not within 10 min of capture",
-            "IssueInstant trop éloigné de l'heure de capture",
-            "/saml:Assertion/@IssueInstant",
-        )
+        out.fail("DMP-V09", M.text("vihf.issue-instant", value=a.get("IssueInstant")), "/saml:Assertion/@IssueInstant")
     cond = a.find("saml:Conditions", N)
     if cond is not None:
         not_after = parse_time(cond.get("NotOnOrAfter"))
         if not_after is not None and (issued is None or not_after <= issued or not_after < now):
-            out.fail(
-                "DMP-V09",
-                "NotOnOrAfter passed or before IssueInstant",
-                "NotOnOrAfter dépassé",
-                "/saml:Assertion/saml:Conditions",
-            )
-    out.cover("DMP-V09", "VIHF version and validity window fine", "version et validité du VIHF correctes", loc)
+            out.fail("DMP-V09", M.text("vihf.not-on-or-after"), "/saml:Assertion/saml:Conditions")
+    out.cover("DMP-V09", M.text("vihf.validity-ok"), loc)
 
 
 def judge_assertion(assertion: etree._Element, ctx: CheckContext, out: Collector) -> None:
@@ -294,16 +259,9 @@ def judge_assertion(assertion: etree._Element, ctx: CheckContext, out: Collector
     attribute_rules(target, out, ctx, now)
 
 
-@check("vihf", "dmp")
-def check_vihf(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
-    out = Collector(evidence=artifact.sha256)
-    try:
-        root = parse_xml(artifact.data)
-    except XmlRefused as exc:
-        out.fail("DMP-V01", f"unreadable VIHF: {exc}", f"VIHF illisible : {exc}", "/")
-        return out.finish()
-    if root.tag != f"{{{SAML}}}Assertion":
-        out.fail("DMP-V01", f"root is {root.tag}, not saml:Assertion", "racine autre que saml:Assertion", "/")
-        return out.finish()
-    judge_assertion(root, ctx, out)
+@check("vihf", "dmp", *VIHF_RULES)
+def check_vihf(assertion: etree._Element, ctx: CheckContext) -> Iterable[Finding]:
+    """A VIHF token on its own (kind "vihf"); the one in an ITI-41 request is judged by checks.soap."""
+    out = Collector()
+    judge_assertion(assertion, ctx, out)
     return out.finish()

@@ -33,14 +33,13 @@ from signxml.algorithms import digest_algorithm_implementations as DIGESTS
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
-from conformance.model import Artifact, CheckContext, Finding
+from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
+from ..messages import M
 from .collector import Collector
 from .vihf import CLOCK_SKEW, DS, carried_certificate, parse_time, trust_arguments
-from .xds import resolved_documents
-from .xds_codes import is_signature
-from .xds_model import DE_IDS, SS_IDS, read_metadata
+from .xds_model import DE_IDS, SS_IDS, XdsMetadata, is_signature
 from .xpaths import where
 
 R = "DMP-S02"
@@ -70,37 +69,18 @@ def _loc(sig_id: str, *steps: str) -> str:
     return "/".join([f"xdsb:Document[@id='{sig_id}']", "ds:Signature", *steps])
 
 
-@check("xds-metadata", "dmp")
-def check_xades(artifact: Artifact, ctx: CheckContext) -> Iterable[Finding]:
-    out = Collector(evidence=artifact.sha256)
-    md, _ = read_metadata(artifact.data, resolved_documents(artifact, ctx))
-    if md is None or len(md.submission_sets) != 1:
-        out.not_applicable(
-            R,
-            "no readable SubmissionSet: the lot signature is not judged (see DMP-X01)",
-            "aucun lot de soumission lisible : signature du lot non jugée (voir DMP-X01)",
-            "/",
-        )
-        return out.finish()
+@check("xds-metadata", "dmp", R)
+def check_xades(md: XdsMetadata, ctx: CheckContext) -> Iterable[Finding]:
+    if len(md.submission_sets) != 1:
+        return [M.not_applicable(R, "xades.no-submission-set", "/")]
     sigs = [e for e in md.entries if is_signature(e)]
     if len(sigs) != 1:
-        out.not_applicable(
-            R,
-            f"{len(sigs)} signature DocumentEntries: the XAdES is judged on exactly one (see DMP-S01)",
-            f"{len(sigs)} fiches de signature : la XAdES n'est jugée que sur une seule (voir DMP-S01)",
-            where(md.request),
-        )
-        return out.finish()
+        return [M.not_applicable(R, "xades.signature-count", where(md.request), count=len(sigs))]
     sig = sigs[0]
     part = md.documents.get(sig.id)
     if part is None or part.data is None:
-        out.not_applicable(
-            R,
-            f"the signature part {sig.id!r} is not available here",
-            f"la partie de signature {sig.id!r} n'est pas disponible ici",
-            f"xdsb:Document[@id='{sig.id}']",
-        )
-        return out.finish()
+        return [M.not_applicable(R, "xades.part-unavailable", f"xdsb:Document[@id='{sig.id}']", id=sig.id)]
+    out = Collector()
     objects = [LotObject(f"urn:oid:{md.submission_sets[0].ext(SS_IDS['uniqueId']) or ''}", "the SubmissionSet", None)]
     for entry in md.entries:
         if entry is not sig:
@@ -125,40 +105,27 @@ def judge_signature(
     try:
         root = parse_xml(data)
     except XmlRefused as exc:
-        out.fail(R, f"signature part unreadable: {exc}", f"partie de signature illisible : {exc}", base)
+        out.fail(R, M.text("xades.unreadable", reason=exc), base)
         return
     if root.tag != f"{{{DS}}}Signature":
-        out.fail(
-            R,
-            f"the signature part is {root.tag}, not a ds:Signature (IHE DSG detached signature)",
-            f"la partie de signature est {root.tag} et non une ds:Signature (signature détachée IHE DSG)",
-            f"xdsb:Document[@id='{sig_id}']",
-        )
+        out.fail(R, M.text("xades.not-signature", root=root.tag), f"xdsb:Document[@id='{sig_id}']")
         return
     _algorithms(root, sig_id, out)
     certs = [c.text or "" for c in root.iterfind("ds:KeyInfo/ds:X509Data/ds:X509Certificate", N)]
     if not certs:
-        out.fail(
-            R,
-            "no ds:KeyInfo/ds:X509Data/ds:X509Certificate: the signer cannot be identified",
-            "pas de ds:KeyInfo/ds:X509Data/ds:X509Certificate : le signataire n'est pas identifiable",
-            _loc(sig_id, "ds:KeyInfo"),
-        )
+        out.fail(R, M.text("xades.no-certificate"), _loc(sig_id, "ds:KeyInfo"))
         return
     try:
         carried = [carried_certificate(c) for c in certs]
     except ValueError as exc:
-        out.fail(
-            R, f"unreadable X509Certificate: {exc}", f"X509Certificate illisible : {exc}", _loc(sig_id, "ds:KeyInfo")
-        )
+        out.fail(R, M.text("xades.certificate-unreadable", reason=exc), _loc(sig_id, "ds:KeyInfo"))
         return
-    kw, trust_en, trust_fr = trust_arguments(ca_bundle, carried[0])
+    kw, anchored = trust_arguments(ca_bundle, carried[0])
     try:
         results = XAdESVerifier().verify(etree.tostring(root), expect_config=CONFIG, **kw)
     except Exception as exc:  # noqa: BLE001  any refusal of a hostile or broken signature is a finding, never a crash
-        out.fail(
-            R, f"XAdES signature not valid ({trust_en}): {exc}", f"signature XAdES invalide ({trust_fr}) : {exc}", base
-        )
+        key = "xades.invalid-anchored" if anchored else "xades.invalid-unanchored"
+        out.fail(R, M.text(key, reason=exc), base)
         return
     signed_info = root.findall("ds:SignedInfo/ds:Reference", N)
     manifests = []
@@ -171,42 +138,25 @@ def judge_signature(
             if ref.get("Type") != MANIFEST_TYPE:
                 out.fail(
                     R,
-                    f"the SignedInfo Reference to the Manifest has Type {ref.get('Type')!r}, expected {MANIFEST_TYPE}",
-                    f"la Reference de SignedInfo vers le Manifest a le Type "
-                    f"{ref.get('Type')!r}, attendu {MANIFEST_TYPE}",
+                    M.text("xades.manifest-type", type=ref.get("Type"), expected=MANIFEST_TYPE),
                     _loc(sig_id, "ds:SignedInfo"),
                 )
         elif signed.tag == f"{{{XADES}}}SignedProperties" and ref.get("Type") != SIGNED_PROPERTIES_TYPE:
             out.fail(
                 R,
-                f"the SignedInfo Reference to SignedProperties has Type {ref.get('Type')!r}, expected "
-                f"{SIGNED_PROPERTIES_TYPE}",
-                f"la Reference de SignedInfo vers SignedProperties a le Type "
-                f"{ref.get('Type')!r}, attendu {SIGNED_PROPERTIES_TYPE}",
+                M.text("xades.properties-type", type=ref.get("Type"), expected=SIGNED_PROPERTIES_TYPE),
                 _loc(sig_id, "ds:SignedInfo"),
             )
     _wrapping(root, manifests, sig_id, out)
     if not manifests:
-        out.fail(
-            R,
-            "SignedInfo references no ds:Manifest: the documents of the lot are not signed",
-            "SignedInfo ne référence aucun ds:Manifest : les documents du lot ne sont pas signés",
-            _loc(sig_id, "ds:SignedInfo"),
-        )
+        out.fail(R, M.text("xades.no-manifest"), _loc(sig_id, "ds:SignedInfo"))
     else:
         _manifest(manifests, objects, sig_id, out)
     props = next((r for r in results if getattr(r, "signed_properties", None) is not None), None)
     signing_cert = _signing_certificate(carried, results)
     if props is not None:
         _properties(props.signed_xml, signing_cert, now, sig_id, out)
-    out.cover(
-        R,
-        f"XAdES signature of the lot valid ({trust_en}), Manifest complete with exact digests, SigningTime "
-        "and SigningCertificate present",
-        f"signature XAdES du lot valide ({trust_fr}), Manifest complet aux "
-        "empreintes exactes, SigningTime et SigningCertificate présents",
-        base,
-    )
+    out.cover(R, M.text("xades.ok-anchored" if anchored else "xades.ok-unanchored"), base)
 
 
 def _algorithms(root: etree._Element, sig_id: str, out: Collector) -> None:
@@ -214,12 +164,7 @@ def _algorithms(root: etree._Element, sig_id: str, out: Collector) -> None:
     used = {el.get("Algorithm", "") for el in root.iter(f"{{{DS}}}SignatureMethod", f"{{{DS}}}DigestMethod")}
     weak = sorted(a for a in used if "sha1" in a.lower())
     if weak:
-        out.warn(
-            R,
-            f"SHA-1 algorithms {weak}: as in the S7 sample, but whether the DMP now requires SHA-256 is unsure",
-            f"algorithmes SHA-1 {weak} : comme l'exemple S7, mais l'exigence SHA-256 du DMP est incertaine",
-            _loc(sig_id, "ds:SignedInfo"),
-        )
+        out.warn(R, M.text("xades.sha1", algorithms=weak), _loc(sig_id, "ds:SignedInfo"))
 
 
 def _exclusive(el: etree._Element) -> bytes:
@@ -232,20 +177,13 @@ def _wrapping(root: etree._Element, signed: list[etree._Element], sig_id: str, o
         if _exclusive(manifest) not in covered:
             out.fail(
                 R,
-                f"ds:Manifest #{i} (Id {manifest.get('Id')!r}) is not covered by the signature "
-                "(signature wrapping): its references are ignored",
-                f"le ds:Manifest n°{i} (Id "
-                f"{manifest.get('Id')!r}) n'est pas couvert par la signature (signature wrapping) : ses "
-                "références sont ignorées",
+                M.text("xades.manifest-wrapped", index=i, id=manifest.get("Id")),
                 _loc(sig_id, f"ds:Object/ds:Manifest[{i}]"),
             )
     props = list(root.iter(f"{{{XADES}}}SignedProperties"))
     if len(props) > 1:
         out.fail(
-            R,
-            f"{len(props)} xades:SignedProperties: exactly one expected (signature wrapping)",
-            f"{len(props)} xades:SignedProperties : une seule attendue (signature wrapping)",
-            _loc(sig_id, "ds:Object/xades:QualifyingProperties"),
+            R, M.text("xades.properties-count", count=len(props)), _loc(sig_id, "ds:Object/xades:QualifyingProperties")
         )
 
 
@@ -283,48 +221,26 @@ def _manifest(manifests: list[etree._Element], objects: list[LotObject], sig_id:
     for uri in sorted(set(by_uri) - wanted):
         out.fail(
             R,
-            f"the Manifest references {uri!r}, which is neither the lot nor one of its documents",
-            f"le Manifest référence {uri!r}, qui n'est ni le lot ni l'un de ses documents",
+            M.text("xades.unknown-reference", uri=uri),
             _loc(sig_id, f"ds:Object/ds:Manifest/ds:Reference[@URI='{uri}']"),
         )
     for obj in objects:
         loc = _loc(sig_id, f"ds:Object/ds:Manifest/ds:Reference[@URI='{obj.uri}']")
         found = by_uri.get(obj.uri, [])
         if not found:
-            out.fail(
-                R,
-                f"the Manifest has no Reference URI={obj.uri!r} for {obj.label}",
-                f"le Manifest n'a pas de Reference URI={obj.uri!r} pour {obj.label}",
-                loc,
-            )
+            out.fail(R, M.text("xades.no-reference", uri=obj.uri, label=obj.label), loc)
             continue
         if len(found) > 1:
-            out.fail(
-                R,
-                f"{len(found)} Manifest References with URI={obj.uri!r}, one expected",
-                f"{len(found)} Reference du Manifest d'URI {obj.uri!r}, une seule attendue",
-                loc,
-            )
+            out.fail(R, M.text("xades.references-count", count=len(found), uri=obj.uri), loc)
         if obj.data is None:
             continue  # the lot's digest is a placeholder (S7); an unresolved part is DMP-X04's business
         digest, problem = _digest(obj.data, found[0])
         if digest is None:
-            out.fail(
-                R,
-                f"digest of {obj.label} not verifiable: {problem}",
-                f"empreinte de {obj.label} invérifiable : {problem}",
-                loc,
-            )
+            out.fail(R, M.text("xades.digest-unverifiable", label=obj.label, problem=problem), loc)
             continue
         given = "".join((found[0].findtext("ds:DigestValue", namespaces=N) or "").split())
         if given != _b64(digest):
-            out.fail(
-                R,
-                f"the Manifest digest of {obj.label} ({given}) is not the digest of the document sent ({_b64(digest)})",
-                f"l'empreinte du Manifest pour {obj.label} ({given}) n'est pas celle du "
-                f"document envoyé ({_b64(digest)})",
-                loc,
-            )
+            out.fail(R, M.text("xades.digest-differs", label=obj.label, given=given, digest=_b64(digest)), loc)
 
 
 def _b64(data: bytes) -> str:
@@ -362,46 +278,21 @@ def _properties(
     ssp = props.find("xades:SignedSignatureProperties", N)
     loc = _loc(sig_id, "ds:Object/xades:QualifyingProperties/xades:SignedProperties/xades:SignedSignatureProperties")
     if ssp is None:
-        out.fail(
-            R,
-            "no xades:SignedSignatureProperties in the signed properties",
-            "pas de xades:SignedSignatureProperties dans les propriétés signées",
-            loc,
-        )
+        out.fail(R, M.text("xades.no-signature-properties"), loc)
         return
     when_text = (ssp.findtext("xades:SigningTime", namespaces=N) or "").strip()
     when = parse_time(when_text)
     if not when_text:
-        out.fail(
-            R,
-            "xades:SigningTime is missing from the signed properties",
-            "xades:SigningTime est absent des propriétés signées",
-            loc + "/xades:SigningTime",
-        )
+        out.fail(R, M.text("xades.no-signing-time"), loc + "/xades:SigningTime")
     elif when is None:
-        out.fail(
-            R,
-            f"xades:SigningTime {when_text!r} is not an xs:dateTime",
-            f"xades:SigningTime {when_text!r} n'est pas un xs:dateTime",
-            loc + "/xades:SigningTime",
-        )
+        out.fail(R, M.text("xades.signing-time-form", value=when_text), loc + "/xades:SigningTime")
     elif when - now > CLOCK_SKEW:
-        out.fail(
-            R,
-            f"xades:SigningTime {when_text} is later than the capture ({now:%Y-%m-%dT%H:%M:%SZ})",
-            f"xades:SigningTime {when_text} est postérieur à la capture",
-            loc + "/xades:SigningTime",
-        )
+        out.fail(R, M.text("xades.signing-time-late", value=when_text, now=now), loc + "/xades:SigningTime")
     first_cert = ssp.find("xades:SigningCertificate/xades:Cert", N)
     if first_cert is None:
         first_cert = ssp.find("xades:SigningCertificateV2/xades:Cert", N)
     if first_cert is None:
-        out.fail(
-            R,
-            "no xades:SigningCertificate in the signed properties",
-            "pas de xades:SigningCertificate dans les propriétés signées",
-            loc + "/xades:SigningCertificate",
-        )
+        out.fail(R, M.text("xades.no-signing-certificate"), loc + "/xades:SigningCertificate")
         return
     serial = first_cert.find("xades:IssuerSerial", N)
     if serial is None or cert is None:
@@ -411,8 +302,12 @@ def _properties(
     if _dn(issuer) != _dn(cert.issuer.rfc4514_string()) or number != str(cert.serial_number):
         out.fail(
             R,
-            f"SigningCertificate IssuerSerial ({issuer}, {number}) is not the signing certificate's "
-            f"({cert.issuer.rfc4514_string()}, {cert.serial_number})",
-            "l'IssuerSerial de SigningCertificate n'est pas celui du certificat signataire",
+            M.text(
+                "xades.issuer-serial",
+                issuer=issuer,
+                number=number,
+                cert_issuer=cert.issuer.rfc4514_string(),
+                cert_number=cert.serial_number,
+            ),
             loc + "/xades:SigningCertificate/xades:Cert",
         )

@@ -20,7 +20,10 @@ from conformance.formats.ebrim import DOC_ENTRY_TYPE as DE_OBJECT_TYPE
 from conformance.formats.ebrim import SUBMISSION_SET_NODE as SS_NODE
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
+from .cda_doc import CdaDoc, open_cda
 from .xpaths import LCM, RIM, SOAP12, XDSB, all_of, first, where
+
+SIGNATURE_CLASS = "urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1"  # classCode of the lot's signature entry
 
 # re-exported: the DMP checks and the mock DMP read the identifiers from here
 __all__ = [
@@ -33,11 +36,13 @@ __all__ = [
     "SS_IDS",
     "SS_NODE",
     "SS_SCHEMES",
+    "SIGNATURE_CLASS",
     "Association",
     "Coded",
     "DocumentPart",
     "RegistryObject",
     "XdsMetadata",
+    "is_signature",
     "name_of",
     "read_metadata",
     "slots_of",
@@ -122,6 +127,34 @@ class XdsMetadata:
     associations: list[Association]
     documents: dict[str, DocumentPart]
     is_provide_and_register: bool
+    _cdas: dict[str, tuple[CdaDoc | None, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def cda(self, entry: RegistryObject) -> tuple[CdaDoc | None, str] | None:
+        """The CDA an entry describes, parsed once for every rule that compares it with the metadata:
+        None when there is no document to read here (signature entry, part missing or unresolved:
+        DMP-X04 says so), else (document, '') or (None, why it is not a readable CDA)."""
+        if is_signature(entry):
+            return None
+        part = self.documents.get(entry.id)
+        if part is None or part.data is None:
+            return None
+        if entry.id not in self._cdas:
+            self._cdas[entry.id] = open_cda(part.data)
+        return self._cdas[entry.id]
+
+    def described(self) -> list[tuple[RegistryObject, CdaDoc]]:
+        """(entry, its readable CDA) for every entry whose document is here."""
+        out = []
+        for entry in self.entries:
+            doc = (self.cda(entry) or (None, ""))[0]
+            if doc is not None:
+                out.append((entry, doc))
+        return out
+
+
+def is_signature(entry: RegistryObject) -> bool:
+    """The entry of the lot's XAdES signature (not a document of the patient)."""
+    return any(c.code == SIGNATURE_CLASS for c in entry.coded(DE_SCHEMES["classCode"]))
 
 
 def _registry_object(el: etree._Element, extra: list[etree._Element]) -> RegistryObject:

@@ -1,6 +1,5 @@
-"""The mock DMP: an IHE XDS.b ITI-41 endpoint (SOAP 1.2 / MTOM) over HTTPS with mutual TLS."""
+"""The mock DMP: an IHE XDS.b ITI-41 endpoint (SOAP 1.2 / MTOM) over HTTPS with mutual TLS.
 
-from .app import PATH, DmpService
-from .records import Exchange
-
-__all__ = ["PATH", "DmpService", "Exchange"]
+`app.DmpService` is the service (ITI-41, ITI-18, ITI-43, TD0.2); `records.Exchange` one exchange
+it answered. This package imports none of its modules, so that they may import each other freely.
+"""

@@ -19,7 +19,7 @@ from conformance.formats.ebrim import DE_SCHEMES, FIND_DOCUMENTS, GET_DOCUMENTS,
 from ..checks.xpaths import RIM
 from .gate import Answer, Endpoint, fault
 from .records import PatientDmp
-from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
+from .responses import FAILURE, RS, SUCCESS, RegistryError, add_errors, response_envelope
 from .store import StoredAssociation, StoredDocument
 
 ITI18_RESPONSE = "urn:ihe:iti:2007:RegistryStoredQueryResponse"
@@ -155,17 +155,7 @@ class StoredQuery(Endpoint):
                 )
             else:
                 etree.SubElement(objects, f"{{{RIM}}}ObjectRef", id=a.id)
-        if errors:
-            lst = etree.SubElement(resp, f"{{{RS}}}RegistryErrorList")
-            for e in errors:
-                etree.SubElement(
-                    lst,
-                    f"{{{RS}}}RegistryError",
-                    errorCode=e.code,
-                    codeContext=e.context,
-                    location=e.location,
-                    severity=SEVERITY_ERROR,
-                )
+        add_errors(resp, errors)
         data = etree.tostring(env, xml_declaration=True, encoding="UTF-8")
         return Answer(200, data, "Failure" if errors else "Success", errors)
 

@@ -44,18 +44,24 @@ def response_envelope(action: str, relates_to: str | None) -> tuple[etree._Eleme
 def registry_response(errors: list[RegistryError], relates_to: str | None) -> bytes:
     env, body = response_envelope(ITI41_RESPONSE, relates_to)
     resp = etree.SubElement(body, f"{{{RS}}}RegistryResponse", nsmap={"rs": RS}, status=FAILURE if errors else SUCCESS)
-    if errors:
-        lst = etree.SubElement(resp, f"{{{RS}}}RegistryErrorList")
-        for e in errors:
-            etree.SubElement(
-                lst,
-                f"{{{RS}}}RegistryError",
-                errorCode=e.code,
-                codeContext=e.context,
-                location=e.location,
-                severity=SEVERITY_ERROR,
-            )
+    add_errors(resp, errors)
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def add_errors(parent: etree._Element, errors: list[RegistryError]) -> None:
+    """The rs:RegistryErrorList of `errors` under `parent` (nothing when there is none)."""
+    if not errors:
+        return
+    lst = etree.SubElement(parent, f"{{{RS}}}RegistryErrorList")
+    for e in errors:
+        etree.SubElement(
+            lst,
+            f"{{{RS}}}RegistryError",
+            errorCode=e.code,
+            codeContext=e.context,
+            location=e.location,
+            severity=SEVERITY_ERROR,
+        )
 
 
 def soap_fault(code: str, reason: str, relates_to: str | None = None, subcode: str | None = None) -> bytes:

@@ -14,7 +14,7 @@ from conformance.formats.ebrim import ITI43, XDSB, XOP
 
 from ..build.mtom import mtom_request
 from .gate import Answer, Endpoint, fault
-from .responses import FAILURE, RS, SEVERITY_ERROR, SUCCESS, RegistryError, response_envelope
+from .responses import FAILURE, RS, SUCCESS, RegistryError, add_errors, response_envelope
 from .store import REPOSITORY_ID, StoredDocument
 
 ITI43_RESPONSE = "urn:ihe:iti:2007:RetrieveDocumentSetResponse"
@@ -55,17 +55,7 @@ class Repository(Endpoint):
         resp = etree.SubElement(body, f"{{{XDSB}}}RetrieveDocumentSetResponse", nsmap={"xdsb": XDSB, "rs": RS})
         status = SUCCESS if not errors else (PARTIAL if docs else FAILURE)
         rr = etree.SubElement(resp, f"{{{RS}}}RegistryResponse", status=status)
-        if errors:
-            lst = etree.SubElement(rr, f"{{{RS}}}RegistryErrorList")
-            for e in errors:
-                etree.SubElement(
-                    lst,
-                    f"{{{RS}}}RegistryError",
-                    errorCode=e.code,
-                    codeContext=e.context,
-                    location=e.location,
-                    severity=SEVERITY_ERROR,
-                )
+        add_errors(rr, errors)
         parts: dict[str, bytes] = {}
         for i, d in enumerate(docs):
             dr = etree.SubElement(resp, f"{{{XDSB}}}DocumentResponse")

@@ -8,16 +8,14 @@ import hashlib
 import pytest
 
 from conformance.engine.verifier import Verifier
-from conformance.model import not_applicable
-from conformance.socles.dmp.fixtures import DmpHarness, document
+from conformance.socles.dmp.fixtures import DmpHarness, Fed, document
+from conformance.socles.dmp.messages import M
 
 
-def _precondition(verify: Verifier, why_en: str, why_fr: str) -> None:
+def _nothing_fed(verify: Verifier, fed: Fed) -> None:
     verify.record(
         [
-            not_applicable(
-                rid, f"precondition not met: {why_en}", f"précondition non remplie : {why_fr}", "driver outcome"
-            )
+            M.not_applicable(rid, "feed.nothing-fed", "driver outcome", detail=fed.outcome.detail)
             for rid in verify.declared
         ]
     )
@@ -29,7 +27,7 @@ def test_find_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     fed = dmp.feed("resident-second", document("suivi", "Fiche de suivi à retrouver"))
     uid = str(fed.outcome.data.get("document_unique_id") or "")
     if not (fed.outcome.ok and uid):
-        _precondition(verify, f"nothing was fed ({fed.outcome.detail})", "aucun document versé")
+        _nothing_fed(verify, fed)
         return
     found = dmp.step("dmp.find", "resident-second", {})
     found.check_consult(verify)
@@ -37,10 +35,8 @@ def test_find_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     verify.expect(
         "DMP-H04",
         found.outcome.ok and uid in listed,
-        f"the DUI's search did not list the document it fed ({uid}); answer: {found.outcome.detail}",
-        f"la recherche du DUI ne liste pas le document versé ({uid}) ; réponse : {found.outcome.detail}",
-        en_ok=f"the DUI's search lists the document it fed ({len(listed)} document(s))",
-        fr_ok=f"la recherche du DUI liste le document versé ({len(listed)} document(s))",
+        M.text("consult.search-misses", id=uid, detail=found.outcome.detail),
+        ok_text=M.text("consult.search-lists", count=len(listed)),
         location="driver outcome (dmp.find)",
         evidence=found.outcome.to_json(),
     )
@@ -53,7 +49,7 @@ def test_retrieve_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     uid = str(fed.outcome.data.get("document_unique_id") or "")
     stored = dmp.stored(uid)
     if not (fed.outcome.ok and stored is not None):
-        _precondition(verify, f"nothing was fed ({fed.outcome.detail})", "aucun document versé")
+        _nothing_fed(verify, fed)
         return
     got = dmp.step("dmp.retrieve", "resident-second", {"repository_id": dmp.repository_id, "unique_id": uid})
     got.check_consult(verify)
@@ -61,10 +57,8 @@ def test_retrieve_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     verify.expect(
         "DMP-H04",
         got.outcome.ok and got.outcome.data.get("sha1") == want,
-        f"the DUI did not get the fed document back (SHA-1 {got.outcome.data.get('sha1')}, expected {want})",
-        f"le DUI n'a pas récupéré le document versé (SHA-1 {got.outcome.data.get('sha1')}, attendu {want})",
-        en_ok=f"the document came back identical ({stored.data.__len__()} bytes)",
-        fr_ok=f"document restitué à l'identique ({len(stored.data)} octets)",
+        M.text("consult.retrieved-differs", sha1=got.outcome.data.get("sha1"), expected=want),
+        ok_text=M.text("consult.retrieved-same", size=len(stored.data)),
         location="driver outcome (dmp.retrieve)",
         evidence=got.outcome.to_json(),
     )

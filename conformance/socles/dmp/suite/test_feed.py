@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.verifier import Verifier
-from conformance.model import not_applicable
 from conformance.socles.dmp.fixtures import DmpHarness, document
+from conformance.socles.dmp.messages import M
 
 N1_RULES = [
     ("DMP-T01", "Requête MTOM/XOP portant une enveloppe SOAP 1.2"),
@@ -83,12 +83,7 @@ def test_replace_a_fed_document(dmp: DmpHarness, verify: Verifier) -> None:
         # the first feed failing is judged by the other scenarios; a replacement cannot be tried
         verify.record(
             [
-                not_applicable(
-                    rid,
-                    f"precondition not met: the first version was not fed ({first.outcome.detail})",
-                    "précondition non remplie : la première version n'a pas été versée",
-                    "driver outcome",
-                )
+                M.not_applicable(rid, "feed.first-version-not-fed", "driver outcome", detail=first.outcome.detail)
                 for rid in verify.declared
             ]
         )

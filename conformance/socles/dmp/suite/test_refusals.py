@@ -6,6 +6,7 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
+from conformance.socles.dmp.messages import M
 
 
 @pytest.mark.requirements("DMP-I04")
@@ -15,12 +16,8 @@ def test_refuse_non_qualified_identity(dmp: DmpHarness, verify: Verifier) -> Non
     verify.expect(
         "DMP-I04",
         fed.outcome.status == "refused" and not fed.exchanges,
-        f"non-qualified identity: the DUI answered {fed.outcome.status} and {len(fed.exchanges)} request(s) "
-        "reached the DMP",
-        f"identité non qualifiée : le DUI a répondu {fed.outcome.status} et {len(fed.exchanges)} requête(s) "
-        "ont atteint le DMP",
-        en_ok=f"non-qualified identity: refused ({fed.outcome.detail})",
-        fr_ok=f"identité non qualifiée : refusé ({fed.outcome.detail})",
+        M.text("feed.unqualified-reached", status=fed.outcome.status, count=len(fed.exchanges)),
+        ok_text=M.text("feed.unqualified-refused", detail=fed.outcome.detail),
         location="driver outcome + DMP traffic",
         evidence={"outcome": fed.outcome.to_json(), "requests": len(fed.exchanges)},
     )

@@ -7,23 +7,22 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
+from conformance.socles.dmp.messages import M
 
-SERVERS = [("rogue-ca", "certificat serveur d'une autorité inconnue"), ("expired", "certificat serveur expiré")]
+# the server certificates the DUI must refuse, and how a finding names each
+SERVERS = {"rogue-ca": M.text("transport.rogue-ca"), "expired": M.text("transport.expired")}
 
 
-@pytest.mark.parametrize(
-    ("variant", "label"), [pytest.param(*v, marks=pytest.mark.requirements("DMP-H01"), id=v[0]) for v in SERVERS]
-)
-def test_refuse_untrusted_dmp_server(dmp: DmpHarness, verify: Verifier, variant: str, label: str) -> None:
+@pytest.mark.parametrize("variant", [pytest.param(v, marks=pytest.mark.requirements("DMP-H01"), id=v) for v in SERVERS])
+def test_refuse_untrusted_dmp_server(dmp: DmpHarness, verify: Verifier, variant: str) -> None:
     """Serveur DMP non authentifiable : le DUI refuse la connexion et n'envoie rien"""
     fed = dmp.feed("resident-qualified", document("suivi"), variant=variant)
+    label = SERVERS[variant]
     verify.expect(
         "DMP-H01",
         not fed.outcome.ok and not fed.exchanges,
-        f"{variant}: the DUI answered {fed.outcome.status} and {len(fed.exchanges)} request(s) reached the server",
-        f"{label} : le DUI a répondu {fed.outcome.status} et {len(fed.exchanges)} requête(s) ont atteint le serveur",
-        en_ok=f"{variant}: connection refused by the DUI ({fed.outcome.detail[:160]})",
-        fr_ok=f"{label} : connexion refusée par le DUI ({fed.outcome.detail[:160]})",
+        label + M.text("transport.server-reached", status=fed.outcome.status, count=len(fed.exchanges)),
+        ok_text=label + M.text("transport.server-refused", detail=fed.outcome.detail[:160]),
         location="TLS handshake + DMP traffic",
         evidence={"outcome": fed.outcome.to_json(), "requests": len(fed.exchanges)},
     )

@@ -1,5 +1,11 @@
-"""Good DMP artifacts built with lxml: an N1 CDA carrying a PDF, a DLU header with its sections,
-and the ProvideAndRegisterDocumentSetRequest that feeds it. Tests take these and break one thing.
+"""Helpers of the DMP tests.
+
+- Good DMP artifacts built with lxml: an N1 CDA carrying a PDF, a DLU header with its sections,
+  and the ProvideAndRegisterDocumentSetRequest that feeds it. Tests take these and break one thing.
+- Running the DMP checks on bytes the way `conformance validate` and the scenarios do
+  (`run_checks` over every DMP check of the kind, each artifact read once).
+- The test PKI's VIHF, a running mock DMP, a reference DUI configured for it, and the DMP suite
+  run through the engine in a child process.
 
 Synthetic data only: the resident-qualified identity of fixtures/identities.json (test INS OID
 .10), names ending in -ESSAI, made-up national identifiers.
@@ -8,16 +14,35 @@ Synthetic data only: the resident-qualified identity of fixtures/identities.json
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import deepcopy
+from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
 from pypdf.xmp import XmpInformation
 
+from conformance import identities
+from conformance.demo import DemoDriver
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
 from conformance.identities import patient
+from conformance.model import Artifact, CheckContext, Finding, Verdict
+from conformance.registry import run_checks
+from conformance.socle import get_socle
+from conformance.socles.dmp.build.vihf import VihfInput, signed_vihf
+from conformance.socles.dmp.service.app import DmpService
+
+get_socle("dmp").load_checks()
 
 HL7 = "urn:hl7-org:v3"
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
@@ -453,3 +478,111 @@ def pnr_root(cda: bytes | None = None) -> etree._Element:
 
 def copy(el: etree._Element) -> etree._Element:
     return deepcopy(el)
+
+
+# -- running the checks ---------------------------------------------------------------------------
+
+
+def checked(art: Artifact, ctx: CheckContext | None = None) -> list[Finding]:
+    """Every DMP check of the artifact's kind, as `conformance validate` and the scenarios run them."""
+    return run_checks(art, ctx or CheckContext(), ["dmp"])
+
+
+def run(
+    kind: str, data: bytes, ctx: CheckContext | None = None, name: str = "artifact", **meta: object
+) -> list[Finding]:
+    return checked(Artifact(kind, name, data, dict(meta)), ctx)
+
+
+def run_cda(data: bytes, ctx: CheckContext | None = None) -> list[Finding]:
+    return run("cda", data, ctx, "doc.xml")
+
+
+def run_xds(data: bytes, ctx: CheckContext | None = None, **meta: object) -> list[Finding]:
+    """The XDS metadata checks but the lot's XAdES signature (DMP-S02): `pnr_root` carries a placeholder
+    signature part, and test_xades judges really signed lots."""
+    return [f for f in run("xds-metadata", data, ctx, "pnr.xml", **meta) if f.requirement != "DMP-S02"]
+
+
+def verdicts(findings: list[Finding], req: str) -> set[Verdict]:
+    return {f.verdict for f in findings if f.requirement == req}
+
+
+def fails(findings: list[Finding], req: str | None = None) -> list[Finding]:
+    return [f for f in findings if f.verdict is Verdict.FAIL and (req is None or f.requirement == req)]
+
+
+# -- the test PKI's VIHF, the mock DMP and the reference DUI --------------------------------------
+
+
+def vihf(pki: TestPKI, cert: str = "signing_cert", key: str = "signing_key", **overrides: object) -> etree._Element:
+    inp = VihfInput(structure_id="1990000001", resource_id=INS_CX)
+    for name, value in overrides.items():
+        setattr(inp, name, value)
+    return signed_vihf(inp, pki.path(key).read_bytes(), pki.path(cert).read_bytes())
+
+
+def vihf_bytes(pki: TestPKI, **overrides: object) -> bytes:
+    return etree.tostring(vihf(pki, **overrides))
+
+
+@contextmanager
+def running_dmp(pki: TestPKI, folder: Path) -> Iterator[DmpService]:
+    service = DmpService(EvidenceJournal(folder / "evidence"), pki)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def demo_for(service: DmpService, defect: str | None = None) -> DemoDriver:
+    dui = DemoDriver(defect)
+    dui.configure({"dmp": {**service.settings(), "patients": identities.patients()}})
+    return dui
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- the DMP suite through the engine -------------------------------------------------------------
+
+BOOT = """
+import sys
+import pytest
+import conformance.socle as socle_module
+from conformance.socles.dmp import SOCLE
+installed = dict(socle_module.installed_socles())
+installed["dmp"] = SOCLE
+socle_module.installed_socles = lambda: installed
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+def run_suite(out: Path, dui: str = "demo", *extra: str) -> tuple[int, str, dict[str, Any]]:
+    """(exit code, output tail, results.json) of `pytest --socle=dmp --dui=<dui>` in a child process,
+    through the real plugin, fixtures module, journal and verdicts."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BOOT,
+            "--socle",
+            "dmp",
+            "--dui",
+            dui,
+            "--out",
+            str(out),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(out.parent),
+    )
+    results = json.loads((out / "results.json").read_text()) if (out / "results.json").is_file() else {}
+    return proc.returncode, proc.stdout[-4000:] + proc.stderr[-2000:], results

@@ -1,5 +1,5 @@
-"""`conformance validate --schematron-pack`: exit 0 pass, 1 a schematron failure, 2 a usage error;
-and the DMP-C03 check behind it, with and without a pack."""
+"""`conformance validate --schematron-pack` on DMP documents: exit 0 pass, 1 a schematron failure, 2 a
+usage error; and the DMP-C03 check behind it, with and without a pack."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from conformance.formats.schematron import compile as compiling
 from conformance.formats.schematron.pack import Pack
 from conformance.formats.schematron.runner import PackRunner
 from conformance.model import Artifact, CheckContext, Verdict
-from conformance.socles.dmp.checks.schematron_pack import check_volet_schematron
-from tests.socles.dmp import builders as b
+from tests.formats.schematron.helpers import VOLET, VOLET_ROOT
 
-from .minipack import VOLET, VOLET_ROOT
+from . import helpers as b
 
 HL7 = "urn:hl7-org:v3"
+pytestmark = pytest.mark.usefixtures("schematron_cache")
 
 
 def _dmp_cda(title: str | None = None) -> bytes:
@@ -108,8 +108,8 @@ def test_without_a_pack_dmp_c03_is_not_applicable_with_its_reason(docs: dict[str
 
 def test_the_check_takes_a_pack_from_the_context(pack_dir: Path) -> None:
     art = Artifact("cda", "doc.xml", _dmp_cda("INTERDIT"))
-    without = list(check_volet_schematron(art, CheckContext()))
+    without = [f for f in b.checked(art) if f.requirement == "DMP-C03"]
     assert [(f.verdict, f.evidence) for f in without] == [(Verdict.NOT_APPLICABLE, art.sha256)]
     ctx = CheckContext(extra={"schematron_pack": PackRunner(Pack.open(pack_dir))})
-    found = list(check_volet_schematron(art, ctx))
+    found = [f for f in b.checked(art, ctx) if f.requirement == "DMP-C03"]
     assert [f.verdict for f in found] == [Verdict.FAIL] and found[0].evidence == art.sha256
