@@ -109,38 +109,6 @@ class Finding:
         )
 
 
-def passed(req: str, en: str, fr: str, location: str = "") -> Finding:
-    return Finding(req, Verdict.PASS, en, fr, location)
-
-
-def failed(req: str, en: str, fr: str, location: str = "") -> Finding:
-    return Finding(req, Verdict.FAIL, en, fr, location)
-
-
-def warned(req: str, en: str, fr: str, location: str = "") -> Finding:
-    return Finding(req, Verdict.WARN, en, fr, location)
-
-
-def not_applicable(req: str, en: str, fr: str, location: str = "") -> Finding:
-    return Finding(req, Verdict.NOT_APPLICABLE, en, fr, location)
-
-
-def judge(req: str, ok: bool, en_ok: str, fr_ok: str, en_ko: str, fr_ko: str, location: str = "") -> Finding:
-    """A pass or a fail with its two messages: keeps checks to one line per rule."""
-    if ok:
-        return passed(req, en_ok, fr_ok, location)
-    return failed(req, en_ko, fr_ko, location)
-
-
-def fails_or_pass(
-    req: str, problems: list[tuple[str, str, str]], en_ok: str, fr_ok: str, location: str = ""
-) -> list[Finding]:
-    """One fail per (en, fr, location) problem, or a single pass when there is none."""
-    if problems:
-        return [failed(req, en, fr, loc) for en, fr, loc in problems]
-    return [passed(req, en_ok, fr_ok, location)]
-
-
 @dataclass
 class Artifact:
     """Bytes captured or given, with what they are. Checks only ever see artifacts."""

@@ -7,8 +7,8 @@ finding, never a traceback) and the catalog levels are applied exactly as in a s
 Findings the harness itself produces carry ids outside any catalog:
 - `HARNESS-KIND`: the file's kind is unknown (fail), or no installed socle checks it (not-applicable);
 - `HARNESS-CHECK`: a check crashed on this input (fail: a bug of the harness, reported, not hidden);
-- `HARNESS-INPUT`: the file is too large or unreadable and no socle names a structural rule for
-  its kind. When a socle does (`register_input_rule`), that rule carries the failure instead.
+- `HARNESS-INPUT`: the file is too large or unreadable and no socle reads its kind. When a socle
+  does, the refusal rule of its reader (`conformance.registry.reader`) carries the failure instead.
 """
 
 from __future__ import annotations
@@ -28,22 +28,14 @@ from conformance.registry import checks_for, refusal_rule, run_checks
 from conformance.socle import Kind
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-_INPUT_RULES: dict[tuple[str, str], str] = {}
-
-
-def register_input_rule(kind: str, socle: str, requirement: str) -> None:
-    """Name the rule that fails when a file of `kind` cannot even be read (too large, truncated)."""
-    _INPUT_RULES[(kind, socle)] = requirement
 
 
 def input_rule(kind: str, socles: list[str] | None = None) -> str:
-    read_by = refusal_rule(kind, socles)
-    if read_by is not None:
-        return read_by
-    for (k, socle), rid in _INPUT_RULES.items():
-        if k == kind and (socles is None or socle in socles):
-            return rid
-    return "HARNESS-INPUT"
+    """The rule that fails when a `kind` file cannot even be read (too large, truncated)."""
+    from conformance.socle import load_all_checks
+
+    load_all_checks()  # the readers, and so the refusal rules, register with the checks
+    return refusal_rule(kind, socles) or "HARNESS-INPUT"
 
 
 @dataclass

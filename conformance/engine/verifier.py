@@ -49,23 +49,17 @@ class Verifier:
         self,
         requirement: str,
         ok: bool,
-        ko: Text | str,
-        fr: str = "",
+        ko: Text,
         *,
+        ok_text: Text | None = None,
         location: str = "",
         evidence: Any = None,
-        ok_text: Text | None = None,
-        en_ok: str | None = None,
-        fr_ok: str | None = None,
     ) -> Finding:
         """A finding computed by the scenario itself (from the DUI's outcome or the traffic).
 
-        `ko` is the message when `ok` is false (and when true, unless `ok_text` is given); the
-        (en, fr) string pair form is kept only while the suites move to message tables.
+        `ko` is the message when `ok` is false, `ok_text` (default: `ko`) when it is true.
         """
-        bad = ko if isinstance(ko, Text) else Text(ko, fr)
-        good = ok_text or (Text(en_ok or bad.en, fr_ok or bad.fr) if not isinstance(ko, Text) else bad)
-        f = finding(requirement, Verdict.PASS if ok else Verdict.FAIL, good if ok else bad, location)
+        f = finding(requirement, Verdict.PASS if ok else Verdict.FAIL, (ok_text or ko) if ok else ko, location)
         if evidence is not None:
             ref = (
                 evidence
