@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from conformance.engine.evidence import EvidenceJournal
+from conformance.formats import tls
 from conformance.formats.pki import TestPKI
 
 from . import td02
@@ -39,15 +40,6 @@ RETRIEVE_PATH = "/dmp/xdsb/RetrieveDocumentSet"
 SOAP_TYPE = 'application/soap+xml; charset="UTF-8"'
 MAX_BODY = 64 * 1024 * 1024
 VARIANTS = ("good", "rogue-ca", "expired")
-
-
-def _context(cert: str, key: str, ca: str) -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(cert, key)
-    ctx.load_verify_locations(ca)
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    return ctx
 
 
 class DmpService:
@@ -69,9 +61,9 @@ class DmpService:
         self.td02_stale = False  # TD0.2 reports closed DMPs as active (they close between check and feed)
         ca = str(pki.ca_bundle)
         self._contexts = {
-            "good": _context(str(pki.server_cert), str(pki.server_key), ca),
-            "rogue-ca": _context(str(pki.rogue_cert), str(pki.rogue_key), ca),
-            "expired": _context(str(pki.expired_cert), str(pki.expired_key), ca),
+            "good": tls.server_context(str(pki.server_cert), str(pki.server_key), ca),
+            "rogue-ca": tls.server_context(str(pki.rogue_cert), str(pki.rogue_key), ca),
+            "expired": tls.server_context(str(pki.expired_cert), str(pki.expired_key), ca),
         }
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -224,6 +216,9 @@ class DmpService:
         )
         config.load()
         assert config.ssl is not None
+        # the handshake starts on uvicorn's context: versions and suites are fixed there, before SNI swaps
+        # the certificate (OpenSSL keeps the first context's cipher list), so the policy goes on it too
+        tls.harden(config.ssl)
         config.ssl.sni_callback = self._sni
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 
 from conformance.engine.evidence import EvidenceJournal, EvidenceRef
+from conformance.formats import tls
 from conformance.formats.pki import TestPKI
 
 from .app import MAX_BODY, Exchange, ServiceApp, Validator, engine_validator
@@ -76,11 +77,14 @@ class PrescriptionService:
             ssl_keyfile=str(self.pki.server_key),
             ssl_ca_certs=str(self.pki.ca_bundle),
             ssl_cert_reqs=ssl.CERT_REQUIRED,
-            ssl_ciphers="ECDHE+AESGCM:ECDHE+CHACHA20",
+            ssl_ciphers=tls.TLS12_CIPHERS,
             timeout_keep_alive=2,
             limit_concurrency=32,
             h11_max_incomplete_event_size=64 * 1024,
         )
+        config.load()
+        assert config.ssl is not None
+        tls.harden(config.ssl)  # uvicorn sets the suites only: versions and options come from the one policy
         server = uvicorn.Server(config)
         self._server = server
 

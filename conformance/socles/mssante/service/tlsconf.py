@@ -19,11 +19,12 @@ from typing import Any
 from twisted.internet.interfaces import IOpenSSLContextFactory
 from zope.interface import implementer
 
+from conformance.formats import tls
 from conformance.formats.pki import TestPKI
 
 VARIANTS = ("good", "rogue-ca", "expired", "revoked", "tls-legacy", "weak-cipher", "no-starttls", "down")
-# TLS 1.2 suites of the good profile: forward secrecy + AEAD only (TLS 1.3 suites are all AEAD/PFS)
-GOOD_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!eNULL"
+# the good profile is the one TLS policy of every mock service (formats/tls.py)
+GOOD_CIPHERS = tls.TLS12_CIPHERS
 WEAK_CIPHERS = "AES128-SHA:@SECLEVEL=0"
 LEGACY_CIPHERS = "DEFAULT:@SECLEVEL=0"
 
@@ -56,30 +57,16 @@ def profile(pki: TestPKI, variant: str) -> TlsProfile | None:
         return TlsProfile(variant, cert, key, pki.ca_bundle, "TLSv1", "TLSv1.1", LEGACY_CIPHERS)
     if variant == "weak-cipher":
         return TlsProfile(variant, cert, key, pki.ca_bundle, "TLSv1.2", "TLSv1.2", WEAK_CIPHERS)
-    return TlsProfile(variant, cert, key, pki.ca_bundle, "TLSv1.2", None, GOOD_CIPHERS)
-
-
-_STDLIB_VERSIONS = {
-    "TLSv1": ssl.TLSVersion.TLSv1,
-    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
-    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
-    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
-}
+    return TlsProfile(variant, cert, key, pki.ca_bundle, tls.MIN_VERSION, tls.MAX_VERSION, GOOD_CIPHERS)
 
 
 def stdlib_server_context(prof: TlsProfile) -> ssl.SSLContext:
     """Server side for asyncio/aiosmtpd: asks for a client certificate, verified against the test CAs."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: the legacy variant wants exactly them
-        warnings.simplefilter("ignore", DeprecationWarning)
-        ctx.minimum_version = _STDLIB_VERSIONS[prof.min_version]
-        if prof.max_version:
-            ctx.maximum_version = _STDLIB_VERSIONS[prof.max_version]
-    ctx.set_ciphers(prof.ciphers)
+    tls.harden(ctx, min_version=prof.min_version, max_version=prof.max_version, ciphers=prof.ciphers)
     ctx.load_cert_chain(prof.cert, prof.key)
     ctx.load_verify_locations(cafile=prof.ca_bundle)
     ctx.verify_mode = ssl.CERT_OPTIONAL
-    ctx.options |= ssl.OP_NO_COMPRESSION
     return ctx
 
 
@@ -93,17 +80,8 @@ def openssl_server_context(prof: TlsProfile) -> Any:
     """Server side for Twisted: the same profile as a pyOpenSSL context (handed over via getContext)."""
     from OpenSSL import SSL
 
-    versions = {
-        "TLSv1": SSL.TLS1_VERSION,
-        "TLSv1.1": SSL.TLS1_1_VERSION,
-        "TLSv1.2": SSL.TLS1_2_VERSION,
-        "TLSv1.3": SSL.TLS1_3_VERSION,
-    }
     ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
-    ctx.set_min_proto_version(versions[prof.min_version])
-    if prof.max_version:
-        ctx.set_max_proto_version(versions[prof.max_version])
-    ctx.set_cipher_list(prof.ciphers.encode("ascii"))
+    tls.harden_openssl(ctx, min_version=prof.min_version, max_version=prof.max_version, ciphers=prof.ciphers)
     ctx.use_certificate_chain_file(str(prof.cert))
     ctx.use_privatekey_file(str(prof.key))
     ctx.check_privatekey()
@@ -111,7 +89,6 @@ def openssl_server_context(prof: TlsProfile) -> Any:
     ctx.load_client_ca(str(prof.ca_bundle).encode())
     ctx.set_verify(SSL.VERIFY_PEER, lambda _conn, _cert, _errno, _depth, ok: bool(ok))
     ctx.set_session_id(b"dui-conformance-imap")
-    ctx.set_options(SSL.OP_NO_COMPRESSION)
     return ctx
 
 
