@@ -26,6 +26,10 @@ def patient(key: str) -> dict[str, Any]:
     raise KeyError(key)
 
 
+def professionals() -> list[dict[str, Any]]:
+    return [dict(p) for p in _doc()["professionals"]]
+
+
 def professional(key: str) -> dict[str, Any]:
     for p in _doc()["professionals"]:
         if p["key"] == key:

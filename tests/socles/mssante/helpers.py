@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import socket
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -354,3 +355,14 @@ def assert_fail(findings: list[Finding], rid: str, *needles: str) -> Finding:
     for n in needles:
         assert n in text, f"{rid}: {n!r} not in {text!r}"
     return bad[0]
+
+
+def read_line(sock: socket.socket) -> bytes:
+    """One reply line from a raw SMTP/IMAP socket (b"" when the server closed it)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data

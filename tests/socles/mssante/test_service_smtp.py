@@ -67,7 +67,11 @@ def test_submit_with_client_certificate(op: Operator, pki: TestPKI) -> None:
     sub = op.wait_for_submission(lambda s: s.data == data, timeout=10, since=mark)
     assert sub is not None and sub.mail_from == BAL and sub.rcpts == [DOCTOR]
     assert sub.evidence is not None and (op.journal.root / sub.evidence.path).read_bytes() == data
-    assert data in [m.raw for m in op.mailbox(DOCTOR).snapshot()]
+    # the delivered copy is what was sent, under the operator's Received: trace line (RFC 5321 §4.4)
+    [copy] = [m.raw for m in op.mailbox(DOCTOR).snapshot() if m.raw.endswith(data)]
+    trace = copy[: -len(data)].decode()
+    assert trace.startswith("Received: from ") and "by mss-operator.test with ESMTPS id" in trace
+    assert f"for <{DOCTOR}>;" in trace and trace.count("\r\n") == trace.count("\r\n\t") + 1
     [rec] = _sessions(op, mark)
     assert rec.tls_version in ("TLSv1.2", "TLSv1.3") and rec.starttls_offered and rec.starttls_used
     assert rec.auth == {"mechanism": "tls-client-certificate", "identity": BAL}

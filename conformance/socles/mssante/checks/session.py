@@ -137,7 +137,13 @@ def org_certificate(s: Session) -> Iterator[Finding]:
         return
     subject = str(cert.get("subject", "?"))
     if cert.get("is_org_client_cert") is True and cert.get("chains_to_test_root") is True:
-        yield M.passed(rid, "auth.org-ok", s.id, subject=subject, bal=cert.get("bal"))
+        bal = str(cert.get("bal") or "").lower()
+        others = [t for t in s.transactions if str(t.get("mail_from") or "").lower() not in ("", bal)]
+        for txn in others:  # the certificate authenticates one BAL: the envelope sender must be that BAL
+            where = s.where(_int(txn.get("command")))
+            yield M.fail(rid, "auth.sender-not-bal", where, sender=txn.get("mail_from"), bal=bal)
+        if not others:
+            yield M.passed(rid, "auth.org-ok", s.id, subject=subject, bal=cert.get("bal"))
         return
     problems = "; ".join(str(p) for p in list_of(cert.get("problems"))) or "not an ORG client certificate"
     yield M.fail(rid, "auth.cert-bad", s.id, subject=subject, problems=problems)

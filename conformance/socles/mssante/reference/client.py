@@ -53,6 +53,9 @@ class TlsFlaws:
     client_cert_late: bool = False  # first connects without the ORG certificate, presents it when refused
     plaintext_fallback: bool = False  # SMTP without STARTTLS when the server does not offer it
     imap_auth_before_starttls: bool = False
+    # first sends as this other BAL of the establishment (one its ORG certificate does not cover), then,
+    # refused by the operator, as its own BAL
+    sender_first: str | None = None
 
 
 NO_FLAWS = TlsFlaws()
@@ -234,6 +237,10 @@ def _submit(
         steps.append(f"MAIL FROM:<{cfg.bal.address}> {' '.join(mail_opts)}".rstrip())
         steps += [f"RCPT TO:<{r}> {' '.join(rcpt_opts)}".rstrip() for r in rcpts]
         steps.append(f"DATA ({len(data)} octets)")
+        if flaws.sender_first:
+            steps.insert(-len(rcpts) - 2, f"MAIL FROM:<{flaws.sender_first}> (refusé)")
+            with suppress(smtplib.SMTPSenderRefused):
+                return SmtpReport("; ".join(steps), dict(smtp.sendmail(flaws.sender_first, rcpts, data)))
         try:
             refused = smtp.sendmail(cfg.bal.address, rcpts, data, mail_opts, rcpt_opts)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -51,6 +51,12 @@ DEFECTS: tuple[Defect, ...] = (
         TlsFlaws(client_cert_late=True),
     ),
     _mss(
+        "send-as-other-bal",
+        "MSS-AUTH-04",
+        "sends first as the establishment's secretariat BAL under the certificate of its own BAL",
+        TlsFlaws(sender_first="secretariat@ehpad-essai.mssante.fr"),
+    ),
+    _mss(
         "error-swallowed",
         "MSS-CONF-02",
         "operator unreachable: reports the message as sent",

@@ -12,6 +12,11 @@ How a client reaches its mailbox (what a conformant DUI does, and what Python's 
 `LOGIN <bal> <anything>` after STARTTLS is also accepted when <bal> is the certificate's BAL (the
 password is ignored: the certificate authenticates). LOGIN or AUTHENTICATE before STARTTLS is
 refused (`NO [PRIVACYREQUIRED]`) and recorded as credentials sent in clear.
+
+Limits, as for SMTP (budget.py): a session budget of its own with eviction of unauthenticated
+sessions, a refused newcomer told `* BYE [UNAVAILABLE]` (RFC 5530), and a TLS handshake aborted
+after `handshake_timeout` (Twisted's idle timeout would only ask a half-open TLS layer to close
+politely). LIST answers mailbox attributes (RFC 3501 §7.2.2), never the message flags of SELECT.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from twisted.mail.interfaces import IChallengeResponse
 from zope.interface import implementer
 
 import conformance.socles.mssante.service.reactor as rx
+from conformance.socles.mssante.service.budget import Slot
 from conformance.socles.mssante.service.listener import Listener
 from conformance.socles.mssante.service.mailboxes import MailStore, StoredMessage
 from conformance.socles.mssante.service.records import CommandRecord, SessionRecord
@@ -99,11 +105,13 @@ def _mark_seen(msg: Any) -> None:
 
 @implementer(IHandshakeListener)
 class RecordingIMAP(imap4.IMAP4Server):
-    def __init__(self, server: ImapServer, record: SessionRecord, ctx: Any) -> None:
+    def __init__(self, server: ImapServer, record: SessionRecord, ctx: Any, slot: Slot) -> None:
         super().__init__(chal={}, contextFactory=ctx)
         self.server = server
         self.op: Operator = server.op
         self.rec = record
+        self.slot = slot
+        self._handshake_deadline: Any = None  # a Twisted IDelayedCall while a handshake is awaited
         self.portal: Any = server.portal
         self.timeOut = self.POSTAUTH_TIMEOUT = server.idle_timeout  # type: ignore[assignment]
         self.cert_bal: str | None = None
@@ -131,9 +139,13 @@ class RecordingIMAP(imap4.IMAP4Server):
             der = peer.to_cryptography().public_bytes(Encoding.DER)
             self.rec.client_cert = self.op.client_cert_info(der)
             self.cert_bal = self.rec.client_cert.bal
+        self._cancel_deadline()
+        if self.cert_bal:
+            self.server.budget.authenticated(self.slot)
 
     def connectionLost(self, reason: Any = protocol.connectionDone) -> None:  # noqa: N802
         super().connectionLost(reason)
+        self._cancel_deadline()
         if self._ended:
             return
         self._ended = True
@@ -144,6 +156,33 @@ class RecordingIMAP(imap4.IMAP4Server):
         self._open.clear()
         self.server.closed(self)
         self.op.close_session(self.rec)
+
+    def evict(self) -> None:
+        """Another client needs this unauthenticated session's slot (connectionLost ends the record)."""
+        self.rec.end_reason = "evicted: an unauthenticated session gave way to a new client"
+        transport: Any = self.transport
+        if transport is not None:
+            transport.abortConnection()
+
+    def _cancel_deadline(self) -> None:
+        if self._handshake_deadline is not None and self._handshake_deadline.active():
+            self._handshake_deadline.cancel()
+        self._handshake_deadline = None
+
+    def _handshake_expired(self) -> None:
+        self._handshake_deadline = None
+        if not self.rec.tls_established:
+            self.rec.tls_error = f"TLS handshake not completed within {self.server.handshake_timeout:g} s"
+            self.rec.end_reason = "tls-failure"
+            transport: Any = self.transport
+            if transport is not None:
+                transport.abortConnection()
+
+    def timeoutConnection(self) -> None:  # noqa: N802
+        if self.startedTLS and not self.rec.tls_established:  # a TLS layer mid-handshake: no polite BYE
+            self._handshake_expired()
+            return
+        super().timeoutConnection()
 
     # -- recording ------------------------------------------------------------------------
     def dispatchCommand(self, tag: bytes, cmd: bytes, rest: bytes | None, uid: Any = None) -> Any:  # noqa: N802
@@ -186,6 +225,9 @@ class RecordingIMAP(imap4.IMAP4Server):
         super().do_STARTTLS(tag)
         if self.startedTLS:  # SASL after TLS: EXTERNAL only (Twisted would add LOGIN and PLAIN)
             self.challengers: Any = {b"EXTERNAL": lambda: CertificateCredentials(self.cert_bal)}
+            if self._handshake_deadline is None and not self.rec.tls_established:
+                r: Any = rx.reactor()
+                self._handshake_deadline = r.callLater(self.server.handshake_timeout, self._handshake_expired)
 
     unauth_STARTTLS = (do_STARTTLS,)  # type: ignore[assignment]
 
@@ -225,6 +267,22 @@ class RecordingIMAP(imap4.IMAP4Server):
             raise imap4.IllegalClientResponse(f"literal of {size} octets exceeds {self.op.size_limit}")
         return super()._fileLiteral(size)
 
+    def _cbListWork(self, mailboxes: Any, tag: bytes, sub: Any, cmdName: bytes) -> None:  # noqa: N802, N803
+        """LIST/LSUB with mailbox attributes (RFC 3501 §7.2.2); Twisted sends the mailbox's message flags."""
+        account: Any = self.account
+        for name, box in mailboxes:
+            if not sub or account.isSubscribed(name):
+                attributes: list[str] = getattr(box, "attributes", list)()
+                delim = box.getHierarchicalDelimiter().encode("imap4-utf-7")
+                resp = (
+                    imap4.DontQuoteMe(cmdName),
+                    [imap4.DontQuoteMe(a.encode()) for a in attributes],
+                    delim,
+                    name.encode("imap4-utf-7"),
+                )
+                self.sendUntaggedResponse(imap4.collapseNestedLists(resp))
+        self.sendPositiveResponse(tag, cmdName + b" completed")
+
     def spew_rfc822(self, id: int, msg: Any, _w: Any = None, _f: Any = None) -> Any:
         _mark_seen(msg)
         return super().spew_rfc822(id, msg, _w, _f)
@@ -240,14 +298,19 @@ class RecordingIMAP(imap4.IMAP4Server):
 
 
 class _Refuser(protocol.Protocol):
-    def __init__(self, on_made: Callable[[str], None]) -> None:
+    def __init__(self, on_made: Callable[[str], None], banner: bytes = b"") -> None:
         self._on_made = on_made
+        self._banner = banner
 
     def connectionMade(self) -> None:  # noqa: N802
         transport: Any = self.transport
         peer = transport.getPeer()
         self._on_made(f"{peer.host}:{peer.port}")
-        transport.abortConnection()
+        if self._banner:
+            transport.write(self._banner)
+            transport.loseConnection()
+        else:
+            transport.abortConnection()
 
 
 class _Factory(protocol.Factory):
@@ -257,9 +320,18 @@ class _Factory(protocol.Factory):
     def buildProtocol(self, addr: Any) -> protocol.Protocol:  # noqa: N802
         op = self.server.op
         variant = op.variant
-        if variant == "down" or op.log.active >= op.max_sessions:
-            return _Refuser(lambda peer: self.server.refused(peer, variant))
-        proto = RecordingIMAP(self.server, op.open_session("imap", variant), op.twisted_context(variant))
+        if variant == "down":
+            return _Refuser(lambda peer: self.server.refused(peer, variant, "refused: operator down"))
+        holder: list[RecordingIMAP] = []
+        admission = self.server.budget.admit(str(getattr(addr, "host", addr)), lambda: holder[0].evict())
+        if admission.slot is None:
+            why = admission.refusal
+            banner = f"* BYE [UNAVAILABLE] {why}, try again later\r\n".encode()
+            return _Refuser(lambda peer: self.server.refused(peer, variant, f"refused: {why}"), banner)
+        proto = RecordingIMAP(
+            self.server, op.open_session("imap", variant), op.twisted_context(variant), admission.slot
+        )
+        holder.append(proto)
         proto.factory = self
         return proto
 
@@ -267,8 +339,10 @@ class _Factory(protocol.Factory):
 class ImapServer(Listener):
     """The IMAP listener, in the process-wide reactor thread."""
 
-    def __init__(self, operator: Operator, host: str, port: int, *, idle_timeout: float) -> None:
-        super().__init__(operator, host, port, idle_timeout=idle_timeout)
+    protocol = "imap"
+
+    def __init__(self, operator: Operator, host: str, port: int, **limits: Any) -> None:
+        super().__init__(operator, host, port, **limits)
         realm: Any = MailRealm(operator.store)  # zope interfaces: invisible to mypy
         checker: Any = CertificateChecker()
         portal = Portal(realm)
@@ -282,12 +356,7 @@ class ImapServer(Listener):
 
     def closed(self, proto: RecordingIMAP) -> None:
         self._open.discard(proto)
-
-    def refused(self, peer: str, variant: str) -> None:
-        record = self.op.open_session("imap", variant)
-        record.peer = peer
-        record.end_reason = "refused: operator down" if variant == "down" else "refused: too many sessions"
-        self.op.close_session(record)
+        self.budget.release(proto.slot)
 
     def start(self) -> None:
         r = rx.reactor()

@@ -175,6 +175,10 @@ class Mailbox:
     def getHierarchicalDelimiter(self) -> str:  # noqa: N802
         return "/"
 
+    def attributes(self) -> list[str]:
+        """Mailbox attributes for LIST (RFC 3501 §7.2.2, RFC 3348): these mailboxes have no children."""
+        return ["\\HasNoChildren"]
+
     def getUIDValidity(self) -> int:  # noqa: N802
         return self.uid_validity
 

@@ -7,25 +7,45 @@ takes a `mark()`, asks the DUI to act, then looks at `sessions_since(mark)` and
 Threads: SMTP runs on its own asyncio loop thread, IMAP in the process-wide Twisted reactor
 thread; records, mailboxes and the journal are shared under locks, and the waits of the scenario
 thread block on a Condition.
+
+Limits: SMTP and IMAP each serve at most `max_sessions` sessions, `max_per_peer` of them from one
+client address, evicting unauthenticated sessions for newcomers (budget.py); a TLS handshake has
+`handshake_timeout` seconds. Sessions that carried no command at all are journaled by burst
+(bursts.py), the others one record each.
+
+The directory: the addresses that exist on this operator (the test identities' BALs, every test
+usager's Mon espace santé address, and any mailbox the harness delivered to); a recipient outside it
+is refused like an unknown user.
 """
 
 from __future__ import annotations
 
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import conformance.socles.mssante.service.tlsconf as tlsconf
 from conformance import identities
 from conformance.engine.evidence import EvidenceJournal, EvidenceRef, now_iso
+from conformance.formats import tls
 from conformance.formats.pki import TestPKI
+from conformance.socles.mssante.service.budget import SessionBudget
+from conformance.socles.mssante.service.bursts import BurstJournal, is_silent
 from conformance.socles.mssante.service.clientcert import describe_client_cert
 from conformance.socles.mssante.service.dsn import delivery_report, notify_values
 from conformance.socles.mssante.service.imap import ImapServer
 from conformance.socles.mssante.service.mailboxes import Mailbox, MailStore
 from conformance.socles.mssante.service.records import ClientCertInfo, SessionRecord, Submission, TrafficLog
 from conformance.socles.mssante.service.smtp import HOSTNAME, SmtpServer
+
+
+def default_directory() -> set[str]:
+    """The test identities' addresses: professionals, the DUI's BAL, every usager's Mon espace santé address."""
+    out = {str(p["address"]) for p in identities.professionals()}
+    out.add(str(identities.dui_bal()["address"]))
+    out |= {f"{p['ins']}@patient.mssante.fr" for p in identities.patients()}
+    return {a.lower() for a in out}
 
 
 class Operator:
@@ -44,6 +64,9 @@ class Operator:
         bals: list[str] | None = None,
         idle_timeout: float = 30.0,
         max_sessions: int = 64,
+        max_per_peer: int | None = None,
+        handshake_timeout: float = tls.HANDSHAKE_TIMEOUT,
+        directory: Iterable[str] | None = None,
     ) -> None:
         self.journal = journal
         self.pki = pki
@@ -52,14 +75,19 @@ class Operator:
         self.size_limit = size_limit
         self.bals = {b.lower() for b in (bals or [str(identities.dui_bal()["address"])])}
         self.max_sessions = max_sessions
+        self.max_per_peer = max_per_peer or max(1, max_sessions * 3 // 4)
+        self.directory = {a.lower() for a in (directory if directory is not None else default_directory())}
+        self.directory |= self.bals
         self.store = MailStore()
         self.log = TrafficLog()
+        self.bursts = BurstJournal(journal)
         self._variant = "good"
         self._contexts: dict[tuple[str, str], Any] = {}
         self._ctx_lock = threading.Lock()
         self._cert_cache: dict[bytes, ClientCertInfo] = {}
-        self._smtp = SmtpServer(self, host, smtp_port, idle_timeout=idle_timeout)
-        self._imap = ImapServer(self, host, imap_port, idle_timeout=idle_timeout)
+        limits: dict[str, Any] = {"idle_timeout": idle_timeout, "handshake_timeout": handshake_timeout}
+        self._smtp = SmtpServer(self, host, smtp_port, budget=SessionBudget(max_sessions, self.max_per_peer), **limits)
+        self._imap = ImapServer(self, host, imap_port, budget=SessionBudget(max_sessions, self.max_per_peer), **limits)
         self._started = False
 
     # -- life -----------------------------------------------------------------------------
@@ -83,6 +111,7 @@ class Operator:
         self._imap.stop()
         self._smtp.stop()
         self.log.wait_idle(timeout=5)
+        self.bursts.flush()
 
     def __enter__(self) -> Operator:
         return self.start()
@@ -162,6 +191,10 @@ class Operator:
 
     def close_session(self, record: SessionRecord) -> None:
         record.ended = now_iso()
+        if is_silent(record):  # a connect and a close: journaled with its burst, kept in memory
+            self.bursts.add(record)
+            self.log.session_ended(record)
+            return
         meta = {"session": record.id, "variant": record.variant, "peer": record.peer}
         try:
             record.evidence = self.journal.record(
@@ -180,8 +213,12 @@ class Operator:
         mail_params: dict[str, str],
         rcpt_params: dict[str, dict[str, str]],
         data: bytes,
+        trace: Callable[[int], bytes] | None = None,
     ) -> Submission:
-        """Store an accepted message in each recipient's mailbox, record it, and return a DSN if asked."""
+        """Store an accepted message in each recipient's mailbox, record it, and return a DSN if asked.
+
+        The evidence keeps the bytes the DUI sent; the delivered copies start with the `trace` line.
+        """
         seq = self.log.next_submission_seq()
         session = record.id if record else None
         meta = {
@@ -192,8 +229,9 @@ class Operator:
             "rcpt_params": rcpt_params,
         }
         ref = self.journal.record("message", f"message-{seq}.eml", data, meta=meta)
+        delivered_copy = (trace(seq) if trace is not None else b"") + data
         for rcpt in rcpts:
-            self.store.mailbox(rcpt).append(data)
+            self.store.mailbox(rcpt).append(delivered_copy)
         sub = Submission(seq, session, mail_from, rcpts, mail_params, rcpt_params, data, ref)
         self.log.add_submission(sub)
         delivered = [(a, p) for a, p in rcpt_params.items() if "SUCCESS" in notify_values(p)]
@@ -216,7 +254,12 @@ class Operator:
         """Put an incoming test message in a mailbox, as if another operator had relayed it."""
         ref = self.journal.record("incoming", "incoming.eml", message, meta={"to": address})
         self.store.mailbox(address).append(message)
+        self.directory.add(address.lower())
         return ref
+
+    def knows(self, address: str) -> bool:
+        """Whether `address` is a mailbox of this operator (its directory)."""
+        return address.lower() in self.directory
 
     def mailbox(self, address: str) -> Mailbox:
         return self.store.mailbox(address)

@@ -8,7 +8,16 @@ aiosmtpd speaks the protocol; this module only adds, through its documented exte
 - authentication by the client certificate: implicit (the certificate of a known BAL suffices,
   which is what `curl --cert` does) or explicit `AUTH EXTERNAL` (RFC 4422) bound to it;
 - DSN (RFC 3461): aiosmtpd refuses parameters it does not know (555) and upper-cases the rest, so
-  RET/ENVID/NOTIFY/ORCPT are taken out of the command line, case kept, before aiosmtpd parses it.
+  RET/ENVID/NOTIFY/ORCPT are taken out of the command line, case kept, before aiosmtpd parses it;
+- what a real MSSanté operator enforces: the envelope sender is the authenticated BAL (553 5.7.1
+  otherwise, as Postfix's reject_sender_login_mismatch), a recipient unknown to the operator's
+  directory gets 550 5.1.1, every reply has its RFC 3463 enhanced code, and the delivered copy gets
+  a Received: trace line (replies.py);
+- robustness: a session budget per protocol with eviction of unauthenticated sessions (budget.py),
+  a TLS handshake bounded by `handshake_timeout`, and a session released on every exit path (the
+  STARTTLS failure paths, a handshake abandoned by the client, which asyncio never reports to this
+  protocol, and a periodic sweep of connections whose socket is gone); an address aiosmtpd cannot
+  parse (`RCPT TO:<`) is a 501, never an internal error.
 """
 
 from __future__ import annotations
@@ -25,9 +34,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session, TLSSetupException
 
+from conformance.socles.mssante.service.budget import Slot
 from conformance.socles.mssante.service.dsn import dsn_problem, notify_values
 from conformance.socles.mssante.service.listener import Listener
 from conformance.socles.mssante.service.records import CommandRecord, SessionRecord, TransactionRecord
+from conformance.socles.mssante.service.replies import received_header, with_enhanced_code
 
 if TYPE_CHECKING:
     from conformance.socles.mssante.service.operator import Operator
@@ -48,6 +59,8 @@ HOSTNAME = "mss-operator.test"
 MAX_RCPTS = 100  # RFC 5321 §4.5.3.1.8 minimum
 MAIL_DSN = {"RET", "ENVID"}
 RCPT_DSN = {"NOTIFY", "ORCPT"}
+MALFORMED_ADDRESS = "553 5.1.3 Error: malformed address"  # aiosmtpd's words for an address it cannot parse
+SWEEP_SECONDS = 1.0  # how often connections whose socket is gone are looked for
 
 
 def _reply_parts(status: str | bytes) -> tuple[int | None, str]:
@@ -108,6 +121,8 @@ class SmtpSession:
         if der:
             self.rec.client_cert = self.op.client_cert_info(der)
             self.cert_bal = self.rec.client_cert.bal
+        if self.cert_bal and isinstance(server, RecordingSMTP):
+            server.authenticated()
         return True
 
     async def handle_EHLO(
@@ -139,6 +154,8 @@ class SmtpSession:
             return refusal
         if self.rec.auth is None and self.identity:
             self.rec.auth = {"mechanism": "tls-client-certificate", "identity": self.identity}
+        if address.lower() != self.identity:  # (aiosmtpd itself answers 501 to the null sender <>)
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by the authenticated BAL"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -157,6 +174,8 @@ class SmtpSession:
         domain = address.rpartition("@")[2].lower()
         if domain not in self.op.whitelist:
             return f"550 5.7.1 <{address}>: domain not in the MSSante liste blanche"
+        if not self.op.knows(address):
+            return f"550 5.1.1 <{address}>: Recipient address rejected: unknown in the MSSante directory"
         if len(envelope.rcpt_tos) >= MAX_RCPTS:
             return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)
@@ -166,8 +185,22 @@ class SmtpSession:
         data = envelope.original_content or b""
         rcpt_params = {a: self.rcpt_dsn.get(a, {}) for a in envelope.rcpt_tos}
         mail_params = dict(self.txn.mail_params) if self.txn else {}
+        rcpts = list(envelope.rcpt_tos)
+
+        def trace(queue_id: int) -> bytes:
+            return received_header(
+                helo=str(session.host_name or ""),
+                peer=self.rec.peer,
+                by=HOSTNAME,
+                queue_id=str(queue_id),
+                tls_version=self.rec.tls_version,
+                cipher=self.rec.cipher,
+                authenticated=self.external_bal is not None,
+                rcpts=rcpts,
+            )
+
         sub = self.op.accept_message(
-            self.rec, envelope.mail_from or "", list(envelope.rcpt_tos), mail_params, rcpt_params, data
+            self.rec, envelope.mail_from or "", rcpts, mail_params, rcpt_params, data, trace=trace
         )
         if self.txn is not None:
             self.txn.data_size = len(data)
@@ -188,64 +221,115 @@ class SmtpSession:
 class RecordingSMTP(SMTP):
     """aiosmtpd's SMTP, with each command and reply written into the session record."""
 
-    def __init__(self, handler: SmtpSession, server: SmtpServer, **kwargs: Any) -> None:
+    def __init__(self, handler: SmtpSession, server: SmtpServer, slot: Slot, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)  # per instance
         self.sess = handler
+        self.slot = slot
         self._listener = server
         self._tcp: asyncio.BaseTransport | None = None
-        self._recorded_end = False
+        self._ended = False
+        self._greeted = False
         self._current: CommandRecord | None = None
+        self._verb = ""  # the command being run, even when its record was not kept
         self._index = 0  # 1-based position of the command being run in the record (0: not kept)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self._tcp is None:  # the TCP connection (later calls come from STARTTLS)
             self._tcp = transport
             self.sess.rec.peer = _peer(transport)
-            self._listener.opened(transport)
+            self._listener.opened(self)
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
         super().connection_lost(error)
-        if self._recorded_end:
+        self.end(error)
+
+    def end(self, error: Exception | None = None, reason: str = "") -> None:
+        """Close the session's record and give its slot back; every exit path comes here, once."""
+        if self._ended:
             return
-        self._recorded_end = True
+        self._ended = True
         rec = self.sess.rec
         if rec.starttls_used and not rec.tls_established and rec.tls_error is None:
             rec.tls_error = str(error) if error else "TLS handshake not completed (connection closed)"
             rec.end_reason = "tls-failure"
-        rec.end_reason = rec.end_reason or "closed"
-        if self._tcp is not None:
-            self._listener.closed(self._tcp)
+        rec.end_reason = reason or rec.end_reason or "closed"
+        self._listener.closed(self)
         self.sess.op.close_session(rec)
 
+    def evict(self) -> None:
+        """Another client needs this unauthenticated session's slot: drop the connection now."""
+        if isinstance(self._tcp, asyncio.Transport):
+            self._tcp.abort()
+        self.end(reason="evicted: an unauthenticated session gave way to a new client")
+
+    def authenticated(self) -> None:
+        self._listener.budget.authenticated(self.slot)
+
+    def gone(self) -> bool:
+        """The TCP connection is closed (whatever the TLS layer above it reported)."""
+        return self._tcp is not None and self._tcp.is_closing()
+
     async def push(self, status: Any) -> None:
-        code, text = _reply_parts(status)
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else str(status)
+        if text == MALFORMED_ADDRESS and self._verb in ("MAIL", "RCPT"):  # a syntax error, as Postfix words it
+            who = "sender" if self._verb == "MAIL" else "recipient"
+            text = f"501 5.1.3 Bad {who} address syntax"
         cur = self._current
+        if self._greeted and self._verb not in ("EHLO", "HELO"):
+            text = with_enhanced_code(text)  # RFC 2034: all but the greeting and the EHLO/HELO replies
+        self._greeted = True
+        code, shown = _reply_parts(text)
         if cur is not None:
-            cur.reply_code, cur.reply = code, text
+            cur.reply_code, cur.reply = code, shown
         elif code is not None and code >= 500:  # refused before any command method ran (syntax, length)
             cmd = self.sess.rec.command("(invalid)", "")
             if cmd is not None:
-                cmd.reply_code, cmd.reply = code, text
-        await super().push(status)
+                cmd.reply_code, cmd.reply = code, shown
+        await super().push(text)
 
     async def _run(self, verb: str, arg: str | None, method: Callable[[Any], Any]) -> None:
         self._current = self.sess.rec.command(verb, _redact(verb, arg))
+        self._verb = verb
         self._index = len(self.sess.rec.commands) if self._current is not None else 0
         try:
             await method(arg)
         finally:
-            self._current = None
+            self._current, self._verb = None, ""
 
     async def smtp_STARTTLS(self, arg: str) -> None:  # noqa: N802
+        if self.sess.rec.tls_established:  # aiosmtpd would stack a second TLS layer (and asyncio then crashes)
+            await self._run("STARTTLS", arg, lambda _a: self.push("554 5.5.1 Error: TLS already active"))
+            return
         self.sess.rec.starttls_used = True
         try:
-            await self._run("STARTTLS", arg, super().smtp_STARTTLS)
+            await self._run("STARTTLS", arg, self._starttls)
         except TLSSetupException as exc:
-            self.sess.rec.tls_error = str(exc.__cause__ or exc)
+            self.sess.rec.tls_error = self.sess.rec.tls_error or str(exc.__cause__ or exc)
             self.sess.rec.end_reason = "tls-failure"
             raise
+
+    async def _starttls(self, arg: str) -> None:
+        """aiosmtpd's STARTTLS within the handshake timeout; a handshake that did not end is a failure."""
+        started = self.tls_context is not None and not arg
+        limit = self._listener.handshake_timeout
+        try:
+            await asyncio.wait_for(super().smtp_STARTTLS(arg), limit)
+        except TimeoutError as exc:
+            self.sess.rec.tls_error = f"TLS handshake not completed within {limit:g} s"
+            raise TLSSetupException() from exc
+        if started and not self.sess.rec.tls_established:
+            # asyncio resolves the handshake with no error when the client closes during it
+            self.sess.rec.tls_error = "connection closed during the TLS handshake"
+            raise TLSSetupException()
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's address parser, with the email package's own failures (IndexError on `<`) as a 501."""
+        try:
+            return super()._getaddr(arg)
+        except (IndexError, ValueError, TypeError):
+            return None, None
 
     async def smtp_MAIL(self, arg: str | None) -> None:  # noqa: N802
         self.sess.reset()
@@ -398,47 +482,62 @@ for _verb in ("HELO", "EHLO", "NOOP", "QUIT", "AUTH", "HELP", "VRFY", "RSET", "E
     setattr(RecordingSMTP, f"smtp_{_verb}", _recorded(_verb))
 
 
-class _Refuser(asyncio.Protocol):
-    """What the "down" variant and an exhausted session budget answer: an immediate close."""
+class _Gate(asyncio.Protocol):
+    """The first protocol of every connection: admission (variant "down", session budget) before SMTP.
 
-    def __init__(self, on_made: Callable[[asyncio.BaseTransport], None], banner: bytes = b"") -> None:
-        self._on_made = on_made
-        self._banner = banner
+    asyncio gives a protocol factory no address, so the budget is asked here, in `connection_made`;
+    an admitted connection is handed to its RecordingSMTP (`set_protocol`), a refused one gets a
+    421 and is closed. Either way the session is recorded.
+    """
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._on_made(transport)
-        if self._banner and isinstance(transport, asyncio.WriteTransport):
-            transport.write(self._banner)
-        transport.close()
+        server, op = self.server, self.server.op
+        variant = op.variant
+        peer = _peer(transport)
+        if variant == "down":
+            server.refused(peer, variant, "refused: operator down")
+            transport.close()
+            return
+        holder: list[RecordingSMTP] = []
+        admission = server.budget.admit(peer.rpartition(":")[0] or peer, lambda: holder[0].evict())
+        if admission.slot is None:
+            if isinstance(transport, asyncio.WriteTransport):
+                transport.write(f"421 4.7.0 {HOSTNAME} {admission.refusal}, try again later\r\n".encode())
+            server.refused(peer, variant, f"refused: {admission.refusal}")
+            transport.close()
+            return
+        proto = server.session_protocol(variant, admission.slot)
+        holder.append(proto)
+        transport.set_protocol(proto)
+        proto.connection_made(transport)
 
 
 class SmtpServer(Listener):
     """The submission listener, on its own asyncio loop thread."""
 
-    def __init__(self, operator: Operator, host: str, port: int, *, idle_timeout: float) -> None:
-        super().__init__(operator, host, port, idle_timeout=idle_timeout)
+    protocol = "smtp"
+
+    def __init__(self, operator: Operator, host: str, port: int, **limits: Any) -> None:
+        super().__init__(operator, host, port, **limits)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
-        self._open: set[asyncio.BaseTransport] = set()
+        self._open: dict[RecordingSMTP, int] = {}  # session -> sweeps that found its socket gone
+        self._sweeper: asyncio.TimerHandle | None = None
 
-    def _factory(self) -> asyncio.BaseProtocol:
-        variant = self.op.variant
-        if variant == "down" or self.op.log.active >= self.op.max_sessions:
-            return _Refuser(
-                lambda t: self._refused(t, variant),
-                b"" if variant == "down" else b"421 4.3.2 Too many sessions\r\n",
-            )
+    def session_protocol(self, variant: str, slot: Slot) -> RecordingSMTP:
         record = self.op.open_session("smtp", variant)
-        handler = SmtpSession(self.op, record)
-        tls = self.op.stdlib_context(variant)
-        proto = RecordingSMTP(
-            handler,
+        return RecordingSMTP(
+            SmtpSession(self.op, record),
             self,
+            slot,
             data_size_limit=self.op.size_limit,
             hostname=HOSTNAME,
             ident="dui-conformance MSSante mock",
-            tls_context=tls,
+            tls_context=self.op.stdlib_context(variant),
             require_starttls=False,
             auth_required=False,
             auth_require_tls=True,
@@ -446,30 +545,35 @@ class SmtpServer(Listener):
             timeout=self.idle_timeout,
             loop=self._loop,
         )
-        return proto
 
-    def _refused(self, transport: asyncio.BaseTransport, variant: str) -> None:
-        record = self.op.open_session("smtp", variant)
-        record.peer = _peer(transport)
-        record.end_reason = "refused: operator down" if variant == "down" else "refused: too many sessions"
-        self.op.close_session(record)
+    def opened(self, proto: RecordingSMTP) -> None:
+        self._open[proto] = 0
 
-    def opened(self, transport: asyncio.BaseTransport) -> None:
-        self._open.add(transport)
+    def closed(self, proto: RecordingSMTP) -> None:
+        self._open.pop(proto, None)
+        self.budget.release(proto.slot)
 
-    def closed(self, transport: asyncio.BaseTransport) -> None:
-        self._open.discard(transport)
+    def _sweep(self) -> None:
+        """End the sessions whose TCP connection is gone for two sweeps in a row (asyncio lost track)."""
+        for proto in list(self._open):
+            if proto.gone():
+                self._open[proto] += 1
+                if self._open[proto] >= 2:
+                    proto.end(reason=proto.sess.rec.end_reason or "closed")
+        if self._loop is not None:
+            self._sweeper = self._loop.call_later(SWEEP_SECONDS, self._sweep)
 
     def start(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mss-smtp", daemon=True)
         self._thread.start()
         fut = asyncio.run_coroutine_threadsafe(
-            self._loop.create_server(self._factory, self.host, self.requested_port, reuse_address=True),
+            self._loop.create_server(lambda: _Gate(self), self.host, self.requested_port, reuse_address=True),
             self._loop,
         )
         self._server = fut.result(timeout=10)
         self.port = self._server.sockets[0].getsockname()[1]
+        self._loop.call_soon_threadsafe(self._sweep)
 
     def stop(self) -> None:
         loop = self._loop
@@ -477,10 +581,16 @@ class SmtpServer(Listener):
             return
 
         async def shutdown() -> None:
+            if self._sweeper is not None:
+                self._sweeper.cancel()
             if self._server is not None:
                 self._server.close()
-            for transport in list(self._open):
-                transport.close()
+            for proto in list(self._open):
+                if proto._tcp is not None:
+                    proto._tcp.close()
+            await asyncio.sleep(0.05)  # let asyncio report the closes, then end what it never reports
+            for proto in list(self._open):
+                proto.end(reason=proto.sess.rec.end_reason or "closed: operator stopped")
 
         asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=10)
         self.op.log.wait_idle(timeout=5)
