@@ -174,7 +174,12 @@ class DmpHarness:
     def context(self, pat: dict[str, Any]) -> CheckContext:
         return CheckContext(
             patient=pat,
-            extra={"ca_bundle": str(self.service.pki.ca_bundle), "batch_feed": True, "facility_type": "SA17"},
+            extra={
+                "ca_bundle": str(self.service.pki.ca_bundle),
+                "crl": str(self.service.pki.crl),
+                "batch_feed": True,
+                "facility_type": "SA17",
+            },
         )
 
     @property

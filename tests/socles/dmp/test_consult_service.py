@@ -83,8 +83,12 @@ def test_query_and_retrieve_errors_are_ihe_codes(pki: TestPKI, tmp_path: Path) -
         assert not missing.ok and missing.errors[0]["errorCode"] == "XDSStoredQueryParamNumber"
         unknown = stored_query(cfg, token, "urn:uuid:00000000-0000-0000-0000-000000000000", {}, DmpTls())
         assert unknown.errors[0]["errorCode"] == "XDSUnknownStoredQuery"
-        nobody = find_documents(cfg, token, "999999999999999^^^&1.2.250.1.213.1.4.10&ISO^NH", DmpTls())
+        stranger = "999999999999999^^^&1.2.250.1.213.1.4.10&ISO^NH"
+        nobody = find_documents(cfg, vihf(pki, resource_id=stranger), stranger, DmpTls())
         assert nobody.errors[0]["errorCode"] == "XDSUnknownPatientId"
+        # a token for one patient never lists another's documents
+        other = find_documents(cfg, token, stranger, DmpTls())
+        assert other.errors[0]["errorCode"] == "XDSPatientIdDoesNotMatch"
         empty = stored_query(cfg, token, GET_DOCUMENTS, {"$XDSDocumentEntryUniqueId": ["('1.2.3')"]}, DmpTls())
         assert empty.ok and empty.documents == []
         data, errors = retrieve(cfg, token, REPOSITORY_ID, "1.2.3.4", DmpTls())

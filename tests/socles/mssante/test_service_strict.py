@@ -50,10 +50,19 @@ def smtp(op: Operator) -> Iterator[smtplib.SMTP]:
     client.close()
 
 
+@pytest.mark.requirements("MSS-AUTH-04")
 def test_sender_must_be_the_authenticated_bal(op: Operator, smtp: smtplib.SMTP) -> None:
     code, reply = smtp.mail(OTHER_BAL)
     assert (code, reply[:6]) == (553, b"5.7.1 ") and b"not owned by the authenticated BAL" in reply
     assert smtp.mail(BAL.upper())[0] == 250  # addresses compare without case
+    smtp.quit()
+    assert op.wait_idle(timeout=5)
+    [record] = [r for r in op.sessions if any(t.mail_from == OTHER_BAL for t in r.transactions)]
+    [finding] = fails(run_checks("smtp-session", record.to_json_bytes()), "MSS-AUTH-04")
+    assert OTHER_BAL in finding.message_en and "(MAIL FROM)" in finding.location
+    clean = json.loads(record.to_json_bytes())
+    clean["transactions"] = clean["transactions"][1:]
+    assert_pass(run_checks("smtp-session", json.dumps(clean).encode()), "MSS-AUTH-04")
 
 
 def test_unknown_recipient_is_refused(op: Operator, smtp: smtplib.SMTP) -> None:

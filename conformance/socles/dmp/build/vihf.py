@@ -50,10 +50,11 @@ class VihfInput:
     lps_version: str = "1.0"
     lps_homologation: str = "HARNESS-DEMO-0001"
     issue_instant: dt.datetime | None = None
-    validity: dt.timedelta = dt.timedelta(hours=8)
+    issued_ago: dt.timedelta = dt.timedelta(0)  # a token built that long ago and kept (a defect: reused after expiry)
+    validity: dt.timedelta | None = dt.timedelta(hours=8)  # None: no NotOnOrAfter (the mapping makes it optional)
     issuer_format: bool = True  # Issuer/@Format X509SubjectName
     omit: frozenset[str] = field(default_factory=frozenset)  # attribute names left out (defects, tests)
-    signer: str = "structure"  # "other-key" | "self-signed": who really signs (DMP-V02 defects, see foreign_signer)
+    signer: str = "structure"  # "other-key" | "self-signed" | "revoked": who really signs (DMP-V02 defects)
 
 
 def _iso(t: dt.datetime) -> str:
@@ -82,7 +83,7 @@ def rfc4514_issuer(cert: x509.Certificate) -> str:
 
 
 def unsigned_assertion(inp: VihfInput, cert: x509.Certificate) -> etree._Element:
-    now = inp.issue_instant or dt.datetime.now(dt.UTC)
+    now = inp.issue_instant or dt.datetime.now(dt.UTC) - inp.issued_ago
     root = etree.Element(
         f"{{{SAML}}}Assertion",
         nsmap={"saml": SAML, "xsi": XSI},
@@ -98,7 +99,9 @@ def unsigned_assertion(inp: VihfInput, cert: x509.Certificate) -> etree._Element
     issuer.text = rfc4514_issuer(cert)
     subject = etree.SubElement(root, f"{{{SAML}}}Subject")
     etree.SubElement(subject, f"{{{SAML}}}NameID").text = inp.name_id
-    etree.SubElement(root, f"{{{SAML}}}Conditions", NotBefore=_iso(now), NotOnOrAfter=_iso(now + inp.validity))
+    conditions = etree.SubElement(root, f"{{{SAML}}}Conditions", NotBefore=_iso(now))
+    if inp.validity is not None:
+        conditions.set("NotOnOrAfter", _iso(now + inp.validity))
     authn = etree.SubElement(root, f"{{{SAML}}}AuthnStatement", AuthnInstant=_iso(now))
     ctx = etree.SubElement(authn, f"{{{SAML}}}AuthnContext")
     etree.SubElement(ctx, f"{{{SAML}}}AuthnContextClassRef").text = AC_UNSPECIFIED

@@ -22,6 +22,7 @@ from signxml import XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
 
 from conformance.formats.ebrim import SAML
+from conformance.formats.revocation import is_revoked, path_problem
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
@@ -58,6 +59,10 @@ ROLE_SYSTEMS = {
 PURPOSES = {"normal", "bris_de_glace", "centre_15"}
 SECTOR = re.compile(r"^SA\d{2}\^1\.2\.250\.1\.71\.4\.2\.4$|^(EXP_PATIENT|SNR)\^1\.2\.250\.1\.213\.1\.1\.4\.6$")
 CLOCK_SKEW = dt.timedelta(minutes=10)
+SMARTCARD = {  # SAML 2.0 authentication contexts of a CPS/CPE card (S6: DIRECTE = user authenticated by card)
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard",
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
+}
 VIHF_RULES = ("DMP-V01", "DMP-V02", "DMP-V03", "DMP-V04", "DMP-V05", "DMP-V06", "DMP-V07", "DMP-V08", "DMP-V09")
 
 
@@ -113,9 +118,10 @@ def trust_arguments(ca_bundle: str | None, cert: x509.Certificate) -> tuple[dict
 
 
 def verify_signature(
-    assertion: etree._Element, ca_bundle: str | None, now: dt.datetime, out: Collector
+    assertion: etree._Element, ca_bundle: str | None, now: dt.datetime, out: Collector, *, crl: str | None = None
 ) -> etree._Element | None:
-    """The signed assertion as signxml sees it, or None after a DMP-V02 failure."""
+    """The signed assertion as signxml sees it, or None after a DMP-V02 failure (a revoked signer
+    included, when the CRLs of the trust anchors are given)."""
     loc = "/saml:Assertion/ds:Signature"
     sig = assertion.find("ds:Signature", N)
     if sig is None:
@@ -157,6 +163,9 @@ def verify_signature(
     signed = result.signed_xml  # type: ignore[union-attr]
     if signed is None or _c14n(signed) != _c14n(assertion):
         out.fail("DMP-V02", M.text("vihf.wrapping"), loc)
+        return None
+    if ca_bundle and crl and is_revoked(problem := path_problem(cert, ca_bundle, crl, now)):
+        out.fail("DMP-V02", M.text("vihf.signer-revoked", subject=cert.subject.rfc4514_string(), reason=problem), loc)
         return None
     out.cover("DMP-V02", M.text("vihf.signature-ok-anchored" if anchored else "vihf.signature-ok-unanchored"), loc)
     return signed
@@ -200,6 +209,9 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
         out.fail("DMP-V04", M.text("vihf.resource-urn", urn=urn), loc)
     if mode not in ("INDIRECTE", "DIRECTE"):
         out.fail("DMP-V04", M.text("vihf.authentication-mode", mode=mode), loc)
+    authn = (a.findtext("saml:AuthnStatement/saml:AuthnContext/saml:AuthnContextClassRef", namespaces=N) or "").strip()
+    if mode == "DIRECTE" and authn not in SMARTCARD:  # DIRECTE means the user authenticated with a CPS card
+        out.fail("DMP-V04", M.text("vihf.direct-without-card", authn=authn or "-"), loc)
     out.cover("DMP-V04", M.text("vihf.urn-mode-ok"), loc)
     sector = text_of(attrs.get("Secteur_Activite", []))
     if not SECTOR.match(sector):
@@ -253,7 +265,7 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
 
 def judge_assertion(assertion: etree._Element, ctx: CheckContext, out: Collector) -> None:
     now = parse_time(ctx.extra.get("captured_at")) or dt.datetime.now(dt.UTC)
-    signed = verify_signature(assertion, ctx.extra.get("ca_bundle"), now, out)
+    signed = verify_signature(assertion, ctx.extra.get("ca_bundle"), now, out, crl=ctx.extra.get("crl"))
     target = signed if signed is not None else assertion
     structure_rules(target, out)
     attribute_rules(target, out, ctx, now)

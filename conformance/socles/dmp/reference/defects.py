@@ -8,6 +8,9 @@ run passes.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from conformance.identities import patient
 from conformance.socle import Defect, defect_row
 from conformance.socles.dmp.build.cda import CdaFlaws
 from conformance.socles.dmp.build.xades import XadesFlaws
@@ -16,6 +19,7 @@ from conformance.socles.dmp.reference.client import DmpTls
 from conformance.socles.dmp.reference.switches import DmpFlaws, Lapse
 
 _dmp = defect_row("dmp")
+SECOND = patient("resident-second")
 
 
 DEFECTS: tuple[Defect, ...] = (
@@ -86,6 +90,30 @@ DEFECTS: tuple[Defect, ...] = (
         "DMP-V02",
         "the VIHF is signed with a self-made certificate, outside the IGC-Santé",
         DmpFlaws(vihf={"signer": "self-signed"}),
+    ),
+    _dmp(
+        "vihf-revoked-signer",
+        "DMP-V02",
+        "the VIHF is signed with a certificate its CA has revoked (not renewed after revocation)",
+        DmpFlaws(vihf={"signer": "revoked"}),
+    ),
+    _dmp(
+        "vihf-direct-without-cps",
+        "DMP-V04",
+        "declares Authentification_Mode DIRECTE (CPS card) for an unattended feed authenticated by no card",
+        DmpFlaws(vihf={"mode": "DIRECTE"}),
+    ),
+    _dmp(
+        "vihf-previous-patient",
+        "DMP-V08",
+        "reuses the VIHF built for another resident (resource-id of resident-second) for the next patient",
+        DmpFlaws(vihf={"resource_id": f"{SECOND['ins']}^^^&{SECOND['ins_oid']}&ISO^NH"}),
+    ),
+    _dmp(
+        "vihf-reused-after-expiry",
+        "DMP-V09",
+        "caches its VIHF and keeps sending it 9 hours later, after its NotOnOrAfter (8 h)",
+        DmpFlaws(vihf={"issued_ago": timedelta(hours=9)}),
     ),
     _dmp("xds-no-source-id", "DMP-X01", "the SubmissionSet has no sourceId", DmpFlaws(xds=XdsFlaws(source_id=False))),
     _dmp(

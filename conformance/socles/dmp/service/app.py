@@ -18,7 +18,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -47,9 +47,10 @@ class DmpService:
         self.journal = journal
         self.pki = pki
         self.records = load_records()
-        self.registry = Registry(self.records, str(pki.ca_bundle))
-        self.query = StoredQuery(self.records, str(pki.ca_bundle))
-        self.repository = Repository(self.records, str(pki.ca_bundle))
+        trust = (str(pki.ca_bundle), str(pki.crl))
+        self.registry = Registry(self.records, *trust)
+        self.query = StoredQuery(self.records, *trust)
+        self.repository = Repository(self.records, *trust)
         self.peers = PeerBook()
         self._handlers: dict[str, Callable[[str, bytes], Answer]] = {
             "ITI-41": self.registry.provide_and_register,
@@ -72,24 +73,32 @@ class DmpService:
 
     # -- HTTP ------------------------------------------------------------------------------------
 
-    async def _read(self, request: Request) -> tuple[bytes, bool]:
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return body[:MAX_BODY], True
-        return body, False
+    async def _read(self, request: Request) -> tuple[bytes, str]:
+        """The body, and what cut it short: "" (complete), "too-large" or "disconnected"."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            return b"", "too-large"
+        body = bytearray()
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return bytes(body[:MAX_BODY]), "too-large"
+        except ClientDisconnect:  # the client hung up mid-body: recorded as such, no ASGI traceback
+            return bytes(body), "disconnected"
+        return bytes(body), ""
 
     async def _soap(self, request: Request, transaction: str) -> Response:
         ctype = request.headers.get("content-type", "")
-        body, too_big = await self._read(request)
+        body, cut = await self._read(request)
         handlers = self._handlers
         try:
-            answer = (
-                fault("Sender", f"request larger than {MAX_BODY} bytes")
-                if too_big
-                else await asyncio.to_thread(handlers[transaction], ctype, body)
-            )
+            if cut == "too-large":
+                answer = fault("Sender", f"request larger than {MAX_BODY} bytes", http_status=413)
+            elif cut == "disconnected":
+                answer = fault("Sender", f"client disconnected after {len(body)} bytes of the request")
+            else:
+                answer = await asyncio.to_thread(handlers[transaction], ctype, body)
         except Exception as exc:  # the mock must answer a fault, never a traceback
             answer = fault("Receiver", f"mock DMP could not process the request: {type(exc).__name__}")
         self._record(transaction, request, ctype, body, answer)

@@ -17,6 +17,7 @@ from lxml import etree
 from conformance.formats.ebrim import DE_SCHEMES, FIND_DOCUMENTS, GET_DOCUMENTS, GET_RELATED, ITI18, QUERY
 
 from ..checks.xpaths import RIM
+from . import vihf_policy
 from .gate import Answer, Endpoint, fault
 from .records import PatientDmp
 from .responses import FAILURE, RS, SUCCESS, RegistryError, add_errors, response_envelope
@@ -69,7 +70,7 @@ class StoredQuery(Endpoint):
             )
         params = query_params(query)
         try:
-            docs, assocs = self._run(qid, params)
+            docs, assocs = self._run(qid, params, vihf_policy.resource_id(gate.assertion))
         except _QueryError as exc:
             return self._reply([exc.error], [], [], leaf, gate.relates)
         return self._reply([], docs, assocs, leaf, gate.relates)
@@ -86,9 +87,18 @@ class StoredQuery(Endpoint):
             raise _QueryError("XDSRegistryError", f"DMP ferme (closed DMP) for {patient}", patient)
         return record
 
-    def _run(self, qid: str, p: dict[str, list[str]]) -> tuple[list[StoredDocument], list[StoredAssociation]]:
+    def _run(
+        self, qid: str, p: dict[str, list[str]], granted: str
+    ) -> tuple[list[StoredDocument], list[StoredAssociation]]:
+        """Run a stored query for the patient the VIHF grants access to (`granted`, its resource-id)."""
         if qid == FIND_DOCUMENTS:
             patient = _one(p, "$XDSDocumentEntryPatientId")
+            if not vihf_policy.same_patient(granted, patient):
+                raise _QueryError(
+                    "XDSPatientIdDoesNotMatch",
+                    f"$XDSDocumentEntryPatientId {patient!r} is not the VIHF resource-id {granted!r}",
+                    patient,
+                )
             statuses = _required(p, "$XDSDocumentEntryStatus")
             record = self._record(patient)
             docs = [d for d in record.documents.values() if d.status in statuses]
@@ -107,14 +117,16 @@ class StoredQuery(Endpoint):
                 "$XDSDocumentEntryEntryUUID or $XDSDocumentEntryUniqueId is required",
                 QUERIES[qid],
             )
-        everything = [d for r in self.records.values() for d in r.documents.values()]
+        # the documents of the granted patient only: another patient's are as if they did not exist
+        mine = [r for r in self.records.values() if vihf_policy.same_patient(granted, r.ins_cx)]
+        everything = [d for r in mine for d in r.documents.values()]
         found = [d for d in everything if d.entry_uuid in ids or d.unique_id in ids]
         if qid == GET_DOCUMENTS:
             return found, []
         types = set(_required(p, "$AssociationTypes"))
         assocs = [
             a
-            for r in self.records.values()
+            for r in mine
             for a in r.associations
             if a.type in types and any(a.source == d.entry_uuid or a.target == d.entry_uuid for d in found)
         ]

@@ -1,7 +1,9 @@
 """The document registry/repository logic of the mock DMP for ITI-41: what it accepts and refuses.
 
-It enforces what the real DMP would before storing: MTOM/SOAP 1.2 framing, the ITI-41 action, a
-VIHF whose signature chains to the test IGC-Santé, readable metadata, one patient across the lot,
+It enforces what the real DMP would before storing: MTOM/SOAP 1.2 framing (start-info included),
+the ITI-41 action, a VIHF the gate admits (signature, revocation, validity, grants), readable
+metadata, one patient across the lot and the VIHF (XDSPatientIdDoesNotMatch, ITI TF-3 table
+4.2.4.1-2: "the codeContext shall indicate the value of the Patient Id and the nature of the conflict"),
 a DMP that exists, is active and has no opposition, documents whose hash and size match. It does
 not grade conformance: the checks do that on the recorded request.
 """
@@ -15,7 +17,8 @@ from conformance.formats.ebrim import DEPRECATED, ITI41
 
 from ..checks.xds_model import DE_IDS, RPLC, SS_IDS, Association, XdsMetadata, read_metadata
 from ..mtom import MtomError, MtomMessage, parse_mtom
-from .gate import Answer, Endpoint, admit, fault
+from . import vihf_policy
+from .gate import Answer, Endpoint, admit, fault, framing_fault
 from .records import PatientDmp
 from .responses import RegistryError, registry_response
 from .store import StoredAssociation, stored_document
@@ -29,12 +32,12 @@ class Registry(Endpoint):
             msg = parse_mtom(content_type, body)
         except MtomError as exc:
             return fault("Sender", f"not an MTOM/XOP SOAP 1.2 request: {exc.en} ({exc.location})")
-        answer = self._judge(msg)
+        answer = framing_fault(msg) or self._judge(msg)
         answer.envelope, answer.documents = msg.envelope_bytes, msg.documents  # recorded even when refused
         return answer
 
     def _judge(self, msg: MtomMessage) -> Answer:
-        gate = admit(msg.envelope, self.action, self.ca_bundle)
+        gate = admit(msg.envelope, self.action, self.ca_bundle, self.crl)
         if isinstance(gate, Answer):
             return gate
         relates = gate.relates
@@ -45,6 +48,15 @@ class Registry(Endpoint):
         ss = md.submission_sets[0]
         ins = ss.ext(SS_IDS["patientId"]) or ""
         errors: list[RegistryError] = []
+        granted = vihf_policy.resource_id(gate.assertion)
+        if not vihf_policy.same_patient(granted, ins):  # the token grants access to another patient's DMP
+            errors.append(
+                RegistryError(
+                    "XDSPatientIdDoesNotMatch",
+                    f"VIHF resource-id {granted!r} is not the SubmissionSet patientId {ins!r}",
+                    "wsse:Security/saml:Assertion",
+                )
+            )
         for e in md.entries:
             if e.ext(DE_IDS["patientId"]) != ins:
                 errors.append(

@@ -13,6 +13,7 @@ from lxml import etree
 from conformance.formats.ebrim import ITI43, XDSB, XOP
 
 from ..build.mtom import mtom_request
+from . import vihf_policy
 from .gate import Answer, Endpoint, fault
 from .responses import FAILURE, RS, SUCCESS, RegistryError, add_errors, response_envelope
 from .store import REPOSITORY_ID, StoredDocument
@@ -37,17 +38,21 @@ class Repository(Endpoint):
             return fault("Sender", "Body must hold xdsb:RetrieveDocumentSetRequest with DocumentRequest", gate.relates)
         found: list[StoredDocument] = []
         errors: list[RegistryError] = []
+        granted = vihf_policy.resource_id(gate.assertion)
         for req in asked[:MAX_REQUESTS]:
             repo = (req.findtext(f"{{{XDSB}}}RepositoryUniqueId") or "").strip()
             uid = (req.findtext(f"{{{XDSB}}}DocumentUniqueId") or "").strip()
             if repo != REPOSITORY_ID:
                 errors.append(RegistryError("XDSUnknownRepositoryId", f"repository {repo!r} is not this one", repo))
                 continue
-            doc = next((r.documents[uid] for r in self.records.values() if uid in r.documents), None)
-            if doc is None:
+            owner = next((r for r in self.records.values() if uid in r.documents), None)
+            if owner is None:
                 errors.append(RegistryError("XDSDocumentUniqueIdError", f"no document {uid!r} here", uid))
+            elif not vihf_policy.same_patient(granted, owner.ins_cx):
+                why = f"document {uid!r} is not of the VIHF resource-id's patient {granted!r}"
+                errors.append(RegistryError("XDSPatientIdDoesNotMatch", why, uid))
             else:
-                found.append(doc)
+                found.append(owner.documents[uid])
         return self._reply(found, errors, gate.relates)
 
     def _reply(self, docs: list[StoredDocument], errors: list[RegistryError], relates: str | None) -> Answer:
