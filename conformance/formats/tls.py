@@ -13,14 +13,18 @@ specs/mssante.md), which is why the clients are judged by what they accept, not 
 A handshake is bounded too: `HANDSHAKE_TIMEOUT` is what every listener allows a client to finish
 its TLS handshake before the connection is dropped (a stalled handshake must not hold a session).
 
+`PeerBook` tells an ASGI application (uvicorn) which certificate each client authenticated with.
+
 `offered(...)` lists what a listening port really accepts (protocol versions and TLS 1.2 suites), by
 handshakes with one-suite client contexts; tests compare every port of every service with the policy.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,12 +67,24 @@ def harden(
     return ctx
 
 
-def server_context(cert: str, key: str, ca_bundle: str, *, require_client_cert: bool = True) -> ssl.SSLContext:
-    """A stdlib server context under the policy, asking for a client certificate chained to `ca_bundle`."""
+def server_context(
+    cert: str, key: str, ca_bundle: str, *, require_client_cert: bool = True, crl: str | None = None
+) -> ssl.SSLContext:
+    """A stdlib server context under the policy, asking for a client certificate chained to `ca_bundle`
+    (and not revoked by the CRLs of `crl`, when given)."""
     ctx = harden(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
     ctx.load_cert_chain(cert, key)
     ctx.load_verify_locations(cafile=ca_bundle)
     ctx.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
+    if crl:
+        check_revocation(ctx, crl)
+    return ctx
+
+
+def check_revocation(ctx: ssl.SSLContext, crl: str) -> ssl.SSLContext:
+    """Refuse, during the handshake, a client certificate its CA revoked (CRL file of PEM CRLs)."""
+    ctx.load_verify_locations(cafile=crl)
+    ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
     return ctx
 
 
@@ -166,3 +182,57 @@ def offered(open_socket: Opener, cert: tuple[str, str] | None = None) -> Offer:
             if handshake(open_socket, "TLSv1.2", suite, cert) == suite:
                 offer.tls12_suites.append(suite)
     return offer
+
+
+# -- which certificate each client of an ASGI service authenticated with ---------------------------------
+# ASGI gives an application no view of the TLS session, so the services serve HTTP/1.1 with a subclass
+# of uvicorn's h11 protocol that notes the peer certificate once the handshake is done (asyncio calls
+# connection_made after it), keyed by the client's address, which the request scope carries.
+
+MAX_PEERS = 4096
+
+
+class PeerBook:
+    """Client address -> DER certificate of its TLS session (bounded; forgotten when it closes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._der: dict[tuple[str, int], bytes | None] = {}
+
+    def note(self, client: tuple[str, int] | None, der: bytes | None) -> None:
+        if client is None:
+            return
+        with self._lock:
+            if len(self._der) >= MAX_PEERS:
+                self._der.pop(next(iter(self._der)))
+            self._der[client] = der
+
+    def forget(self, client: tuple[str, int] | None) -> None:
+        if client is not None:
+            with self._lock:
+                self._der.pop(client, None)
+
+    def certificate(self, client: Any) -> bytes | None:
+        if client is None:
+            return None
+        with self._lock:
+            return self._der.get((str(client[0]), int(client[1])))
+
+    def protocol(self) -> Any:
+        """uvicorn's h11 protocol class (its documented `http=` option), noting each peer's certificate."""
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        book = self
+
+        class PeerAwareH11(H11Protocol):
+            def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+                super().connection_made(transport)
+                ssl_object = transport.get_extra_info("ssl_object")
+                der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+                book.note(self.client, der)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                book.forget(self.client)
+                super().connection_lost(exc)
+
+        return PeerAwareH11

@@ -128,7 +128,7 @@ CASES = [
     ("ID-02", _set(["gender"], DELETE, PATIENT), ".gender"),
     ("ID-02", _set(["name", 0, "extension"], DELETE, PATIENT), ".name"),
     ("ID-02", _set(["extension"], [], PATIENT), ".extension"),
-    ("ID-03", _set(["identifier", 0, "value"], "750099991", ORGANIZATION), ".identifier[0].value"),
+    ("ID-03", _set(["identifier", 0, "value"], "990000001", ORGANIZATION), ".identifier[0].value"),
     ("ID-03", _set(["identifier", 1, "system"], "http://finess.esante.gouv.fr", ORGANIZATION), ".system"),
     (
         "GEN-01",

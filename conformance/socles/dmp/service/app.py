@@ -25,10 +25,10 @@ from starlette.routing import Route
 from conformance.engine.evidence import EvidenceJournal
 from conformance.formats import tls
 from conformance.formats.pki import TestPKI
+from conformance.formats.tls import PeerBook
 
 from . import td02
 from .gate import Answer, fault
-from .peers import PeerBook
 from .query import StoredQuery
 from .records import Exchange, ExchangeLog, load_records
 from .registry import Registry
@@ -60,11 +60,11 @@ class DmpService:
         self.log = ExchangeLog()
         self.variant = "good"
         self.td02_stale = False  # TD0.2 reports closed DMPs as active (they close between check and feed)
-        ca = str(pki.ca_bundle)
+        ca, crl = str(pki.ca_bundle), str(pki.crl)
         self._contexts = {
-            "good": tls.server_context(str(pki.server_cert), str(pki.server_key), ca),
-            "rogue-ca": tls.server_context(str(pki.rogue_cert), str(pki.rogue_key), ca),
-            "expired": tls.server_context(str(pki.expired_cert), str(pki.expired_key), ca),
+            "good": tls.server_context(str(pki.server_cert), str(pki.server_key), ca, crl=crl),
+            "rogue-ca": tls.server_context(str(pki.rogue_cert), str(pki.rogue_key), ca, crl=crl),
+            "expired": tls.server_context(str(pki.expired_cert), str(pki.expired_key), ca, crl=crl),
         }
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -227,7 +227,7 @@ class DmpService:
         assert config.ssl is not None
         # the handshake starts on uvicorn's context: versions and suites are fixed there, before SNI swaps
         # the certificate (OpenSSL keeps the first context's cipher list), so the policy goes on it too
-        tls.harden(config.ssl)
+        tls.check_revocation(tls.harden(config.ssl), str(p.crl))
         config.ssl.sni_callback = self._sni
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -2,7 +2,8 @@
 
 Every request ends as a FHIR answer: the created or read resource, or an OperationOutcome with the
 status that fits (400 unreadable, 404 unknown, 409 already cancelled, 413 too large, 415 wrong
-media type or FHIR version, 422 rule violations, 500 our own bug). Every exchange goes to the
+media type or FHIR version, 422 rule violations, 500 our own bug, 403 a prescribing structure other than
+the one the client certificate authenticates). Every exchange goes to the
 `record` callback (the evidence journal) before the answer leaves.
 """
 
@@ -14,11 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from conformance.formats.fhir.jsonload import JsonLimits, load_json
 from conformance.model import CheckContext, Finding, Level, Verdict
 from conformance.paths import profiles_dir
 from conformance.requirements import load_catalog
@@ -28,6 +32,7 @@ from .store import NUMBER_SYSTEM, PrescriptionStore
 
 MAX_BODY = 10 * 1024 * 1024  # 10 MiB; an ordonnance Bundle is a few kB
 ACCEPTED_TYPES = ("application/fhir+json", "application/json")
+JSON_LIMITS = JsonLimits(max_bytes=MAX_BODY, max_depth=64, max_array=1000)  # an ordonnance: a few dozen entries
 
 
 @dataclass
@@ -110,10 +115,15 @@ def check_media_type(request: Request) -> None:
 
 
 def parse_bundle(body: bytes) -> dict[str, Any]:
-    try:
-        doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise FhirError(400, "structure", f"JSON illisible : {str(exc)[:200]}") from exc
+    """The posted Bundle, read within the FHIR JSON limits (formats/fhir/jsonload.py): size, depth, array
+    length, number length; a breach is a 400 (413 for the size) with the limit's own message."""
+    doc, issues = load_json(body, JSON_LIMITS)
+    if issues:
+        issue = issues[0]
+        status, code = (413, "too-long") if issue.code == "too-large" and issue.path == "Bundle" else (400, "structure")
+        if issue.code in ("too-deep", "too-large") and status == 400:
+            code = "too-costly"
+        raise FhirError(status, code, f"JSON refusé : {issue.message_fr[:300]}", issue.path)
     if not isinstance(doc, dict) or doc.get("resourceType") != "Bundle":
         kind = doc.get("resourceType") if isinstance(doc, dict) else type(doc).__name__
         raise FhirError(400, "structure", f"une ressource Bundle est attendue, reçu {kind!r}", "Bundle")
@@ -126,6 +136,37 @@ def parse_bundle(body: bytes) -> dict[str, Any]:
     ):
         raise FhirError(422, "required", "le Bundle ne contient aucune MedicationRequest", "Bundle.entry")
     return doc
+
+
+def certificate_structure(der: bytes | None) -> str:
+    """The structure (FINESS) a client certificate authenticates: its subject OU, as the test IGC-Santé ORG
+    certificates carry it (stand-in convention: the CNAM téléservice's certificate profile is not public)."""
+    if not der:
+        return ""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return ""
+    ous = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    return str(ous[0].value).strip() if ous else ""
+
+
+def organization_finess(bundle: dict[str, Any]) -> set[str]:
+    """The FINESS numbers the Bundle's Organizations declare (raw FINESS, or '1' + FINESS under the
+    structure-identifier OID 1.2.250.1.71.4.2.2, ID-03)."""
+    out: set[str] = set()
+    for entry in bundle.get("entry", []) or []:
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if not (isinstance(res, dict) and res.get("resourceType") == "Organization"):
+            continue
+        for ident in res.get("identifier", []) or []:
+            value = ident.get("value") if isinstance(ident, dict) else None
+            if not isinstance(value, str):
+                continue
+            if ident.get("system") == "urn:oid:1.2.250.1.71.4.2.2" and len(value) == 10 and value[0] == "1":
+                value = value[1:]
+            out.add(value)
+    return out
 
 
 def patient_ids(bundle: dict[str, Any]) -> tuple[str, ...]:
@@ -149,11 +190,13 @@ class ServiceApp:
         record: Recorder,
         base: Callable[[], str],
         validator: Validator = engine_validator,
+        peer_certificate: Callable[[Any], bytes | None] = lambda _client: None,
     ) -> None:
         self.store = store
         self.record = record
         self.base = base
         self.validator = validator
+        self.peer_certificate = peer_certificate  # DER of the client's TLS certificate, by its address
         self.policy = "strict"  # strict: refuse EXIGENCE failures (422) | record: register and report them
         self.exigences = _exigences()
         routes = [
@@ -221,6 +264,7 @@ class ServiceApp:
     async def create(self, request: Request, body: bytes) -> tuple[Response, str]:
         check_media_type(request)
         bundle = parse_bundle(body)
+        self.check_structure(request, bundle)
         findings = self.validator(body)
         blocking = [f for f in findings if f.verdict is Verdict.FAIL and f.requirement in self.exigences]
         if blocking and self.policy == "strict":
@@ -232,6 +276,20 @@ class ServiceApp:
         stored.setdefault("meta", {})["lastUpdated"] = rec.registered
         headers = {"Location": f"{self.base()}/Bundle/{rec.number}", "ETag": 'W/"1"'}
         return fhir_response(201, stored, headers), rec.number
+
+    def check_structure(self, request: Request, bundle: dict[str, Any]) -> None:
+        """A structure prescribes under its own certificate: the prescribing Organization must be the one the
+        TLS client certificate authenticates (403 otherwise), as a téléservice binds a call to its caller."""
+        structure = certificate_structure(self.peer_certificate(request.client))
+        declared = organization_finess(bundle)
+        if structure and declared and structure not in declared:
+            raise FhirError(
+                403,
+                "forbidden",
+                f"la structure prescriptrice ({', '.join(sorted(declared))}) n'est pas celle du certificat "
+                f"client (FINESS {structure})",
+                "Bundle.entry.resource.ofType(Organization).identifier",
+            )
 
     async def read(self, request: Request, body: bytes) -> tuple[Response, str]:
         number = request.path_params["number"]

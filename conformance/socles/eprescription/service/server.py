@@ -39,7 +39,8 @@ class PrescriptionService:
         self.host = host
         self.port = 0
         self.store = PrescriptionStore()
-        self.api = ServiceApp(self.store, self._record, lambda: self.base_url, validator)
+        self.peers = tls.PeerBook()
+        self.api = ServiceApp(self.store, self._record, lambda: self.base_url, validator, self.peers.certificate)
         self._lock = threading.Lock()
         self._exchanges: list[tuple[Exchange, EvidenceRef | None]] = []
         self._server: uvicorn.Server | None = None
@@ -78,13 +79,15 @@ class PrescriptionService:
             ssl_ca_certs=str(self.pki.ca_bundle),
             ssl_cert_reqs=ssl.CERT_REQUIRED,
             ssl_ciphers=tls.TLS12_CIPHERS,
+            http=self.peers.protocol(),
             timeout_keep_alive=2,
             limit_concurrency=32,
             h11_max_incomplete_event_size=64 * 1024,
         )
         config.load()
         assert config.ssl is not None
-        tls.harden(config.ssl)  # uvicorn sets the suites only: versions and options come from the one policy
+        # uvicorn sets the suites only: versions, options and revocation come from the one policy
+        tls.check_revocation(tls.harden(config.ssl), str(self.pki.crl))
         server = uvicorn.Server(config)
         self._server = server
 
