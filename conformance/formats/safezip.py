@@ -10,12 +10,18 @@ Problems that concern one entry (unsafe or duplicate name, encryption, junk left
 a corrupt member) are collected in `ZipContent.problems` so that a check can name the entry; an
 archive that cannot be read at all, or that trips a global limit (entry count, total size, zip
 bomb), raises `ZipRefused`.
+
+Names are judged as the central directory stores them, byte for byte: `zipfile` may cut a name at
+a NUL or replace it by an Info-ZIP Unicode Path extra field (0x7075) depending on the Python
+version, and what an extracting tool uses is the raw name. The central directory is walked with
+zipfile's own record layout (its `structCentralDir`), entry by entry alongside `infolist()`.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 
@@ -25,6 +31,10 @@ MAX_RATIO = 100  # uncompressed / compressed, only judged above RATIO_FLOOR byte
 RATIO_FLOOR = 1024 * 1024
 CHUNK = 64 * 1024
 
+# a central directory file header (APPNOTE.TXT 4.3.12), the layout zipfile.structCentralDir unpacks
+_CENTRAL_DIR = struct.Struct("<4s4B4HL2L5H2L")
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_CD_FLAGS, _CD_NAME_LEN, _CD_EXTRA_LEN, _CD_COMMENT_LEN = 5, 12, 13, 14
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|\._[^/]*$|Thumbs\.db$|desktop\.ini$|\.[^/]*\.swp$)", re.I)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -74,6 +84,25 @@ def unsafe_name_reason(name: str) -> str | None:
     return None
 
 
+def _central_names(data: bytes, zf: zipfile.ZipFile) -> list[str] | None:
+    """Every entry name as the central directory stores it (decoded as its UTF-8 flag says, a NUL kept),
+    in archive order; None when the directory cannot be walked (zipfile's names are then used)."""
+    pos = getattr(zf, "start_dir", None)
+    if not isinstance(pos, int):
+        return None
+    names: list[str] = []
+    for _info in zf.infolist():
+        head = data[pos : pos + _CENTRAL_DIR.size]
+        if len(head) < _CENTRAL_DIR.size or head[:4] != _CENTRAL_SIGNATURE:
+            return None
+        fields = _CENTRAL_DIR.unpack(head)
+        flags, n, m, k = fields[_CD_FLAGS], fields[_CD_NAME_LEN], fields[_CD_EXTRA_LEN], fields[_CD_COMMENT_LEN]
+        raw = data[pos + _CENTRAL_DIR.size : pos + _CENTRAL_DIR.size + n]
+        names.append(raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+        pos += _CENTRAL_DIR.size + n + m + k
+    return names
+
+
 def read_zip(
     data: bytes,
     *,
@@ -96,11 +125,13 @@ def read_zip(
         out = ZipContent()
         seen: set[str] = set()
         budget = max_total
-        for info in infos:
-            raw_name = info.orig_filename
+        stored = _central_names(data, zf) or [i.orig_filename for i in infos]
+        for info, raw_name in zip(infos, stored, strict=True):
             shown = raw_name.replace("\x00", "\\0")
             out.names.append(shown)
             reason = unsafe_name_reason(raw_name)
+            if reason is None and raw_name != info.orig_filename:
+                reason = f"is read as {info.orig_filename!r} by zipfile (Unicode Path extra field or truncation)"
             if reason:
                 out.problems.append(
                     ZipProblem(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 
 import pytest
 
@@ -114,3 +115,31 @@ def test_nested_zip_is_kept_as_bytes() -> None:
     content = read_zip(make({"INNER.ZIP": inner}))
     assert content.files["INNER.ZIP"] == inner
     assert list(content.files) == ["INNER.ZIP"]
+
+
+def _renamed(data: bytes, placeholder: bytes, raw: bytes) -> bytes:
+    """The archive with an entry name rewritten in its headers (same length, so offsets hold)."""
+    assert len(placeholder) == len(raw)
+    return data.replace(placeholder, raw)
+
+
+def test_nul_in_a_stored_name_is_seen_in_the_central_directory() -> None:
+    data = _renamed(make({"IHE_XDM/SUBSET01/DOC0001.XMLZZZZ": b"<x/>", "README.TXT": b"x"}), b"XMLZZZZ", b"XML\x00../")
+    content = read_zip(data)
+    assert [(p.kind, p.entry) for p in content.problems] == [("unsafe-name", "IHE_XDM/SUBSET01/DOC0001.XML\\0../")]
+    assert list(content.files) == ["README.TXT"]
+
+
+def test_unicode_path_extra_field_cannot_hide_the_stored_name() -> None:
+    """An Info-ZIP Unicode Path field (0x7075) gives a clean name that Python >= 3.12 substitutes for the
+    stored one; the stored bytes (with their NUL) are what an extracting tool may use, and what is judged."""
+    stored, clean = b"DOC\x00/../x.xml", b"DOC0001.XML"
+    extra = struct.pack("<HHBL", 0x7075, 5 + len(clean), 1, zlib.crc32(stored)) + clean
+    info = zipfile.ZipInfo("DOCZZZZZZZZZZ")
+    info.extra = extra
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(info, b"<x/>")
+    content = read_zip(_renamed(buf.getvalue(), b"DOCZZZZZZZZZZ", stored))
+    assert [p.kind for p in content.problems] == ["unsafe-name"] and content.files == {}
+    assert "NUL" in content.problems[0].message_en

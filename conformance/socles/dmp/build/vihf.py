@@ -135,9 +135,12 @@ def private_key(pem: bytes) -> Any:
     return serialization.load_pem_private_key(pem, password=None)
 
 
-def sign_assertion(assertion: etree._Element, key_pem: bytes, cert_pem: bytes) -> etree._Element:
-    """Enveloped XML-DSig over the assertion's ID, placed after Issuer as SAML requires."""
-    signer = XMLSigner(
+def sign_assertion(
+    assertion: etree._Element, key_pem: bytes, cert_pem: bytes, signer: XMLSigner | None = None
+) -> etree._Element:
+    """Enveloped XML-DSig over the assertion's ID, placed after Issuer as SAML requires (RSA-SHA256 and
+    exc-c14n unless another `signer` is given, as tests of legacy algorithms do)."""
+    signer = signer or XMLSigner(
         method=methods.enveloped,
         signature_algorithm=SignatureMethod.RSA_SHA256,
         digest_algorithm=DigestAlgorithm.SHA256,

@@ -19,7 +19,9 @@ from typing import Any
 from cryptography import x509
 from lxml import etree
 from signxml import XMLVerifier
+from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidInput, InvalidSignature
+from signxml.verifier import SignatureConfiguration
 
 from conformance.formats.ebrim import SAML
 from conformance.formats.revocation import is_revoked, path_problem
@@ -35,6 +37,13 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 N = {"saml": SAML, "ds": DS, "hl7": HL7}
 C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+SHA1_METHODS = {"http://www.w3.org/2000/09/xmldsig#rsa-sha1", "http://www.w3.org/2000/09/xmldsig#sha1"}
+# what signxml may verify: its defaults plus SHA-1, which the rule reports as a warning instead of refusing
+EXPECT = SignatureConfiguration(
+    expect_references=1,
+    signature_methods=frozenset(SignatureMethod),
+    digest_algorithms=frozenset(DigestAlgorithm),
+)
 X509_SUBJECT = "urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"
 REQUIRED = (
     "Identifiant_Structure",
@@ -80,7 +89,9 @@ def _c14n(el: etree._Element) -> bytes:
     copy = etree.fromstring(etree.tostring(el))
     for sig in copy.findall(f"{{{DS}}}Signature"):
         copy.remove(sig)
-    return etree.tostring(copy, method="c14n", exclusive=True)
+    # without comments, as the signature's exc-c14n transform sees it: a comment added inside a signed
+    # value changes nothing the signature covers (it is not wrapping), and values are read from `signed`
+    return etree.tostring(copy, method="c14n", exclusive=True, with_comments=False)
 
 
 def attributes(assertion: etree._Element) -> dict[str, list[etree._Element]]:
@@ -91,7 +102,8 @@ def attributes(assertion: etree._Element) -> dict[str, list[etree._Element]]:
 
 
 def text_of(values: list[etree._Element]) -> str:
-    return (values[0].text or "").strip() if values else ""
+    """The whole text of the first value: a comment or PI inside it never cuts it short (`.text` would)."""
+    return "".join(values[0].itertext()).strip() if values else ""
 
 
 def coded(values: list[etree._Element], index: int = 0) -> etree._Element | None:
@@ -133,8 +145,17 @@ def verify_signature(
     ):
         el = sig.find(path, N)
         got = el.get("Algorithm") if el is not None else None
-        if got != algo:
+        if got in SHA1_METHODS:  # the catalog (DMP-V02): SHA-1 warns, it does not fail
+            out.warn("DMP-V02", M.text("vihf.algorithm", path=path, got=got, expected=label), loc)
+        elif got != algo:
             out.fail("DMP-V02", M.text("vihf.algorithm", path=path, got=got, expected=label), loc)
+    for digest in sig.iterfind("ds:SignedInfo/ds:Reference/ds:DigestMethod", N):
+        if digest.get("Algorithm") in SHA1_METHODS:
+            out.warn(
+                "DMP-V02",
+                M.text("vihf.algorithm", path="ds:DigestMethod", got=digest.get("Algorithm"), expected="SHA-256"),
+                loc,
+            )
     pem = (sig.findtext("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=N) or "").strip()
     if not pem:
         out.fail("DMP-V02", M.text("vihf.no-certificate"), loc)
@@ -156,7 +177,7 @@ def verify_signature(
         out.fail("DMP-V02", M.text("vihf.issuer"), "/saml:Assertion/saml:Issuer")
     kw, anchored = trust_arguments(ca_bundle, cert)
     try:
-        result = XMLVerifier().verify(etree.tostring(assertion), id_attribute="ID", expect_references=1, **kw)
+        result = XMLVerifier().verify(etree.tostring(assertion), id_attribute="ID", expect_config=EXPECT, **kw)
     except (InvalidSignature, InvalidInput, ValueError, etree.Error) as exc:
         out.fail("DMP-V02", M.text("vihf.signature-invalid", reason=exc), loc)
         return None
