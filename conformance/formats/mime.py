@@ -306,7 +306,10 @@ def decode_body(part: Part) -> tuple[bytes | None, str | None]:
         except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
             return None, f"invalid base64 content ({exc})"
     if cte == "quoted-printable":
-        return quopri.decodestring(raw.encode("ascii", "surrogateescape")), None
+        try:  # raw 8-bit bytes come back through surrogateescape; what the parser already decoded cannot
+            return quopri.decodestring(raw.encode("ascii", "surrogateescape")), None
+        except UnicodeEncodeError as exc:
+            return None, f"quoted-printable content that is not 7-bit ({exc.reason} at {exc.start})"
     if cte in ("7bit", "8bit", "binary"):
         data = msg.get_payload(decode=True)
         return (data if isinstance(data, bytes) else raw.encode("utf-8", "surrogateescape")), None

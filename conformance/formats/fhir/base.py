@@ -81,7 +81,7 @@ def unknown_types(resource: dict[str, Any], loc: str) -> list[Issue]:
 
 
 def _unknown_type(rt: Any, path: str) -> Issue:
-    if rt in R4B_ONLY_TYPES:
+    if isinstance(rt, str) and rt in R4B_ONLY_TYPES:
         return error(
             "fhir-version",
             path,

@@ -133,8 +133,8 @@ def read_consult(artifact: Artifact, ctx: CheckContext) -> ConsultRequest:
 def _json_object(artifact: Artifact, location: str) -> dict[str, Any]:
     try:
         data = json.loads(artifact.data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise refusal("read.observation", location, reason=str(exc)) from exc
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, an integer over 4,300 digits, depth
+        raise refusal("read.observation", location, reason=str(exc)[:300]) from None
     if not isinstance(data, dict):
         raise refusal("read.observation-not-object", location)
     return data
@@ -163,8 +163,8 @@ def read_exchange(artifact: Artifact, ctx: CheckContext) -> FeedExchange:
     try:
         obs = json.loads(artifact.data)
         return FeedExchange(dict(obs["outcome"]), dict(obs["registry"]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise refusal("read.exchange", "/", reason=str(exc)) from exc
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise refusal("read.exchange", "/", reason=str(exc)[:300]) from None
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,8 @@ def verify_signature(
     kw, anchored = trust_arguments(ca_bundle, cert)
     try:
         result = XMLVerifier().verify(etree.tostring(assertion), id_attribute="ID", expect_config=EXPECT, **kw)
-    except (InvalidSignature, InvalidInput, ValueError, etree.Error) as exc:
+    except (InvalidSignature, InvalidInput, ValueError, TypeError, etree.Error) as exc:
+        # TypeError: signxml decodes an empty SignatureValue (None) without checking it
         out.fail("DMP-V02", M.text("vihf.signature-invalid", reason=exc), loc)
         return None
     signed = result.signed_xml  # type: ignore[union-attr]

@@ -83,7 +83,7 @@ def read_session(art: Artifact, ctx: CheckContext) -> Session:
         raise refusal(M.text("session.unreadable-size", size=len(art.data), limit=MAX_RECORD), art.name)
     try:
         data = json.loads(art.data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, a 4,301-digit integer, depth
         raise refusal(M.text("session.unreadable-json", error=exc), art.name) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise refusal(M.text("session.unreadable-schema", schema=SCHEMA), art.name)
