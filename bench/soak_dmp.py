@@ -16,7 +16,6 @@ import base64
 import http.client
 import multiprocessing as mp
 import queue
-import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -26,18 +25,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from soak_support import rss_mb, served
+
 from conformance import identities
 from conformance.formats.pki import TestPKI, pki_cache_dir
 from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, read_answer, tls_context
 
 PATIENT = identities.patient("resident-qualified")
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _dmp(folder: str, ready: Any, stop: Any, report: Any) -> None:
@@ -105,11 +99,8 @@ def main() -> None:
     parser.add_argument("--builders", type=int, default=2)
     args = parser.parse_args()
     mpctx = mp.get_context("spawn")
-    ready, report, stop = mpctx.Queue(), mpctx.Queue(), mpctx.Event()
-    with tempfile.TemporaryDirectory() as folder:
-        server = mpctx.Process(target=_dmp, args=(folder, ready, stop, report))
-        server.start()
-        settings, rss_before = ready.get(timeout=60)
+    with served(_dmp) as service:
+        settings, rss_before = service.hello
         cfg = DmpConfig.from_settings(settings)
         todo: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=200)
         statuses: list[str] = []
@@ -127,9 +118,7 @@ def main() -> None:
             for t in senders:
                 t.join()
         seconds = time.perf_counter() - started
-        stop.set()
-        held = report.get(timeout=120)
-        server.join(timeout=60)
+        held = service.finish()
     success = statuses.count("Success")
     print(
         f"mock DMP soak: {len(statuses)} ITI-41 sent by {args.clients} clients in {seconds:.0f} s "

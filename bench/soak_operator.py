@@ -18,17 +18,17 @@ Not a test: it prints its figures (docs/performance.md keeps the latest).
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import random
 import re
 import smtplib
 import socket
 import struct
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from soak_support import rss_mb, served
 
 from conformance import identities
 from conformance.formats.pki import TestPKI, pki_cache_dir
@@ -39,13 +39,6 @@ BAL = str(identities.dui_bal()["address"])
 DOCTOR = str(identities.professional("doctor")["address"])
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>\r\n]+>)", re.M | re.I)
 KILL_POINTS = ("handshake", "after-mail", "after-rcpt", "mid-data")
-
-
-def rss_mb(pid: str = "self") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _operator(folder: str, ready: Any, stop: Any, report: Any) -> None:
@@ -160,12 +153,8 @@ def main() -> None:
     args = parser.parse_args()
     pki = TestPKI.load_or_create(pki_cache_dir())
     ctx = client_ssl_context(pki)
-    mpctx = mp.get_context("spawn")
-    ready, report, stop = mpctx.Queue(), mpctx.Queue(), mpctx.Event()
-    with tempfile.TemporaryDirectory() as folder:
-        proc = mpctx.Process(target=_operator, args=(folder, ready, stop, report))
-        proc.start()
-        port, rss_before = ready.get(timeout=60)
+    with served(_operator) as service:
+        port, rss_before = service.hello
         tally = Tally()
 
         def client(index: int) -> None:
@@ -181,9 +170,7 @@ def main() -> None:
         for t in threads:
             t.join()
         seconds = time.perf_counter() - started
-        stop.set()
-        held = report.get(timeout=120)
-        proc.join(timeout=60)
+        held = service.finish()
     journaled, boxed = set(held["journaled"]), set(held["mailbox"])
     lost = tally.accepted - (journaled & boxed)
     unacked = journaled - tally.accepted
