@@ -41,6 +41,7 @@ REFUSED = {
     "vihf-other-key": (FAILED, "signature"),
     "vihf-self-signed": (FAILED, "signature"),
     "vihf-revoked-signer": (FAILED, "revoked"),
+    "vihf-expired-signer": (FAILED, "not valid now"),
     "vihf-reused-after-expiry": (INVALID, "expired"),
     "vihf-resource-urn": (FAILED, "Ressource_URN"),
     "vihf-role-outside-j65": (FAILED, "JDV_J65"),

@@ -54,7 +54,7 @@ class VihfInput:
     validity: dt.timedelta | None = dt.timedelta(hours=8)  # None: no NotOnOrAfter (the mapping makes it optional)
     issuer_format: bool = True  # Issuer/@Format X509SubjectName
     omit: frozenset[str] = field(default_factory=frozenset)  # attribute names left out (defects, tests)
-    signer: str = "structure"  # "other-key" | "self-signed" | "revoked": who really signs (DMP-V02 defects)
+    signer: str = "structure"  # "other-key" | "self-signed" | "revoked" | "expired": who really signs (DMP-V02 defects)
 
 
 def _iso(t: dt.datetime) -> str:

@@ -98,6 +98,12 @@ DEFECTS: tuple[Defect, ...] = (
         DmpFlaws(vihf={"signer": "revoked"}),
     ),
     _dmp(
+        "vihf-expired-signer",
+        "DMP-V02",
+        "the VIHF is signed with a certificate past its validity (the cachet was not renewed)",
+        DmpFlaws(vihf={"signer": "expired"}),
+    ),
+    _dmp(
         "vihf-direct-without-cps",
         "DMP-V04",
         "declares Authentification_Mode DIRECTE (CPS card) for an unattended feed authenticated by no card",

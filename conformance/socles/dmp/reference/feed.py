@@ -50,9 +50,10 @@ def vihf(cfg: DmpConfig, flaws: DmpFlaws, patient: dict[str, Any]) -> etree._Ele
     oid = overrides.pop("resource_oid", patient["ins_oid"])
     inp = replace(VihfInput(structure_id=ORG.struct_id, resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH"), **overrides)
     cert, key = cfg.signing_cert.read_bytes(), cfg.signing_key.read_bytes()
-    if inp.signer == "revoked":  # the demo's revoked certificate sits beside its cachet in the test PKI
+    if inp.signer in ("revoked", "expired"):  # the test PKI's revoked and expired certificates sit beside the cachet
         folder = cfg.signing_cert.parent
-        cert, key = (folder / FILES["revoked_cert"]).read_bytes(), (folder / FILES["revoked_key"]).read_bytes()
+        cert = (folder / FILES[f"{inp.signer}_cert"]).read_bytes()
+        key = (folder / FILES[f"{inp.signer}_key"]).read_bytes()
     if not flaws.vihf_signed:
         return unsigned_assertion(inp, x509.load_pem_x509_certificate(cert))
     return signed_vihf(inp, key, cert)
