@@ -3,7 +3,8 @@
     .venv/bin/python bench/soak_operator.py [--clients 50] [--messages 200] [--kill-rate 0.08] [--seed 13]
 
 The operator runs in its own process (its RSS is read from /proc before and after). Each client is a
-thread that opens STARTTLS sessions with the ORG certificate and sends 1 to 20 messages per session;
+thread that opens STARTTLS sessions with the ORG certificate and sends 1 to 20 messages per session,
+from one of `--addresses` loopback addresses (127.0.0.2, .3, ...: the DUIs of several establishments);
 a share of the sessions (`--kill-rate`) is killed at a random moment, the socket reset (SO_LINGER 0):
 during the TLS handshake, after MAIL, after RCPT, or halfway through DATA. Every message has its own
 Message-ID. At the end the figures are compared with what the operator holds:
@@ -100,12 +101,12 @@ class Tally:
         self.errors: list[str] = []
 
 
-def _session(port: int, ctx: Any, tally: Tally, rng: random.Random, budget: int, kill_rate: float) -> int:
-    """One SMTP session sending up to `budget` messages; returns how many were attempted."""
+def _session(port: int, source: str, ctx: Any, tally: Tally, rng: random.Random, budget: int, kill_rate: float) -> int:
+    """One SMTP session from `source` sending up to `budget` messages; returns how many were attempted."""
     count = min(budget, rng.randint(1, 20))
     kill_at = rng.randrange(count) if rng.random() < kill_rate else -1
     point = rng.choice(KILL_POINTS)
-    smtp = smtplib.SMTP("127.0.0.1", port, timeout=60)
+    smtp = smtplib.SMTP("127.0.0.1", port, timeout=60, source_address=(source, 0))
     try:
         if kill_at == 0 and point == "handshake":
             smtp.putcmd("STARTTLS")
@@ -150,6 +151,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200, help="messages attempted per client")
     parser.add_argument("--kill-rate", type=float, default=0.08, help="share of sessions killed mid-way")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--addresses", type=int, default=10, help="loopback addresses the clients come from")
     args = parser.parse_args()
     pki = TestPKI.load_or_create(pki_cache_dir())
     ctx = client_ssl_context(pki)
@@ -159,9 +161,10 @@ def main() -> None:
 
         def client(index: int) -> None:
             rng = random.Random(args.seed * 1000 + index)
+            source = f"127.0.0.{2 + index % args.addresses}"  # the DUIs of several establishments
             left = args.messages
             while left > 0:
-                left -= _session(port, ctx, tally, rng, left, args.kill_rate)
+                left -= _session(port, source, ctx, tally, rng, left, args.kill_rate)
 
         started = time.perf_counter()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]

@@ -4,10 +4,11 @@ SMTP and IMAP each have their own budget (a flood on one never closes the other)
 - a total cap (`max_sessions`) and a cap per client address (`max_per_peer`): one peer cannot take
   every session;
 - when a newcomer finds the budget (or its address's share) full, the oldest session that has not
-  authenticated yet (no TLS with a BAL certificate: an idle socket, a stalled handshake) is evicted
-  for it, taken from the address that holds the most sessions. Only when every session is
-  authenticated is the newcomer refused. A flood of idle or half-open connections therefore never
-  locks a legitimate client out, during the flood or after it;
+  authenticated yet (no TLS with a BAL certificate: an idle socket, a stalled handshake) and has had
+  `evict_after` seconds to do so is evicted for it, taken from the address that holds the most
+  sessions. A client that is just shaking hands (tens of milliseconds) is never the one cut; when no
+  session may give way, the newcomer is refused ("try again later"). A flood of idle or half-open
+  connections therefore never locks a legitimate client out, during the flood or after it;
 - a slot is released exactly once, whatever the exit path (quit, timeout, reset, a handshake that
   never finished, eviction): `release` is idempotent and the listeners call it from every end.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +33,7 @@ class Slot:
     peer: str
     order: int
     evict: Callable[[], None] = field(repr=False)
+    since: float = field(default_factory=time.monotonic)
     authenticated: bool = False
     released: bool = False
 
@@ -43,11 +46,12 @@ class Admission:
 
 
 class SessionBudget:
-    def __init__(self, max_sessions: int, max_per_peer: int | None = None) -> None:
+    def __init__(self, max_sessions: int, max_per_peer: int | None = None, evict_after: float = 1.0) -> None:
         if max_sessions < 1:
             raise ValueError("max_sessions must be at least 1")
         self.max_sessions = max_sessions
         self.max_per_peer = max(1, min(max_per_peer or max_sessions, max_sessions))
+        self.evict_after = evict_after
         self._lock = threading.Lock()
         self._slots: list[Slot] = []
         self._order = itertools.count(1)
@@ -109,17 +113,20 @@ class SessionBudget:
         return slot
 
     def _hog(self) -> list[Slot]:
-        """The slots of the address holding the most unauthenticated sessions (ties: the oldest such slot)."""
+        """The slots of the address holding the most evictable sessions."""
         counts: dict[str, int] = {}
-        for s in self._slots:
-            if not s.authenticated:
-                counts[s.peer] = counts.get(s.peer, 0) + 1
+        for s in self._evictable(self._slots):
+            counts[s.peer] = counts.get(s.peer, 0) + 1
         if not counts:
             return []
         top = max(counts.values())
         peers = {p for p, n in counts.items() if n == top}
         return [s for s in self._slots if s.peer in peers]
 
-    @staticmethod
-    def _oldest_unauthenticated(slots: list[Slot]) -> Slot | None:
-        return min((s for s in slots if not s.authenticated), key=lambda s: s.order, default=None)
+    def _evictable(self, slots: list[Slot]) -> list[Slot]:
+        """Unauthenticated sessions that had `evict_after` seconds to authenticate."""
+        oldest = time.monotonic() - self.evict_after
+        return [s for s in slots if not s.authenticated and s.since <= oldest]
+
+    def _oldest_unauthenticated(self, slots: list[Slot]) -> Slot | None:
+        return min(self._evictable(slots), key=lambda s: s.order, default=None)

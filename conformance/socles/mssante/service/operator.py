@@ -9,9 +9,9 @@ thread; records, mailboxes and the journal are shared under locks, and the waits
 thread block on a Condition.
 
 Limits: SMTP and IMAP each serve at most `max_sessions` sessions, `max_per_peer` of them from one
-client address, evicting unauthenticated sessions for newcomers (budget.py); a TLS handshake has
-`handshake_timeout` seconds. Sessions that carried no command at all are journaled by burst
-(bursts.py), the others one record each.
+client address, evicting for newcomers the sessions still unauthenticated after `evict_after` seconds
+(budget.py); a TLS handshake has `handshake_timeout` seconds. Sessions that carried no command at
+all are journaled by burst (bursts.py), the others one record each.
 
 The directory: the addresses that exist on this operator (the test identities' BALs, every test
 usager's Mon espace santé address, and any mailbox the harness delivered to); a recipient outside it
@@ -65,6 +65,7 @@ class Operator:
         idle_timeout: float = 30.0,
         max_sessions: int = 64,
         max_per_peer: int | None = None,
+        evict_after: float = 1.0,
         handshake_timeout: float = tls.HANDSHAKE_TIMEOUT,
         directory: Iterable[str] | None = None,
     ) -> None:
@@ -86,8 +87,9 @@ class Operator:
         self._ctx_lock = threading.Lock()
         self._cert_cache: dict[bytes, ClientCertInfo] = {}
         limits: dict[str, Any] = {"idle_timeout": idle_timeout, "handshake_timeout": handshake_timeout}
-        self._smtp = SmtpServer(self, host, smtp_port, budget=SessionBudget(max_sessions, self.max_per_peer), **limits)
-        self._imap = ImapServer(self, host, imap_port, budget=SessionBudget(max_sessions, self.max_per_peer), **limits)
+        budget = (max_sessions, self.max_per_peer, evict_after)
+        self._smtp = SmtpServer(self, host, smtp_port, budget=SessionBudget(*budget), **limits)
+        self._imap = ImapServer(self, host, imap_port, budget=SessionBudget(*budget), **limits)
         self._started = False
 
     # -- life -----------------------------------------------------------------------------

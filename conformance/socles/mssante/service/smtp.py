@@ -324,6 +324,14 @@ class RecordingSMTP(SMTP):
             self.sess.rec.tls_error = "connection closed during the TLS handshake"
             raise TLSSetupException()
 
+    async def _handle_client(self) -> None:
+        """aiosmtpd's command loop; a client that resets the connection ends it quietly (aiosmtpd re-raises
+        ConnectionResetError out of its task, which asyncio then logs as a traceback)."""
+        try:
+            await super()._handle_client()
+        except (ConnectionResetError, BrokenPipeError):
+            return
+
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         """aiosmtpd's address parser, with the email package's own failures (IndexError on `<`) as a 501."""
         try:
