@@ -18,6 +18,7 @@ import multiprocessing as mp
 import queue
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
@@ -87,7 +88,12 @@ def _send(cfg: DmpConfig, todo: queue.Queue[tuple[str, bytes] | None], statuses:
         while (item := todo.get()) is not None:
             conn.request("POST", url.path, body=item[1], headers={"Content-Type": item[0]})
             resp = conn.getresponse()
-            statuses.append(read_answer(resp.status, resp.read()).registry_status)
+            answer = read_answer(resp.status, resp.read())
+            statuses.append(answer.registry_status)
+            if answer.errors:
+                statuses.append(
+                    "error: " + "; ".join(f"{e['errorCode']} {e['codeContext'][:80]}" for e in answer.errors)
+                )
     finally:
         conn.close()
 
@@ -119,12 +125,14 @@ def main() -> None:
                 t.join()
         seconds = time.perf_counter() - started
         held = service.finish()
+    errors = Counter(s for s in statuses if s.startswith("error: "))
+    statuses = [s for s in statuses if not s.startswith("error: ")]
     success = statuses.count("Success")
     print(
         f"mock DMP soak: {len(statuses)} ITI-41 sent by {args.clients} clients in {seconds:.0f} s "
         f"({len(statuses) / seconds:.0f}/s, building included)"
     )
-    print(f"  Success: {success}, other answers: {len(statuses) - success}")
+    print(f"  Success: {success}, other answers: {len(statuses) - success} {errors.most_common(3)}")
     print(f"  stored documents: {held['stored']} (a lot stores its CDA and its signature: expected {2 * success})")
     print(f"  lost (Success without its documents stored): {max(0, 2 * success - held['stored'])}")
     print(f"  exchanges logged: {held['exchanges']}, requests in the evidence journal: {held['journaled']}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import socket
 import ssl
 import threading
@@ -34,6 +35,7 @@ from .records import Exchange, ExchangeLog, load_records
 from .registry import Registry
 from .retrieve import Repository
 
+log = logging.getLogger(__name__)
 PATH = "/dmp/xdsb/ProvideAndRegisterDocumentSet-b"
 QUERY_PATH = "/dmp/xdsb/RegistryStoredQuery"
 RETRIEVE_PATH = "/dmp/xdsb/RetrieveDocumentSet"
@@ -48,9 +50,10 @@ class DmpService:
         self.pki = pki
         self.records = load_records()
         trust = (str(pki.ca_bundle), str(pki.crl))
-        self.registry = Registry(self.records, *trust)
-        self.query = StoredQuery(self.records, *trust)
-        self.repository = Repository(self.records, *trust)
+        self.lock = threading.RLock()  # the records, shared by the transactions served in worker threads
+        self.registry = Registry(self.records, *trust, lock=self.lock)
+        self.query = StoredQuery(self.records, *trust, lock=self.lock)
+        self.repository = Repository(self.records, *trust, lock=self.lock)
         self.peers = PeerBook()
         self._handlers: dict[str, Callable[[str, bytes], Answer]] = {
             "ITI-41": self.registry.provide_and_register,
@@ -99,7 +102,8 @@ class DmpService:
                 answer = fault("Sender", f"client disconnected after {len(body)} bytes of the request")
             else:
                 answer = await asyncio.to_thread(handlers[transaction], ctype, body)
-        except Exception as exc:  # the mock must answer a fault, never a traceback
+        except Exception as exc:  # the mock must answer a fault, never a traceback; our own bug is logged
+            log.error("mock DMP: %s failed on a %d-byte request", transaction, len(body), exc_info=exc)
             answer = fault("Receiver", f"mock DMP could not process the request: {type(exc).__name__}")
         self._record(transaction, request, ctype, body, answer)
         return Response(answer.body, status_code=answer.http_status, media_type=answer.content_type)
@@ -114,7 +118,8 @@ class DmpService:
         return await self._soap(request, "ITI-43")
 
     async def _td02(self, request: Request) -> Response:
-        status, data = td02.answer(self.records, request.query_params.getlist("identifier"), stale=self.td02_stale)
+        with self.lock:
+            status, data = td02.answer(self.records, request.query_params.getlist("identifier"), stale=self.td02_stale)
         query = str(request.url.query).encode("utf-8")
         answer = Answer(status, data, "Success" if status == 200 else "Failure")
         self._record("TD0.2", request, "", query, answer)

@@ -12,6 +12,7 @@ signed_xml): the transactions read its attributes from there, never from the byt
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -73,14 +74,25 @@ class Admitted:
 
 
 class Endpoint:
-    """A transaction of the mock DMP: the patients' records it reads, the trust anchors of the VIHF."""
+    """A transaction of the mock DMP: the patients' records it reads, the trust anchors of the VIHF.
+
+    Requests are served in worker threads (asyncio.to_thread), so every read or update of the records
+    holds `lock`, shared by the service's transactions; the gate, the MTOM and the metadata are read
+    outside it (they touch nothing shared, and are most of the work)."""
 
     action = ""
 
-    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str, crl: str | None = None) -> None:
+    def __init__(
+        self,
+        records: dict[str, PatientDmp],
+        ca_bundle: str,
+        crl: str | None = None,
+        lock: threading.RLock | None = None,
+    ) -> None:
         self.records = records
         self.ca_bundle = ca_bundle
         self.crl = crl
+        self.lock = lock or threading.RLock()
 
     def admitted(self, content_type: str, body: bytes) -> Admitted | Answer:
         """The request's envelope (plain SOAP 1.2 or MTOM) through the gate, or the fault to answer."""

@@ -70,7 +70,8 @@ class StoredQuery(Endpoint):
             )
         params = query_params(query)
         try:
-            docs, assocs = self._run(qid, params, vihf_policy.resource_id(gate.assertion))
+            with self.lock:
+                docs, assocs = self._run(qid, params, vihf_policy.resource_id(gate.assertion))
         except _QueryError as exc:
             return self._reply([exc.error], [], [], leaf, gate.relates)
         return self._reply([], docs, assocs, leaf, gate.relates)

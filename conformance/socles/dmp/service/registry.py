@@ -75,6 +75,12 @@ class Registry(Endpoint):
                 errors.append(RegistryError("XDSRepositoryMetadataError", f"hash of {e.id} differs", e.id))
             if size and size[0] != str(len(part.data)):
                 errors.append(RegistryError("XDSRepositoryMetadataError", f"size of {e.id} differs", e.id))
+        with self.lock:  # checked and stored as one step: a concurrent feed cannot slip in between
+            self._register(ins, md, errors)
+        return self._answer(errors, relates, msg)
+
+    def _register(self, ins: str, md: XdsMetadata, errors: list[RegistryError]) -> None:
+        """The DMP's own checks (exists, active, no opposition, RPLC targets), then the lot stored if clean."""
         record = self.records.get(ins)
         if record is None:
             errors.append(RegistryError("XDSUnknownPatientId", f"no DMP for patient {ins}", ins))
@@ -95,7 +101,6 @@ class Registry(Endpoint):
                 )
         if not errors and record is not None:
             self._store(record, md, replaced)
-        return self._answer(errors, relates, msg)
 
     @staticmethod
     def _store(record: PatientDmp, md: XdsMetadata, replaced: list[Association]) -> None:

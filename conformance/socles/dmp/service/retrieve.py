@@ -39,7 +39,15 @@ class Repository(Endpoint):
         found: list[StoredDocument] = []
         errors: list[RegistryError] = []
         granted = vihf_policy.resource_id(gate.assertion)
-        for req in asked[:MAX_REQUESTS]:
+        with self.lock:
+            self._collect(asked[:MAX_REQUESTS], granted, found, errors)
+        return self._reply(found, errors, gate.relates)
+
+    def _collect(
+        self, asked: list[etree._Element], granted: str, found: list[StoredDocument], errors: list[RegistryError]
+    ) -> None:
+        """The documents asked for, those of the granted patient only; the others as errors."""
+        for req in asked:
             repo = (req.findtext(f"{{{XDSB}}}RepositoryUniqueId") or "").strip()
             uid = (req.findtext(f"{{{XDSB}}}DocumentUniqueId") or "").strip()
             if repo != REPOSITORY_ID:
@@ -53,7 +61,6 @@ class Repository(Endpoint):
                 errors.append(RegistryError("XDSPatientIdDoesNotMatch", why, uid))
             else:
                 found.append(owner.documents[uid])
-        return self._reply(found, errors, gate.relates)
 
     def _reply(self, docs: list[StoredDocument], errors: list[RegistryError], relates: str | None) -> Answer:
         env, body = response_envelope(ITI43_RESPONSE, relates)
