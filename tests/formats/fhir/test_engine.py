@@ -34,6 +34,33 @@ def test_json_limits(data: bytes, code: str) -> None:
     assert obj is None and issues[0].code == code and issues[0].path.startswith("Bundle")
 
 
+@pytest.mark.parametrize(
+    ("data", "code", "words"),
+    [
+        (b'{"n": ' + b"9" * 4301 + b"}", "parse", "4301 characters"),  # int() raised ValueError past 4,300 digits
+        (b'{"n": 1e400}', "parse", "out of range"),
+        (b'{"n": NaN}', "parse", "not a JSON number"),
+        (b'{"a": [' + b",".join([b"1"] * 11) + b"]}", "too-large", "11 items"),
+        (json.dumps({f"k{i}": [] for i in range(60)}).encode(), "too-large", "more than 50 values"),
+        (b'{"s": "\\ud800"}', "parse", "surrogate"),
+    ],
+)
+def test_json_value_limits_are_clean_issues(data: bytes, code: str, words: str) -> None:
+    limits = JsonLimits(max_array=10, max_nodes=50)
+    obj, issues = load_json(data, limits)
+    assert obj is None and issues[0].code == code and words in issues[0].message_en, issues
+    assert issues[0].message_fr and issues[0].message_fr != issues[0].message_en
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"n": ' + b"9" * 64 + b"}", b'{"a": [' + b",".join([b"1"] * 10) + b"]}", b'{"s": "\\ud83d\\ude00"}'],
+)
+def test_json_within_the_limits_is_read(data: bytes) -> None:
+    obj, issues = load_json(data, JsonLimits(max_array=10, max_nodes=50))
+    assert obj is not None and issues == []
+
+
 def _bundle(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
