@@ -189,8 +189,10 @@ def main() -> None:
     print(
         f"  operator sessions recorded: {held['sessions']}, open after: {held['active']}, slots held: {held['slots']}"
     )
-    print(f"  operator RSS: {rss_before:.0f} MB before, {held['rss_after']:.0f} MB after ({growth:+.0f} MB")
-    print(f"  with {len(journaled)} messages held in its in-memory mailboxes)")
+    print(
+        f"  operator RSS: {rss_before:.0f} MB before, {held['rss_after']:.0f} MB after "
+        f"({growth:+.0f} MB with {len(journaled)} messages held in its in-memory mailboxes)"
+    )
 
 
 if __name__ == "__main__":
