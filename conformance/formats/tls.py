@@ -8,7 +8,7 @@ renegotiation, the server's preference order. TLS 1.3 suites are all AEAD and fo
 OpenSSL's defaults stand. Sources: ANSSI "Recommandations de sécurité relatives à TLS" v1.2
 (2020, R3-R5: TLS 1.2/1.3 only, ECDHE, AEAD), and the RGS-derived IGC-Santé usage rules; the exact
 list each national service offers is not public (the MSSanté operators' is UNSURE in
-specs/mssante.md), which is why the clients are judged by what they accept, not by this list.
+the shared specs), which is why the clients are judged by what they accept, not by this list.
 
 A handshake is bounded too: `HANDSHAKE_TIMEOUT` is what every listener allows a client to finish
 its TLS handshake before the connection is dropped (a stalled handshake must not hold a session).
