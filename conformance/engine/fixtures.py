@@ -14,6 +14,7 @@ import pytest
 from conformance.drivers.base import DriverError
 from conformance.drivers.guard import GuardedDriver
 from conformance.drivers.registry import load as load_driver
+from conformance.engine.evidence import OBSERVED
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.session import VERIFIER_KEY, current
 from conformance.engine.verifier import Verifier
@@ -36,7 +37,7 @@ def dui(conformance_run: RunRecorder) -> Iterator[Any]:
     except DriverError as exc:
         raise pytest.UsageError(str(exc)) from exc
     yield driver
-    conformance_run.journal.record_json("driver-history", "driver-history", driver.history)
+    conformance_run.journal.record_json("driver-history", "driver-history", driver.history, role=OBSERVED)
     driver.close()
 
 

@@ -45,7 +45,8 @@ SOCLE = Socle(
             "outcome",
             "client_cert",
         )
-    ),
+    )
+    + ("conformance.socles.dmp.observations",),
     fixtures="conformance.socles.dmp.fixtures",
     kinds=(
         Kind(

@@ -35,7 +35,8 @@ SOCLE = Socle(
             "ordonnance",
             "shared",
         )
-    ),
+    )
+    + ("conformance.socles.eprescription.observations",),
     fixtures="conformance.socles.eprescription.fixtures",
     options=(
         Option(

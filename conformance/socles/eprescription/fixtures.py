@@ -21,10 +21,9 @@ from conformance import identities
 from conformance.drivers.base import Action, Outcome
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
-from conformance.messages import Text
 from conformance.model import Artifact, CheckContext
 
-from .messages import M
+from .observations import refusal_reported
 from .service import Exchange, PrescriptionService
 
 EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27"})  # judged on the PDF or the DUI's answers
@@ -108,20 +107,18 @@ class Prescribed:
         except (binascii.Error, ValueError):
             return b""
 
-    def _silence(self, verify: Verifier, what: Text, rids: list[str]) -> None:
+    def _silence(self, verify: Verifier, missing: str, present: int, rids: list[str]) -> None:
         """Nothing to judge: each requirement fails with what is missing and what the DUI answered."""
-        said = what + M.text("answer", status=self.outcome.status, detail=self.outcome.detail[:300])
+        facts = {"missing": missing, "present": present, "status": self.outcome.status, "detail": self.outcome.detail}
         for rid in rids:
-            verify.expect(
-                rid, False, said, location="driver outcome + service traffic", evidence=self.outcome.to_json()
-            )
+            verify.observe(rid, "step.silence", facts, "driver outcome + service traffic")
 
     def check_bundle(self, verify: Verifier) -> None:
         """Judge the declared content requirements on every Bundle the service received."""
         content = [r for r in verify.declared if r not in EVIDENCE_FREE]
         posts = [(ex, ref) for ex, ref in self.posts if ref is not None]
         if not posts:
-            self._silence(verify, M.text("step.no-bundle"), content)
+            self._silence(verify, "step.no-bundle", len(posts), content)
             return
         ctx = CheckContext(extra={"ordonnance_lines": {"ordonnance": self.lines}} if self.lines else {})
         for ex, ref in posts:
@@ -131,24 +128,17 @@ class Prescribed:
         """The ordonnance the DUI printed carries the number the service assigned (EP-22, EP-25)."""
         rids = [r for r in verify.declared if r in ("EP-22", "EP-25")]
         if not self.assigned:
-            self._silence(verify, M.text("step.no-number"), rids)
+            self._silence(verify, "step.no-number", 0, rids)
             return
         pdf = self.pdf()
         if not pdf:
-            self._silence(verify, M.text("step.no-pdf"), rids)
+            self._silence(verify, "step.no-pdf", len(pdf), rids)
             return
         ctx = CheckContext(extra={"prescription_number": self.assigned})
         verify.artifact(Artifact("pdf", "ordonnance.pdf", pdf), ctx)
         if "EP-25" in rids:
-            said = str(self.outcome.data.get("prescription_number", ""))
-            verify.expect(
-                "EP-25",
-                said == self.assigned,
-                M.text("step.number-other", said=said, number=self.assigned),
-                ok_text=M.text("step.number-reported", number=self.assigned),
-                location="driver outcome: prescription_number",
-                evidence=self.outcome.to_json(),
-            )
+            facts = {"said": str(self.outcome.data.get("prescription_number", "")), "number": self.assigned}
+            verify.observe("EP-25", "step.number-reported", facts, "driver outcome: prescription_number")
 
 
 class EpHarness:
@@ -217,9 +207,7 @@ def refusal_rules(exchanges: list[tuple[Exchange, Any]]) -> list[str]:
 def reports_refusal(outcome: Outcome, exchanges: list[tuple[Exchange, Any]]) -> tuple[bool, list[str]]:
     """EP-26: a refused request is answered error/refused and the user sees what the service said."""
     said = refusal_rules(exchanges)
-    if outcome.ok or not outcome.detail.strip():
-        return False, said
-    return (not said or any(s in outcome.detail for s in said)), said
+    return refusal_reported(outcome.status, outcome.detail, said), said
 
 
 def selected_socles(config: pytest.Config) -> list[str]:

@@ -19,7 +19,8 @@ SOCLE = Socle(
     checks=tuple(
         f"conformance.socles.mssante.checks.{m}"
         for m in ("readers", "acks", "cda", "documents", "message", "patient", "pdf", "xdm", "session")
-    ),
+    )
+    + ("conformance.socles.mssante.observations",),
     fixtures="conformance.socles.mssante.fixtures",
     services=(
         Service(

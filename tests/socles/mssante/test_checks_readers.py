@@ -7,6 +7,7 @@ import pytest
 
 from conformance import registry
 from conformance.model import Verdict
+from conformance.observations import kind_of
 from conformance.requirements import catalog_for
 from conformance.socle import get_socle
 
@@ -28,7 +29,8 @@ def loaded() -> None:
 
 
 def _mine() -> list[registry.RegisteredCheck]:
-    return [c for c in registry.all_checks() if c.socle == "mssante"]
+    """The socle's checks of artifacts (its observation judges are tested in tests/socles/test_observations.py)."""
+    return [c for c in registry.all_checks() if c.socle == "mssante" and c.kind != kind_of("mssante")]
 
 
 def test_every_check_judges_catalog_requirements_over_subject_and_ctx() -> None:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.engine.evidence import EvidenceJournal
+from conformance.engine.evidence import DUI, HARNESS, EvidenceJournal
 from conformance.formats.pki import TestPKI
 
 from . import td02
@@ -137,13 +137,16 @@ class DmpService:
                 "content_type": ctype,
                 "variant": self.variant,
                 "client_certificate_sha256": _sha256(der),
+                "user_agent": request.headers.get("user-agent", "")[:300],
             },
+            role=DUI,
         )
         resp = self.journal.record(
             "dmp-response",
             f"{stem}-response.{'json' if transaction == 'TD0.2' else 'xml'}",
             answer.body,
             meta={"status": answer.status, "errors": errors, "http_status": answer.http_status},
+            role=HARNESS,
         )
         self.log.add(
             Exchange(

@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 
-from conformance.engine.evidence import EvidenceJournal, EvidenceRef
+from conformance.engine.evidence import OBSERVED, EvidenceJournal, EvidenceRef
 from conformance.formats.pki import TestPKI
 
 from .app import MAX_BODY, Exchange, ServiceApp, Validator, engine_validator
@@ -128,7 +128,7 @@ class PrescriptionService:
             "request_evidence": body_ref.path if body_ref else None,
             "response": ex.response_body.decode("utf-8", "replace")[:200_000],
         }
-        self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary)
+        self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary, role=OBSERVED)
         with self._lock:
             self._exchanges.append((ex, body_ref))
 

@@ -8,7 +8,6 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line
-from conformance.socles.eprescription.messages import M
 
 CONTENT = (
     "EP-01",
@@ -61,12 +60,8 @@ def test_two_ordonnances_two_numbers(eprescription: EpHarness, verify: Verifier)
     second = eprescription.prescribe("resident-second", [line("furosemide-ucd", 1, "comprimé", 1, 30)])
     first.check_printed(verify)
     second.check_printed(verify)
-    verify.expect(
-        "EP-25",
-        bool(first.assigned) and first.assigned != second.assigned,
-        M.text("prescribe.two-numbers", first=first.assigned, second=second.assigned),
-        location="service traffic",
-    )
+    facts = {"first": first.assigned, "second": second.assigned}
+    verify.observe("EP-25", "prescribe.two-numbers", facts, "service traffic")
 
 
 @pytest.mark.requirements("EP-06", "EP-07", "EP-13", "EP-14", "EP-16", "EP-19")
@@ -86,13 +81,8 @@ def test_conditional_dose(eprescription: EpHarness, verify: Verifier) -> None:
                 for dosage in res.get("dosageInstruction", []) or []:
                     if dosage.get("asNeededBoolean") is True or "asNeededCodeableConcept" in dosage:
                         texts.extend(str(a.get("text", "")) for a in dosage.get("additionalInstruction", []) or [])
-    verify.expect(
-        "EP-07",
-        any("si douleur" in t for t in texts),
-        M.text("prescribe.no-condition"),
-        ok_text=M.text("prescribe.condition"),
-        location="MedicationRequest.dosageInstruction.additionalInstruction",
-    )
+    facts = {"condition": "si douleur", "texts": texts}
+    verify.observe("EP-07", "prescribe.condition", facts, "MedicationRequest.dosageInstruction.additionalInstruction")
 
 
 @pytest.mark.parametrize("patient", ["resident-qualified", "resident-second", "resident-corsica"])
