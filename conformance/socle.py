@@ -16,6 +16,7 @@ socles imports nothing heavy:
 | `reference` | its part of the reference DUI                         | `conformance.demo`           |
 | `defects`   | its table of seeded defects                           | `conformance defects`, demo  |
 | `uses`      | socles whose public API its cross-socle scenarios use | pytest plugin, defects       |
+| `identity`  | which software its evidence shows (`IdentityFact`s)   | certificate, verify          |
 
 MSSanté, DMP and e-prescription register themselves exactly as a third party would.
 """
@@ -146,6 +147,9 @@ class Socle:
     reference: str = ""  # "module:attr" -> factory(defect: Defect | None) -> reference part
     defects: str = ""  # "module:attr" -> Sequence[Defect]
     uses: tuple[str, ...] = ()
+    # "module:function(entries, read) -> list[IdentityFact]": the software and structure its evidence names
+    # (VIHF LPS_*, User-Agent, X-Mailer, TLS client certificate), see `conformance.identity`
+    identity: str = ""
 
     def load_checks(self) -> None:
         for module in self.checks:

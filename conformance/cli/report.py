@@ -1,4 +1,8 @@
-"""`conformance report RUN_DIR`: rebuild and re-sign a run's certificate without running it again."""
+"""`conformance report RUN_DIR`: rebuild and re-sign a run's certificate without running it again.
+
+The certificate keeps the run's own dates (results.json); only its issue and signing times are new.
+Whatever results.json says, the verdicts stay re-judgeable from the evidence (`verify --rejudge`).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,8 @@ def report(run_dir: Path, **values: object) -> None:
             policy=given["policy"],
             key=given["sign_key"],
             cert=given["sign_cert"],
+            crls=given["sign_crl"],
+            witness=given["witness"],
             langs=tuple(dict.fromkeys(("fr", *given["lang"]))),
         )
     except (OSError, ValueError, KeyError, TypeError, PolicyError, SigningError) as exc:

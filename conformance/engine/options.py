@@ -82,6 +82,23 @@ CORE_OPTIONS: tuple[Option, ...] = (
         metavar="FILE",
     ),
     Option(
+        "sign-crl",
+        "CRL of the signing key's chain (PEM or DER, repeatable), embedded in the signature: the revocation "
+        "state at signing time",
+        kind="file",
+        multiple=True,
+        commands=("run", "report"),
+        metavar="FILE",
+    ),
+    Option(
+        "witness",
+        "the third party who witnessed the run and signs it with its own key (--sign-key), e.g. "
+        "'ARS Bretagne, pôle SI'; printed on the certificate beside the verified signer",
+        default="",
+        commands=("run", "report"),
+        metavar="WHO",
+    ),
+    Option(
         "policy",
         "counting policy for 'au moins deux services socles' (TOML; default: profiles/policy)",
         kind="file",

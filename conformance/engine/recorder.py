@@ -83,6 +83,8 @@ class RunInfo:
     started: str = field(default_factory=now_iso)
     finished: str | None = None
     status: str = "incomplete"
+    keyword: str | None = None  # pytest -k: a restricted selection
+    deselected: int = 0  # scenarios of the selected socles that pytest deselected
     harness: dict[str, Any] = field(default_factory=lambda: {"version": __version__, "git_commit": harness_commit()})
 
 

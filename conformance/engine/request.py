@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance.engine.options import all_options, check_paths, normalise, socle_dests, socle_names
+from conformance.engine.options import OptionError, all_options, check_paths, normalise, socle_dests, socle_names
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Signing:
 
     key: Path | None = None
     cert: Path | None = None
+    crls: tuple[Path, ...] = ()  # embedded at signing time
+    witness: str = ""  # the third party who witnessed the run (signs with its own key)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class RunRequest:
         """From option values keyed by dest (click's or pytest's); OptionError for a value that cannot be used."""
         values = normalise(all_options(), raw)
         check_paths(all_options(), values)
+        if values["witness"] and not values["sign_key"]:
+            raise OptionError("--witness: a witness signs the certificate with its own key: give --sign-key")
         return cls(
             socles=tuple(socle_names(values["socle"])),
             dui=values["dui"],
@@ -71,7 +75,7 @@ class RunRequest:
                 values["solution_domain"],
             ),
             terminology=values["terminology"],
-            signing=Signing(values["sign_key"], values["sign_cert"]),
+            signing=Signing(values["sign_key"], values["sign_cert"], values["sign_crl"], values["witness"]),
             policy=values["policy"],
             langs=values["lang"],
             keyword=keyword or None,
@@ -95,6 +99,8 @@ class RunRequest:
             "terminology": self.terminology,
             "sign_key": self.signing.key,
             "sign_cert": self.signing.cert,
+            "sign_crl": self.signing.crls,
+            "witness": self.signing.witness,
             "policy": self.policy,
             "lang": self.langs,
             "conformance_progress": self.progress,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceJournal
     from conformance.engine.recorder import RunInfo, ScenarioRecord
 
-SCHEMA = "dui-conformance/results/1"
+SCHEMA = "dui-conformance/results/2"  # 2: "selection" (keyword, deselected scenarios)
 
 
 def requirement_verdict(findings: Iterable[Finding]) -> str:
@@ -91,6 +91,7 @@ def build_results(
         "run_id": info.run_id,
         "status": info.status,
         "progress": {"done": done, "total": max(expected_total, len(scenarios))},
+        "selection": {"keyword": info.keyword, "deselected": info.deselected},
         "solution": info.solution,
         "harness": info.harness,
         "driver": info.driver,
@@ -99,6 +100,49 @@ def build_results(
         "finished": info.finished,
         "rule_sets": manifests,
         "socles": socles,
+    }
+
+
+def completeness(results: dict[str, Any]) -> dict[str, Any]:
+    """Whether every scenario of the selected socles ran to an outcome, and if not why (in both languages).
+
+    A run that skipped scenarios (a cross-socle scenario without its other socle, a skip), deselected some
+    (`-k`, `--deselect`), collected without running (`--collect-only`), selected none, or was interrupted
+    is partial: its certificate never counts."""
+    scenarios = [x for s in results.get("socles", {}).values() for x in s.get("scenarios", [])]
+    progress = results.get("progress") or {}
+    selection = results.get("selection") or {}
+    by_outcome: dict[str, int] = {}
+    for x in scenarios:
+        by_outcome[x.get("outcome", "pending")] = by_outcome.get(x.get("outcome", "pending"), 0) + 1
+    done, total = int(progress.get("done", 0)), int(progress.get("total", 0))
+    deselected = int(selection.get("deselected") or 0)
+    fr: list[str] = []
+    en: list[str] = []
+    if results.get("status") != "complete":
+        fr.append("exécution interrompue")
+        en.append(f"run {results.get('status')}")
+    if not scenarios or total == 0:
+        fr.append("aucun scénario exécuté")
+        en.append("no scenario ran")
+    elif done < total:
+        fr.append(f"{done} scénario(s) exécuté(s) sur {total}")
+        en.append(f"{done} of {total} scenarios ran")
+    not_run = by_outcome.get("skipped", 0) + by_outcome.get("pending", 0)
+    if not_run:
+        fr.append(f"{not_run} scénario(s) ignoré(s)")
+        en.append(f"{not_run} scenario(s) skipped")
+    if deselected or selection.get("keyword"):
+        fr.append(f"sélection restreinte ({deselected} scénario(s) écarté(s))")
+        en.append(f"restricted selection ({deselected} scenario(s) deselected)")
+    return {
+        "complete": not fr,
+        "scenarios": len(scenarios),
+        "total": total,
+        "outcomes": dict(sorted(by_outcome.items())),
+        "deselected": deselected,
+        "reasons_fr": fr,
+        "reasons_en": en,
     }
 
 

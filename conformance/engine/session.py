@@ -53,6 +53,7 @@ class RunSession:
         if not config.option.xmlpath:
             config.option.xmlpath = str(request.out / "junit.xml")
         info = RunInfo(run_id, request.out, list(request.socles), request.dui, request.solution.to_json())
+        info.keyword = request.keyword
         session = cls(request, socles, RunRecorder(info))
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
@@ -79,6 +80,10 @@ class RunSession:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         scenarios.select(items, self.socles)
         self.recorder.expected_total = len(items)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """A restricted selection makes a partial run: the certificate says so (results.json "selection")."""
+        self.recorder.info.deselected += sum(1 for i in items if scenarios.socle_of(i, self.socles) is not None)
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
         """With the progress lines on, pytest's dots would only interleave with them."""
@@ -129,6 +134,8 @@ class RunSession:
             policy=self.request.policy,
             key=self.request.signing.key,
             cert=self.request.signing.cert,
+            crls=self.request.signing.crls,
+            witness=self.request.signing.witness,
             langs=self.request.certificate_langs,
         )
         terminal = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -47,6 +47,7 @@ SOCLE = Socle(
         )
     )
     + ("conformance.socles.dmp.observations",),
+    identity="conformance.socles.dmp.identity:observed",
     fixtures="conformance.socles.dmp.fixtures",
     kinds=(
         Kind(

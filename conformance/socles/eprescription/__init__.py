@@ -37,6 +37,7 @@ SOCLE = Socle(
         )
     )
     + ("conformance.socles.eprescription.observations",),
+    identity="conformance.socles.eprescription.identity:observed",
     fixtures="conformance.socles.eprescription.fixtures",
     options=(
         Option(

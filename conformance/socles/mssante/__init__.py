@@ -21,6 +21,7 @@ SOCLE = Socle(
         for m in ("readers", "acks", "cda", "documents", "message", "patient", "pdf", "xdm", "session")
     )
     + ("conformance.socles.mssante.observations",),
+    identity="conformance.socles.mssante.identity:observed",
     fixtures="conformance.socles.mssante.fixtures",
     services=(
         Service(

@@ -48,7 +48,15 @@ def vihf(cfg: DmpConfig, flaws: DmpFlaws, patient: dict[str, Any]) -> etree._Ele
     """The VIHF assertion of a call about `patient`, signed with the structure's cachet."""
     overrides = dict(flaws.vihf)
     oid = overrides.pop("resource_oid", patient["ins_oid"])
-    inp = replace(VihfInput(structure_id=ORG.struct_id, resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH"), **overrides)
+    named = cfg.software  # the DUI names itself in LPS_Nom, LPS_Version, LPS_ID_HOMOLOGATION_DMP
+    base = VihfInput(
+        structure_id=ORG.struct_id,
+        resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH",
+        lps_name=named.name,
+        lps_version=named.version,
+        lps_homologation=named.homologation,
+    )
+    inp = replace(base, **overrides)
     cert, key = cfg.signing_cert.read_bytes(), cfg.signing_key.read_bytes()
     if not flaws.vihf_signed:
         return unsigned_assertion(inp, x509.load_pem_x509_certificate(cert))
