@@ -71,8 +71,8 @@ class Software:
 
     @property
     def product(self) -> str:
-        """The HTTP User-Agent / X-Mailer product token: `NAME/VERSION`."""
-        return f"{self.name}/{self.version}"
+        """The HTTP User-Agent / X-Mailer product token `NAME/VERSION` (RFC 9110: no spaces in a token)."""
+        return f"{_NOT_TCHAR.sub('-', self.name)}/{_NOT_TCHAR.sub('-', self.version)}"
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)
@@ -109,15 +109,23 @@ class IdentityFact:
 
 
 IdentityHook = Callable[[list[dict[str, Any]], Callable[[str], bytes | None]], list[IdentityFact]]
-_TOKEN = re.compile(r"^\s*([^\s/()]+(?:\s[^\s/()]+)*?)(?:/(\S+)|\s+v?(\d[\w.\-+]*))?(?:\s|\(|$)")
+_NOT_TCHAR = re.compile(r"[^A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_VERSION_WORD = re.compile(r"^v?\d[\w.\-+]*$", re.IGNORECASE)
 
 
 def product(raw: str) -> tuple[str, str]:
-    """(name, version) of the first product of a User-Agent or X-Mailer: 'ACME-DUI/3.2 (x)' -> ACME-DUI, 3.2."""
-    m = _TOKEN.match(raw or "")
-    if not m:
-        return (raw or "").strip()[:80], ""
-    return m.group(1).strip(), (m.group(2) or m.group(3) or "").strip()
+    """(name, version) of the software a User-Agent or X-Mailer names first: a product token
+    ('ACME-DUI/3.2 (Windows)' -> ACME-DUI, 3.2) or words and a version ('ACME DUI v3.2' -> ACME DUI, 3.2)."""
+    words = (raw or "").split("(")[0].split()
+    if not words:
+        return "", ""
+    if "/" in words[0]:
+        name, _, version = words[0].partition("/")
+        return name, version
+    for i, word in enumerate(words):
+        if i and _VERSION_WORD.match(word):
+            return " ".join(words[:i]), word.lstrip("vV")
+    return " ".join(words)[:80], ""
 
 
 def _norm(text: str) -> str:
