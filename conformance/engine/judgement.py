@@ -114,6 +114,7 @@ class Judgement:
     keep: list[str] | None = None  # requirements kept (None: every finding)
     charge: dict[str, str] | None = None  # {"requirement": rid, "group": id}
     replayed: list[dict[str, Any]] | None = None  # harness findings with no artifact (a scenario that died)
+    provoked: list[str] | None = None  # rules the harness made the DUI break on purpose (a deliberately bad input)
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, **dataclasses.asdict(self)}

@@ -58,13 +58,22 @@ class Verifier:
         self.charge = {"requirement": charge, "group": uuid.uuid4().hex} if charge else None
         self.findings: list[Finding] = []
 
-    def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
+    def artifact(
+        self,
+        art: Artifact,
+        ctx: CheckContext | None = None,
+        *,
+        only_declared: bool = True,
+        provoked: tuple[str, ...] = (),
+    ) -> list[Finding]:
         """Run every check of the socle registered for `art.kind`; the artifact becomes evidence.
 
         A scenario judges the requirements it declares (Inferno-style); everything else the checks
         say about the artifact stays reproducible with `conformance validate` on the evidence.
         `art.meta` may carry `evidence_ref` (already recorded), `source_ref` (the exchange it was cut
-        from: its role and capture time are inherited) or `role`.
+        from: its role and capture time are inherited) or `role`. `provoked` names the rules the harness
+        made the DUI break on purpose (it fed it a deliberately bad input): the evidence validation does
+        not count them against the DUI.
         """
         ref = self._evidence(art)
         ctx = at_capture_time(ctx or CheckContext(), ref.time)
@@ -72,7 +81,7 @@ class Verifier:
         found = [
             f for f in run_checks(art, ctx, [self.checks], evidence=ref.sha256) if keep is None or f.requirement in keep
         ]
-        self._judgement(ref, art, ctx, keep)
+        self._judgement(ref, art, ctx, keep, list(provoked))
         judged = [self.charge["requirement"]] if self.charge else sorted({f.requirement for f in found})
         self.recorder.journal.tag(ref, judged if found else [])
         return self.accept(found)
@@ -137,7 +146,9 @@ class Verifier:
             art.kind, art.name, art.data, role=role, time=source.time if source is not None else None
         )
 
-    def _judgement(self, ref: EvidenceRef, art: Artifact, ctx: CheckContext, keep: list[str] | None) -> None:
+    def _judgement(
+        self, ref: EvidenceRef, art: Artifact, ctx: CheckContext, keep: list[str] | None, provoked: list[str]
+    ) -> None:
         journal = self.recorder.journal
 
         def part(data: bytes, what: str) -> str:  # bytes the artifact carries beside itself: its role
@@ -161,5 +172,6 @@ class Verifier:
             context=encode_context(ctx, given),
             keep=keep,
             charge=self.charge,
+            provoked=provoked or None,
         )
         journal.record_json(KIND, art.kind, record.to_json(), role=JUDGEMENT)

@@ -59,6 +59,7 @@ class Fed:
     exchanges: list[Any] = field(default_factory=list)
     ctx: CheckContext = field(default_factory=CheckContext)
     dmp_status: str = "active"  # active | closed | none
+    provoked: tuple[str, ...] = ()  # rules the harness made the DUI break on purpose (TD0.2 lied: DMP-R02)
 
     @property
     def feeds(self) -> list[Any]:
@@ -114,7 +115,7 @@ class Fed:
                 ),
                 self.ctx,
             )
-        verify.artifact(self.step_artifact(), self.ctx)
+        verify.artifact(self.step_artifact(), self.ctx, provoked=self.provoked)
 
     def check_consult(self, verify: Verifier) -> None:
         """Judge the searches and retrievals of a step (no feed expected)."""
@@ -213,7 +214,8 @@ class DmpHarness:
             outcome = self.dui.act(Action(verb, {"patient": pat, **params}))
         finally:
             self.service.variant, self.service.td02_stale = "good", False
-        return Fed(outcome, self._since(mark, outcome), self.context(pat), self.dmp_status(pat))
+        provoked = ("DMP-R02",) if td02_stale else ()  # TD0.2 said "active": feeding was not the DUI's fault
+        return Fed(outcome, self._since(mark, outcome), self.context(pat), self.dmp_status(pat), provoked)
 
     def during(self, act: Callable[[], Outcome]) -> tuple[Outcome, list[Any]]:
         """The DUI's answer to `act` and the exchanges the mock DMP answered meanwhile."""

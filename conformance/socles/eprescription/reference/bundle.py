@@ -25,6 +25,7 @@ ANSM = "http://data.esante.gouv.fr/ansm/medicament/"
 UCUM = "http://unitsofmeasure.org"
 EDQM = "http://standardterms.edqm.eu"
 ID_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+IPP_OID = "1.2.250.1.999.1.1.7898.2"  # the demo DUI's (made-up) patient identifier domain
 RENDERED = "http://hl7.org/fhir/5.0/StructureDefinition/extension-MedicationRequest.renderedDosageInstruction"
 GROUP_SYSTEM = "https://dui-essai.example/fhir/ordonnance"
 
@@ -160,18 +161,27 @@ def _patient(p: dict[str, Any], flaw: BundleFlaw | None) -> dict[str, Any]:
                 },
             }
         )
+    qualified = p.get("qualified", True)
+    identifier = (
+        {  # the INS travels only with a qualified identity (RNIV; FR Core fr-core-patient-ins)
+            "use": "official",
+            "type": {"coding": [{"system": ID_TYPE, "code": "INS-NIR"}]},
+            "system": f"urn:oid:{p['ins_oid']}",
+            "value": ins,
+        }
+        if qualified
+        else {  # otherwise the establishment's own patient identifier (IPP)
+            "use": "usual",
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "PI"}]},
+            "system": f"urn:oid:{IPP_OID}",
+            "value": str(p.get("record_id") or ""),
+        }
+    )
     return {
         "resourceType": "Patient",
-        "meta": {"profile": [CORE + "fr-core-patient-ins"]},
+        "meta": {"profile": [CORE + ("fr-core-patient-ins" if qualified else "fr-core-patient")]},
         "extension": ext,
-        "identifier": [
-            {
-                "use": "official",
-                "type": {"coding": [{"system": ID_TYPE, "code": "INS-NIR"}]},
-                "system": f"urn:oid:{p['ins_oid']}",
-                "value": ins,
-            }
-        ],
+        "identifier": [identifier],
         "name": [
             {
                 "use": "official",

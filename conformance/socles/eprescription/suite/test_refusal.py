@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.verifier import Verifier
+from conformance.model import Artifact
 from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, refusal_rules
 
 BROKEN_PRESCRIBERS = {
@@ -33,3 +34,6 @@ def test_refusal_is_reported(eprescription: EpHarness, verify: Verifier, case: s
         "assigned": done.assigned,
     }
     verify.observe("EP-26", "refusal.reported", facts, "driver outcome + service traffic")
+    for ex, ref in done.posts:  # built from the broken directory entry on purpose: not held against the DUI
+        if ref is not None:
+            verify.artifact(Artifact("fhir", ref.path, ex.request_body, {"evidence_ref": ref}), provoked=("EP-04",))
