@@ -183,7 +183,8 @@ def distinct(facts: Iterable[IdentityFact]) -> list[IdentityFact]:
 def assess(declared: Mapping[str, Any], facts: Iterable[IdentityFact]) -> IdentityAssessment:
     facts = distinct(facts)
     software = [f for f in facts if f.what == SOFTWARE and not is_generic(f)]
-    out = IdentityAssessment(NOT_OBSERVED, dict(declared), facts)
+    named = {k: str(declared.get(k) or "") for k in ("name", "version", "vendor", "domain")}
+    out = IdentityAssessment(NOT_OBSERVED, named, facts)
     if any(is_demo(f) for f in software):
         out.status = DEMO_RUN
         out.disagreeing = [f for f in software if is_demo(f)]

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from conformance import identities
 from conformance.certificate.policy import Blocker, Policy, count_socle, run_blockers
 from conformance.certificate.sign import canonical
-from conformance.certificate.wording import cite, french, not_checked_fr, public_version, shown_verdict
+from conformance.certificate.wording import cite, french, not_checked_fr, public_version, refs_fr, shown_verdict
 from conformance.engine.evidence_store import EvidenceError, open_evidence
 from conformance.engine.results import completeness
 from conformance.identity import IdentityFact, assess, observed_facts
@@ -84,6 +84,7 @@ def _requirement(rid: str, r: dict[str, Any]) -> dict[str, Any]:
         "id": rid,
         "level": r["level"],
         "refs": list(r["refs"]),
+        "refs_fr": refs_fr(list(r["refs"])),
         "verdict": r["verdict"],
         "shown": shown_verdict(rid, r["verdict"], r.get("findings") or []),
         "text_fr": french(r["text_fr"]),

@@ -284,7 +284,9 @@ def tally_text(tallies: dict[str, int], t: dict[str, str]) -> str:
 def signer_view(envelope: dict[str, Any]) -> SignerView:
     try:
         chain = [x509.load_pem_x509_certificate(str(pem).encode("ascii")) for pem in envelope.get("chain") or []]
-    except (ValueError, TypeError, UnicodeEncodeError):
+        if chain:
+            _ = [(c.subject.rfc4514_string(), c.issuer.rfc4514_string(), list(c.extensions)) for c in chain]
+    except Exception:  # noqa: BLE001 - a damaged chain renders as unknown; verify says it is invalid
         return SignerView()
     if not chain:
         return SignerView()

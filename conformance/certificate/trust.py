@@ -237,6 +237,9 @@ def _read_envelope(
     crls = [x509.load_pem_x509_crl(str(pem).encode("ascii")) for pem in envelope.get("crls") or []]
     if not chain:
         raise ValueError("no signer certificate in the signature envelope")
+    for cert in chain:  # parsed lazily by cryptography: a damaged field fails here, not in the middle of a rule
+        _ = (cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), cert.not_valid_after_utc)
+        _ = [ext.value for ext in cert.extensions]
     if len(chain) > MAX_CHAIN:
         raise ValueError(f"a signer chain of {len(chain)} certificates")
     encoded = str(envelope.get("signature", ""))
@@ -360,8 +363,8 @@ def check_signer(
     now = now or dt.datetime.now(dt.UTC)
     try:
         chain, embedded, signed_at, problems = _read_envelope(payload, envelope)
-    except (ValueError, TypeError, UnicodeEncodeError, KeyError) as exc:
-        return SignerCheck(INVALID, problems=[f"signature envelope unreadable: {exc}"])
+    except Exception as exc:  # noqa: BLE001 - cryptography raises several types on damaged DER: all mean unreadable
+        return SignerCheck(INVALID, problems=[f"signature envelope unreadable: {type(exc).__name__}: {exc}"])
     leaf = chain[0]
     out = SignerCheck(
         INVALID,

@@ -27,6 +27,7 @@ class Citations:
     documents: tuple[tuple[re.Pattern[str], str], ...]
     not_checked_fr: dict[str, str]
     not_run: dict[str, str]
+    refs_fr: dict[str, str]
 
 
 @cache
@@ -36,6 +37,7 @@ def citations() -> Citations:
         tuple((re.compile(d["match"], re.IGNORECASE), str(d["cite"])) for d in data["document"]),
         {str(k): str(v) for k, v in data["not_checked_fr"].items()},
         {str(k): str(v) for k, v in data["not_run"].items()},
+        {str(k): str(v) for k, v in data["refs_fr"].items()},
     )
 
 
@@ -53,6 +55,12 @@ def public_version(version: str) -> str:
 def french(text: str) -> str:
     """Catalog French with its one English marker translated."""
     return _UNSURE.sub("non confirmé", text or "")
+
+
+def refs_fr(refs: list[str]) -> list[str]:
+    """Official references as the French certificate prints them (the harness's English ones translated)."""
+    table = citations().refs_fr
+    return [table.get(r, r) for r in refs]
 
 
 def not_checked_fr(rid: str) -> str:

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from conformance.formats.safezip import read_zip
+from conformance.formats.safezip import ZipRefused, read_zip
 
 MAX_EVIDENCE_BYTES = 1024 * 1024 * 1024
 
@@ -120,7 +120,7 @@ def open_evidence(source: Path) -> EvidenceStore:
     if source.is_file():
         try:
             content = read_zip(source.read_bytes(), max_total=MAX_EVIDENCE_BYTES)
-        except OSError as exc:
+        except (OSError, ZipRefused) as exc:
             raise EvidenceError(f"cannot read {source}: {exc}") from exc
         if content.problems:
             raise EvidenceError("; ".join(f"{p.entry}: {p.message_en}" for p in content.problems[:5]))

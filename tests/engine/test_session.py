@@ -22,7 +22,7 @@ def _run(pytester: pytest.Pytester, out: Path, dui: str = "demo") -> tuple[pytes
 def test_passing_run_writes_complete_folder(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
     result, res = _run(pytester, tmp_path / "run", dui="OK")
     result.assert_outcomes(passed=2)
-    assert res["schema"] == "dui-conformance/results/1" and res["status"] == "complete"
+    assert res["schema"] == "dui-conformance/results/2" and res["status"] == "complete"
     reqs = res["socles"]["toy"]["requirements"]
     assert reqs["TOY-01"]["verdict"] == "pass" and reqs["TOY-02"]["verdict"] == "pass"
     assert reqs["TOY-03"]["verdict"] == "warn"  # PRECONISATION downgraded, test still passes
