@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,11 @@ from pypdf import PdfReader
 from conformance.certificate.browser import find_browser, print_pdf, screenshot
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _text(reader: PdfReader, page: int) -> str:
+    """A page's text as read: ligatures (ﬁ) unfolded, white space collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", reader.pages[page].extract_text()).split())
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +39,7 @@ def test_pdf_export_puts_the_summary_first_and_numbers_its_pages(acme_run: Path,
     result = CliRunner().invoke(main, ["certificate", str(acme_run / "certificate.html"), "--pdf", "--out", str(pdf)])
     assert result.exit_code == 0, result.output
     reader = PdfReader(pdf)
-    first = " ".join(reader.pages[0].extract_text().split())
+    first = _text(reader, 0)
     assert "Attestation de conformité" in first and f"Page 1 / {len(reader.pages)}" in first
     assert "Au moins deux services socles" in first and "OUI" in first
     assert "ACME DUI" in first and "3.2.1" in first and "Solution observée dans les échanges" in first
@@ -44,7 +50,7 @@ def test_pdf_export_puts_the_summary_first_and_numbers_its_pages(acme_run: Path,
 
 def test_the_demo_certificate_says_so_on_page_one(demo_run: Path, tmp_path: Path) -> None:
     pdf = print_pdf(demo_run / "certificate.html", tmp_path / "demo.pdf")
-    first = " ".join(PdfReader(pdf).pages[0].extract_text().split())
+    first = _text(PdfReader(pdf), 0)
     assert "DUI DE DÉMONSTRATION" in first and "AUTO-ATTESTÉ" in first and "NON" in first
 
 
