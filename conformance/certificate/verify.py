@@ -29,7 +29,15 @@ from lxml import html as lxml_html
 from conformance.certificate.payload import RUN_FILES, SCHEMA
 from conformance.certificate.policy import Policy, count_socle, run_blockers
 from conformance.certificate.render import LABELS, render_certificate
-from conformance.certificate.trust import INVALID, NOT_TRUSTED, VALID, SignerCheck, check_signer
+from conformance.certificate.trust import (
+    INVALID,
+    NOT_TRUSTED,
+    VALID,
+    SignerCheck,
+    TrustError,
+    check_signer,
+    load_anchors,
+)
 from conformance.engine.evidence_store import EvidenceError, evidence_folder, open_evidence
 from conformance.engine.rejudge import CONTRADICTED, Comparison, compare, rejudge
 from conformance.identity import IdentityFact, assess, observed_facts
@@ -190,13 +198,19 @@ def load_certificate(path: Path) -> tuple[bytes, dict[str, Any], dict[str, Any],
 def verify_certificate(
     path: Path,
     evidence: Path | None = None,
-    anchors: list[x509.Certificate] | None = None,
+    anchors: list[x509.Certificate] | Path | None = None,
     crls: list[x509.CertificateRevocationList] | None = None,
     *,
     rejudge_evidence: bool = False,
 ) -> Verification:
-    """The verdict on one certificate.html (see the module docstring); `anchors`/`crls` already loaded
-    (`trust.load_anchors`, `trust.read_crls`), so that unreadable ones are a usage error, not a verdict."""
+    """The verdict on one certificate.html (see the module docstring). `anchors` and `crls` are best loaded
+    first (`trust.load_anchors`, `trust.read_crls`: unreadable ones are a usage error, not a verdict); a
+    path of anchors is loaded here, and an unreadable one makes the answer invalid."""
+    if isinstance(anchors, Path | str):
+        try:
+            anchors = load_anchors(Path(anchors))
+        except TrustError as exc:
+            return _invalid(str(exc))
     try:
         data, payload, envelope, lang = load_certificate(path)
     except OSError as exc:

@@ -1,7 +1,7 @@
 """The French certificate speaks French only and cites public documents, never the harness's notes.
 
 The requirement catalogs are written for the people who maintain them: sources mixing document titles
-with internal file paths and labels ("specs/dmp.md", "(S3)", "UNSURE"), not-evaluated reasons in
+with internal file paths and labels ("specs/....md", "(S3)", "UNSURE"), not-evaluated reasons in
 English. The certificate an instructor reads gets, from the data in `citations.toml`: the public
 documents a source cites, a version only when it is a version, a French reason for every requirement the
 harness does not evaluate, and "not run (rule pack not supplied)" kept apart from "not applicable".
