@@ -18,11 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from conformance import __version__
-from conformance.dossier.certificates import CertificateCheck, Found, find_certificates
+from conformance.dossier.certificates import CertificateCheck, Found, find_certificates, short_label
 from conformance.dossier.finess import Zone
 from conformance.dossier.members import Member, MembersFile, normalise_header
 from conformance.dossier.problems import CONDITION, ERROR, WARNING, M, Problem, problem
 from conformance.dossier.programme import Programme
+from conformance.socle import installed_socles
 
 SCHEMA = "dui-conformance/dossier/1"
 TRUST_RANK = {"witnessed": 3, "auto-attested": 2, "untrusted": 1, "invalid": 0}
@@ -318,12 +319,15 @@ def _categories(members: list[Member], programme: Programme, source: str) -> tup
     ), problems
 
 
-def socle_titles(found: Found) -> dict[str, str]:
-    """French titles of the socles, as the certificates themselves name them."""
-    titles: dict[str, str] = {}
+def socle_titles(found: Found, key: str = "title_fr") -> dict[str, str]:
+    """French titles (or short labels, key="label") of the socles: the installed socles', then the certificates'."""
+    titles = {
+        name: (s.title_fr if key == "title_fr" else short_label(name, s.title_fr))
+        for name, s in installed_socles().items()
+    }
     for c in found.checks:
         for s in c.socles():
-            titles.setdefault(s["name"], s["title_fr"])
+            titles.setdefault(s["name"], s[key])
     return titles
 
 
@@ -334,7 +338,7 @@ def assemble(
     groups, group_problems = _groups(members, found, programme)
     usable = [m for m in members.members if m.usable]
     categories, category_problems = _categories(usable, programme, members.name)
-    titles = socle_titles(found)
+    titles = socle_titles(found, "label")
     conditions = [
         _size(usable, programme),
         _organismes(usable, programme),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from conformance.dossier.certificates import check_certificate
+from conformance.dossier.certificates import check_certificate, short_label
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -48,11 +48,6 @@ class BadgeFacts:
         if len(self.counted) >= self.minimum:
             return "ok"
         return "partial" if self.counted else "none"
-
-
-def short_label(name: str, title_fr: str) -> str:
-    found = re.search(r"\(([^()]{1,16})\)\s*$", title_fr or "")
-    return found.group(1) if found else name.upper()
 
 
 def _signature(trust: str, subject: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,12 @@ from conformance.dossier.problems import ERROR, Problem, problem
 MAX_FILES = 2000
 SKIPPED_DIRS = {"evidence", ".git", "__pycache__"}
 CANDIDATE_SUFFIXES = (".html", ".htm")
+
+
+def short_label(name: str, title_fr: str) -> str:
+    """A socle's short label from its own title: the text in parentheses when short ("... (MSSanté)"), else NAME."""
+    found = re.search(r"\(([^()]{1,16})\)\s*$", title_fr or "")
+    return found.group(1) if found else name.upper()
 
 
 @dataclass
@@ -78,6 +85,7 @@ class CertificateCheck:
                     {
                         "name": name,
                         "title_fr": str(s.get("title_fr") or name),
+                        "label": short_label(name, str(s.get("title_fr") or "")),
                         "verdict": str(s.get("verdict") or ""),
                         "counts": bool(s.get("counts")),
                         "reasons_fr": [str(r) for r in s.get("reasons_fr") or []],
