@@ -10,6 +10,7 @@ every count and says why). Nothing here raises on content: every problem is a `P
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -171,7 +172,7 @@ def _best(candidates: list[CertificateCheck], programme: Programme) -> Certifica
 
 def _pinned(member: Member, found: Found, source: str) -> list[Problem]:
     """A line naming its certificate file: that file must exist, be a certificate, and be for its DUI."""
-    name = member.certificate.replace("\\", "/").lstrip("./")
+    name = posixpath.normpath(member.certificate.replace("\\", "/"))
     check = found.by_name.get(name)
     if check is None:
         return [problem(source, member.line, "attestation", ERROR, "certificate-named-missing", name=name)]

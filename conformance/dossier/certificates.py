@@ -22,11 +22,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.certificate.verify import verify_certificate
+from conformance.certificate.verify import MAX_CERTIFICATE_BYTES, verify_certificate
 from conformance.dossier.problems import ERROR, Problem, problem
 
 MAX_FILES = 2000
@@ -127,6 +128,11 @@ def _evidence_beside(path: Path) -> Path | None:
 def check_certificate(path: Path, name: str, trust: Path | None = None) -> CertificateCheck:
     """Verify one file and map the result to a trust level (the mapping is in the module docstring)."""
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return CertificateCheck(path, name, "", "invalid", ["not a regular file"])
+        if info.st_size > MAX_CERTIFICATE_BYTES:
+            return CertificateCheck(path, name, "", "invalid", [f"larger than any certificate ({info.st_size} bytes)"])
         data = path.read_bytes()
     except OSError as exc:
         return CertificateCheck(path, name, "", "invalid", [f"cannot read: {exc.strerror or exc}"])

@@ -279,6 +279,8 @@ def _cross_checks(out: MembersFile) -> None:
 
 def read_members_file(path: Path) -> MembersFile:
     """Read at most one byte past the size limit, so a huge file is refused without being loaded."""
+    if not path.is_file():
+        raise OSError(f"{path} is not a regular file")
     with open(path, "rb") as fh:
         data = fh.read(MAX_BYTES + 1)
     return read_members(data, path.name)

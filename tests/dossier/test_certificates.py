@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+
+import pytest
 
 from conformance.dossier.certificates import check_certificate, find_certificates
 from conformance.formats.pki import TestPKI
@@ -77,3 +80,19 @@ def test_evidence_folders_and_links_are_not_walked(certs: Path, tmp_path: Path) 
     (certs / "file-link.html").symlink_to(outside / "x.html")
     found = find_certificates(certs)
     assert sorted(found.by_name) == ["a/certificate.html"] and found.problems == []
+
+
+def test_oversized_and_special_files_are_not_read(certs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.dossier.certificates as adapter
+
+    issue(certs / "a", "4.2.1")
+    os.mkfifo(certs / "pipe.html")  # reading it would block forever
+    monkeypatch.setattr(adapter, "MAX_CERTIFICATE_BYTES", 1000)
+    found = find_certificates(certs)
+    assert found.checks == []
+    assert {name: c.problems for name, c in found.by_name.items()} == {
+        "a/certificate.html": [
+            f"larger than any certificate ({(certs / 'a' / 'certificate.html').stat().st_size} bytes)"
+        ],
+        "pipe.html": ["not a regular file"],
+    }
