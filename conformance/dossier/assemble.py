@@ -148,6 +148,13 @@ class Dossier:
         }
 
 
+def same_dui(check: CertificateCheck, member: Member) -> bool:
+    return (solution_key(check.solution), version_key(check.version)) == (
+        solution_key(member.solution),
+        version_key(member.version),
+    )
+
+
 def _refusal(check: CertificateCheck, programme: Programme) -> str:
     """Why the programme does not accept this certificate ('' when it does)."""
     if check.trust == "invalid":
@@ -179,21 +186,9 @@ def _pinned(member: Member, found: Found, source: str) -> list[Problem]:
     if not check.is_certificate:
         reason = "; ".join(check.problems[:2]) or "?"
         return [problem(source, member.line, "attestation", ERROR, "certificate-not-certificate", reason=reason)]
-    same = solution_key(check.solution) == solution_key(member.solution) and version_key(check.version) == version_key(
-        member.version
-    )
-    if not same:
-        return [
-            problem(
-                source,
-                member.line,
-                "attestation",
-                ERROR,
-                "certificate-named-other-solution",
-                solution=check.solution,
-                version=check.version,
-            )
-        ]
+    if not same_dui(check, member):
+        params = {"solution": check.solution, "version": check.version}
+        return [problem(source, member.line, "attestation", ERROR, "certificate-named-other-solution", **params)]
     return []
 
 
