@@ -27,7 +27,7 @@ from conformance.model import Artifact, CheckContext
 from .messages import M
 from .service import Exchange, PrescriptionService
 
-EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27"})  # judged on the PDF or the DUI's answers
+EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27", "EP-28"})  # judged on the PDF or the DUI's answers
 
 
 def medication(kind: str) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class Prescribed:
 
     def check_printed(self, verify: Verifier) -> None:
         """The ordonnance the DUI printed carries the number the service assigned (EP-22, EP-25)."""
-        rids = [r for r in verify.declared if r in ("EP-22", "EP-25")]
+        rids = [r for r in verify.declared if r in ("EP-22", "EP-25", "EP-28")]
         if not self.assigned:
             self._silence(verify, M.text("step.no-number"), rids)
             return
