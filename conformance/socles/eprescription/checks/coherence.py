@@ -102,11 +102,14 @@ def _ins(view: View, patient: dict[str, Any], loc: str) -> list[tuple[dict[str, 
     return [(i, w) for i, w in select(patient, "identifier", loc) if isinstance(i, dict) and i.get("system") in systems]
 
 
-def _who(view: View, line_loc: str, subject: dict[str, Any]) -> str:
-    """Who a line's subject is: the INS of the Patient it reaches, else that resource, else the reference."""
+def _who(view: View, line_loc: str, subject: dict[str, Any]) -> str | None:
+    """Who a line's subject is: the INS of the Patient it reaches, else that resource, else the reference;
+    None when it reaches something else than a Patient (EP-05's failure, not a second patient)."""
     target = view.follow(f"{line_loc}.subject")
     if target is None:
         return f"reference {subject.get('reference') or subject.get('identifier')}"
+    if target.resource.get("resourceType") != "Patient":
+        return None
     ins = sorted(f"{i.get('system')}|{i.get('value')}" for i, _ in _ins(view, target.resource, target.loc))
     return ins[0] if ins else target.loc
 
@@ -119,20 +122,23 @@ def one_patient(view: View, ctx: CheckContext) -> Iterator[Finding]:
         subject = line.resource.get("subject")
         if not isinstance(subject, dict):
             continue  # no subject: the cardinality rule of EP-05
+        who = _who(view, line.loc, subject)
+        if who is None:
+            continue
         gi = line.resource.get("groupIdentifier")
         group = f"{gi.get('system')}|{gi.get('value')}" if isinstance(gi, dict) else "Bundle"
-        ordonnances.setdefault(group, []).append((_who(view, line.loc, subject), line.loc))
+        ordonnances.setdefault(group, []).append((who, line.loc))
     if not ordonnances:
         yield M.not_applicable("EP-33", "patients.none", "Bundle")
     for group, lines in ordonnances.items():
-        who = sorted({w for w, _ in lines})
-        if len(who) == 1:
+        patients = sorted({w for w, _ in lines})
+        if len(patients) == 1:
             yield M.passed("EP-33", "patients.one", lines[0][1], group=group, count=len(lines))
             continue
         first = lines[0][0]
         for w, loc in lines:
             if w != first:
-                yield M.fail("EP-33", "patients.several", f"{loc}.subject", group=group, patients=who)
+                yield M.fail("EP-33", "patients.several", f"{loc}.subject", group=group, patients=patients)
 
 
 @check("fhir", "eprescription", "ID-04")
