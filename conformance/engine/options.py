@@ -66,6 +66,14 @@ CORE_OPTIONS: tuple[Option, ...] = (
         metavar="DIR",
     ),
     Option(
+        "pdfa-validator",
+        "also validate every PDF with an external PDF/A-1b validator and record its verdict: 'preflight' "
+        "(Apache PDFBox Preflight as Debian's libpdfbox2-java installs it), or a folder of its jars or a "
+        "preflight-app jar",
+        commands=("run", "validate"),
+        metavar="preflight|PATH",
+    ),
+    Option(
         "sign-key",
         "signing key: PEM (with --sign-cert) or PKCS#12 holding key and chain, password in "
         "CONFORMANCE_SIGN_PASSWORD; without it the per-installation key signs and the certificate says "
@@ -189,18 +197,27 @@ def socle_names(raw: Iterable[str], among: Iterable[str] | None = None) -> list[
 
 
 def apply(values: Mapping[str, Any], socles: Iterable[Socle]) -> None:
-    """Before a run or a validation: check the paths, set the terminology, hand each socle its options."""
+    """Before a run or a validation: check the paths, set the terminology and the external PDF/A validator,
+    hand each socle its options."""
+    from conformance.formats import preflight
     from conformance.formats.terminology import set_terminology_dir
 
     check_paths(all_options(), values)
     if values.get("terminology"):
         set_terminology_dir(Path(values["terminology"]))
+    try:
+        preflight.configure(values.get("pdfa_validator"))
+    except preflight.PreflightUnavailable as exc:
+        raise OptionError(f"--pdfa-validator: {exc}") from exc
     for socle in socles:
         socle.apply_options(values)
 
 
 def reset(socles: Iterable[Socle]) -> None:
     """After an in-process run: the socles go back to their defaults, so the next run inherits nothing."""
+    from conformance.formats import preflight
+
+    preflight.configure(None)
     for socle in socles:
         socle.apply_options({})
 

@@ -45,6 +45,7 @@ class RunRequest:
     out: Path | None = None  # None: reports/<run-id> when the run starts
     solution: Solution = field(default_factory=Solution)
     terminology: Path | None = None
+    pdfa_validator: str | None = None  # external PDF/A-1b validator (conformance.formats.preflight)
     signing: Signing = field(default_factory=Signing)
     policy: Path | None = None
     langs: tuple[str, ...] = ()  # certificate languages besides French
@@ -71,6 +72,7 @@ class RunRequest:
                 values["solution_domain"],
             ),
             terminology=values["terminology"],
+            pdfa_validator=values["pdfa_validator"] or None,
             signing=Signing(values["sign_key"], values["sign_cert"]),
             policy=values["policy"],
             langs=values["lang"],
@@ -93,6 +95,7 @@ class RunRequest:
             "solution_vendor": self.solution.vendor,
             "solution_domain": self.solution.domain,
             "terminology": self.terminology,
+            "pdfa_validator": self.pdfa_validator,
             "sign_key": self.signing.key,
             "sign_cert": self.signing.cert,
             "policy": self.policy,

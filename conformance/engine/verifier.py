@@ -26,6 +26,7 @@ class Verifier:
         self.socle = socle
         self.declared = declared
         self.findings: list[Finding] = []
+        self.binding: set[str] = set()  # requirements an accepted exchange failed (see `exchange`)
 
     def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
         """Run every check of the socle registered for `art.kind`; the artifact becomes evidence.
@@ -44,6 +45,14 @@ class Verifier:
         ]
         self.recorder.journal.tag(ref, sorted({f.requirement for f in found}))
         return self.record(found)
+
+    def exchange(self, art: Artifact, ctx: CheckContext | None = None) -> list[Finding]:
+        """Judge what a mock service accepted during this scenario with every check of its kind: each
+        failing requirement fails the scenario, declared or not (no scenario passes on an exchange that
+        `conformance validate` would fail)."""
+        found = self.artifact(art, ctx, only_declared=False)
+        self.binding.update(f.requirement for f in found if f.verdict is Verdict.FAIL)
+        return found
 
     def expect(
         self,
@@ -82,7 +91,7 @@ class Verifier:
         out = [
             f"{f.requirement} FAIL at {f.location or '-'}: {f.message_en}"
             for f in self.findings
-            if f.requirement in self.declared and f.verdict is Verdict.FAIL
+            if (f.requirement in self.declared or f.requirement in self.binding) and f.verdict is Verdict.FAIL
         ]
         judged = {f.requirement for f in self.findings}
         out.extend(

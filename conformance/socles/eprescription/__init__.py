@@ -31,6 +31,8 @@ SOCLE = Socle(
             "medication",
             "posology",
             "grouping",
+            "coherence",
+            "units",
             "mapping",  # after the rules: the engine's issues they did not already report
             "ordonnance",
             "shared",
