@@ -10,8 +10,7 @@ def load(spec: str) -> Driver:
     if spec == "demo" or spec.startswith("demo:"):
         from conformance.demo import DemoDriver
 
-        defect = spec.split(":", 1)[1] if ":" in spec else None
-        return DemoDriver(defect or None)
+        return DemoDriver(spec.split(":", 1)[1] if ":" in spec else None)
     if spec.startswith(("http://", "https://")):
         from conformance.drivers.http import HttpDriver
 
@@ -24,4 +23,8 @@ def load(spec: str) -> Driver:
         from conformance.drivers.python import load_python
 
         return load_python(spec)
-    raise DriverError(f"unknown driver spec {spec!r} (demo, demo:<defect>, python:mod:Class, http://..., manual)")
+    raise DriverError(
+        f"unknown driver spec {spec!r} (demo, demo:<defect>, python:mod:Class, http://..., manual)",
+        "dui-unknown",
+        spec=spec,
+    )

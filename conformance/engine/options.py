@@ -49,11 +49,18 @@ CORE_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "dui",
-        "DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual",
+        "DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual (web console on "
+        "127.0.0.1:10080; manual:PORT another port, manual:terminal no web console)",
         default="demo",
         metavar="SPEC",
     ),
-    Option("out", "run folder (default: reports/<run-id>)", kind="path", metavar="DIR"),
+    Option(
+        "out",
+        "run folder (default: reports/<run-id>); an existing run there is refused without --force",
+        kind="path",
+        metavar="DIR",
+    ),
+    Option("force", "replace the run already in the --out folder", kind="flag", default=False),
     Option("solution-name", "name of the DUI solution, as on the certificate", default=""),
     Option("solution-version", "exact version/build of the DUI under test", default=""),
     Option("solution-vendor", "vendor (éditeur) of the DUI", default=""),
@@ -90,7 +97,7 @@ CORE_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "lang",
-        "certificate language besides French (repeatable): en writes certificate.en.html",
+        "certificate language besides French (repeatable): en writes certificate.en.html and makes the console English",
         kind="choice",
         choices=("fr", "en"),
         multiple=True,

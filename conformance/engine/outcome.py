@@ -53,7 +53,7 @@ def remember(item: pytest.Item, report: pytest.TestReport) -> None:
     """Keep the scenario's outcome across its setup, call and teardown reports."""
     previous = item.stash.get(OUTCOME_KEY, ("passed", ""))
     if report.failed:
-        detail = str(report.longrepr)[-2000:] if report.longrepr else ""
+        detail = str(report.longrepr)[:4000] if report.longrepr else ""
         item.stash[OUTCOME_KEY] = ("failed" if report.when == "call" else "error", detail)
     elif report.skipped and previous[0] == "passed":
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
