@@ -86,12 +86,21 @@ class Kind:
 
 @dataclass(frozen=True)
 class Service:
-    """A standalone mock service: `run(out_dir, host, ports, stop_event, echo)` serves until stopped."""
+    """A standalone mock service: `run(out_dir, host, ports, stop_event, echo)` serves until stopped.
+
+    `ports` are its fixed default ports (documented, so a DUI is configured once); `describe`
+    ("module:function(host, ports, files) -> dict") gives the settings section a DUI needs to use it,
+    without starting it (`conformance kit`; `files` maps the test PKI's attribute names to paths);
+    `judge` names the journal kinds that are the DUI's own traffic: the one-line live log of
+    `conformance serve` gives each such record the verdict `conformance validate` would.
+    """
 
     name: str
     title: str
     run: str  # "module:function"
     ports: Mapping[str, int] = field(default_factory=dict)  # port name -> default (0: any free port)
+    describe: str = ""
+    judge: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ CORE_OPTIONS: tuple[Option, ...] = (
         "socle to work on (repeatable or comma-separated; 'all': every installed socle, the default of the "
         "conformance commands; without it pytest leaves the harness dormant)",
         multiple=True,
-        commands=("run", "validate", "defects", "requirements", "serve"),
+        commands=("run", "validate", "defects", "requirements", "serve", "kit"),
         metavar="NAME",
     ),
     Option(
