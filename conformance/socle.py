@@ -105,11 +105,23 @@ class Service:
 
 @dataclass(frozen=True)
 class Prompt:
-    """What the manual driver tells a person for one verb, and whether it waits for their answer."""
+    """What the manual driver tells a person for one verb, and how the step ends.
+
+    `fr` and `en` are instructions in which `{name}` fields are filled from `fields(params)` (the
+    socle says "Envoyez ... le DLU de Mme ESSAI à ...", never the core). A step ends when the person
+    answers (`answer`: only the DUI knows the result, `template` is the skeleton of the JSON data to
+    give), or, for an action seen on the wire, as soon as the mock records one of the `done_when`
+    journal kinds: `seen(data)` then reads the outcome's data from that record (a Message-ID...).
+    A step nobody performs times out and fails its scenario.
+    """
 
     fr: str
     en: str
     answer: bool = False
+    fields: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
+    done_when: tuple[str, ...] = ()
+    seen: Callable[[bytes], dict[str, Any]] | None = None
+    template: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Console:
     def __init__(self, lang: str = "fr", stream: TextIO | None = None) -> None:
         self.lang = lang
         self.stream = stream or sys.stdout
+        self.own_lines = False  # a driver that talks to a person writes between a scenario's start and end
 
     def say(self, key: str, **params: Any) -> str:
         return say(self.lang, key, **params)
@@ -57,11 +58,12 @@ class Console:
     # -- scenario by scenario -------------------------------------------------------------------
 
     def started(self, done: int, total: int, socle: str, title: str) -> None:
-        self.write(self.say("progress", done=done, total=total, socle=socle, title=title) + " ", end="")
+        line = self.say("progress", done=done, total=total, socle=socle, title=title)
+        self.write(line, end="\n" if self.own_lines else " ")
 
     def ended(self, outcome: str, seconds: float, findings: Sequence[dict[str, Any]], detail: str = "") -> None:
         """The status word, then (failed or error) the failing findings, at most MAX_FINDINGS of them."""
-        self.write(f"{self.say('status-' + outcome)} ({seconds:.1f} s)")
+        self.write(f"{'  -> ' if self.own_lines else ''}{self.say('status-' + outcome)} ({seconds:.1f} s)")
         if outcome not in ("failed", "error"):
             return
         failing = [f for f in findings if f.get("verdict") == "fail"]

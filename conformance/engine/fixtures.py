@@ -48,6 +48,17 @@ def dui(request: pytest.FixtureRequest, conformance_run: RunRecorder) -> Iterato
     conformance_run.journal.record_json("driver-history", "driver-history", driver.history)
 
 
+def service_port(dui: Any, socle: str, service: str, port: str) -> int:
+    """The port a socle's fixture starts one of its services on: 0 (any free port) unless the DUI wants the
+    service's fixed default ports (`fixed_ports`: a person configured the DUI once, from `conformance kit`)."""
+    from conformance.socle import get_socle
+
+    if not getattr(getattr(dui, "inner", dui), "fixed_ports", False):
+        return 0
+    found = next((s for s in get_socle(socle).services if s.name == service), None)
+    return int(found.ports.get(port, 0)) if found is not None else 0
+
+
 @pytest.fixture
 def verify(request: pytest.FixtureRequest) -> Verifier:
     verifier = request.node.stash.get(VERIFIER_KEY, None)

@@ -34,14 +34,16 @@ class KitService:
     ports: Mapping[str, int]
 
 
-def _p12(pki: TestPKI, cert_attr: str, key_attr: str, name: str, password: str) -> bytes:
+def p12_bytes(pki: TestPKI, cert_attr: str, key_attr: str, name: str, password: str) -> bytes:
+    """One certificate of the test PKI with its key and chain, as a PKCS#12 file."""
     chain = x509.load_pem_x509_certificates(pki.path(cert_attr).read_bytes())
     key = pki.private_key(key_attr)
     encryption = serialization.BestAvailableEncryption(password.encode())
     return pkcs12.serialize_key_and_certificates(name.encode(), key, chain[0], chain[1:] or None, encryption)
 
 
-def _truststore(pki: TestPKI, password: str) -> bytes:
+def truststore_bytes(pki: TestPKI, password: str) -> bytes:
+    """The test CA bundle as a Java truststore (PKCS#12 trusted certificate entries)."""
     cas = x509.load_pem_x509_certificates(pki.path("ca_bundle").read_bytes())
     entries = [pkcs12.PKCS12Certificate(c, c.subject.rfc4514_string().encode()) for c in cas]
     return pkcs12.serialize_java_truststore(entries, serialization.BestAvailableEncryption(password.encode()))
@@ -56,9 +58,9 @@ def write_kit(out: Path, services: Sequence[KitService], host: str, password: st
         target = out / pki.path(attr).name
         shutil.copyfile(pki.path(attr), target)
         files[attr] = str(target.resolve())
-    (out / "client.p12").write_bytes(_p12(pki, "client_cert", "client_key", "client", password))
-    (out / "signing.p12").write_bytes(_p12(pki, "signing_cert", "signing_key", "signing", password))
-    (out / "truststore.p12").write_bytes(_truststore(pki, password))
+    (out / "client.p12").write_bytes(p12_bytes(pki, "client_cert", "client_key", "client", password))
+    (out / "signing.p12").write_bytes(p12_bytes(pki, "signing_cert", "signing_key", "signing", password))
+    (out / "truststore.p12").write_bytes(truststore_bytes(pki, password))
     settings: dict[str, Any] = {}
     for item in services:
         if item.service.describe:

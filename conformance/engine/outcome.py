@@ -31,9 +31,15 @@ def record_death(item: pytest.Item, report: pytest.TestReport, call: pytest.Call
     """The scenario died of something else than a failed assertion: its declared requirements fail."""
     if not report.failed or call.excinfo is None or call.excinfo.errisinstance(AssertionError):
         return
-    message = call.excinfo.exconly().strip().splitlines()[-1][:500]
-    key = "scenario-driver-error" if call.excinfo.errisinstance(DriverError) else "scenario-error"
     where = f"{item.nodeid} ({report.when})"
+    error = call.excinfo.value
+    if isinstance(error, DriverError) and error.key in M.table:  # a driver problem the engine words itself
+        verifier.record([M.fail(rid, error.key, where, **error.params) for rid in verifier.declared])
+        return
+    if isinstance(error, DriverError):
+        message, key = (str(error).strip().splitlines() or [""])[-1][:500], "scenario-driver-error"
+    else:
+        message, key = call.excinfo.exconly().strip().splitlines()[-1][:500], "scenario-error"
     verifier.record([M.fail(rid, key, where, message=message) for rid in verifier.declared])
 
 

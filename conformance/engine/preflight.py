@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.drivers.base import Driver, DriverError
-from conformance.engine.console import M
+from conformance.engine.console import M, console_lang
 from conformance.engine.options import OptionError
 from conformance.engine.request import RunRequest
 from conformance.messages import MessageError, Text
@@ -46,7 +46,7 @@ def driver_problem(exc: DriverError) -> PreflightError:
     return problem("dui-failed", reason=str(exc))
 
 
-def load_driver(spec: str, socles: Sequence[str]) -> Driver:
+def load_driver(spec: str, socles: Sequence[str], lang: str = "fr") -> Driver:
     """Load the `--dui` driver and greet it (`hello(harness)` when the driver has one)."""
     from conformance.drivers.registry import load
 
@@ -54,7 +54,7 @@ def load_driver(spec: str, socles: Sequence[str]) -> Driver:
         driver = load(spec)
         hello = getattr(driver, "hello", None)
         if callable(hello):
-            hello({"name": "dui-conformance", "version": __version__, "socles": list(socles)})
+            hello({"name": "dui-conformance", "version": __version__, "socles": list(socles), "lang": lang})
     except DriverError as exc:
         raise driver_problem(exc) from exc
     return driver
@@ -88,7 +88,7 @@ def preflight(request: RunRequest) -> Driver:
     replace = check_out(request.out, request.force)
     check_signing(request.signing.key, request.signing.cert)
     check_policy(request.policy)
-    driver = load_driver(request.dui, request.socles)
+    driver = load_driver(request.dui, request.socles, console_lang(request.langs))
     if replace:
         shutil.rmtree(request.out)
     return driver

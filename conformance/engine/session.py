@@ -123,6 +123,8 @@ class RunSession:
         if not config.option.xmlpath:
             config.option.xmlpath = str(request.out / "junit.xml")
         info = RunInfo(run_id, request.out, list(request.socles), request.dui, request.solution.to_json())
+        if console is not None:
+            console.own_lines = bool(getattr(driver, "interactive", False))
         session = cls(request, socles, RunRecorder(info), driver, console)
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
@@ -148,6 +150,10 @@ class RunSession:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         scenarios.select(items, self.socles)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """What will run, once every plugin (-k, -m) has deselected what it would."""
+        items = session.items
         self.planned = [(i.nodeid, scenarios.socle_of(i, self.socles) or "", scenarios.title(i)) for i in items]
         self.recorder.expected_total = len(items)
         self.recorder.expected_by_socle = {s.name: sum(1 for p in self.planned if p[1] == s.name) for s in self.socles}
