@@ -136,3 +136,14 @@ def test_the_run_folder(tmp_path: Path) -> None:
     with pytest.raises(PreflightError) as caught:
         check_out(tmp_path / "mine", force=True)  # never removes a folder that holds no run
     assert caught.value.key == "out-not-empty"
+
+
+def test_report_names_the_signing_mistake(keys: dict[str, Path], tmp_path: Path) -> None:
+    """The issue's case: `report --sign-key K` without `--sign-cert` said "Could not deserialize PKCS12 data"."""
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    result = CliRunner().invoke(main, ["report", str(tmp_path), "--sign-key", str(keys["key"])])
+    assert result.exit_code == 2 and "--sign-key" in result.output and "--sign-cert" in result.output
+    assert "PKCS12 data" not in result.output and "est une clé PEM" in result.output
