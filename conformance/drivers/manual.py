@@ -117,6 +117,8 @@ class ManualDriver(Driver):
                 self._t(f"Console de test manuel : {self.console.url}", f"Manual test console: {self.console.url}")
             )
         if self._tty() and self._reader is None:
+            if self.stdin is None:  # the terminal itself: pytest later points file descriptor 0 at /dev/null
+                self.stdin = os.fdopen(os.dup(sys.stdin.fileno()), "r", encoding="utf-8", errors="replace")
             self._reader = threading.Thread(target=self._read_answers, name="manual-terminal", daemon=True)
             self._reader.start()
 

@@ -10,7 +10,7 @@ def load(spec: str) -> Driver:
     if spec == "demo" or spec.startswith("demo:"):
         from conformance.demo import DemoDriver
 
-        return DemoDriver(spec.split(":", 1)[1] if ":" in spec else None)
+        return DemoDriver(spec.split(":", 1)[1] or None if ":" in spec else None)  # "demo:" is the demo
     if spec.startswith(("http://", "https://")):
         from conformance.drivers.http import HttpDriver
 

@@ -63,7 +63,7 @@ def test_execute_says_2_on_a_usage_error(full_toy: Socle, pytester: pytest.Pytes
         ("python:tests.engine.helpers:Socle", "dui-python-crashed"),
         ("python:tests.engine.helpers:TOY_DEFECTS", "dui-python-crashed"),
         ("demo:nope", "dui-demo-defect"),
-        ("demo:", "dui-demo-defect"),
+        ("demo:nope+", "dui-demo-defect"),
         ("http://127.0.0.1:1", "dui-http-unreachable"),
     ],
 )
