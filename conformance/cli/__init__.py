@@ -15,6 +15,7 @@ from conformance.cli.certificate import certificate
 from conformance.cli.defects import defects
 from conformance.cli.diff import diff
 from conformance.cli.dossier import dossier
+from conformance.cli.kit import kit
 from conformance.cli.pki import pki
 from conformance.cli.report import report
 from conformance.cli.requirements import requirements
@@ -24,7 +25,22 @@ from conformance.cli.socles import socles
 from conformance.cli.validate import validate
 from conformance.cli.verify import verify
 
-COMMANDS = (run, validate, serve, defects, requirements, pki, socles, report, verify, certificate, dossier, badge, diff)
+COMMANDS = (
+    run,
+    validate,
+    serve,
+    kit,
+    defects,
+    requirements,
+    pki,
+    socles,
+    report,
+    verify,
+    certificate,
+    dossier,
+    badge,
+    diff,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -44,16 +44,23 @@ CORE_OPTIONS: tuple[Option, ...] = (
         "socle to work on (repeatable or comma-separated; 'all': every installed socle, the default of the "
         "conformance commands; without it pytest leaves the harness dormant)",
         multiple=True,
-        commands=("run", "validate", "defects", "requirements", "serve"),
+        commands=("run", "validate", "defects", "requirements", "serve", "kit"),
         metavar="NAME",
     ),
     Option(
         "dui",
-        "DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual",
+        "DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual (web console on "
+        "127.0.0.1:10080; manual:PORT another port, manual:terminal no web console)",
         default="demo",
         metavar="SPEC",
     ),
-    Option("out", "run folder (default: reports/<run-id>)", kind="path", metavar="DIR"),
+    Option(
+        "out",
+        "run folder (default: reports/<run-id>); an existing run there is refused without --force",
+        kind="path",
+        metavar="DIR",
+    ),
+    Option("force", "replace the run already in the --out folder", kind="flag", default=False),
     Option("solution-name", "name of the DUI solution, as on the certificate", default=""),
     Option("solution-version", "exact version/build of the DUI under test", default=""),
     Option("solution-vendor", "vendor (éditeur) of the DUI", default=""),
@@ -98,7 +105,7 @@ CORE_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "lang",
-        "certificate language besides French (repeatable): en writes certificate.en.html",
+        "certificate language besides French (repeatable): en writes certificate.en.html and makes the console English",
         kind="choice",
         choices=("fr", "en"),
         multiple=True,

@@ -43,6 +43,7 @@ class RunRequest:
     socles: tuple[str, ...]
     dui: str = "demo"
     out: Path | None = None  # None: reports/<run-id> when the run starts
+    force: bool = False  # replace a run already in `out`
     solution: Solution = field(default_factory=Solution)
     terminology: Path | None = None
     pdfa_validator: str | None = None  # external PDF/A-1b validator (conformance.formats.preflight)
@@ -65,6 +66,7 @@ class RunRequest:
             socles=tuple(socle_names(values["socle"])),
             dui=values["dui"],
             out=values["out"],
+            force=values["force"],
             solution=Solution(
                 values["solution_name"],
                 values["solution_version"],
@@ -90,6 +92,7 @@ class RunRequest:
             "socle": self.socles,
             "dui": self.dui,
             "out": self.out,
+            "force": self.force,
             "solution_name": self.solution.name,
             "solution_version": self.solution.version,
             "solution_vendor": self.solution.vendor,

@@ -19,6 +19,7 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.fixtures import service_port
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
 from conformance.messages import Text
@@ -264,7 +265,8 @@ def selected_socles(config: pytest.Config) -> list[str]:
 def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]:
     from conformance.formats.pki import TestPKI, pki_cache_dir
 
-    service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()))
+    port = service_port(dui, "eprescription", "eprescription", "https")
+    service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()), port=port)
     service.start()
     try:
         settings = {**service.settings(), "patients": identities.patients()}
