@@ -70,15 +70,21 @@ def exchange_timeout(timeout: float) -> float:
 
 
 def chosen_defects(spec: str | None) -> dict[str, socles.Defect]:
-    """`d1+d2` -> {socle: defect}: known names only, at most one per socle."""
+    """`d1+d2` -> {socle: defect}: known names only, at most one per socle (None: no defect; "": a mistake)."""
     chosen: dict[str, socles.Defect] = {}
-    for name in spec.split("+") if spec else []:
+    for name in spec.split("+") if spec is not None else []:
         found = socles.find_defect(name)
         if found is None:
             known = ", ".join(d.name for d in socles.all_defects())
-            raise DriverError(f"unknown demo defect {name!r} (known: {known})")
+            raise DriverError(f"unknown demo defect {name!r} (known: {known})", "dui-demo-defect", name=name)
         if found.socle in chosen:
-            raise DriverError(f"at most one defect per socle: {chosen[found.socle].name!r} and {name!r}")
+            first = chosen[found.socle].name
+            raise DriverError(
+                f"at most one defect per socle: {first!r} and {name!r}",
+                "dui-demo-two-defects",
+                first=first,
+                second=name,
+            )
         chosen[found.socle] = found
     return chosen
 

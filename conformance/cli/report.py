@@ -21,12 +21,15 @@ def report(run_dir: Path, **values: object) -> None:
     from conformance.certificate.issue import issue_certificate
     from conformance.certificate.policy import PolicyError
     from conformance.certificate.sign import SigningError
+    from conformance.engine.console import console_lang
     from conformance.engine.options import check_paths, normalise, options_for
+    from conformance.engine.preflight import check_signing
 
     options = options_for("report")
     given = normalise(options, values)
-    with usage_errors():
+    with usage_errors(console_lang(given["lang"])):
         check_paths(options, given)
+        check_signing(given["sign_key"], given["sign_cert"])
     path = run_dir / "results.json"
     try:
         results = json.loads(path.read_text(encoding="utf-8"))

@@ -96,6 +96,7 @@ class RunRecorder:
         self.journal = EvidenceJournal(self.out / "evidence")
         self.scenarios: dict[str, ScenarioRecord] = {}
         self.expected_total = 0
+        self.expected_by_socle: dict[str, int] = {}  # selected scenarios per socle, known after collection
         self._lock = threading.Lock()
         self.write()
 
@@ -124,7 +125,7 @@ class RunRecorder:
     def results(self) -> dict[str, Any]:
         with self._lock:
             scenarios = list(self.scenarios.values())
-        return build_results(self.info, scenarios, self.journal, self.expected_total)
+        return build_results(self.info, scenarios, self.journal, self.expected_total, self.expected_by_socle)
 
     def write(self) -> dict[str, Any]:
         data = self.results()

@@ -45,8 +45,10 @@ class RunRequest:
     socles: tuple[str, ...]
     dui: str = "demo"
     out: Path | None = None  # None: reports/<run-id> when the run starts
+    force: bool = False  # replace a run already in `out`
     solution: Solution = field(default_factory=Solution)
     terminology: Path | None = None
+    pdfa_validator: str | None = None  # external PDF/A-1b validator (conformance.formats.preflight)
     signing: Signing = field(default_factory=Signing)
     policy: Path | None = None
     langs: tuple[str, ...] = ()  # certificate languages besides French
@@ -68,6 +70,7 @@ class RunRequest:
             socles=tuple(socle_names(values["socle"])),
             dui=values["dui"],
             out=values["out"],
+            force=values["force"],
             solution=Solution(
                 values["solution_name"],
                 values["solution_version"],
@@ -75,6 +78,7 @@ class RunRequest:
                 values["solution_domain"],
             ),
             terminology=values["terminology"],
+            pdfa_validator=values["pdfa_validator"] or None,
             signing=Signing(values["sign_key"], values["sign_cert"], values["sign_crl"], values["witness"]),
             policy=values["policy"],
             langs=values["lang"],
@@ -92,11 +96,13 @@ class RunRequest:
             "socle": self.socles,
             "dui": self.dui,
             "out": self.out,
+            "force": self.force,
             "solution_name": self.solution.name,
             "solution_version": self.solution.version,
             "solution_vendor": self.solution.vendor,
             "solution_domain": self.solution.domain,
             "terminology": self.terminology,
+            "pdfa_validator": self.pdfa_validator,
             "sign_key": self.signing.key,
             "sign_cert": self.signing.cert,
             "sign_crl": self.signing.crls,

@@ -38,9 +38,20 @@ def socle_verdict(requirements: dict[str, dict[str, Any]]) -> str:
     return "pass"
 
 
+def finished(own: list[ScenarioRecord], expected: int | None) -> bool:
+    """Every selected scenario of a socle ran to its end (none pending, none interrupted)."""
+    done = [s for s in own if s.outcome not in ("pending", "interrupted")]
+    return expected is not None and len(done) == len(own) >= expected
+
+
 def build_results(
-    info: RunInfo, scenarios: list[ScenarioRecord], journal: EvidenceJournal, expected_total: int = 0
+    info: RunInfo,
+    scenarios: list[ScenarioRecord],
+    journal: EvidenceJournal,
+    expected_total: int = 0,
+    expected_by_socle: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    """An interrupted run keeps the verdict of each socle whose scenarios had all finished."""
     socles: dict[str, Any] = {}
     manifests: list[dict[str, Any]] = []
     evidence_by_req: dict[str, set[str]] = {}
@@ -79,7 +90,9 @@ def build_results(
             "title_fr": cat.title_fr,
             "title_en": cat.title_en,
             "catalog_version": cat.version,
-            "verdict": socle_verdict(reqs) if info.status == "complete" else "incomplete",
+            "verdict": socle_verdict(reqs)
+            if info.status == "complete" or finished(own, (expected_by_socle or {}).get(name))
+            else "incomplete",
             "counts": counts,
             "scenarios": [s.to_json() for s in own],
             "requirements": reqs,

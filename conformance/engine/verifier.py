@@ -57,6 +57,7 @@ class Verifier:
         self.checks = checks or socle
         self.charge = {"requirement": charge, "group": uuid.uuid4().hex} if charge else None
         self.findings: list[Finding] = []
+        self.binding: set[str] = set()  # requirements an accepted exchange failed (see `exchange`)
 
     def artifact(
         self,
@@ -92,6 +93,14 @@ class Verifier:
         art.meta["role"] = OBSERVED
         return self.artifact(art, CheckContext(), only_declared=False)
 
+    def exchange(self, art: Artifact, ctx: CheckContext | None = None) -> list[Finding]:
+        """Judge what a mock service accepted during this scenario with every check of its kind: each
+        failing requirement fails the scenario, declared or not (no scenario passes on an exchange that
+        `conformance validate` would fail)."""
+        found = self.artifact(art, ctx, only_declared=False)
+        self.binding.update(f.requirement for f in found if f.verdict is Verdict.FAIL)
+        return found
+
     def record(self, findings: list[Finding]) -> list[Finding]:
         """Findings the harness made without an artifact (a scenario that died): only failures, replayed
         as recorded, since there is nothing to judge them on."""
@@ -124,7 +133,7 @@ class Verifier:
         out = [
             f"{f.requirement} FAIL at {f.location or '-'}: {f.message_en}"
             for f in self.findings
-            if f.requirement in self.declared and f.verdict is Verdict.FAIL
+            if (f.requirement in self.declared or f.requirement in self.binding) and f.verdict is Verdict.FAIL
         ]
         judged = {f.requirement for f in self.findings}
         out.extend(

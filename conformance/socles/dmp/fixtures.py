@@ -19,6 +19,7 @@ import pytest
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
 from conformance.engine.evidence import OBSERVED
+from conformance.engine.fixtures import service_port
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
 from conformance.formats.pki import pki_cache_dir
@@ -292,7 +293,7 @@ def dmp(conformance_run: RunRecorder, dui: Any) -> Iterator[DmpHarness]:
     from conformance.socles.dmp.service.app import DmpService
 
     pki = TestPKI.load_or_create(pki_cache_dir())
-    service = DmpService(conformance_run.journal, pki)
+    service = DmpService(conformance_run.journal, pki, port=service_port(dui, "dmp", "dmp", "https"))
     service.start()
     try:
         settings = {**service.settings(), "patients": identities.patients()}

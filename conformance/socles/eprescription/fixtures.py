@@ -19,6 +19,7 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.fixtures import service_port
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
@@ -26,7 +27,7 @@ from conformance.model import Artifact, CheckContext
 from .observations import refusal_reported
 from .service import Exchange, PrescriptionService
 
-EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27"})  # judged on the PDF or the DUI's answers
+EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27", "EP-28"})  # judged on the PDF or the DUI's answers
 
 
 def medication(kind: str) -> dict[str, Any]:
@@ -90,6 +91,7 @@ class Prescribed:
     outcome: Outcome
     exchanges: list[tuple[Exchange, Any]] = field(default_factory=list)
     lines: int = 0
+    judged: bool = False  # every Bundle the service received was judged in the step (EpHarness.judge)
 
     @property
     def posts(self) -> list[tuple[Exchange, Any]]:
@@ -113,20 +115,33 @@ class Prescribed:
         for rid in rids:
             verify.observe(rid, "step.silence", facts, "driver outcome + service traffic")
 
+    @property
+    def context(self) -> CheckContext:
+        return CheckContext(extra={"ordonnance_lines": {"ordonnance": self.lines}} if self.lines else {})
+
+    def bundles(self) -> list[tuple[Exchange, Artifact]]:
+        """Every Bundle the service received in this step, as the artifact the journal keeps."""
+        return [
+            (ex, Artifact("fhir", ref.path, ex.request_body, meta={"evidence_ref": ref}))
+            for ex, ref in self.posts
+            if ref is not None
+        ]
+
     def check_bundle(self, verify: Verifier) -> None:
-        """Judge the declared content requirements on every Bundle the service received."""
+        """The declared content requirements on every Bundle the service received (judged in the step
+        itself when the harness knows the scenario's verifier; here otherwise)."""
         content = [r for r in verify.declared if r not in EVIDENCE_FREE]
-        posts = [(ex, ref) for ex, ref in self.posts if ref is not None]
-        if not posts:
-            self._silence(verify, "step.no-bundle", len(posts), content)
+        bundles = self.bundles()
+        if not bundles:
+            self._silence(verify, "step.no-bundle", 0, content)
             return
-        ctx = CheckContext(extra={"ordonnance_lines": {"ordonnance": self.lines}} if self.lines else {})
-        for ex, ref in posts:
-            verify.artifact(Artifact("fhir", ref.path, ex.request_body, meta={"evidence_ref": ref}), ctx)
+        if not self.judged:
+            for _ex, art in bundles:
+                verify.artifact(art, self.context)
 
     def check_printed(self, verify: Verifier) -> None:
         """The ordonnance the DUI printed carries the number the service assigned (EP-22, EP-25)."""
-        rids = [r for r in verify.declared if r in ("EP-22", "EP-25")]
+        rids = [r for r in verify.declared if r in ("EP-22", "EP-25", "EP-28")]
         if not self.assigned:
             self._silence(verify, "step.no-number", 0, rids)
             return
@@ -149,6 +164,7 @@ class EpHarness:
         self.dui = dui
         self.recorder = recorder
         self.settings = settings
+        self.verify: Verifier | None = None  # the running scenario's (set by `judge_every_exchange`)
 
     def prescribe(
         self,
@@ -174,7 +190,23 @@ class EpHarness:
             outcome = self.dui.act(Action("eprescription.prescribe", params))
         finally:
             self.service.policy = "record"
-        return Prescribed(outcome, self.service.exchanges_since(mark), len(lines))
+        done = Prescribed(outcome, self.service.exchanges_since(mark), len(lines))
+        self.judge(done)
+        return done
+
+    def judge(self, done: Prescribed) -> None:
+        """Every Bundle the service received in the step, judged in the scenario that caused it by every
+        e-prescription check: one the service accepted fails the scenario on any rule it breaks (issue 12:
+        the stand-in registered a PROV Patient sent as an INS Patient and the run passed); one it refused
+        is recorded with its findings, the refusal being the scenario's subject (EP-26)."""
+        if self.verify is None:
+            return
+        for ex, art in done.bundles():
+            if 200 <= ex.status < 300:
+                self.verify.exchange(art, done.context)
+            else:
+                self.verify.artifact(art, done.context)
+        done.judged = True
 
     def cancel(self, number: str) -> tuple[Outcome, list[tuple[Exchange, Any]]]:
         mark = self.service.mark()
@@ -221,7 +253,8 @@ def selected_socles(config: pytest.Config) -> list[str]:
 def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]:
     from conformance.formats.pki import TestPKI, pki_cache_dir
 
-    service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()))
+    port = service_port(dui, "eprescription", "eprescription", "https")
+    service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()), port=port)
     service.start()
     try:
         settings = {**service.settings(), "patients": identities.patients()}
@@ -229,3 +262,18 @@ def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]
         yield EpHarness(service, dui, conformance_run, settings)
     finally:
         service.stop()
+
+
+@pytest.fixture(autouse=True)
+def judge_every_exchange(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hand the running e-prescription scenario's verifier to the harness, so that every request the
+    stand-in receives is judged in the scenario that caused it (see `EpHarness.judge`)."""
+    if "eprescription" not in request.fixturenames:
+        yield
+        return
+    harness: EpHarness = request.getfixturevalue("eprescription")
+    harness.verify = request.getfixturevalue("verify")
+    try:
+        yield
+    finally:
+        harness.verify = None

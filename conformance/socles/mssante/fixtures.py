@@ -15,6 +15,7 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.fixtures import service_port
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
@@ -188,7 +189,8 @@ def mss(conformance_run: RunRecorder, dui: Any) -> Iterator[MssHarness]:
     from conformance.socles.mssante.service import Operator
 
     pki = TestPKI.load_or_create(pki_cache_dir())
-    operator = Operator(conformance_run.journal, pki, whitelist=identities.whitelist())
+    smtp, imap = (service_port(dui, "mssante", "operator", p) for p in ("smtp", "imap"))
+    operator = Operator(conformance_run.journal, pki, whitelist=identities.whitelist(), smtp_port=smtp, imap_port=imap)
     operator.start()
     try:
         settings = {

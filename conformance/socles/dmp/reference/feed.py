@@ -16,6 +16,7 @@ from typing import Any
 from cryptography import x509
 from lxml import etree
 
+from conformance.formats.pdf import build_pdf
 from conformance.formats.pki import STRUCTURE_ID
 from conformance.socles.dmp.build.cda import DocSpec, Org, build_cda
 from conformance.socles.dmp.build.mtom import mtom_request
@@ -23,7 +24,6 @@ from conformance.socles.dmp.build.vihf import VihfInput, signed_vihf, unsigned_a
 from conformance.socles.dmp.build.xds import FeedDoc, LotBuilder, envelope
 from conformance.socles.dmp.reference.client import DmpConfig
 from conformance.socles.dmp.reference.switches import DmpFlaws
-from conformance.socles.mssante.api import build_pdf
 
 ORG = Org(struct_id="1" + STRUCTURE_ID, name="TEST EHPAD ESSAI")
 SOURCE_OID = "1.2.250.1.999.1.1.7898"  # the demo DUI's (made-up) OID root

@@ -30,7 +30,12 @@ CONTENT = (
     "ID-01",
     "ID-02",
     "ID-03",
+    "ID-04",
     "GEN-01",
+    "EP-29",
+    "EP-31",
+    "EP-32",
+    "EP-33",
 )
 
 TWO_MEDICINES = [
@@ -39,16 +44,16 @@ TWO_MEDICINES = [
 ]
 
 
-@pytest.mark.requirements(*CONTENT, "EP-09", "EP-15", "EP-19", "GEN-02")
+@pytest.mark.requirements(*CONTENT, "EP-09", "EP-15", "EP-19", "EP-30", "GEN-02")
 def test_two_medicines_structured_posology(eprescription: EpHarness, verify: Verifier) -> None:
     """Médecin d'EHPAD : deux médicaments, posologie structurée (dose, unité, fréquence, durée)"""
     done = eprescription.prescribe("resident-qualified", TWO_MEDICINES)
     done.check_bundle(verify)
 
 
-@pytest.mark.requirements("EP-22", "EP-25")
+@pytest.mark.requirements("EP-22", "EP-25", "EP-28")
 def test_printed_ordonnance_carries_the_number(eprescription: EpHarness, verify: Verifier) -> None:
-    """Ordonnance imprimée : QR code et numéro en clair = numéro attribué par le service"""
+    """Ordonnance imprimée : QR code et numéro en clair = numéro attribué par le service, PDF/A-1b"""
     done = eprescription.prescribe("resident-qualified", TWO_MEDICINES)
     done.check_printed(verify)
 
@@ -86,7 +91,7 @@ def test_conditional_dose(eprescription: EpHarness, verify: Verifier) -> None:
 
 
 @pytest.mark.parametrize("patient", ["resident-qualified", "resident-second", "resident-corsica"])
-@pytest.mark.requirements("EP-05", "ID-01", "ID-02")
+@pytest.mark.requirements("EP-05", "ID-01", "ID-02", "ID-04")
 def test_patient_identity(eprescription: EpHarness, verify: Verifier, patient: str) -> None:
     """Identité du résident : INS qualifiée de test, traits FR Core"""
     eprescription.prescribe(patient, [line("paracetamol-ucd", 1, "comprimé", 3, 7)]).check_bundle(verify)
