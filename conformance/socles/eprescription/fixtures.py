@@ -173,8 +173,10 @@ class EpHarness:
         *,
         strict: bool = False,
         prescriber_params: dict[str, Any] | None = None,
+        provoked: tuple[str, ...] = (),
     ) -> Prescribed:
         """Ask the DUI to prescribe; `strict` makes the service refuse Bundles that break an EXIGENCE.
+        `provoked` names the rules the scenario's own bad input makes the Bundle break (not the DUI's fault).
 
         Scenarios judging content run with the service in "record" mode (it registers and reports), so
         that one content defect fails its own requirement and not every workflow scenario with it.
@@ -191,10 +193,10 @@ class EpHarness:
         finally:
             self.service.policy = "record"
         done = Prescribed(outcome, self.service.exchanges_since(mark), len(lines))
-        self.judge(done)
+        self.judge(done, provoked)
         return done
 
-    def judge(self, done: Prescribed) -> None:
+    def judge(self, done: Prescribed, provoked: tuple[str, ...] = ()) -> None:
         """Every Bundle the service received in the step, judged in the scenario that caused it by every
         e-prescription check: one the service accepted fails the scenario on any rule it breaks (issue 12:
         the stand-in registered a PROV Patient sent as an INS Patient and the run passed); one it refused
@@ -202,10 +204,10 @@ class EpHarness:
         if self.verify is None:
             return
         for ex, art in done.bundles():
-            if 200 <= ex.status < 300:
+            if 200 <= ex.status < 300 and not provoked:
                 self.verify.exchange(art, done.context)
             else:
-                self.verify.artifact(art, done.context)
+                self.verify.artifact(art, done.context, provoked=provoked)
         done.judged = True
 
     def cancel(self, number: str) -> tuple[Outcome, list[tuple[Exchange, Any]]]:

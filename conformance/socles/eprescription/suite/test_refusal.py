@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.verifier import Verifier
-from conformance.model import Artifact
 from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, refusal_rules
 
 BROKEN_PRESCRIBERS = {
@@ -25,6 +24,7 @@ def test_refusal_is_reported(eprescription: EpHarness, verify: Verifier, case: s
         [line("paracetamol-ucd", 1, "comprimé", 3, 7)],
         strict=True,
         prescriber_params=BROKEN_PRESCRIBERS[case],
+        provoked=("EP-04",),  # built from the broken directory entry on purpose: not held against the DUI
     )
     facts = {
         "statuses": [ex.status for ex, _ in done.posts],
@@ -34,6 +34,3 @@ def test_refusal_is_reported(eprescription: EpHarness, verify: Verifier, case: s
         "assigned": done.assigned,
     }
     verify.observe("EP-26", "refusal.reported", facts, "driver outcome + service traffic")
-    for ex, ref in done.posts:  # built from the broken directory entry on purpose: not held against the DUI
-        if ref is not None:
-            verify.artifact(Artifact("fhir", ref.path, ex.request_body, {"evidence_ref": ref}), provoked=("EP-04",))
