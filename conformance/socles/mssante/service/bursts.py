@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from conformance.engine.evidence import EvidenceJournal, EvidenceRef
+from conformance.engine.evidence import OBSERVED, EvidenceJournal, EvidenceRef
 
 if TYPE_CHECKING:
     from conformance.socles.mssante.service.records import SessionRecord
@@ -91,7 +91,7 @@ class BurstJournal:
         }
         data = json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8")
         try:
-            ref = self.journal.record("connection-burst", f"burst-{len(batch)}-sessions.json", data)
+            ref = self.journal.record("connection-burst", f"burst-{len(batch)}-sessions.json", data, role=OBSERVED)
         except (OSError, ValueError):  # journal already closed: the sessions stay in memory
             return None
         with self._lock:
