@@ -30,9 +30,10 @@ def _crls(path: str, mtime: float) -> tuple[x509.CertificateRevocationList, ...]
 
 
 def path_problem(
-    cert: x509.Certificate, ca_bundle: str, crl_file: str | None, at: dt.datetime | None = None
+    cert: x509.Certificate, ca_bundle: str | Path, crl_file: str | Path | None, at: dt.datetime | None = None
 ) -> str | None:
-    """Why `cert` does not validate against `ca_bundle` (with the CRLs of `crl_file`), or None when it does."""
+    """Why `cert` does not validate against `ca_bundle` (with the CRLs of `crl_file`), or None when it does.
+    Paths as well as strings: a check context read back from the evidence gives the recorded files as Paths."""
     from OpenSSL import crypto
 
     store = crypto.X509Store()

@@ -14,15 +14,20 @@ import http.client
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from lxml import etree
 
-from conformance.engine.evidence import read_journal
+from conformance.engine.evidence import EvidenceJournal, read_journal
+from conformance.engine.evidence_store import open_evidence
+from conformance.engine.judgement import FILE, decode_context, encode_context
 from conformance.formats.pki import TestPKI
 from conformance.model import CheckContext
 from conformance.socle import get_socle
 from conformance.socles.dmp.build.vihf import SAML, VihfInput, sign_assertion, unsigned_assertion
+from conformance.socles.dmp.fixtures import DmpHarness
 from conformance.socles.dmp.reference.client import DmpConfig, DmpTls, post, tls_context
 from conformance.socles.dmp.reference.feed import feed_request
 from conformance.socles.dmp.reference.switches import NONE, DmpFlaws
@@ -153,6 +158,25 @@ def test_revoked_signer_fails_v02_when_the_crl_is_known(pki: TestPKI) -> None:
     assert "fail" in _vihf_verdicts(token, pki, crl=str(pki.crl))["DMP-V02"]
     assert _vihf_verdicts(token, pki)["DMP-V02"] == {"pass"}  # no CRL given: nothing says it is revoked
     assert _vihf_verdicts(etree.tostring(vihf(pki)), pki, crl=str(pki.crl))["DMP-V02"] == {"pass"}
+
+
+@pytest.mark.requirements("DMP-V02")
+def test_the_harness_context_carries_the_crl_into_the_judgement(pki: TestPKI, tmp_path: Path) -> None:
+    """The suite's context records the CA bundle and the CRLs as evidence files: read back from the
+    evidence (what `conformance verify --rejudge` does), the revoked signer still fails DMP-V02."""
+    ctx = DmpHarness(SimpleNamespace(pki=pki), None, None, {}).context(PATIENT)  # type: ignore[arg-type]
+    journal = EvidenceJournal(tmp_path / "evidence")
+    data = encode_context(ctx, lambda blob, what: journal.attach("context-file", what, blob).path)
+    journal.close()
+    assert set(data["extra"]["crl"]) == {FILE} and set(data["extra"]["ca_bundle"]) == {FILE}
+    store = open_evidence(tmp_path / "evidence")
+    try:
+        back = decode_context(data, store)
+        token = etree.tostring(vihf(pki, cert="revoked_cert", key="revoked_key"))
+        verdicts = {f.verdict.value for f in run_dmp("vihf", token, back, "vihf.xml") if f.requirement == "DMP-V02"}
+        assert "fail" in verdicts
+    finally:
+        store.close()
 
 
 @pytest.mark.requirements("DMP-V04")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conformance import identities
-from conformance.engine.evidence import EvidenceJournal, read_journal
+from conformance.engine.evidence import OBSERVED, EvidenceJournal, read_journal
 from conformance.formats.pki import TestPKI, pki_cache_dir
 from conformance.socles.mssante.service import Operator
 from conformance.socles.mssante.service.budget import SessionBudget
@@ -192,6 +192,7 @@ def test_connection_flood_is_journaled_in_aggregate(op: Operator, pki: TestPKI) 
     op.bursts.flush()
     added = read_journal(op.journal.root)[before:]
     assert [e["kind"] for e in added] == ["connection-burst"] * len(added) and len(added) <= 3
+    assert {e["role"] for e in added} == {OBSERVED}  # the harness's account of the DUI's sessions, not DUI bytes
     counted = [json.loads((op.journal.root / e["path"]).read_bytes()) for e in added]
     assert sum(c["count"] for c in counted) == 200
     assert all(set(c["by_peer"]) == {ATTACKER} for c in counted)
