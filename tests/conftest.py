@@ -10,11 +10,14 @@ import pytest
 # and a re-imported `cryptography` Python layer no longer matches its Rust classes.
 import conformance.certificate.issue  # noqa: F401
 import conformance.certificate.verify  # noqa: F401
+from tests.helpers import Run, shared_run
 
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+# the solution the shared demo run declares (what the certificate tests read back)
+DEMO_SOLUTION = {"name": "DUI Essai", "version": "4.2.1", "vendor": "Éditeur Essai"}
 
 
 @pytest.fixture
@@ -22,3 +25,23 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is absent")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One serial run of every installed socle with the reference DUI, made once for the whole test
+    session (all xdist workers) and shared by the tests that only read its folder: never write into it."""
+    return shared_run(
+        tmp_path_factory,
+        "demo-all",
+        "--dui",
+        "demo",
+        "--solution-name",
+        DEMO_SOLUTION["name"],
+        "--solution-version",
+        DEMO_SOLUTION["version"],
+        "--solution-vendor",
+        DEMO_SOLUTION["vendor"],
+        "--lang",
+        "en",
+    )

@@ -7,19 +7,34 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import SharedOptions, usage_errors
+from conformance.cli.common import SharedOptions, UsageFailure, usage_errors
 
 
 @click.command(cls=SharedOptions)
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("--verbose", "-v", is_flag=True, help="Show pytest's own output as well.")
-def run(keyword: str | None, verbose: bool, **values: object) -> None:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Parallel workers, each with its own DUI and mock services; one merged run folder (demo/python: drivers).",
+)
+def run(keyword: str | None, verbose: bool, jobs: int, **values: object) -> None:
     """Start the mock services, drive the DUI through every scenario, write the run folder."""
+    from dataclasses import replace
+
+    from conformance.engine.parallel import check_driver
     from conformance.engine.request import RunRequest
     from conformance.engine.run import execute, prepared
 
     with usage_errors():
         request = prepared(RunRequest.from_values(values, keyword=keyword, verbosity=int(verbose), progress=True))
+    problem = check_driver(request.dui, jobs)
+    if problem:
+        raise UsageFailure(problem)
+    request = replace(request, jobs=jobs)
     assert request.out is not None
     click.echo(f"conformance run: socles {', '.join(request.socles)}, DUI {request.dui}, output {request.out}")
     code = execute(request)

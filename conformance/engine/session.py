@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance.engine import html_columns, outcome, scenarios
+from conformance.engine import html_columns, outcome, parallel, scenarios
 from conformance.engine.options import apply, reset
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
 from conformance.engine.request import RunRequest
@@ -54,6 +54,7 @@ class RunSession:
             config.option.xmlpath = str(request.out / "junit.xml")
         info = RunInfo(run_id, request.out, list(request.socles), request.dui, request.solution.to_json())
         session = cls(request, socles, RunRecorder(info))
+        parallel.start(config, request)  # -n N: this process merges what its workers record
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)
@@ -122,7 +123,12 @@ class RunSession:
         from conformance.certificate.issue import issue_certificate
 
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop
-        results = self.recorder.finish("interrupted" if interrupted else "complete")
+        status = "interrupted" if interrupted else "complete"
+        if parallel.is_worker(session.config):
+            self.recorder.finish(status)  # the controller merges the workers' folders and certifies
+            return
+        run = parallel.of(session.config)
+        results = run.finish(self.recorder, status) if run is not None else self.recorder.finish(status)
         issue_certificate(
             self.recorder.out,
             results,

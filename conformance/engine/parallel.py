@@ -1,0 +1,225 @@
+"""Parallel runs on pytest-xdist: `conformance run -j N` and `pytest -n N --socle ...`.
+
+The controller (the process the user started) runs no scenario: it hands its `RunRequest` to each
+worker (`pytest_configure_node`), schedules whole scenario modules (`ScenarioScheduling`: a module's
+scenarios share state such as the DMP feed judged by many rule scenarios, so they never split), prints
+the progress lines, and at the end merges what the workers wrote (`parallel_merge`) into the one run
+folder, then certifies it as a serial run would.
+
+Each worker is a full run of its own: its own demo DUI, its own mock services on ephemeral ports, its
+own copy of the test PKI (taken once by the controller, so no worker ever creates or refreshes the
+shared cache while another reads it), its own folder `<run>/workers/<gwN>/` with results.json and an
+evidence journal flushed on every record. A cross-socle scenario starts, in its worker, the other
+socle's service as a session fixture like any other scenario, so it works wherever it lands. An
+interrupted run keeps every worker folder until the merge has written the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from xdist.scheduler import LoadScopeScheduling
+
+from conformance.engine import parallel_merge
+from conformance.engine.request import RunRequest
+
+if TYPE_CHECKING:
+    from xdist.remote import Producer
+    from xdist.workermanage import WorkerController
+
+    from conformance.engine.recorder import RunRecorder
+
+WORKERS_DIR = "workers"  # inside the run folder; removed once merged
+INPUT_KEY = "dui_conformance"  # what the controller adds to each worker's workerinput
+MARKS_FILE = parallel_merge.MARKS_FILE
+PARALLEL_KEY = pytest.StashKey["ParallelRun"]()
+# drivers that reach one DUI instance the workers would share (its configuration names one set of
+# endpoints): a parallel run needs a DUI per worker
+SINGLE_INSTANCE_DRIVERS = ("http://", "https://", "manual")
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def is_controller(config: pytest.Config) -> bool:
+    """pytest-xdist distributes this session (`-n N` with N > 0) and this process is not a worker."""
+    return not is_worker(config) and getattr(config.option, "dist", "no") != "no" and bool(config.getoption("tx", []))
+
+
+def check_driver(dui: str, jobs: int) -> str | None:
+    """Why `dui` cannot run on `jobs` workers (None when it can)."""
+    if jobs > 1 and dui.startswith(SINGLE_INSTANCE_DRIVERS):
+        return (
+            f"--dui {dui} drives one DUI instance, which cannot serve {jobs} parallel workers each with its own "
+            "mock services: run it without -j (demo and python: drivers run one instance per worker)"
+        )
+    return None
+
+
+def jsonable(value: Any) -> Any:
+    """Option values as execnet can send them (paths as strings, tuples as lists)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (tuple, list)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def handed_request(config: pytest.Config) -> RunRequest | None:
+    """On a worker: the controller's request, writing to the worker's own folder (None elsewhere).
+
+    The worker also switches to the PKI copy the controller made for it, before any socle fixture
+    reads `CONFORMANCE_PKI_DIR`.
+    """
+    import os
+
+    given = getattr(config, "workerinput", {}).get(INPUT_KEY)
+    if not given:
+        return None
+    os.environ["CONFORMANCE_PKI_DIR"] = given["pki"]
+    values = {**given["values"], "out": given["out"], "conformance_progress": False}
+    request = RunRequest.from_values(values, keyword=given.get("keyword"), verbosity=0, progress=False)
+    config.pluginmanager.register(WorkerMarks(Path(given["out"])), "conformance-parallel-worker")
+    return request
+
+
+class WorkerMarks:
+    """Worker side: after each scenario, how many driver actions the worker's DUI had answered.
+
+    The merge cuts each worker's driver history at these marks and lays the slices in collection
+    order, so the run folder holds one driver history in the order a serial run would have written it.
+    Each report also carries the scenario's title for the controller's progress line.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / MARKS_FILE
+        self.driver: Any = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
+        from conformance.engine import scenarios
+
+        report = yield
+        report.conformance_title = scenarios.title(item)
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """Before the fixtures' teardown: the last scenario's mark precedes the history's recording."""
+        self.driver = getattr(item, "funcargs", {}).get("dui", self.driver)
+        done = len(getattr(self.driver, "history", []) or [])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"scenario": item.nodeid, "actions": done}) + "\n")
+
+
+class ScenarioScheduling(LoadScopeScheduling):
+    """Whole scenario modules to workers, the largest first, handed out as workers free up.
+
+    A module is the unit a suite may share state within (a feed judged by many rule scenarios, a
+    prescription cancelled by the next scenario), so it never spans two workers.
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        return nodeid.split("::", 1)[0]
+
+
+class ParallelRun:
+    """Controller side of a parallel run (registered as a pytest plugin next to the run session)."""
+
+    def __init__(self, config: pytest.Config, request: RunRequest) -> None:
+        assert request.out is not None
+        self.config = config
+        self.request = request
+        self.out = request.out
+        self.workers = self.out / WORKERS_DIR
+        self.order: list[str] = []
+        self.done = 0
+        self._pki_root: Path | None = None
+
+    # -- xdist hooks -------------------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Producer) -> ScenarioScheduling:
+        return ScenarioScheduling(config, log)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: WorkerController) -> None:
+        worker = str(node.workerinput["workerid"])
+        values = jsonable({**self.request.values(), "out": None})
+        node.workerinput[INPUT_KEY] = {
+            "values": values,
+            "keyword": self.request.keyword,
+            "out": str(self.workers / worker),
+            "pki": str(self.pki_copy(worker)),
+        }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: WorkerController, ids: list[str]) -> None:
+        if not self.order:
+            self.order = list(ids)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """One progress line per scenario, as the serial run prints them, tagged with the worker."""
+        if not self.request.progress or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None:
+            return
+        self.done += 1
+        props = dict(report.user_properties)
+        title = getattr(report, "conformance_title", report.nodeid)
+        worker = getattr(getattr(report, "node", None), "gateway", None)
+        where = f" {worker.id}" if worker is not None else ""
+        terminal.write_line(
+            f"[{self.done}/{len(self.order) or '?'}]{where} {props.get('socle', ''):<13} {title} ... "
+            f"{report.outcome.upper()} ({report.duration:.1f} s)"
+        )
+
+    # -- the PKI each worker uses ---------------------------------------------------------------
+    def pki_copy(self, worker: str) -> Path:
+        """A private copy of the test PKI for `worker`, made from the cache the controller validated once."""
+        from conformance.formats.pki import TestPKI, pki_cache_dir
+
+        if self._pki_root is None:
+            self._source = TestPKI.load_or_create(pki_cache_dir()).directory
+            self._pki_root = Path(tempfile.mkdtemp(prefix="dui-conformance-pki-"))
+        target = self._pki_root / worker
+        if not target.exists():
+            shutil.copytree(self._source, target)
+        return target
+
+    # -- the end ---------------------------------------------------------------------------------
+    def finish(self, recorder: RunRecorder, status: str) -> dict[str, Any]:
+        """Merge the workers' folders into the run folder; results.json as a serial run writes it."""
+        try:
+            return parallel_merge.merge_run(recorder, self.workers, self.order, status)
+        finally:
+            if self._pki_root is not None:
+                shutil.rmtree(self._pki_root, ignore_errors=True)
+
+
+def start(config: pytest.Config, request: RunRequest) -> ParallelRun | None:
+    """The controller's part of a parallel run, registered on `config`; None on a worker or a serial run."""
+    if not is_controller(config):
+        return None
+    problem = check_driver(request.dui, int(config.getoption("numprocesses") or 0))
+    if problem:
+        from conformance.engine.options import OptionError
+
+        raise OptionError(problem)
+    run = ParallelRun(config, request)
+    config.stash[PARALLEL_KEY] = run
+    config.pluginmanager.register(run, "conformance-parallel")
+    return run
+
+
+def of(config: pytest.Config) -> ParallelRun | None:
+    return config.stash.get(PARALLEL_KEY, None)

@@ -1,0 +1,154 @@
+"""Parallel runs (`conformance run -j N`, `pytest -n N --socle ...`) leave the run folder a serial run leaves.
+
+The acceptance test compares a `-j 2` run of every socle with the shared serial demo run: the same
+requirement verdicts, the same scenarios in the same order, the same evidence by kind, role, scenario
+and requirement (bytes differ only by timestamps, ports and the ids the DUI draws), one driver history
+answering the same actions in the same order, and a certificate that verifies against its evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.engine.parallel import check_driver
+from tests.cli.conftest import Invoke
+from tests.conftest import DEMO_SOLUTION
+from tests.helpers import Run, conformance_run
+
+BIN = Path(sys.executable).parent
+
+
+def entries(out: Path) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads((out / "evidence" / "index.json").read_text())["entries"]
+    return data
+
+
+def evidence_profile(out: Path) -> Counter[tuple[Any, ...]]:
+    """What each evidence file is, timestamps and ports aside: kind, role, scenario, requirements."""
+    return Counter(
+        (e["kind"], e.get("role") or e["meta"].get("role"), e["scenario"], tuple(sorted(e["requirements"])))
+        for e in entries(out)
+    )
+
+
+def verdicts(results: dict[str, Any]) -> dict[tuple[str, str], str]:
+    return {
+        (s, rid): r["verdict"] for s, socle in results["socles"].items() for rid, r in socle["requirements"].items()
+    }
+
+
+def scenario_outcomes(results: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(x["id"], x["outcome"]) for socle in results["socles"].values() for x in socle["scenarios"]]
+
+
+def history_actions(out: Path) -> list[str]:
+    (history,) = [e for e in entries(out) if e["kind"] == "driver-history"]
+    return [a["action"]["verb"] for a in json.loads((out / "evidence" / history["path"]).read_text())]
+
+
+@pytest.fixture(scope="module")
+def parallel_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    out = tmp_path_factory.mktemp("parallel") / "run"
+    solution = ("--solution-name", DEMO_SOLUTION["name"], "--solution-version", DEMO_SOLUTION["version"])
+    vendor = ("--solution-vendor", DEMO_SOLUTION["vendor"], "--lang", "en")
+    return conformance_run(out, "--dui", "demo", "-j", "2", *solution, *vendor)
+
+
+def test_parallel_run_matches_the_serial_run(demo_run: Run, parallel_run: Run) -> None:
+    assert demo_run.returncode == 0, demo_run.output[-3000:]
+    assert parallel_run.returncode == 0, parallel_run.output[-3000:]
+    serial, parallel = demo_run.results(), parallel_run.results()
+    assert parallel["status"] == "complete" and parallel["progress"] == serial["progress"]
+    assert verdicts(parallel) == verdicts(serial)
+    assert [s["verdict"] for s in parallel["socles"].values()] == [s["verdict"] for s in serial["socles"].values()]
+    assert scenario_outcomes(parallel) == scenario_outcomes(serial)
+    assert evidence_profile(parallel_run.out) == evidence_profile(demo_run.out)
+    assert history_actions(parallel_run.out) == history_actions(demo_run.out)
+    for socle in parallel["socles"]:  # each requirement cites as many evidence files as in the serial run
+        for rid, req in parallel["socles"][socle]["requirements"].items():
+            assert len(req["evidence"]) == len(serial["socles"][socle]["requirements"][rid]["evidence"]), rid
+
+
+def test_parallel_evidence_is_numbered_in_collection_order(parallel_run: Run) -> None:
+    results = parallel_run.results()
+    order = {x["id"]: i for i, x in enumerate(x for s in results["socles"].values() for x in s["scenarios"])}
+    rows = entries(parallel_run.out)
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(r["path"].startswith(f"{r['seq']:05d}-") for r in rows)
+    positions = [order[r["scenario"]] for r in rows]
+    assert positions == sorted(positions)
+    journal = [json.loads(line) for line in (parallel_run.out / "evidence" / "journal.jsonl").read_text().splitlines()]
+    assert [j["path"] for j in journal] == [r["path"] for r in rows]
+    for row in rows:  # every scenario lists exactly the evidence captured while it ran
+        scenario = next(x for s in results["socles"].values() for x in s["scenarios"] if x["id"] == row["scenario"])
+        assert row["sha256"] in scenario["evidence"]
+    assert not (parallel_run.out / "workers").exists()
+    assert (parallel_run.out / "junit.xml").is_file()
+    assert "[118/118] gw" in parallel_run.output or "/118] gw" in parallel_run.output
+
+
+def test_parallel_certificate_verifies_against_its_evidence(parallel_run: Run) -> None:
+    proc = subprocess.run(
+        [
+            str(BIN / "conformance"),
+            "verify",
+            str(parallel_run.out / "certificate.html"),
+            "--evidence",
+            parallel_run.out,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("valid"), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("dui", ["manual", "http://127.0.0.1:1"])
+def test_one_dui_instance_cannot_serve_parallel_workers(cli: Invoke, dui: str, tmp_path: Path) -> None:
+    result = cli("run", "--socle", "mssante", "-j", "2", "--dui", dui, "--out", tmp_path / "run")
+    assert result.exit_code == 2 and "cannot serve 2 parallel workers" in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_serial_runs_accept_every_driver() -> None:
+    assert check_driver("manual", 1) is None and check_driver("python:pkg.mod:Driver", 4) is None
+    assert check_driver("demo:missing-nil", 2) is None
+
+
+def test_pytest_door_with_xdist(tmp_path: Path) -> None:
+    """`pytest -n 2 --socle ...` (a vendor's CI): the workers get the controller's run, one folder results."""
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [
+            str(BIN / "pytest"),
+            "-n",
+            "2",
+            "--socle",
+            "mssante",
+            "-k",
+            "professional or receipts",
+            "--out",
+            str(out),
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    ran = results["socles"]["mssante"]["scenarios"]
+    assert results["status"] == "complete" and len(ran) == results["progress"]["total"] >= 10
+    assert {x["id"].split("::")[0] for x in ran} == {"test_receipts.py", "test_send_professional.py"}
+    assert all(x["outcome"] == "passed" for x in ran)
+    assert (out / "certificate.html").is_file() and (out / "junit.xml").is_file()
+    assert not (out / "workers").exists()
