@@ -7,20 +7,13 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import SharedOptions, UsageFailure, usage_errors
+from conformance.cli.common import SharedOptions, UsageFailure, jobs_option, usage_errors
 
 
 @click.command(cls=SharedOptions)
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("--verbose", "-v", is_flag=True, help="Show pytest's own output as well.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Parallel workers, each with its own DUI and mock services; one merged run folder (demo/python: drivers).",
-)
+@jobs_option("Parallel workers, each with its own DUI and mock services; one merged run folder (demo/python: drivers).")
 def run(keyword: str | None, verbose: bool, jobs: int, **values: object) -> None:
     """Start the mock services, drive the DUI through every scenario, write the run folder."""
     from dataclasses import replace

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from conformance.cli.common import SharedOptions, UsageFailure, echo_json, socles_from, usage_errors
+from conformance.cli.common import SharedOptions, UsageFailure, echo_json, jobs_option, socles_from, usage_errors
 
 
 @click.command(cls=SharedOptions)
@@ -28,14 +28,7 @@ from conformance.cli.common import SharedOptions, UsageFailure, echo_json, socle
     is_flag=True,
     help="Stream one JSON object per line and file, then one {'summary': ...} line (memory flat).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Worker processes (each opens the options' packs once and keeps them).",
-)
+@jobs_option("Worker processes (each opens the options' packs once and keeps them).")
 @click.option(
     "--scheduler",
     metavar="tcp://HOST:PORT",
