@@ -18,18 +18,20 @@ from pathlib import Path
 from typing import Any
 
 
-def measure(socles: list[str], repeat: int = 3) -> dict[str, Any]:
-    """Wall times of `repeat` full runs of `socles` together; raises SystemExit if a run does not pass."""
+def measure(socles: list[str], repeat: int = 3, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Wall times of `repeat` full runs of `socles` together (`extra`: more `conformance run` options, e.g.
+    `-j 2`); raises SystemExit if a run does not pass. Also returns the last run's requirement verdicts."""
     exe = Path(sys.executable).parent / "conformance"
     times: list[float] = []
     scenarios = skipped = 0
+    verdicts: dict[tuple[str, str], str] = {}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "run"
             started = time.perf_counter()
             selected = [a for s in socles for a in ("--socle", s)]
             proc = subprocess.run(
-                [str(exe), "run", *selected, "--dui", "demo", "--out", str(out)],
+                [str(exe), "run", *selected, "--dui", "demo", "--out", str(out), *extra],
                 capture_output=True,
                 text=True,
                 timeout=600,
@@ -42,6 +44,9 @@ def measure(socles: list[str], repeat: int = 3) -> dict[str, Any]:
             ran = [x for s in socles for x in results["socles"][s]["scenarios"]]
             scenarios = len(ran)
             skipped = sum(1 for x in ran if x["outcome"] == "skipped")
+            verdicts = {
+                (s, rid): r["verdict"] for s in socles for rid, r in results["socles"][s]["requirements"].items()
+            }
     return {
         "socles": socles,
         "scenarios": scenarios,
@@ -50,12 +55,15 @@ def measure(socles: list[str], repeat: int = 3) -> dict[str, Any]:
         "min": min(times),
         "max": max(times),
         "repeat": repeat,
+        "extra": list(extra),
+        "verdicts": verdicts,
     }
 
 
 def describe(m: dict[str, Any]) -> str:
     return (
-        f"full {' + '.join(m['socles'])} run with the demo DUI: {m['scenarios']} scenarios ({m['skipped']} "
+        f"full {' + '.join(m['socles'])} run{' ' + ' '.join(m['extra']) if m['extra'] else ''} with the demo DUI: "
+        f"{m['scenarios']} scenarios ({m['skipped']} "
         f"skipped), wall time median {m['median']:.2f} s, min {m['min']:.2f} s, max {m['max']:.2f} s "
         f"over {m['repeat']} runs (process start included)"
     )

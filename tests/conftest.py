@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -10,7 +12,10 @@ import pytest
 # and a re-imported `cryptography` Python layer no longer matches its Rust classes.
 import conformance.certificate.issue  # noqa: F401
 import conformance.certificate.verify  # noqa: F401
-from tests.helpers import Run, shared_run
+from tests.helpers import Run, shared_root, shared_run
+
+if TYPE_CHECKING:
+    from conformance.formats.pki import TestPKI
 
 pytest_plugins = ["pytester"]
 
@@ -25,6 +30,18 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is absent")
     return CORPUS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
+    """One test PKI for the whole test session (every xdist worker), made once and used by every run the
+    tests start, in process or not ($CONFORMANCE_PKI_DIR): the tests never touch the user's own cache."""
+    from conformance.formats.pki import TestPKI
+
+    pki = TestPKI.load_or_create(shared_root(tmp_path_factory) / "pki")  # concurrent creation is safe
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONFORMANCE_PKI_DIR", str(pki.directory))
+        yield pki
 
 
 @pytest.fixture(scope="session")

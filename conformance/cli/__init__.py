@@ -20,8 +20,9 @@ from conformance.cli.serve import serve
 from conformance.cli.socles import socles
 from conformance.cli.validate import validate
 from conformance.cli.verify import verify
+from conformance.cli.verify_batch import verify_batch
 
-COMMANDS = (run, validate, serve, defects, requirements, pki, socles, report, verify, certificate)
+COMMANDS = (run, validate, serve, defects, requirements, pki, socles, report, verify, verify_batch, certificate)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,40 +15,19 @@ import pytest
 from pypdf import PdfReader
 
 from conformance.certificate.browser import find_browser
+from tests.helpers import Run
 
 BIN = Path(sys.executable).parent
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def certificate(demo_run: Run) -> Path:
+    """The certificate of the shared demo run (solution "DUI Essai" 4.2.1, English copy too): read only."""
     if find_browser() is None:
         pytest.skip("Chromium is not installed")
-    out = tmp_path_factory.mktemp("run") / "run"
-    subprocess.run(
-        [
-            str(BIN / "conformance"),
-            "run",
-            "--dui",
-            "demo",
-            "--out",
-            str(out),
-            "--solution-name",
-            "DUI Essai",
-            "--solution-version",
-            "4.2.1",
-            "--solution-vendor",
-            "Éditeur Essai",
-            "--lang",
-            "en",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert (out / "certificate.html").exists()
-    return out / "certificate.html"
+    assert (demo_run.out / "certificate.html").exists(), demo_run.output[-2000:]
+    return demo_run.out / "certificate.html"
 
 
 def test_pdf_export_puts_the_summary_first(certificate: Path, tmp_path: Path) -> None:

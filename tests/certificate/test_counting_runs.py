@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance.socle import get_socle, installed_socles
+from tests.helpers import Run
 
 BIN = Path(sys.executable).parent
 
@@ -29,8 +30,9 @@ def _three_socles() -> None:
         pytest.skip("needs the three socles installed")
 
 
-def test_reference_dui_counts_everywhere(tmp_path: Path) -> None:
-    code, payload, html = _run(tmp_path, "demo")
+def test_reference_dui_counts_everywhere(demo_run: Run) -> None:
+    code, out = demo_run.returncode, demo_run.out
+    payload, html = json.loads((out / "certificate.json").read_text()), (out / "certificate.html").read_text()
     assert code == 0
     assert payload["at_least_two"]["verdict"] is True
     assert set(payload["at_least_two"]["counting"]) == {"mssante", "dmp", "eprescription"}
@@ -39,9 +41,9 @@ def test_reference_dui_counts_everywhere(tmp_path: Path) -> None:
         [
             str(BIN / "conformance"),
             "verify",
-            str(tmp_path / "run" / "certificate.html"),
+            str(out / "certificate.html"),
             "--evidence",
-            str(tmp_path / "run"),
+            str(out),
         ],
         capture_output=True,
         text=True,

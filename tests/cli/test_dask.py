@@ -1,5 +1,6 @@
-"""Batch validation on a Dask distributed cluster: a local cluster of two worker processes gives the
-verdicts of the local run (issue 16 acceptance), whether files travel as bytes or as shared paths."""
+"""Batch work on a Dask distributed cluster: a local cluster of two worker processes gives the verdicts
+of the local run (issue 16 acceptance), whether files travel as bytes or as shared paths: artifacts
+(`validate --scheduler`) and submitted runs (`verify-batch --scheduler`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 
 from conformance.engine.batch_dask import DaskUnavailable, check_workers, connect, fingerprint
 from tests.cli.conftest import Invoke
+from tests.cli.test_verify_batch import submissions
 from tests.engine.test_batch import write_sample
+from tests.helpers import Run
 
 distributed = pytest.importorskip("distributed")
 
@@ -85,3 +88,15 @@ def test_a_worker_of_another_version_is_refused() -> None:
 def test_an_unreachable_scheduler_is_a_usage_error() -> None:
     with pytest.raises(DaskUnavailable, match="cannot reach the Dask scheduler"):
         connect("tcp://127.0.0.1:9", timeout="1s")
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["bytes-shipped", "shared-files"])
+def test_submissions_judged_on_the_cluster(
+    cli: Invoke, demo_run: Run, tmp_path: Path, scheduler: str, shared: bool
+) -> None:
+    """A body checking the runs the grappes submitted: the cluster's verdicts are the local ones."""
+    inbox = submissions(demo_run, tmp_path)
+    local = cli("verify-batch", "--jsonl", inbox)
+    remote = cli("verify-batch", "--jsonl", "--scheduler", scheduler, *(["--shared-files"] if shared else []), inbox)
+    assert remote.exit_code == local.exit_code == 1, remote.output
+    assert remote.stdout == local.stdout
