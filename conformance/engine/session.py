@@ -67,7 +67,8 @@ class RunSession:
         else:
             config.args = list(dict.fromkeys([*config.args, *suites]))
         plugins: list[tuple[Any, str]] = [(self, "conformance-run"), (html_columns, "conformance-html-columns")]
-        for socle in self.socles:
+        # a parallel run's controller runs no scenario: its workers load the checks and fixtures
+        for socle in [] if parallel.is_controller(config) else self.socles:
             socle.load_checks()
             if socle.fixtures:
                 plugins.append((importlib.import_module(socle.fixtures), f"conformance-{socle.name}-fixtures"))
