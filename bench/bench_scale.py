@@ -54,9 +54,9 @@ def copies(sources: list[Path], target: Path, times: int, limit: int | None = No
     return made
 
 
-def validate(paths: list[Path], *args: str) -> float:
-    """Wall time of one `conformance validate --jsonl ARGS PATHS` (process start included)."""
-    started = time.perf_counter()
+def validate(paths: list[Path], *args: str) -> tuple[float, float]:
+    """Wall time and CPU seconds (all its processes) of one `conformance validate --jsonl ARGS PATHS`."""
+    started, before = time.perf_counter(), bench_run.cpu_of_children()
     proc = subprocess.run(
         [str(EXE), "validate", "--jsonl", "--no-progress", *args, *map(str, paths)],
         stdout=subprocess.DEVNULL,
@@ -66,7 +66,7 @@ def validate(paths: list[Path], *args: str) -> float:
     )
     if proc.returncode not in (0, 1):
         raise SystemExit(f"validate failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, bench_run.cpu_of_children() - before
 
 
 def peak_rss(paths: list[Path], *args: str) -> int:
@@ -86,6 +86,7 @@ def section(name: str, skip: set[str], fn: Callable[[], None]) -> None:
         print(f"[{name}] skipped")
         return
     fn()
+    print(f"[{name}] load average {os.getloadavg()[0]:.2f} after", flush=True)
 
 
 def bench_runs(repeat: int) -> None:
@@ -111,10 +112,10 @@ def bench_throughput(corpus: Path, work: Path, times: int) -> None:
         ("whole corpus (CDA, XDM, FHIR)", whole, n_whole, ""),
     ):
         for jobs in (1, 2):
-            wall = validate([folder], "--jobs", str(jobs))
+            wall, cpu = validate([folder], "--jobs", str(jobs))
             print(
-                f"[throughput] {label} x{times} ({n} files), --jobs {jobs}: {wall:.1f} s, {n / wall:.0f} files/s"
-                f"{goal if jobs == 2 else ''}"
+                f"[throughput] {label} x{times} ({n} files), --jobs {jobs}: {wall:.1f} s, {n / wall:.0f} files/s; "
+                f"CPU {cpu:.1f} s ({n / cpu:.0f} files per CPU-second){goal if jobs == 2 else ''}"
             )
 
 
@@ -124,10 +125,11 @@ def bench_pack(corpus: Path, work: Path, pack: Path, times: int) -> None:
         return
     folder = work / "pack"
     n = copies([corpus / "cda"], folder, times)
-    wall = validate([folder], "--jobs", "2", "--schematron-pack", str(pack))
+    wall, cpu = validate([folder], "--jobs", "2", "--schematron-pack", str(pack))
     print(
         f"[pack] CDA documents x{times} ({n} files) with the official pack (auto), --jobs 2: {wall:.1f} s, "
-        f"{n / wall:.1f} documents/s (schematron compilation once per worker included)  [goal >= 40/s]"
+        f"{n / wall:.1f} documents/s; CPU {cpu:.1f} s ({n / cpu:.1f} per CPU-second; schematron compilation "
+        "once per worker included)  [goal >= 40/s]"
     )
 
 
@@ -174,6 +176,7 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated sections to skip")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     section("run", skip, lambda: bench_runs(args.repeat))
     with tempfile.TemporaryDirectory() as tmp:
