@@ -8,9 +8,13 @@ answering the same actions in the same order, and a certificate that verifies ag
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -144,3 +148,39 @@ def test_pytest_door_with_xdist(tmp_path: Path) -> None:
     assert all(x["outcome"] == "passed" for x in ran)
     assert (out / "certificate.html").is_file() and (out / "junit.xml").is_file()
     assert not (out / "workers").exists()
+
+
+def test_interrupted_parallel_run_keeps_what_was_recorded(tmp_path: Path) -> None:
+    """Ctrl-C during `run -j 2`: the run folder says interrupted and holds every scenario the workers ended."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [str(BIN / "conformance"), "run", "--socle", "mssante", "-j", "2", "--dui", "demo", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    ended: list[str] = []
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and len(ended) < 6:
+            ended = []
+            for worker in (out / "workers").glob("gw*/results.json"):
+                with contextlib.suppress(OSError, ValueError, KeyError):
+                    ran = json.loads(worker.read_text())["socles"]["mssante"]["scenarios"]
+                    ended += [x["id"] for x in ran if x["outcome"] != "pending"]
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    results = json.loads((out / "results.json").read_text())
+    kept = [x["id"] for x in results["socles"]["mssante"]["scenarios"]]
+    assert len(ended) >= 6 and set(ended) <= set(kept)
+    if len(kept) < results["progress"]["total"]:  # the Ctrl-C came before the last scenario ended
+        assert results["status"] == "interrupted" and results["socles"]["mssante"]["verdict"] == "incomplete"
+    assert proc.returncode != 0 or results["status"] == "complete"
+    rows = entries(out)
+    assert rows and all((out / "evidence" / r["path"]).is_file() for r in rows)
+    assert {r["scenario"] for r in rows} <= set(kept) | {None}
