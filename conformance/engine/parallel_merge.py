@@ -10,6 +10,8 @@ What is merged, and how (the order depends only on the collection, never on whic
 - the DUI's history (`driver-history`, the one evidence file a run records per DUI): each worker's
   history is cut at the marks the worker wrote after each scenario, and the slices laid in collection
   order, so the run holds one history in the order a serial run answers the same actions;
+- references between entries (judgement records naming the entries they judged, evidence-index/2)
+  follow the renaming, and bytes a journal attaches once per run are kept once (`parallel_refs`);
 - results.json: computed by the same `build_results` as a serial run, from the merged scenarios and
   evidence, so verdicts follow the same rules.
 """
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from conformance.engine import parallel_refs
 from conformance.engine.evidence import INDEX_SCHEMA, EvidenceRef, now_iso, read_journal, write_json_atomic
 from conformance.engine.recorder import ScenarioRecord
 from conformance.engine.results import build_results
@@ -170,8 +173,9 @@ def renamed(seq: int, path: str) -> str:
 
 def merge_evidence(
     folders: list[Path], order: list[str], root: Path, last_scenario: str | None
-) -> list[dict[str, Any]]:
-    """Write the merged evidence folder (files, journal.jsonl, index.json); its entries, in order."""
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Write the merged evidence folder (files, journal.jsonl, index.json): its entries in order, and the
+    new SHA-256 of each record whose references were rewritten (`parallel_refs`), by its old one."""
     pos = position(order)
     entries: list[Entry] = []
     histories: list[Entry] = []
@@ -181,10 +185,31 @@ def merge_evidence(
     entries.sort(key=lambda e: (pos.get(e.scenario or "", len(pos)), e.folder.name, int(e.data.get("seq", 0))))
     root.mkdir(parents=True, exist_ok=True)
     out: list[dict[str, Any]] = []
+    sources: list[Entry] = []
+    renaming: dict[str, parallel_refs.Renaming] = {}  # per worker folder: its file names -> merged names
+    attached: dict[tuple[str, str], dict[str, Any]] = {}
     for e in entries:
+        names = renaming.setdefault(e.folder.name, {})
+        key = parallel_refs.attach_key(e.data)
+        if key is not None and key in attached:  # bytes a serial journal would have attached once
+            parallel_refs.keep_first(attached[key], e.data)
+            names[str(e.data["path"])] = attached[key]["path"]
+            continue
         data = {**e.data, "seq": len(out) + 1, "path": renamed(len(out) + 1, str(e.data["path"]))}
-        link_or_copy(e.file, root / data["path"])
+        names[str(e.data["path"])] = data["path"]
+        if key is not None:
+            attached[key] = data
         out.append(data)
+        sources.append(e)
+    new_sha: dict[str, str] = {}
+    for i, (data, e) in enumerate(zip(out, sources, strict=True)):
+        body = parallel_refs.rewritten(e.file, renaming[e.folder.name]) if parallel_refs.names_entries(data) else None
+        if body is None:
+            link_or_copy(e.file, root / data["path"])
+            continue
+        out[i] = parallel_refs.with_body(data, body)
+        new_sha[str(data["sha256"])] = out[i]["sha256"]
+        (root / data["path"]).write_bytes(body)
     history = merged_history(histories, pos)
     if history is not None:
         import hashlib
@@ -206,7 +231,7 @@ def merge_evidence(
         out.append(data)
     write_lines(root / "journal.jsonl", out)
     write_json_atomic(root / "index.json", {"schema": INDEX_SCHEMA, "entries": out})
-    return out
+    return out, new_sha
 
 
 def write_lines(path: Path, entries: Iterable[dict[str, Any]]) -> None:
@@ -228,9 +253,12 @@ def merge_run(recorder: RunRecorder, workers: Path, order: list[str], status: st
         (s for f in folders for s in worker_scenarios(f)), key=lambda s: (pos.get(s.nodeid, len(pos)), s.nodeid)
     )
     last = scenarios[-1].nodeid if scenarios else None
-    entries = merge_evidence(folders, order, recorder.out / "evidence", last)
+    entries, new_sha = merge_evidence(folders, order, recorder.out / "evidence", last)
     for s in scenarios:
         s.evidence = [e["sha256"] for e in entries if e.get("scenario") == s.nodeid]
+        s.findings = [
+            dataclasses.replace(f, evidence=new_sha[f.evidence]) if f.evidence in new_sha else f for f in s.findings
+        ]
     evidence = cast("EvidenceJournal", MergedEvidence(entries))  # build_results reads only refs()
     results = build_results(recorder.info, scenarios, evidence, max(len(order), len(scenarios)))
     write_json_atomic(recorder.out / "results.json", results)

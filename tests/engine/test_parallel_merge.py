@@ -111,3 +111,69 @@ def test_merging_no_worker_gives_an_empty_incomplete_run(tmp_path: Path) -> None
     results = merge_run(recorder(out), out / "workers", [], "interrupted")
     assert results["progress"] == {"done": 0, "total": 0}
     assert json.loads((out / "evidence" / "index.json").read_text())["entries"] == []
+
+
+def judged(rec: RunRecorder, nodeid: str, requirement: str, part: bytes) -> str:
+    """A scenario as evidence-index/2 records it: the artifact, a part attached once per journal (the same
+    bytes in every scenario), and a judgement record naming both by path; the finding cites the record."""
+    rec.begin(nodeid, SOCLE, nodeid.split("::")[-1], nodeid, [requirement])
+    art = rec.journal.record("email", f"{nodeid}.eml", nodeid.encode())
+    shared = next((r for r in rec.journal.refs() if r.kind == "part" and r.sha256 == sha256(part)), None)
+    shared = shared or rec.journal.record("part", "context", part)
+    rec.journal.tag(shared, [requirement])
+    record = {"artifact": {"path": art.path, "sha256": art.sha256}, "context": {"ca": {"$file": shared.path}}}
+    ref = rec.journal.record_json("judgement", "email", record)
+    found = finding(requirement, Verdict.PASS, Text("judged", "jugé"), "here")
+    found.evidence = ref.sha256
+    rec.add_findings(nodeid, [found])
+    rec.end(nodeid, "passed", 0.1)
+    return art.path
+
+
+def sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
+    """Judgement records name the entries they judged by file name: after the merge they name the merged
+    files, and bytes each worker attached once are kept once, as in a serial journal."""
+    out = tmp_path / "run"
+    order = ["t.py::a", "t.py::b", "u.py::c"]
+    gw0, gw1 = recorder(out / "workers" / "gw0"), recorder(out / "workers" / "gw1")
+    judged(gw1, "u.py::c", rid(2), b"CA bundle")
+    judged(gw1, "u.py::d", rid(3), b"CA bundle")  # the same worker reuses its entry
+    judged(gw0, "t.py::a", rid(0), b"CA bundle")
+    judged(gw0, "t.py::b", rid(1), b"other part")
+    for rec in (gw0, gw1):
+        rec.finish()
+
+    results = merge_run(recorder(out), out / "workers", [*order, "u.py::d"], "complete")
+
+    root = out / "evidence"
+    index = json.loads((root / "index.json").read_text())["entries"]
+    by_path = {e["path"]: e for e in index}
+    parts = [e for e in index if e["kind"] == "part"]
+    assert [(p["scenario"], sorted(p["requirements"])) for p in parts] == [
+        ("t.py::a", sorted([rid(0), rid(2), rid(3)])),  # gw1's copy folded into the first one
+        ("t.py::b", [rid(1)]),
+    ]
+    records = [e for e in index if e["kind"] == "judgement"]
+    assert [r["scenario"] for r in records] == [*order, "u.py::d"]
+    for entry in index:  # every file is what its entry says
+        assert sha256((root / entry["path"]).read_bytes()) == entry["sha256"], entry["path"]
+    for r in records:
+        body = json.loads((root / r["path"]).read_text())
+        judged_entry = by_path[body["artifact"]["path"]]
+        assert judged_entry["kind"] == "email" and judged_entry["scenario"] == r["scenario"]
+        assert judged_entry["sha256"] == body["artifact"]["sha256"]
+        assert by_path[body["context"]["ca"]["$file"]]["kind"] == "part"
+    assert [json.loads((root / r["path"]).read_text())["context"]["ca"]["$file"] for r in records] == [
+        parts[0]["path"],
+        parts[1]["path"],
+        parts[0]["path"],
+        parts[0]["path"],
+    ]
+    cited = {f["evidence"] for s in results["socles"][SOCLE]["scenarios"] for f in s["findings"]}
+    assert cited == {r["sha256"] for r in records}  # findings cite the rewritten records
