@@ -53,9 +53,15 @@ def validate(
     progress: bool | None,
     **values: object,
 ) -> None:
-    """Check saved artifacts (e-mail, XDM zip, CDA, PDF...) or folders of them: which rule fails, and where."""
-    from conformance.engine.batch import BatchSettings, Summary, count, walk
+    """Check saved artifacts (e-mail, XDM zip, CDA, PDF...) or folders of them: which rule fails, and where.
+
+    A run folder (or its evidence/ folder, or evidence.zip) is validated as the run judged it: only what the
+    DUI sent, with the recorded contexts, at each exchange's capture time. Run folders are validated in this
+    process after the other files.
+    """
+    from conformance.engine.batch import BatchSettings, Summary, count
     from conformance.engine.options import apply, normalise, options_for
+    from conformance.engine.validate_evidence import is_evidence
     from conformance.socle import installed_socles
 
     if as_json and as_jsonl:
@@ -68,8 +74,8 @@ def validate(
         apply(given, installed_socles().values())  # every socle: its checks may run on these files
     settings = BatchSettings(values=given, socles=tuple(wanted) if wanted is not None else None)
     show = sys.stderr.isatty() if progress is None else progress
-    total = count(files) if show else None
-    results = _results(walk(files), settings, jobs, scheduler, shared_files)
+    total = count(files) if show and not any(is_evidence(p) for p in files) else None
+    results = _results(files, settings, jobs, scheduler, shared_files)
     summary = Summary()
     listed: list[dict[str, Any]] = []
     with _bar(show, total) as advance:
@@ -93,8 +99,14 @@ def validate(
 
 
 def _results(
-    files: Iterator[Path], settings: Any, jobs: int, scheduler: str | None, shared_files: bool
+    given: tuple[Path, ...], settings: Any, jobs: int, scheduler: str | None, shared_files: bool
 ) -> Iterator[dict[str, Any]]:
+    """The files first (batch or cluster), then each run folder's evidence, here: its judgements name
+    parts and contexts in its own store, and no check runs in this process before the workers fork."""
+    from conformance.engine.batch import walk
+    from conformance.engine.validate_evidence import is_evidence
+
+    files = walk(p for p in given if not is_evidence(p))
     if scheduler:
         from conformance.engine.batch_dask import DaskUnavailable, validate_on_cluster
 
@@ -102,10 +114,27 @@ def _results(
             yield from validate_on_cluster(files, settings, scheduler, shared_files=shared_files)
         except DaskUnavailable as exc:
             raise UsageFailure(str(exc)) from exc
-        return
-    from conformance.engine.batch import validate_files
+    else:
+        from conformance.engine.batch import validate_files
 
-    yield from validate_files(files, settings, jobs)
+        yield from validate_files(files, settings, jobs)
+    yield from _evidence_results([p for p in given if is_evidence(p)], settings)
+
+
+def _evidence_results(sources: list[Path], settings: Any) -> Iterator[dict[str, Any]]:
+    if not sources:
+        return
+    from conformance.engine.evidence_store import EvidenceError
+    from conformance.engine.validate_evidence import validate_evidence
+    from conformance.socle import load_all_checks
+
+    load_all_checks()
+    for path in sources:
+        try:
+            found = validate_evidence(path, settings.socles)
+        except EvidenceError as exc:
+            raise UsageFailure(f"{path}: {exc}") from exc
+        yield from (r.to_json() for r in found)
 
 
 def _line(data: dict[str, Any]) -> str:

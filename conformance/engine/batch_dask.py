@@ -28,6 +28,11 @@ from conformance.engine.batch import WINDOW, BatchSettings, chunks, in_order, pr
 _LOCK = threading.Lock()  # a worker's threads validate one chunk at a time (checks are CPU-bound Python)
 
 
+def worker_lock() -> threading.Lock:
+    """The lock a Dask worker's threads take around any chunk that runs the checks."""
+    return _LOCK
+
+
 class DaskUnavailable(RuntimeError):
     """The cluster cannot be used (extra not installed, scheduler unreachable, workers of another version)."""
 

@@ -6,9 +6,12 @@ against its signed content, every evidence file against the signed index. `judge
 unit of work; it is what a local process or a Dask worker runs, one submission at a time, through the
 same chunking, bounded window and ordered read-back as batch validation (`engine.batch`).
 
-Re-judging (issue 10: re-running every check of the certificate's rule set on the recorded evidence,
-`conformance verify --rejudge`) belongs in `judge_submission`, next to the integrity check, so that it
-reaches the cluster with no other change.
+Each submission gets the answer `conformance verify` gives: `valid` (the signer chains to one of the
+trust anchors given), `intact, signer not trusted`, or `invalid`, with the reasons. With `rejudge`,
+every recorded judgement is made again on the evidence at its capture time (`engine.rejudge`, as
+`conformance verify --rejudge`) and each requirement said confirmed or contradicted; a contradicted
+verdict makes the submission invalid. The trust anchors and CRLs travel to the workers as DER bytes
+(`VerifySettings`), loaded once by the client, so an unreadable trust list is a usage error.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,30 +53,89 @@ def evidence_of(folder: Path) -> list[Path]:
     return found or [folder]
 
 
-def judge_submission(folder: str, label: str | None = None) -> dict[str, Any]:
-    """The verdict on one submission: valid or not, and every problem found (with the evidence it is about)."""
-    from conformance.certificate.verify import verify_certificate
+@dataclass(frozen=True)
+class VerifySettings:
+    """What every submission is verified with: trust anchors and CRLs (DER), and whether to re-judge."""
 
+    anchors: tuple[bytes, ...] | None = None  # None: no trust list (at best "intact, signer not trusted")
+    crls: tuple[bytes, ...] = ()
+    rejudge: bool = False
+
+    @classmethod
+    def load(cls, trust: Path | None, crls: Iterable[Path] = (), rejudge: bool = False) -> VerifySettings:
+        """From the files `conformance verify` takes (`TrustError` when one cannot be read)."""
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from conformance.certificate.trust import load_anchors, read_crls
+
+        anchors = tuple(c.public_bytes(Encoding.DER) for c in load_anchors(trust)) if trust is not None else None
+        return cls(anchors, tuple(c.public_bytes(Encoding.DER) for c in read_crls(crls)), rejudge)
+
+
+def _worst(statuses: Iterable[str]) -> str:
+    from conformance.certificate.trust import INVALID, NOT_TRUSTED, VALID
+
+    found = set(statuses)
+    return next((s for s in (INVALID, NOT_TRUSTED) if s in found), VALID)
+
+
+def judge_submission(folder: str, label: str | None = None, settings: VerifySettings | None = None) -> dict[str, Any]:
+    """The verdict on one submission: its status, every problem found (with the evidence it is about) and,
+    when re-judged, each requirement's verdict confirmed or contradicted by the evidence."""
+    from cryptography import x509
+
+    from conformance.certificate.verify import Verification, verify_certificate
+
+    settings = settings or VerifySettings()
+    anchors = [x509.load_der_x509_certificate(d) for d in settings.anchors] if settings.anchors is not None else None
+    crls = [x509.load_der_x509_crl(d) for d in settings.crls]
     where = Path(folder)
-    results = [(source, verify_certificate(where / CERTIFICATE, source)) for source in evidence_of(where)]
+    results: list[tuple[Path, Verification]] = []
+    for source in evidence_of(where):
+        # both copies of the evidence are checked against the signed index; one intact copy is re-judged
+        again = settings.rejudge and not any(r.comparisons is not None for _, r in results)
+        results.append((source, verify_certificate(where / CERTIFICATE, source, anchors, crls, rejudge_evidence=again)))
     common = set.intersection(*(set(r.problems) for _, r in results))  # about the certificate itself
     problems = [p for p in results[0][1].problems if p in common]
     for source, r in results:
         problems += [f"{source.name}: {p}" for p in r.problems if p not in common]
     payload = next((r.payload for _, r in results if r.payload), None) or {}
-    return {
+    status = _worst(r.status for _, r in results)
+    out: dict[str, Any] = {
         "submission": label or folder,
-        "valid": not problems,
+        "status": status,
+        "valid": status == "valid",
         "problems": problems,
         "certificate_id": payload.get("certificate_id"),
     }
+    if settings.rejudge:
+        out["rejudged"] = _rejudged(next((r for _, r in results if r.comparisons is not None), None))
+    return out
 
 
-def judge_chunk(folders: list[str]) -> list[dict[str, Any]]:
-    return [judge_submission(f) for f in folders]
+def _rejudged(result: Any) -> dict[str, Any] | None:
+    """Per socle and requirement: confirmed or contradicted (None: the evidence could not be re-judged,
+    the problems say why)."""
+    if result is None:
+        return None
+    requirements: dict[str, dict[str, str]] = {}
+    for c in result.comparisons:
+        requirements.setdefault(c.socle, {})[c.requirement] = c.status
+    return {
+        "judgements": result.rejudged,
+        "confirmed": sum(1 for c in result.comparisons if c.status != "contradicted"),
+        "contradicted": [c.to_json() for c in result.contradicted],
+        "requirements": requirements,
+    }
 
 
-def judge_shipped(items: list[tuple[str, dict[str, bytes]]]) -> list[dict[str, Any]]:
+def judge_chunk(folders: list[str], settings: VerifySettings | None = None) -> list[dict[str, Any]]:
+    return [judge_submission(f, settings=settings) for f in folders]
+
+
+def judge_shipped(
+    items: list[tuple[str, dict[str, bytes]]], settings: VerifySettings | None = None
+) -> list[dict[str, Any]]:
     """Submissions sent as bytes, judged in a private temporary folder laid out as the submission was."""
     out = []
     for label, files in items:
@@ -87,7 +151,7 @@ def judge_shipped(items: list[tuple[str, dict[str, bytes]]]) -> list[dict[str, A
                 target = Path(tmp, *parts)
                 target.parent.mkdir(exist_ok=True)
                 target.write_bytes(data)
-            out.append(judge_submission(tmp, label))
+            out.append(judge_submission(tmp, label, settings))
     return out
 
 
@@ -109,17 +173,22 @@ def shipped(folder: Path) -> dict[str, bytes]:
     return files
 
 
-def judge_local(folders: Iterable[Path], jobs: int = 1) -> Iterator[dict[str, Any]]:
+def judge_local(
+    folders: Iterable[Path], jobs: int = 1, settings: VerifySettings | None = None
+) -> Iterator[dict[str, Any]]:
+    judge = partial(judge_chunk, settings=settings)
     if jobs <= 1:
         for chunk in chunks(folders, 1):
-            yield from judge_chunk(chunk)
+            yield from judge(chunk)
         return
     context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from in_order(lambda chunk: pool.submit(judge_chunk, chunk), chunks(folders, 1), jobs * WINDOW)
+        yield from in_order(lambda chunk: pool.submit(judge, chunk), chunks(folders, 1), jobs * WINDOW)
 
 
-def judge_on_cluster(folders: Iterable[Path], address: str, *, shared_files: bool = False) -> Iterator[dict[str, Any]]:
+def judge_on_cluster(
+    folders: Iterable[Path], address: str, *, shared_files: bool = False, settings: VerifySettings | None = None
+) -> Iterator[dict[str, Any]]:
     """The same verdicts from the workers of a Dask cluster (bytes shipped, or paths on shared storage)."""
     from conformance.engine.batch_dask import check_workers, connect
 
@@ -129,9 +198,18 @@ def judge_on_cluster(folders: Iterable[Path], address: str, *, shared_files: boo
 
         def submit(chunk: list[str]) -> Any:
             if shared_files:
-                return client.submit(judge_chunk, chunk, pure=False)
-            return client.submit(judge_shipped, [(f, shipped(Path(f))) for f in chunk], pure=False)
+                return client.submit(_locked, judge_chunk, chunk, settings, pure=False)
+            return client.submit(_locked, judge_shipped, [(f, shipped(Path(f))) for f in chunk], settings, pure=False)
 
         yield from in_order(submit, chunks(folders, 1), max(threads, 1) * WINDOW)
     finally:
         client.close()
+
+
+def _locked(judge: Any, chunk: Any, settings: VerifySettings | None) -> list[dict[str, Any]]:
+    """On a Dask worker: one chunk at a time per process, as batch validation (re-judging runs the checks)."""
+    from conformance.engine.batch_dask import worker_lock
+
+    with worker_lock():
+        result: list[dict[str, Any]] = judge(chunk, settings)
+        return result

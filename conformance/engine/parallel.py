@@ -103,12 +103,18 @@ class WorkerMarks:
         self.path = out / MARKS_FILE
         self.driver: Any = None
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the session has judged the report inside
     def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
-        from conformance.engine import scenarios
+        from conformance.engine import outcome, scenarios
+        from conformance.engine.session import current
 
         report = yield
         report.conformance_title = scenarios.title(item)
+        if report.when == "teardown":  # the scenario's end: what the controller's console line says
+            session = current(item.config)
+            rec = session.recorder.scenarios.get(item.nodeid) if session is not None else None
+            report.conformance_outcome = list(outcome.final(item))
+            report.conformance_findings = [f.to_json() for f in rec.findings] if rec is not None else []
         return report
 
     @pytest.hookimpl(tryfirst=True)
@@ -143,6 +149,7 @@ class ParallelRun:
         self.workers = self.out / WORKERS_DIR
         self.order: list[str] = []
         self.done = 0
+        self.seconds: dict[str, float] = {}  # per scenario, its reports' durations so far
         self._pki_root: Path | None = None
 
     # -- xdist hooks -------------------------------------------------------------------------
@@ -167,20 +174,32 @@ class ParallelRun:
             self.order = list(ids)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """One progress line per scenario, as the serial run prints them, tagged with the worker."""
-        if not self.request.progress or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+        """One progress line per scenario once it has ended, as the serial run prints them: through the
+        run's console (`conformance run`), else pytest's terminal tagged with the worker."""
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+        ended = getattr(report, "conformance_outcome", None)
+        if not self.request.progress or report.when != "teardown" or ended is None:
+            return
+        from conformance.engine.session import current
+
+        self.done += 1
+        result, detail = str(ended[0]), str(ended[1])
+        seconds = self.seconds.pop(report.nodeid, report.duration)
+        socle = dict(report.user_properties).get("socle", "")
+        title = getattr(report, "conformance_title", report.nodeid)
+        session = current(self.config)
+        console = session.console if session is not None else None
+        if console is not None:
+            console.started(self.done, len(self.order), str(socle), title)
+            console.ended(result, seconds, getattr(report, "conformance_findings", []), detail)
             return
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if terminal is None:
             return
-        self.done += 1
-        props = dict(report.user_properties)
-        title = getattr(report, "conformance_title", report.nodeid)
         worker = getattr(getattr(report, "node", None), "gateway", None)
         where = f" {worker.id}" if worker is not None else ""
         terminal.write_line(
-            f"[{self.done}/{len(self.order) or '?'}]{where} {props.get('socle', ''):<13} {title} ... "
-            f"{report.outcome.upper()} ({report.duration:.1f} s)"
+            f"[{self.done}/{len(self.order) or '?'}]{where} {socle:<13} {title} ... {result.upper()} ({seconds:.1f} s)"
         )
 
     # -- the PKI each worker uses ---------------------------------------------------------------
@@ -197,10 +216,26 @@ class ParallelRun:
         return target
 
     # -- the end ---------------------------------------------------------------------------------
+    def expected_by_socle(self) -> dict[str, int]:
+        """The selected scenarios per socle, from the collection the workers reported (node ids are
+        relative to the session's rootdir; a scenario belongs to the socle whose suite holds it)."""
+        from conformance.socle import get_socle
+
+        suites = [(name, get_socle(name).suite.resolve()) for name in self.request.socles]
+        if not self.order:
+            return {}  # no worker reported its collection: nothing is known to be expected
+        counts = dict.fromkeys(self.request.socles, 0)
+        for nodeid in self.order:
+            path = (self.config.rootpath / nodeid.split("::", 1)[0]).resolve()
+            name = next((n for n, suite in suites if path.is_relative_to(suite)), None)
+            if name is not None:
+                counts[name] += 1
+        return counts
+
     def finish(self, recorder: RunRecorder, status: str) -> dict[str, Any]:
         """Merge the workers' folders into the run folder; results.json as a serial run writes it."""
         try:
-            return parallel_merge.merge_run(recorder, self.workers, self.order, status)
+            return parallel_merge.merge_run(recorder, self.workers, self.order, status, self.expected_by_socle())
         finally:
             if self._pki_root is not None:
                 shutil.rmtree(self._pki_root, ignore_errors=True)

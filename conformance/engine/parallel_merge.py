@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 from conformance.engine import parallel_refs
 from conformance.engine.evidence import INDEX_SCHEMA, EvidenceRef, now_iso, read_journal, write_json_atomic
 from conformance.engine.recorder import ScenarioRecord
+from conformance.engine.results import SCHEMA as RESULTS_SCHEMA
 from conformance.engine.results import build_results
 from conformance.model import Finding
 
@@ -94,11 +95,24 @@ def worker_entries(folder: Path) -> list[Entry]:
     return [Entry(e, folder) for e in [*indexed, *later] if (root / str(e.get("path", ""))).is_file()]
 
 
-def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
+def worker_results(folder: Path) -> dict[str, Any]:
+    """A worker's results.json (results/2), or {} when it never wrote one or it is not one."""
     try:
         results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
+        return {}
+    return results if isinstance(results, dict) and results.get("schema") == RESULTS_SCHEMA else {}
+
+
+def worker_deselected(folder: Path) -> int:
+    """How many scenarios the worker's collection deselected (`-k`): every worker collects the same."""
+    selection = worker_results(folder).get("selection") or {}
+    return int(selection.get("deselected") or 0)
+
+
+def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
+    """The scenarios a worker ran to an end, from its results.json (socles.*.scenarios[])."""
+    results = worker_results(folder)
     out: list[ScenarioRecord] = []
     for socle in results.get("socles", {}).values():
         for s in socle.get("scenarios", []):
@@ -242,12 +256,24 @@ def write_lines(path: Path, entries: Iterable[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def merge_run(recorder: RunRecorder, workers: Path, order: list[str], status: str) -> dict[str, Any]:
-    """Merge `workers/*` into the recorder's run folder and write its results.json; the results."""
+def merge_run(
+    recorder: RunRecorder,
+    workers: Path,
+    order: list[str],
+    status: str,
+    expected_by_socle: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Merge `workers/*` into the recorder's run folder and write its results.json; the results.
+
+    `expected_by_socle`: the selected scenarios per socle (the controller's collection order), so an
+    interrupted run keeps the verdict of each socle whose scenarios all finished, as a serial run does.
+    """
     recorder.info.finished = now_iso()
     recorder.info.status = status
     recorder.journal.close()  # the controller records nothing itself: its empty journal is replaced
     folders = worker_folders(workers)
+    # the controller collects nothing: what `-k` deselected is what each worker's collection did
+    recorder.info.deselected = max((worker_deselected(f) for f in folders), default=recorder.info.deselected)
     pos = position(order)
     scenarios = sorted(
         (s for f in folders for s in worker_scenarios(f)), key=lambda s: (pos.get(s.nodeid, len(pos)), s.nodeid)
@@ -260,7 +286,9 @@ def merge_run(recorder: RunRecorder, workers: Path, order: list[str], status: st
             dataclasses.replace(f, evidence=new_sha[f.evidence]) if f.evidence in new_sha else f for f in s.findings
         ]
     evidence = cast("EvidenceJournal", MergedEvidence(entries))  # build_results reads only refs()
-    results = build_results(recorder.info, scenarios, evidence, max(len(order), len(scenarios)))
+    results = build_results(
+        recorder.info, scenarios, evidence, max(len(order), len(scenarios)), expected_by_socle or None
+    )
     write_json_atomic(recorder.out / "results.json", results)
     shutil.rmtree(workers, ignore_errors=True)
     return results

@@ -11,7 +11,7 @@ example the MTOM parts forty DMP rule scenarios judge, or the CA bundle every TL
 workers each keep their own copy; a serial run keeps one, under the first scenario that attached it.
 The merge does the same: the copy first in collection order is kept, with every requirement any
 worker tagged on it, and references to the other copies lead to it. An entry counts as attached when
-it says so (`"attached": true`, top level or in `meta`) or when its kind is one only `attach` writes.
+it says so (`attach` writes `"attached": true` in its `meta`; a top-level mark is read too).
 
 This module knows entries only as the dicts of the workers' `index.json`: whatever other fields a
 journal records (role, capture time...) are carried over untouched.
@@ -24,9 +24,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-JUDGEMENT_KINDS = frozenset({"judgement"})  # entries whose JSON body names other entries by path
-ATTACHED_KINDS = frozenset({"part", "context-file"})  # kinds only `EvidenceJournal.attach` writes
-PATH_KEYS = frozenset({"$evidence", "$file"})  # a judgement's reference to another entry's bytes
+from conformance.engine.judgement import BYTES, FILE, KIND
+
+JUDGEMENT_KINDS = frozenset({KIND})  # entries whose JSON body names other entries by path
+PATH_KEYS = frozenset({BYTES, FILE})  # a judgement's reference to another entry's bytes
 
 Renaming = dict[str, str]  # a worker's file name -> the merged file name
 
@@ -34,7 +35,7 @@ Renaming = dict[str, str]  # a worker's file name -> the merged file name
 def is_attached(entry: dict[str, Any]) -> bool:
     meta = entry.get("meta")
     marked = bool(entry.get("attached")) or (isinstance(meta, dict) and bool(meta.get("attached")))
-    return marked or str(entry.get("kind")) in ATTACHED_KINDS
+    return marked
 
 
 def attach_key(entry: dict[str, Any]) -> tuple[str, str] | None:

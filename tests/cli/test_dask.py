@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.engine.batch_dask import DaskUnavailable, check_workers, connect, fingerprint
+from conformance.formats.pki import TestPKI
 from tests.cli.conftest import Invoke
 from tests.cli.test_verify_batch import submissions
 from tests.engine.test_batch import write_sample
@@ -92,11 +93,17 @@ def test_an_unreachable_scheduler_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize("shared", [False, True], ids=["bytes-shipped", "shared-files"])
 def test_submissions_judged_on_the_cluster(
-    cli: Invoke, demo_run: Run, tmp_path: Path, scheduler: str, shared: bool
+    cli: Invoke, demo_run: Run, tmp_path: Path, scheduler: str, shared: bool, session_pki: TestPKI
 ) -> None:
-    """A body checking the runs the grappes submitted: the cluster's verdicts are the local ones."""
+    """A body checking the runs the grappes submitted: the cluster's verdicts are the local ones; shipped as
+    bytes, each intact submission is re-judged on a worker (`--rejudge`), requirement by requirement."""
     inbox = submissions(demo_run, tmp_path)
-    local = cli("verify-batch", "--jsonl", inbox)
-    remote = cli("verify-batch", "--jsonl", "--scheduler", scheduler, *(["--shared-files"] if shared else []), inbox)
+    given = ("--trust", str(session_pki.root_cert), *(["--shared-files"] if shared else ["--rejudge"]))
+    local = cli("verify-batch", "--jsonl", *[g for g in given if g != "--shared-files"], inbox)
+    remote = cli("verify-batch", "--jsonl", "--scheduler", scheduler, *given, inbox)
     assert remote.exit_code == local.exit_code == 1, remote.output
     assert remote.stdout == local.stdout
+    rows = [json.loads(line) for line in remote.stdout.splitlines()[:-1]]
+    assert [r["status"] for r in rows] == ["valid", "valid", "invalid"]
+    if not shared:
+        assert all(r["rejudged"]["contradicted"] == [] and r["rejudged"]["confirmed"] > 0 for r in rows[:2])

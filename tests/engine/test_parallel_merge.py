@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from hashlib import sha256 as _sha256
 from pathlib import Path
 
-from conformance.engine.evidence import read_journal
+from conformance.engine.evidence import HARNESS, JUDGEMENT, read_journal
+from conformance.engine.judgement import FILE, KIND
 from conformance.engine.parallel_merge import MARKS_FILE, merge_run
 from conformance.engine.recorder import RunInfo, RunRecorder
 from conformance.messages import Text, finding
@@ -118,22 +120,15 @@ def judged(rec: RunRecorder, nodeid: str, requirement: str, part: bytes) -> str:
     bytes in every scenario), and a judgement record naming both by path; the finding cites the record."""
     rec.begin(nodeid, SOCLE, nodeid.split("::")[-1], nodeid, [requirement])
     art = rec.journal.record("email", f"{nodeid}.eml", nodeid.encode())
-    shared = next((r for r in rec.journal.refs() if r.kind == "part" and r.sha256 == sha256(part)), None)
-    shared = shared or rec.journal.record("part", "context", part)
+    shared = rec.journal.attach("context-file", "context", part, role=HARNESS)  # as the verifier attaches it
     rec.journal.tag(shared, [requirement])
-    record = {"artifact": {"path": art.path, "sha256": art.sha256}, "context": {"ca": {"$file": shared.path}}}
-    ref = rec.journal.record_json("judgement", "email", record)
+    record = {"artifact": {"path": art.path, "sha256": art.sha256}, "context": {"ca": {FILE: shared.path}}}
+    ref = rec.journal.record_json(KIND, "email", record, role=JUDGEMENT)
     found = finding(requirement, Verdict.PASS, Text("judged", "jugé"), "here")
     found.evidence = ref.sha256
     rec.add_findings(nodeid, [found])
     rec.end(nodeid, "passed", 0.1)
     return art.path
-
-
-def sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
@@ -154,7 +149,7 @@ def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
     root = out / "evidence"
     index = json.loads((root / "index.json").read_text())["entries"]
     by_path = {e["path"]: e for e in index}
-    parts = [e for e in index if e["kind"] == "part"]
+    parts = [e for e in index if e["kind"] == "context-file"]
     assert [(p["scenario"], sorted(p["requirements"])) for p in parts] == [
         ("t.py::a", sorted([rid(0), rid(2), rid(3)])),  # gw1's copy folded into the first one
         ("t.py::b", [rid(1)]),
@@ -162,13 +157,13 @@ def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
     records = [e for e in index if e["kind"] == "judgement"]
     assert [r["scenario"] for r in records] == [*order, "u.py::d"]
     for entry in index:  # every file is what its entry says
-        assert sha256((root / entry["path"]).read_bytes()) == entry["sha256"], entry["path"]
+        assert _sha256((root / entry["path"]).read_bytes()).hexdigest() == entry["sha256"], entry["path"]
     for r in records:
         body = json.loads((root / r["path"]).read_text())
         judged_entry = by_path[body["artifact"]["path"]]
         assert judged_entry["kind"] == "email" and judged_entry["scenario"] == r["scenario"]
         assert judged_entry["sha256"] == body["artifact"]["sha256"]
-        assert by_path[body["context"]["ca"]["$file"]]["kind"] == "part"
+        assert by_path[body["context"]["ca"][FILE]]["kind"] == "context-file"
     assert [json.loads((root / r["path"]).read_text())["context"]["ca"]["$file"] for r in records] == [
         parts[0]["path"],
         parts[1]["path"],
