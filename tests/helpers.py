@@ -1,8 +1,8 @@
 """Helpers of the whole test suite: full runs made once and shared by the tests that only read them.
 
 Under pytest-xdist every worker has its own session, so a session fixture alone would make one run
-per worker: `shared_run` makes it once for all workers (a lock file in the base temp folder every
-worker shares) and hands the same folder to each.
+per worker: `shared_run` (a `conformance run`) and `shared_folder` (any maker) make it once for all
+workers (a lock file in the base temp folder every worker shares) and hand the same folder to each.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import fcntl
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,17 +50,35 @@ def conformance_run(out: Path, *args: str, timeout: int = 600) -> Run:
     return Run(out, proc.returncode, proc.stdout + proc.stderr)
 
 
-def shared_run(factory: pytest.TempPathFactory, name: str, *args: str) -> Run:
-    """`conformance run ARGS` made once per test session whichever worker asks first; read-only for all."""
+def shared_folder(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]) -> Path:
+    """`make(folder)` called once per test session whichever worker asks first; the folder, read-only for all.
+
+    A `make` that raises leaves no mark: the next worker that asks makes it again (and fails the same way)."""
     root = shared_root(factory) / "shared-runs"
     root.mkdir(parents=True, exist_ok=True)
     out = root / name
-    done = root / f"{name}.done.json"
     with (root / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if done.is_file():
-            saved = json.loads(done.read_text(encoding="utf-8"))
-            return Run(out, int(saved["returncode"]), str(saved["output"]))
+        done = root / f"{name}.done"
+        if not done.is_file():
+            make(out)
+            done.touch()
+    return out
+
+
+def shared_run(factory: pytest.TempPathFactory, name: str, *args: str) -> Run:
+    """`conformance run ARGS` made once per test session whichever worker asks first; read-only for all."""
+    made: list[Run] = []
+
+    def make(out: Path) -> None:
         run = conformance_run(out, *args)
-        done.write_text(json.dumps({"returncode": run.returncode, "output": run.output}), encoding="utf-8")
-        return run
+        (out.parent / f"{name}.run.json").write_text(
+            json.dumps({"returncode": run.returncode, "output": run.output}), encoding="utf-8"
+        )
+        made.append(run)
+
+    out = shared_folder(factory, name, make)
+    if made:
+        return made[0]
+    saved = json.loads((out.parent / f"{name}.run.json").read_text(encoding="utf-8"))
+    return Run(out, int(saved["returncode"]), str(saved["output"]))

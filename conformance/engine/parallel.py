@@ -241,11 +241,20 @@ class ParallelRun:
                 shutil.rmtree(self._pki_root, ignore_errors=True)
 
 
-def start(config: pytest.Config, request: RunRequest) -> ParallelRun | None:
+def check_loaded(driver: Any, dui: str, jobs: int) -> str | None:
+    """Why the loaded driver cannot run on `jobs` workers: one that wants the services on their fixed
+    documented ports (every worker would bind the same ones) or talks to a person (None when it can)."""
+    if jobs > 1 and (getattr(driver, "fixed_ports", False) or getattr(driver, "interactive", False)):
+        return f"--dui {dui} wants the mock services on fixed ports or a person at the keyboard: run it without -j"
+    return None
+
+
+def start(config: pytest.Config, request: RunRequest, driver: Any = None) -> ParallelRun | None:
     """The controller's part of a parallel run, registered on `config`; None on a worker or a serial run."""
     if not is_controller(config):
         return None
-    problem = check_driver(request.dui, int(config.getoption("numprocesses") or 0))
+    jobs = int(config.getoption("numprocesses") or 0)
+    problem = check_driver(request.dui, jobs) or check_loaded(driver, request.dui, jobs)
     if problem:
         from conformance.engine.options import OptionError
 

@@ -127,7 +127,7 @@ class RunSession:
         if console is not None:
             console.own_lines = bool(getattr(driver, "interactive", False))
         session = cls(request, socles, RunRecorder(info), driver, console)
-        parallel.start(config, request)  # -n N: this process merges what its workers record
+        parallel.start(config, request, driver)  # -n N: this process merges what its workers record
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)

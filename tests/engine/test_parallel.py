@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conformance.engine.parallel import check_driver
+from conformance.engine.parallel import check_driver, check_loaded
 from conformance.formats.pki import TestPKI
 from tests.conftest import demo_options
 from tests.helpers import Run, conformance_run
@@ -118,6 +118,21 @@ def test_parallel_certificate_verifies_against_its_evidence(parallel_run: Run, s
     )
     assert proc.returncode == 0 and proc.stdout.startswith("valid"), proc.stdout + proc.stderr
     assert " 0 contradicted" in proc.stdout, proc.stdout
+
+
+def test_a_driver_on_fixed_ports_or_with_a_person_runs_alone() -> None:
+    """Two workers would bind the same documented ports, or ask one person twice at once."""
+
+    class Fixed:
+        fixed_ports = True
+
+    class Person:
+        interactive = True
+
+    for driver in (Fixed(), Person()):
+        assert "run it without -j" in (check_loaded(driver, "python:m:D", 2) or "")
+        assert check_loaded(driver, "python:m:D", 1) is None
+    assert check_loaded(object(), "python:m:D", 4) is None
 
 
 def test_serial_runs_accept_every_driver() -> None:
