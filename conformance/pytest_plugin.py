@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine import parallel
 from conformance.engine.options import OptionError, add_to_pytest, all_options, dest_in_pytest, values_from_pytest
 from conformance.engine.request import RunRequest
 from conformance.engine.session import RECORDER_KEY, RunSession
@@ -24,7 +25,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def given_request(config: pytest.Config) -> RunRequest | None:
-    """The request `conformance run` passed to `pytest.main(..., plugins=[request])`, if any."""
+    """The request `conformance run` passed to `pytest.main(..., plugins=[request])`, or on a pytest-xdist
+    worker the one its controller handed over (`engine.parallel`), if any."""
+    handed = parallel.handed_request(config)
+    if handed is not None:
+        return handed
     return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, RunRequest)), None)
 
 

@@ -92,7 +92,12 @@ def test_serve_runs_its_service(env: dict[str, str], tmp_path: Path) -> None:
             assert r.status == 201
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # a serve that ignores Ctrl-C still fails the test, but is not left running
+            proc.wait()
+            raise
     recorded = [p for p in (tmp_path / "serve" / "evidence").iterdir() if "greeting" in p.name]
     assert [p.read_bytes() for p in recorded] == [b"GREETING/1\nBonjour\n"]
 

@@ -24,6 +24,7 @@ from conformance.cli.serve import serve
 from conformance.cli.socles import socles
 from conformance.cli.validate import validate
 from conformance.cli.verify import verify
+from conformance.cli.verify_batch import verify_batch
 
 COMMANDS = (
     run,
@@ -36,6 +37,7 @@ COMMANDS = (
     socles,
     report,
     verify,
+    verify_batch,
     certificate,
     dossier,
     badge,

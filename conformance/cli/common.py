@@ -56,6 +56,11 @@ def socles_from(raw: Iterable[str], among: Iterable[str] | None = None) -> list[
         return socle_names(raw, among)
 
 
+def jobs_option(what: str) -> Any:
+    """`-j/--jobs N`: how many worker processes a command spreads its work over (`run`, `validate`)."""
+    return click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help=what)
+
+
 def echo_json(data: Any) -> None:
     """JSON on stdout and nothing else there: diagnostics of a `--json` command go to stderr."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -6,25 +6,33 @@ import sys
 
 import click
 
-from conformance.cli.common import SharedOptions, usage_errors
+from conformance.cli.common import SharedOptions, UsageFailure, jobs_option, usage_errors
 
 
 @click.command(cls=SharedOptions)
 @click.option("-k", "keyword", default=None, help="Only scenarios matching this pytest -k expression.")
 @click.option("--verbose", "-v", is_flag=True, help="Show pytest's own report and tracebacks as well.")
-def run(keyword: str | None, verbose: bool, **values: object) -> None:
+@jobs_option("Parallel workers, each with its own DUI and mock services; one merged run folder (demo/python: drivers).")
+def run(keyword: str | None, verbose: bool, jobs: int, **values: object) -> None:
     """Start the mock services, drive the DUI through every scenario, write the run folder.
 
     Exit status: 0 every checked EXIGENCE passed, 1 one did not, 2 usage error (nothing run, no run
     folder), 130 interrupted (Ctrl-C).
     """
+    from dataclasses import replace
+
     from conformance.engine.console import Console, console_lang
+    from conformance.engine.parallel import check_driver
     from conformance.engine.preflight import PreflightError
     from conformance.engine.request import RunRequest
     from conformance.engine.run import INTERRUPTED, execute, prepared
 
     with usage_errors():
         request = prepared(RunRequest.from_values(values, keyword=keyword, verbosity=int(verbose), progress=True))
+    problem = check_driver(request.dui, jobs)
+    if problem:
+        raise UsageFailure(problem)
+    request = replace(request, jobs=jobs)
     assert request.out is not None
     console = Console(console_lang(request.langs), sys.stdout)
     if verbose:

@@ -83,9 +83,9 @@ def _from_results(path: Path, doc: dict[str, Any]) -> Side:
 
 
 def _from_payload(path: Path, doc: dict[str, Any], kind: str, verified: bool | None) -> Side:
-    solution = doc.get("solution") or {}
-    declared = solution.get("declared") if isinstance(solution.get("declared"), dict) else solution  # certificate/2
-    side = Side(str(path), kind, verified, dict(declared or {}), str(doc.get("run_id")), str(doc.get("status")))
+    solution: dict[str, Any] = doc.get("solution") or {}
+    declared: dict[str, Any] = solution.get("declared") or solution  # certificate/2: declared beside observed
+    side = Side(str(path), kind, verified, dict(declared), str(doc.get("run_id")), str(doc.get("status")))
     for name, s in (doc.get("socles") or {}).items():
         side.socles[name] = {"verdict": s.get("verdict"), "counts": bool(s.get("counts"))}
         for q in s.get("requirements") or []:

@@ -116,13 +116,16 @@ class EvidenceJournal:
 
     def attach(self, kind: str, name: str, data: bytes, *, role: str = DUI, time: str | None = None) -> EvidenceRef:
         """Like `record`, but bytes already recorded under `kind` are not written twice (the parts of a
-        request judged by forty scenarios, the CA bundle every TLS check reads)."""
+        request judged by forty scenarios, the CA bundle every TLS check reads).
+
+        The entry says so (`meta.attached`): a parallel run's merge keeps such bytes once across its
+        workers' journals, as this journal keeps them once (`engine.parallel_refs`)."""
         key = (kind, hashlib.sha256(data).hexdigest())
         with self._lock:
             known = self._attached.get(key)
         if known is not None:
             return known
-        ref = self.record(kind, name, data, role=role, time=time)
+        ref = self.record(kind, name, data, role=role, time=time, meta={"attached": True})
         with self._lock:
             return self._attached.setdefault(key, ref)
 

@@ -55,6 +55,7 @@ class RunRequest:
     keyword: str | None = None  # pytest -k
     verbosity: int = 0
     progress: bool = False  # one line per scenario
+    jobs: int = 1  # parallel workers (pytest-xdist), one DUI and one set of mock services each
     socle_options: tuple[tuple[str, Any], ...] = ()  # (dest, value) of the socles' own options
 
     @classmethod

@@ -42,6 +42,8 @@ def argv_for(request: RunRequest) -> list[str]:
     args += ["-p", "no:cacheprovider", "--rootdir", str(request.out.parent), "-c", str(RUN_INI)]
     if request.keyword:
         args += ["-k", request.keyword]
+    if request.jobs > 1:  # pytest-xdist: the session's controller merges its workers' folders (engine.parallel)
+        args += ["-n", str(request.jobs)]
     # quiet: the harness's console says everything; verbose: pytest's own report and tracebacks as well
     args += ["-v", "--tb=short"] if request.verbosity > 0 else ["-p", "no:terminal"]
     return args

@@ -19,7 +19,7 @@ import pytest
 
 from conformance.drivers.base import Driver
 from conformance.drivers.guard import GuardedDriver
-from conformance.engine import html_columns, outcome, scenarios
+from conformance.engine import html_columns, outcome, parallel, scenarios
 from conformance.engine.console import Console, console_lang
 from conformance.engine.options import apply, reset
 from conformance.engine.preflight import preflight
@@ -127,6 +127,7 @@ class RunSession:
         if console is not None:
             console.own_lines = bool(getattr(driver, "interactive", False))
         session = cls(request, socles, RunRecorder(info), driver, console)
+        parallel.start(config, request, driver)  # -n N: this process merges what its workers record
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)
@@ -139,7 +140,8 @@ class RunSession:
         else:
             config.args = list(dict.fromkeys([*config.args, *suites]))
         plugins: list[tuple[Any, str]] = [(self, "conformance-run"), (html_columns, "conformance-html-columns")]
-        for socle in self.socles:
+        # a parallel run's controller runs no scenario: its workers load the checks and fixtures
+        for socle in [] if parallel.is_controller(config) else self.socles:
             socle.load_checks()
             if socle.fixtures:
                 plugins.append((importlib.import_module(socle.fixtures), f"conformance-{socle.name}-fixtures"))
@@ -219,7 +221,12 @@ class RunSession:
         from conformance.certificate.issue import issue_certificate
 
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) or self.interrupted
-        results = self.recorder.finish("interrupted" if interrupted else "complete")
+        status = "interrupted" if interrupted else "complete"
+        if parallel.is_worker(session.config):
+            self.recorder.finish(status)  # the controller merges the workers' folders and certifies
+            return
+        run = parallel.of(session.config)
+        results = run.finish(self.recorder, status) if run is not None else self.recorder.finish(status)
         issue_certificate(
             self.recorder.out,
             results,

@@ -1,0 +1,269 @@
+"""Parallel runs on pytest-xdist: `conformance run -j N` and `pytest -n N --socle ...`.
+
+The controller (the process the user started) runs no scenario: it hands its `RunRequest` to each
+worker (`pytest_configure_node`), schedules whole scenario modules (`ScenarioScheduling`: a module's
+scenarios share state such as the DMP feed judged by many rule scenarios, so they never split), prints
+the progress lines, and at the end merges what the workers wrote (`parallel_merge`) into the one run
+folder, then certifies it as a serial run would.
+
+Each worker is a full run of its own: its own demo DUI, its own mock services on ephemeral ports, its
+own copy of the test PKI (taken once by the controller, so no worker ever creates or refreshes the
+shared cache while another reads it), its own folder `<run>/workers/<gwN>/` with results.json and an
+evidence journal flushed on every record. A cross-socle scenario starts, in its worker, the other
+socle's service as a session fixture like any other scenario, so it works wherever it lands. An
+interrupted run keeps every worker folder until the merge has written the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from xdist.scheduler import LoadScopeScheduling
+
+from conformance.engine import parallel_merge
+from conformance.engine.request import RunRequest
+
+if TYPE_CHECKING:
+    from xdist.remote import Producer
+    from xdist.workermanage import WorkerController
+
+    from conformance.engine.recorder import RunRecorder
+
+WORKERS_DIR = "workers"  # inside the run folder; removed once merged
+INPUT_KEY = "dui_conformance"  # what the controller adds to each worker's workerinput
+MARKS_FILE = parallel_merge.MARKS_FILE
+PARALLEL_KEY = pytest.StashKey["ParallelRun"]()
+# drivers that reach one DUI instance the workers would share (its configuration names one set of
+# endpoints): a parallel run needs a DUI per worker
+SINGLE_INSTANCE_DRIVERS = ("http://", "https://", "manual")
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def is_controller(config: pytest.Config) -> bool:
+    """pytest-xdist distributes this session (`-n N` with N > 0) and this process is not a worker."""
+    return not is_worker(config) and getattr(config.option, "dist", "no") != "no" and bool(config.getoption("tx", []))
+
+
+def check_driver(dui: str, jobs: int) -> str | None:
+    """Why `dui` cannot run on `jobs` workers (None when it can)."""
+    if jobs > 1 and dui.startswith(SINGLE_INSTANCE_DRIVERS):
+        return (
+            f"--dui {dui} drives one DUI instance, which cannot serve {jobs} parallel workers each with its own "
+            "mock services: run it without -j (demo and python: drivers run one instance per worker)"
+        )
+    return None
+
+
+def jsonable(value: Any) -> Any:
+    """Option values as execnet can send them (paths as strings, tuples as lists)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (tuple, list)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def handed_request(config: pytest.Config) -> RunRequest | None:
+    """On a worker: the controller's request, writing to the worker's own folder (None elsewhere).
+
+    The worker also switches to the PKI copy the controller made for it, before any socle fixture
+    reads `CONFORMANCE_PKI_DIR`.
+    """
+    import os
+
+    given = getattr(config, "workerinput", {}).get(INPUT_KEY)
+    if not given:
+        return None
+    os.environ["CONFORMANCE_PKI_DIR"] = given["pki"]
+    values = {**given["values"], "out": given["out"], "conformance_progress": False}
+    request = RunRequest.from_values(values, keyword=given.get("keyword"), verbosity=0, progress=False)
+    config.pluginmanager.register(WorkerMarks(Path(given["out"])), "conformance-parallel-worker")
+    return request
+
+
+class WorkerMarks:
+    """Worker side: after each scenario, how many driver actions the worker's DUI had answered.
+
+    The merge cuts each worker's driver history at these marks and lays the slices in collection
+    order, so the run folder holds one driver history in the order a serial run would have written it.
+    Each report also carries the scenario's title for the controller's progress line.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / MARKS_FILE
+        self.driver: Any = None
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the session has judged the report inside
+    def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
+        from conformance.engine import outcome, scenarios
+        from conformance.engine.session import current
+
+        report = yield
+        report.conformance_title = scenarios.title(item)
+        if report.when == "teardown":  # the scenario's end: what the controller's console line says
+            session = current(item.config)
+            rec = session.recorder.scenarios.get(item.nodeid) if session is not None else None
+            report.conformance_outcome = list(outcome.final(item))
+            report.conformance_findings = [f.to_json() for f in rec.findings] if rec is not None else []
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """Before the fixtures' teardown: the last scenario's mark precedes the history's recording."""
+        self.driver = getattr(item, "funcargs", {}).get("dui", self.driver)
+        done = len(getattr(self.driver, "history", []) or [])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"scenario": item.nodeid, "actions": done}) + "\n")
+
+
+class ScenarioScheduling(LoadScopeScheduling):
+    """Whole scenario modules to workers, the largest first, handed out as workers free up.
+
+    A module is the unit a suite may share state within (a feed judged by many rule scenarios, a
+    prescription cancelled by the next scenario), so it never spans two workers.
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        return nodeid.split("::", 1)[0]
+
+
+class ParallelRun:
+    """Controller side of a parallel run (registered as a pytest plugin next to the run session)."""
+
+    def __init__(self, config: pytest.Config, request: RunRequest) -> None:
+        assert request.out is not None
+        self.config = config
+        self.request = request
+        self.out = request.out
+        self.workers = self.out / WORKERS_DIR
+        self.order: list[str] = []
+        self.done = 0
+        self.seconds: dict[str, float] = {}  # per scenario, its reports' durations so far
+        self._pki_root: Path | None = None
+
+    # -- xdist hooks -------------------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Producer) -> ScenarioScheduling:
+        return ScenarioScheduling(config, log)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: WorkerController) -> None:
+        worker = str(node.workerinput["workerid"])
+        values = jsonable({**self.request.values(), "out": None})
+        node.workerinput[INPUT_KEY] = {
+            "values": values,
+            "keyword": self.request.keyword,
+            "out": str(self.workers / worker),
+            "pki": str(self.pki_copy(worker)),
+        }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: WorkerController, ids: list[str]) -> None:
+        if not self.order:
+            self.order = list(ids)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """One progress line per scenario once it has ended, as the serial run prints them: through the
+        run's console (`conformance run`), else pytest's terminal tagged with the worker."""
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+        ended = getattr(report, "conformance_outcome", None)
+        if not self.request.progress or report.when != "teardown" or ended is None:
+            return
+        from conformance.engine.session import current
+
+        self.done += 1
+        result, detail = str(ended[0]), str(ended[1])
+        seconds = self.seconds.pop(report.nodeid, report.duration)
+        socle = dict(report.user_properties).get("socle", "")
+        title = getattr(report, "conformance_title", report.nodeid)
+        session = current(self.config)
+        console = session.console if session is not None else None
+        if console is not None:
+            console.started(self.done, len(self.order), str(socle), title)
+            console.ended(result, seconds, getattr(report, "conformance_findings", []), detail)
+            return
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None:
+            return
+        worker = getattr(getattr(report, "node", None), "gateway", None)
+        where = f" {worker.id}" if worker is not None else ""
+        terminal.write_line(
+            f"[{self.done}/{len(self.order) or '?'}]{where} {socle:<13} {title} ... {result.upper()} ({seconds:.1f} s)"
+        )
+
+    # -- the PKI each worker uses ---------------------------------------------------------------
+    def pki_copy(self, worker: str) -> Path:
+        """A private copy of the test PKI for `worker`, made from the cache the controller validated once."""
+        from conformance.formats.pki import TestPKI, pki_cache_dir
+
+        if self._pki_root is None:
+            self._source = TestPKI.load_or_create(pki_cache_dir()).directory
+            self._pki_root = Path(tempfile.mkdtemp(prefix="dui-conformance-pki-"))
+        target = self._pki_root / worker
+        if not target.exists():
+            shutil.copytree(self._source, target)
+        return target
+
+    # -- the end ---------------------------------------------------------------------------------
+    def expected_by_socle(self) -> dict[str, int]:
+        """The selected scenarios per socle, from the collection the workers reported (node ids are
+        relative to the session's rootdir; a scenario belongs to the socle whose suite holds it)."""
+        from conformance.socle import get_socle
+
+        suites = [(name, get_socle(name).suite.resolve()) for name in self.request.socles]
+        if not self.order:
+            return {}  # no worker reported its collection: nothing is known to be expected
+        counts = dict.fromkeys(self.request.socles, 0)
+        for nodeid in self.order:
+            path = (self.config.rootpath / nodeid.split("::", 1)[0]).resolve()
+            name = next((n for n, suite in suites if path.is_relative_to(suite)), None)
+            if name is not None:
+                counts[name] += 1
+        return counts
+
+    def finish(self, recorder: RunRecorder, status: str) -> dict[str, Any]:
+        """Merge the workers' folders into the run folder; results.json as a serial run writes it."""
+        try:
+            return parallel_merge.merge_run(recorder, self.workers, self.order, status, self.expected_by_socle())
+        finally:
+            if self._pki_root is not None:
+                shutil.rmtree(self._pki_root, ignore_errors=True)
+
+
+def check_loaded(driver: Any, dui: str, jobs: int) -> str | None:
+    """Why the loaded driver cannot run on `jobs` workers: one that wants the services on their fixed
+    documented ports (every worker would bind the same ones) or talks to a person (None when it can)."""
+    if jobs > 1 and (getattr(driver, "fixed_ports", False) or getattr(driver, "interactive", False)):
+        return f"--dui {dui} wants the mock services on fixed ports or a person at the keyboard: run it without -j"
+    return None
+
+
+def start(config: pytest.Config, request: RunRequest, driver: Any = None) -> ParallelRun | None:
+    """The controller's part of a parallel run, registered on `config`; None on a worker or a serial run."""
+    if not is_controller(config):
+        return None
+    jobs = int(config.getoption("numprocesses") or 0)
+    problem = check_driver(request.dui, jobs) or check_loaded(driver, request.dui, jobs)
+    if problem:
+        from conformance.engine.options import OptionError
+
+        raise OptionError(problem)
+    run = ParallelRun(config, request)
+    config.stash[PARALLEL_KEY] = run
+    config.pluginmanager.register(run, "conformance-parallel")
+    return run
+
+
+def of(config: pytest.Config) -> ParallelRun | None:
+    return config.stash.get(PARALLEL_KEY, None)

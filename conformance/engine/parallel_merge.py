@@ -1,0 +1,294 @@
+"""One run folder from the folders of a parallel run's workers, as a serial run would have written it.
+
+What is merged, and how (the order depends only on the collection, never on which worker ran what):
+- scenarios: every worker's scenario records, in collection order;
+- evidence: every worker's journal entries (the tagged `index.json`, plus what `journal.jsonl` holds
+  beyond it when a worker was interrupted between two scenarios), ordered by the scenario they belong
+  to (collection order), then by the worker's own sequence; files renumbered `00001-...` like a serial
+  journal. Entries are copied as they are, whatever fields the journal records (kind, role, capture
+  time...), only `seq` and `path` change;
+- the DUI's history (`driver-history`, the one evidence file a run records per DUI): each worker's
+  history is cut at the marks the worker wrote after each scenario, and the slices laid in collection
+  order, so the run holds one history in the order a serial run answers the same actions;
+- references between entries (judgement records naming the entries they judged, evidence-index/2)
+  follow the renaming, and bytes a journal attaches once per run are kept once (`parallel_refs`);
+- results.json: computed by the same `build_results` as a serial run, from the merged scenarios and
+  evidence, so verdicts follow the same rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from conformance.engine import parallel_refs
+from conformance.engine.evidence import INDEX_SCHEMA, EvidenceRef, now_iso, read_journal, write_json_atomic
+from conformance.engine.recorder import ScenarioRecord
+from conformance.engine.results import SCHEMA as RESULTS_SCHEMA
+from conformance.engine.results import build_results
+from conformance.model import Finding
+
+if TYPE_CHECKING:
+    from conformance.engine.evidence import EvidenceJournal
+    from conformance.engine.recorder import RunRecorder
+
+MARKS_FILE = "driver-marks.jsonl"  # written by each worker (parallel.WorkerMarks)
+DRIVER_HISTORY = "driver-history"  # the kind the `dui` fixture records the DUI's answers under
+_SEQ_PREFIX = re.compile(r"^\d+-")
+_REF_FIELDS = {f.name for f in dataclasses.fields(EvidenceRef)}
+
+
+@dataclass
+class Entry:
+    """One evidence entry of one worker, as the worker's journal holds it."""
+
+    data: dict[str, Any]
+    folder: Path
+
+    @property
+    def file(self) -> Path:
+        return self.folder / "evidence" / str(self.data["path"])
+
+    @property
+    def scenario(self) -> str | None:
+        return self.data.get("scenario")
+
+
+@dataclass
+class MergedEvidence:
+    """The merged journal, read the way `build_results` reads a live one (`refs()`)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def refs(self, scenario: str | None = None) -> list[EvidenceRef]:
+        return [
+            EvidenceRef(**{k: v for k, v in e.items() if k in _REF_FIELDS})
+            for e in self.entries
+            if scenario is None or e.get("scenario") == scenario
+        ]
+
+
+def worker_folders(workers: Path) -> list[Path]:
+    return sorted((p for p in workers.iterdir() if p.is_dir()), key=lambda p: p.name) if workers.is_dir() else []
+
+
+def position(order: list[str]) -> dict[str, int]:
+    return {nodeid: i for i, nodeid in enumerate(order)}
+
+
+def worker_entries(folder: Path) -> list[Entry]:
+    """The tagged index, then anything the flushed journal holds beyond it (a worker cut mid-scenario)."""
+    root = folder / "evidence"
+    try:
+        indexed = json.loads((root / "index.json").read_text(encoding="utf-8"))["entries"]
+    except (OSError, ValueError, KeyError, TypeError):
+        indexed = []
+    last = max((int(e.get("seq", 0)) for e in indexed), default=0)
+    later = [e for e in read_journal(root) if int(e.get("seq", 0)) > last]
+    return [Entry(e, folder) for e in [*indexed, *later] if (root / str(e.get("path", ""))).is_file()]
+
+
+def worker_results(folder: Path) -> dict[str, Any]:
+    """A worker's results.json (results/2), or {} when it never wrote one or it is not one."""
+    try:
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return results if isinstance(results, dict) and results.get("schema") == RESULTS_SCHEMA else {}
+
+
+def worker_deselected(folder: Path) -> int:
+    """How many scenarios the worker's collection deselected (`-k`): every worker collects the same."""
+    selection = worker_results(folder).get("selection") or {}
+    return int(selection.get("deselected") or 0)
+
+
+def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
+    """The scenarios a worker ran to an end, from its results.json (socles.*.scenarios[])."""
+    results = worker_results(folder)
+    out: list[ScenarioRecord] = []
+    for socle in results.get("socles", {}).values():
+        for s in socle.get("scenarios", []):
+            if s.get("outcome") == "pending":
+                continue  # begun, never ended: its findings were never final
+            out.append(
+                ScenarioRecord(
+                    nodeid=s["id"],
+                    socle=s["socle"],
+                    name=s["name"],
+                    title=s["title"],
+                    requirements=list(s["requirements"]),
+                    outcome=s["outcome"],
+                    duration=float(s["duration"]),
+                    detail=s.get("detail", ""),
+                    findings=[Finding.from_json(f) for f in s.get("findings", [])],
+                )
+            )
+    return out
+
+
+def marks_of(folder: Path) -> list[tuple[str, int]]:
+    path = folder / MARKS_FILE
+    if not path.is_file():
+        return []
+    marks: list[tuple[str, int]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            mark = json.loads(line)
+            marks.append((str(mark["scenario"]), int(mark["actions"])))
+        except (ValueError, KeyError, TypeError):
+            break  # a line cut by a kill ends the marks
+    return marks
+
+
+def merged_history(histories: list[Entry], pos: dict[str, int]) -> tuple[bytes, list[dict[str, Any]]] | None:
+    """One driver history from the workers': slices per scenario, in collection order."""
+    slices: list[tuple[tuple[int, str, int], list[Any]]] = []
+    for entry in histories:
+        try:
+            actions = json.loads(entry.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(actions, list):
+            continue
+        start = 0
+        marks = marks_of(entry.folder)
+        for i, (scenario, end) in enumerate(marks):
+            tail = i == len(marks) - 1
+            chunk = actions[start:] if tail else actions[start:end]
+            slices.append(((pos.get(scenario, len(pos)), entry.folder.name, i), chunk))
+            start = end
+        if not marks:
+            slices.append(((len(pos), entry.folder.name, 0), actions))
+    if not slices:
+        return None
+    merged = [action for _, chunk in sorted(slices, key=lambda s: s[0]) for action in chunk]
+    data = json.dumps(merged, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    return data, [h.data for h in histories]
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def renamed(seq: int, path: str) -> str:
+    return f"{seq:05d}-{_SEQ_PREFIX.sub('', path)}"
+
+
+def merge_evidence(
+    folders: list[Path], order: list[str], root: Path, last_scenario: str | None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Write the merged evidence folder (files, journal.jsonl, index.json): its entries in order, and the
+    new SHA-256 of each record whose references were rewritten (`parallel_refs`), by its old one."""
+    pos = position(order)
+    entries: list[Entry] = []
+    histories: list[Entry] = []
+    for folder in folders:
+        for e in worker_entries(folder):
+            (histories if e.data.get("kind") == DRIVER_HISTORY else entries).append(e)
+    entries.sort(key=lambda e: (pos.get(e.scenario or "", len(pos)), e.folder.name, int(e.data.get("seq", 0))))
+    root.mkdir(parents=True, exist_ok=True)
+    out: list[dict[str, Any]] = []
+    sources: list[Entry] = []
+    renaming: dict[str, parallel_refs.Renaming] = {}  # per worker folder: its file names -> merged names
+    attached: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in entries:
+        names = renaming.setdefault(e.folder.name, {})
+        key = parallel_refs.attach_key(e.data)
+        if key is not None and key in attached:  # bytes a serial journal would have attached once
+            parallel_refs.keep_first(attached[key], e.data)
+            names[str(e.data["path"])] = attached[key]["path"]
+            continue
+        data = {**e.data, "seq": len(out) + 1, "path": renamed(len(out) + 1, str(e.data["path"]))}
+        names[str(e.data["path"])] = data["path"]
+        if key is not None:
+            attached[key] = data
+        out.append(data)
+        sources.append(e)
+    new_sha: dict[str, str] = {}
+    for i, (data, e) in enumerate(zip(out, sources, strict=True)):
+        body = parallel_refs.rewritten(e.file, renaming[e.folder.name]) if parallel_refs.names_entries(data) else None
+        if body is None:
+            link_or_copy(e.file, root / data["path"])
+            continue
+        out[i] = parallel_refs.with_body(data, body)
+        new_sha[str(data["sha256"])] = out[i]["sha256"]
+        (root / data["path"]).write_bytes(body)
+    history = merged_history(histories, pos)
+    if history is not None:
+        import hashlib
+
+        body, originals = history
+        first = originals[0]
+        seq = len(out) + 1
+        data = {
+            **first,
+            "seq": seq,
+            "path": renamed(seq, str(first["path"])),
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "size": len(body),
+            "time": max(str(o.get("time", "")) for o in originals),
+            "scenario": last_scenario,
+            "requirements": sorted({r for o in originals for r in o.get("requirements", [])}),
+        }
+        (root / data["path"]).write_bytes(body)
+        out.append(data)
+    write_lines(root / "journal.jsonl", out)
+    write_json_atomic(root / "index.json", {"schema": INDEX_SCHEMA, "entries": out})
+    return out, new_sha
+
+
+def write_lines(path: Path, entries: Iterable[dict[str, Any]]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for e in entries:
+            fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def merge_run(
+    recorder: RunRecorder,
+    workers: Path,
+    order: list[str],
+    status: str,
+    expected_by_socle: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Merge `workers/*` into the recorder's run folder and write its results.json; the results.
+
+    `expected_by_socle`: the selected scenarios per socle (the controller's collection order), so an
+    interrupted run keeps the verdict of each socle whose scenarios all finished, as a serial run does.
+    """
+    recorder.info.finished = now_iso()
+    recorder.info.status = status
+    recorder.journal.close()  # the controller records nothing itself: its empty journal is replaced
+    folders = worker_folders(workers)
+    # the controller collects nothing: what `-k` deselected is what each worker's collection did
+    recorder.info.deselected = max((worker_deselected(f) for f in folders), default=recorder.info.deselected)
+    pos = position(order)
+    scenarios = sorted(
+        (s for f in folders for s in worker_scenarios(f)), key=lambda s: (pos.get(s.nodeid, len(pos)), s.nodeid)
+    )
+    last = scenarios[-1].nodeid if scenarios else None
+    entries, new_sha = merge_evidence(folders, order, recorder.out / "evidence", last)
+    for s in scenarios:
+        s.evidence = [e["sha256"] for e in entries if e.get("scenario") == s.nodeid]
+        s.findings = [
+            dataclasses.replace(f, evidence=new_sha[f.evidence]) if f.evidence in new_sha else f for f in s.findings
+        ]
+    evidence = cast("EvidenceJournal", MergedEvidence(entries))  # build_results reads only refs()
+    results = build_results(
+        recorder.info, scenarios, evidence, max(len(order), len(scenarios)), expected_by_socle or None
+    )
+    write_json_atomic(recorder.out / "results.json", results)
+    shutil.rmtree(workers, ignore_errors=True)
+    return results

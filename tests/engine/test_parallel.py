@@ -1,0 +1,208 @@
+"""Parallel runs (`conformance run -j N`, `pytest -n N --socle ...`) leave the run folder a serial run leaves.
+
+The acceptance test compares a `-j 2` run of every socle with the shared serial demo run: the same
+requirement verdicts, the same scenarios in the same order, the same evidence by kind, role, scenario
+and requirement (bytes differ only by timestamps, ports and the ids the DUI draws), one driver history
+answering the same actions in the same order, and a certificate that verifies against its evidence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.engine.parallel import check_driver, check_loaded
+from conformance.formats.pki import TestPKI
+from tests.conftest import demo_options
+from tests.helpers import Run, conformance_run
+
+BIN = Path(sys.executable).parent
+
+
+def entries(out: Path) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads((out / "evidence" / "index.json").read_text())["entries"]
+    return data
+
+
+def evidence_profile(out: Path) -> Counter[tuple[Any, ...]]:
+    """What each evidence file is, timestamps and ports aside: kind, role, scenario, requirements."""
+    return Counter(
+        (e["kind"], e.get("role") or e["meta"].get("role"), e["scenario"], tuple(sorted(e["requirements"])))
+        for e in entries(out)
+    )
+
+
+def verdicts(results: dict[str, Any]) -> dict[tuple[str, str], str]:
+    return {
+        (s, rid): r["verdict"] for s, socle in results["socles"].items() for rid, r in socle["requirements"].items()
+    }
+
+
+def scenario_outcomes(results: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(x["id"], x["outcome"]) for socle in results["socles"].values() for x in socle["scenarios"]]
+
+
+def history_actions(out: Path) -> list[str]:
+    (history,) = [e for e in entries(out) if e["kind"] == "driver-history"]
+    return [a["action"]["verb"] for a in json.loads((out / "evidence" / history["path"]).read_text())]
+
+
+@pytest.fixture(scope="module")
+def parallel_run(tmp_path_factory: pytest.TempPathFactory, session_pki: TestPKI) -> Run:
+    """The shared serial demo run's options, on two workers."""
+    out = tmp_path_factory.mktemp("parallel") / "run"
+    return conformance_run(out, "--dui", "demo", "-j", "2", *demo_options(session_pki))
+
+
+def test_parallel_run_matches_the_serial_run(demo_run: Run, parallel_run: Run) -> None:
+    assert demo_run.returncode == 0, demo_run.output[-3000:]
+    assert parallel_run.returncode == 0, parallel_run.output[-3000:]
+    serial, parallel = demo_run.results(), parallel_run.results()
+    assert parallel["status"] == "complete" and parallel["progress"] == serial["progress"]
+    assert verdicts(parallel) == verdicts(serial)
+    assert [s["verdict"] for s in parallel["socles"].values()] == [s["verdict"] for s in serial["socles"].values()]
+    assert scenario_outcomes(parallel) == scenario_outcomes(serial)
+    assert evidence_profile(parallel_run.out) == evidence_profile(demo_run.out)
+    assert history_actions(parallel_run.out) == history_actions(demo_run.out)
+    for socle in parallel["socles"]:  # each requirement cites as many evidence files as in the serial run
+        for rid, req in parallel["socles"][socle]["requirements"].items():
+            assert len(req["evidence"]) == len(serial["socles"][socle]["requirements"][rid]["evidence"]), rid
+
+
+def test_parallel_evidence_is_numbered_in_collection_order(parallel_run: Run) -> None:
+    results = parallel_run.results()
+    order = {x["id"]: i for i, x in enumerate(x for s in results["socles"].values() for x in s["scenarios"])}
+    rows = entries(parallel_run.out)
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(r["path"].startswith(f"{r['seq']:05d}-") for r in rows)
+    positions = [order[r["scenario"]] for r in rows]
+    assert positions == sorted(positions)
+    journal = [json.loads(line) for line in (parallel_run.out / "evidence" / "journal.jsonl").read_text().splitlines()]
+    assert [j["path"] for j in journal] == [r["path"] for r in rows]
+    for row in rows:  # every scenario lists exactly the evidence captured while it ran
+        scenario = next(x for s in results["socles"].values() for x in s["scenarios"] if x["id"] == row["scenario"])
+        assert row["sha256"] in scenario["evidence"]
+    assert not (parallel_run.out / "workers").exists()
+    assert (parallel_run.out / "junit.xml").is_file()
+    total = results["progress"]["total"]  # one console line per scenario, as it ends, counted as a serial run counts
+    assert all(f"[{n}/{total}] " in parallel_run.output for n in range(1, total + 1)), parallel_run.output[-3000:]
+
+
+def test_parallel_certificate_verifies_against_its_evidence(parallel_run: Run, session_pki: TestPKI) -> None:
+    """Valid, and every recorded judgement made again confirms each verdict (`verify --rejudge`): the
+    merge's renaming kept every reference between judgement records and the entries they judged."""
+    proc = subprocess.run(
+        [
+            str(BIN / "conformance"),
+            "verify",
+            str(parallel_run.out / "certificate.html"),
+            "--evidence",
+            parallel_run.out,
+            "--trust",
+            session_pki.root_cert,
+            "--rejudge",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("valid"), proc.stdout + proc.stderr
+    assert " 0 contradicted" in proc.stdout, proc.stdout
+
+
+def test_a_driver_on_fixed_ports_or_with_a_person_runs_alone() -> None:
+    """Two workers would bind the same documented ports, or ask one person twice at once."""
+
+    class Fixed:
+        fixed_ports = True
+
+    class Person:
+        interactive = True
+
+    for driver in (Fixed(), Person()):
+        assert "run it without -j" in (check_loaded(driver, "python:m:D", 2) or "")
+        assert check_loaded(driver, "python:m:D", 1) is None
+    assert check_loaded(object(), "python:m:D", 4) is None
+
+
+def test_serial_runs_accept_every_driver() -> None:
+    assert check_driver("manual", 1) is None and check_driver("python:pkg.mod:Driver", 4) is None
+    assert check_driver("demo:missing-nil", 2) is None
+
+
+def test_pytest_door_with_xdist(tmp_path: Path) -> None:
+    """`pytest -n 2 --socle ...` (a vendor's CI): the workers get the controller's run, one folder results."""
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [
+            str(BIN / "pytest"),
+            "-n",
+            "2",
+            "--socle",
+            "mssante",
+            "-k",
+            "test_send_professional or test_receipts",
+            "--out",
+            str(out),
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    ran = results["socles"]["mssante"]["scenarios"]
+    assert results["status"] == "complete" and len(ran) == results["progress"]["total"] >= 10
+    assert {x["id"].split("::")[0] for x in ran} == {"test_receipts.py", "test_send_professional.py"}
+    assert all(x["outcome"] == "passed" for x in ran)
+    assert (out / "certificate.html").is_file() and (out / "junit.xml").is_file()
+    assert not (out / "workers").exists()
+
+
+def test_interrupted_parallel_run_keeps_what_was_recorded(tmp_path: Path) -> None:
+    """Ctrl-C during `run -j 2`: the run folder says interrupted and holds every scenario the workers ended."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [str(BIN / "conformance"), "run", "--socle", "mssante", "-j", "2", "--dui", "demo", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    ended: list[str] = []
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and len(ended) < 6:
+            ended = []
+            for worker in (out / "workers").glob("gw*/results.json"):
+                with contextlib.suppress(OSError, ValueError, KeyError):
+                    ran = json.loads(worker.read_text())["socles"]["mssante"]["scenarios"]
+                    ended += [x["id"] for x in ran if x["outcome"] != "pending"]
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    results = json.loads((out / "results.json").read_text())
+    kept = [x["id"] for x in results["socles"]["mssante"]["scenarios"]]
+    assert len(ended) >= 6 and set(ended) <= set(kept)
+    if len(kept) < results["progress"]["total"]:  # the Ctrl-C came before the last scenario ended
+        assert results["status"] == "interrupted" and results["socles"]["mssante"]["verdict"] == "incomplete"
+    assert proc.returncode != 0 or results["status"] == "complete"
+    rows = entries(out)
+    assert rows and all((out / "evidence" / r["path"]).is_file() for r in rows)
+    assert {r["scenario"] for r in rows} <= set(kept) | {None}

@@ -1,0 +1,174 @@
+"""The merge of a parallel run's worker folders, on folders written by real recorders (no services)."""
+
+from __future__ import annotations
+
+import json
+from hashlib import sha256 as _sha256
+from pathlib import Path
+
+from conformance.engine.evidence import HARNESS, JUDGEMENT, read_journal
+from conformance.engine.judgement import FILE, KIND
+from conformance.engine.parallel_merge import MARKS_FILE, merge_run
+from conformance.engine.recorder import RunInfo, RunRecorder
+from conformance.messages import Text, finding
+from conformance.model import Verdict
+from conformance.requirements import catalog_for
+
+SOCLE = "mssante"
+
+
+def rid(i: int) -> str:
+    return sorted(catalog_for(SOCLE).requirements)[i]
+
+
+def recorder(out: Path) -> RunRecorder:
+    return RunRecorder(RunInfo("run-1", out, [SOCLE], "demo", {}))
+
+
+def scenario(rec: RunRecorder, nodeid: str, requirement: str, verdict: Verdict, actions: list[str]) -> None:
+    """One scenario: an artifact tagged with the requirement judged on it, and the DUI's actions."""
+    rec.begin(nodeid, SOCLE, nodeid.split("::")[-1], nodeid, [requirement])
+    ref = rec.journal.record("email", f"{nodeid}.eml", nodeid.encode())
+    rec.journal.tag(ref, [requirement])
+    found = finding(requirement, verdict, Text("judged", "jugé"), "here")
+    found.evidence = ref.sha256
+    rec.add_findings(nodeid, [found])
+    history = rec.__dict__.setdefault("history", [])
+    history.extend(actions)
+    with (rec.out / MARKS_FILE).open("a") as fh:
+        fh.write(json.dumps({"scenario": nodeid, "actions": len(history)}) + "\n")
+
+
+def close(rec: RunRecorder, last: str) -> None:
+    """The `dui` fixture's teardown (history recorded during the last scenario), then the scenario's end."""
+    history = [{"action": {"verb": verb}} for verb in rec.__dict__["history"]]
+    rec.journal.record_json("driver-history", "driver-history", history)
+    rec.end(last, "passed", 0.1)
+    rec.finish()
+
+
+def test_merge_orders_by_collection_and_rebuilds_one_history(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    order = ["t.py::a", "t.py::b", "u.py::c"]
+    gw0, gw1 = recorder(out / "workers" / "gw0"), recorder(out / "workers" / "gw1")
+    scenario(gw1, "u.py::c", rid(2), Verdict.PASS, ["c1"])
+    close(gw1, "u.py::c")
+    scenario(gw0, "t.py::a", rid(0), Verdict.PASS, ["a1", "a2"])
+    gw0.end("t.py::a", "passed", 0.1)
+    scenario(gw0, "t.py::b", rid(1), Verdict.FAIL, ["b1"])
+    close(gw0, "t.py::b")
+
+    results = merge_run(recorder(out), out / "workers", order, "complete")
+
+    index = json.loads((out / "evidence" / "index.json").read_text())["entries"]
+    assert [(e["seq"], e["kind"], e["scenario"]) for e in index] == [
+        (1, "email", "t.py::a"),
+        (2, "email", "t.py::b"),
+        (3, "email", "u.py::c"),
+        (4, "driver-history", "u.py::c"),  # as in a serial run: recorded while the last scenario ran
+    ]
+    assert [e["path"][:6] for e in index] == ["00001-", "00002-", "00003-", "00004-"]
+    assert index[0]["requirements"] == [rid(0)]  # tags kept (the journal line was written before them)
+    assert [r["path"] for r in read_journal(out / "evidence")] == [e["path"] for e in index]
+    history = json.loads((out / "evidence" / index[3]["path"]).read_text())
+    assert [h["action"]["verb"] for h in history] == ["a1", "a2", "b1", "c1"]
+    assert all((out / "evidence" / e["path"]).is_file() for e in index)
+    assert not (out / "workers").exists()
+
+    scenarios = results["socles"][SOCLE]["scenarios"]
+    assert [s["id"] for s in scenarios] == order
+    assert scenarios[2]["evidence"] == [index[2]["sha256"], index[3]["sha256"]]
+    reqs = results["socles"][SOCLE]["requirements"]
+    assert reqs[rid(0)]["verdict"] == "pass" and reqs[rid(1)]["verdict"] == "fail"
+    assert reqs[rid(1)]["evidence"] == [index[1]["sha256"]]
+    assert results["status"] == "complete" and results["progress"] == {"done": 3, "total": 3}
+    assert json.loads((out / "results.json").read_text()) == results
+
+
+def test_an_interrupted_worker_loses_nothing_it_recorded(tmp_path: Path) -> None:
+    """A worker killed mid-scenario: its journal holds more than its index; the unfinished scenario is
+    not reported as judged, but the evidence it captured is kept."""
+    out = tmp_path / "run"
+    gw0 = recorder(out / "workers" / "gw0")
+    scenario(gw0, "t.py::a", rid(0), Verdict.PASS, ["a1"])
+    gw0.end("t.py::a", "passed", 0.1)
+    gw0.begin("t.py::b", SOCLE, "b", "b", [rid(1)])
+    gw0.journal.record("email", "late.eml", b"captured before the kill")  # no index rewrite after it
+
+    results = merge_run(recorder(out), out / "workers", ["t.py::a", "t.py::b"], "interrupted")
+
+    index = json.loads((out / "evidence" / "index.json").read_text())["entries"]
+    assert [(e["scenario"], e["path"][6:]) for e in index] == [
+        ("t.py::a", "email-t.py_a.eml"),
+        ("t.py::b", "email-late.eml"),
+    ]
+    assert (out / "evidence" / index[1]["path"]).read_bytes() == b"captured before the kill"
+    assert [s["id"] for s in results["socles"][SOCLE]["scenarios"]] == ["t.py::a"]
+    assert results["status"] == "interrupted" and results["socles"][SOCLE]["verdict"] == "incomplete"
+    assert results["progress"] == {"done": 1, "total": 2}
+
+
+def test_merging_no_worker_gives_an_empty_incomplete_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    results = merge_run(recorder(out), out / "workers", [], "interrupted")
+    assert results["progress"] == {"done": 0, "total": 0}
+    assert json.loads((out / "evidence" / "index.json").read_text())["entries"] == []
+
+
+def judged(rec: RunRecorder, nodeid: str, requirement: str, part: bytes) -> str:
+    """A scenario as evidence-index/2 records it: the artifact, a part attached once per journal (the same
+    bytes in every scenario), and a judgement record naming both by path; the finding cites the record."""
+    rec.begin(nodeid, SOCLE, nodeid.split("::")[-1], nodeid, [requirement])
+    art = rec.journal.record("email", f"{nodeid}.eml", nodeid.encode())
+    shared = rec.journal.attach("context-file", "context", part, role=HARNESS)  # as the verifier attaches it
+    rec.journal.tag(shared, [requirement])
+    record = {"artifact": {"path": art.path, "sha256": art.sha256}, "context": {"ca": {FILE: shared.path}}}
+    ref = rec.journal.record_json(KIND, "email", record, role=JUDGEMENT)
+    found = finding(requirement, Verdict.PASS, Text("judged", "jugé"), "here")
+    found.evidence = ref.sha256
+    rec.add_findings(nodeid, [found])
+    rec.end(nodeid, "passed", 0.1)
+    return art.path
+
+
+def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
+    """Judgement records name the entries they judged by file name: after the merge they name the merged
+    files, and bytes each worker attached once are kept once, as in a serial journal."""
+    out = tmp_path / "run"
+    order = ["t.py::a", "t.py::b", "u.py::c"]
+    gw0, gw1 = recorder(out / "workers" / "gw0"), recorder(out / "workers" / "gw1")
+    judged(gw1, "u.py::c", rid(2), b"CA bundle")
+    judged(gw1, "u.py::d", rid(3), b"CA bundle")  # the same worker reuses its entry
+    judged(gw0, "t.py::a", rid(0), b"CA bundle")
+    judged(gw0, "t.py::b", rid(1), b"other part")
+    for rec in (gw0, gw1):
+        rec.finish()
+
+    results = merge_run(recorder(out), out / "workers", [*order, "u.py::d"], "complete")
+
+    root = out / "evidence"
+    index = json.loads((root / "index.json").read_text())["entries"]
+    by_path = {e["path"]: e for e in index}
+    parts = [e for e in index if e["kind"] == "context-file"]
+    assert [(p["scenario"], sorted(p["requirements"])) for p in parts] == [
+        ("t.py::a", sorted([rid(0), rid(2), rid(3)])),  # gw1's copy folded into the first one
+        ("t.py::b", [rid(1)]),
+    ]
+    records = [e for e in index if e["kind"] == "judgement"]
+    assert [r["scenario"] for r in records] == [*order, "u.py::d"]
+    for entry in index:  # every file is what its entry says
+        assert _sha256((root / entry["path"]).read_bytes()).hexdigest() == entry["sha256"], entry["path"]
+    for r in records:
+        body = json.loads((root / r["path"]).read_text())
+        judged_entry = by_path[body["artifact"]["path"]]
+        assert judged_entry["kind"] == "email" and judged_entry["scenario"] == r["scenario"]
+        assert judged_entry["sha256"] == body["artifact"]["sha256"]
+        assert by_path[body["context"]["ca"][FILE]]["kind"] == "context-file"
+    assert [json.loads((root / r["path"]).read_text())["context"]["ca"]["$file"] for r in records] == [
+        parts[0]["path"],
+        parts[1]["path"],
+        parts[0]["path"],
+        parts[0]["path"],
+    ]
+    cited = {f["evidence"] for s in results["socles"][SOCLE]["scenarios"] for f in s["findings"]}
+    assert cited == {r["sha256"] for r in records}  # findings cite the rewritten records
