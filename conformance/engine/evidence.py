@@ -17,6 +17,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,6 +76,9 @@ class EvidenceJournal:
         self._journal = open(self.root / "journal.jsonl", "a", encoding="utf-8")  # noqa: SIM115
         self._attached: dict[tuple[str, str], EvidenceRef] = {}
         self.scenario: str | None = None  # set by the engine while a scenario runs
+        # told of every `attach` that found its bytes already kept (a parallel worker notes which scenario
+        # asked, for the merge: `engine.parallel_refs.note_attached_again`)
+        self.attached_again: Callable[[EvidenceRef, dict[str, Any]], None] | None = None
 
     def record(
         self,
@@ -123,7 +127,11 @@ class EvidenceJournal:
         key = (kind, hashlib.sha256(data).hexdigest())
         with self._lock:
             known = self._attached.get(key)
+            after = self._seq
         if known is not None:
+            if self.attached_again is not None:
+                seen = {"scenario": self.scenario, "after": after, "role": role, "time": time or now_iso()}
+                self.attached_again(known, seen)
             return known
         ref = self.record(kind, name, data, role=role, time=time, meta={"attached": True})
         with self._lock:

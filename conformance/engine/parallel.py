@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
-from conformance.engine import parallel_merge
+from conformance.engine import parallel_merge, parallel_refs
 from conformance.engine.request import RunRequest
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 WORKERS_DIR = "workers"  # inside the run folder; removed once merged
 INPUT_KEY = "dui_conformance"  # what the controller adds to each worker's workerinput
 MARKS_FILE = parallel_merge.MARKS_FILE
+PLAN_FILE = parallel_merge.PLAN_FILE
 PARALLEL_KEY = pytest.StashKey["ParallelRun"]()
 # drivers that reach one DUI instance the workers would share (its configuration names one set of
 # endpoints): a parallel run needs a DUI per worker
@@ -96,12 +97,27 @@ class WorkerMarks:
 
     The merge cuts each worker's driver history at these marks and lays the slices in collection
     order, so the run folder holds one driver history in the order a serial run would have written it.
-    Each report also carries the scenario's title for the controller's progress line.
+    Each report also carries the scenario's title for the controller's progress line. Once collected,
+    the worker writes its plan (the selected scenarios per socle, counted as a serial run counts them)
+    and has its journal note the attaches it answers with bytes already kept (`parallel_refs`).
     """
 
     def __init__(self, out: Path) -> None:
+        self.out = out
         self.path = out / MARKS_FILE
         self.driver: Any = None
+
+    @pytest.hookimpl(trylast=True)  # after the run session has counted what it will run
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        from conformance.engine.evidence import write_json_atomic
+        from conformance.engine.session import current
+
+        run = current(session.config)
+        if run is None:
+            return
+        parallel_refs.note_attached_again(run.recorder.journal, self.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self.out / PLAN_FILE, {"expected_by_socle": run.recorder.expected_by_socle})
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the session has judged the report inside
     def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
@@ -216,26 +232,10 @@ class ParallelRun:
         return target
 
     # -- the end ---------------------------------------------------------------------------------
-    def expected_by_socle(self) -> dict[str, int]:
-        """The selected scenarios per socle, from the collection the workers reported (node ids are
-        relative to the session's rootdir; a scenario belongs to the socle whose suite holds it)."""
-        from conformance.socle import get_socle
-
-        suites = [(name, get_socle(name).suite.resolve()) for name in self.request.socles]
-        if not self.order:
-            return {}  # no worker reported its collection: nothing is known to be expected
-        counts = dict.fromkeys(self.request.socles, 0)
-        for nodeid in self.order:
-            path = (self.config.rootpath / nodeid.split("::", 1)[0]).resolve()
-            name = next((n for n, suite in suites if path.is_relative_to(suite)), None)
-            if name is not None:
-                counts[name] += 1
-        return counts
-
     def finish(self, recorder: RunRecorder, status: str) -> dict[str, Any]:
         """Merge the workers' folders into the run folder; results.json as a serial run writes it."""
         try:
-            return parallel_merge.merge_run(recorder, self.workers, self.order, status, self.expected_by_socle())
+            return parallel_merge.merge_run(recorder, self.workers, self.order, status)
         finally:
             if self._pki_root is not None:
                 shutil.rmtree(self._pki_root, ignore_errors=True)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from conformance.engine.recorder import RunRecorder
 
 MARKS_FILE = "driver-marks.jsonl"  # written by each worker (parallel.WorkerMarks)
+PLAN_FILE = "plan.json"  # each worker's selected scenarios per socle, written once collected (parallel.WorkerMarks)
 DRIVER_HISTORY = "driver-history"  # the kind the `dui` fixture records the DUI's answers under
 _SEQ_PREFIX = re.compile(r"^\d+-")
 _REF_FIELDS = {f.name for f in dataclasses.fields(EvidenceRef)}
@@ -108,6 +109,19 @@ def worker_deselected(folder: Path) -> int:
     """How many scenarios the worker's collection deselected (`-k`): every worker collects the same."""
     selection = worker_results(folder).get("selection") or {}
     return int(selection.get("deselected") or 0)
+
+
+def planned(folders: list[Path]) -> dict[str, int] | None:
+    """The selected scenarios per socle, as the workers counted them once collected (every worker collects
+    the same selection); None when no worker got that far: then no socle is known to have finished."""
+    for folder in folders:
+        try:
+            counts = json.loads((folder / PLAN_FILE).read_text(encoding="utf-8"))["expected_by_socle"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(counts, dict) and all(isinstance(n, int) for n in counts.values()):
+            return {str(name): n for name, n in counts.items()}
+    return None
 
 
 def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
@@ -185,6 +199,22 @@ def renamed(seq: int, path: str) -> str:
     return f"{seq:05d}-{_SEQ_PREFIX.sub('', path)}"
 
 
+def in_serial_order(entries: list[Entry], folders: list[Path], pos: dict[str, int]) -> list[Entry]:
+    """Entries by the scenario they belong to (collection order), then by their worker's sequence; an
+    attached entry belongs to the earliest scenario of its worker that attached its bytes
+    (`parallel_refs.credit`), as it would in a serial journal."""
+    notes = {folder.name: parallel_refs.attached_again(folder) for folder in folders}
+    placed: list[tuple[parallel_refs.Place, Entry]] = []
+    for e in entries:
+        place = (pos.get(e.scenario or "", len(pos)), e.folder.name, int(e.data.get("seq", 0)), 0)
+        key = parallel_refs.attach_key(e.data)
+        if key is not None and key in notes[e.folder.name]:
+            place, data = parallel_refs.credit(e.data, place, notes[e.folder.name][key], pos)
+            e = Entry(data, e.folder)
+        placed.append((place, e))
+    return [e for _, e in sorted(placed, key=lambda p: p[0])]
+
+
 def merge_evidence(
     folders: list[Path], order: list[str], root: Path, last_scenario: str | None
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -196,7 +226,7 @@ def merge_evidence(
     for folder in folders:
         for e in worker_entries(folder):
             (histories if e.data.get("kind") == DRIVER_HISTORY else entries).append(e)
-    entries.sort(key=lambda e: (pos.get(e.scenario or "", len(pos)), e.folder.name, int(e.data.get("seq", 0))))
+    entries = in_serial_order(entries, folders, pos)
     root.mkdir(parents=True, exist_ok=True)
     out: list[dict[str, Any]] = []
     sources: list[Entry] = []
@@ -265,8 +295,9 @@ def merge_run(
 ) -> dict[str, Any]:
     """Merge `workers/*` into the recorder's run folder and write its results.json; the results.
 
-    `expected_by_socle`: the selected scenarios per socle (the controller's collection order), so an
-    interrupted run keeps the verdict of each socle whose scenarios all finished, as a serial run does.
+    `expected_by_socle`: the selected scenarios per socle (by default the workers' plan), so an
+    interrupted run keeps the verdict of each socle whose scenarios all finished, and says "incomplete"
+    for the others, as a serial run does.
     """
     recorder.info.finished = now_iso()
     recorder.info.status = status
@@ -286,9 +317,8 @@ def merge_run(
             dataclasses.replace(f, evidence=new_sha[f.evidence]) if f.evidence in new_sha else f for f in s.findings
         ]
     evidence = cast("EvidenceJournal", MergedEvidence(entries))  # build_results reads only refs()
-    results = build_results(
-        recorder.info, scenarios, evidence, max(len(order), len(scenarios)), expected_by_socle or None
-    )
+    expected = expected_by_socle if expected_by_socle is not None else planned(folders)
+    results = build_results(recorder.info, scenarios, evidence, max(len(order), len(scenarios)), expected)
     write_json_atomic(recorder.out / "results.json", results)
     shutil.rmtree(workers, ignore_errors=True)
     return results

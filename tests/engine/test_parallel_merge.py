@@ -8,7 +8,8 @@ from pathlib import Path
 
 from conformance.engine.evidence import HARNESS, JUDGEMENT, read_journal
 from conformance.engine.judgement import FILE, KIND
-from conformance.engine.parallel_merge import MARKS_FILE, merge_run
+from conformance.engine.parallel_merge import MARKS_FILE, PLAN_FILE, merge_run
+from conformance.engine.parallel_refs import note_attached_again
 from conformance.engine.recorder import RunInfo, RunRecorder
 from conformance.messages import Text, finding
 from conformance.model import Verdict
@@ -172,3 +173,56 @@ def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
     ]
     cited = {f["evidence"] for s in results["socles"][SOCLE]["scenarios"] for f in s["findings"]}
     assert cited == {r["sha256"] for r in records}  # findings cite the rewritten records
+
+
+def test_attached_bytes_go_to_the_earliest_scenario_that_attached_them(tmp_path: Path) -> None:
+    """A worker handed a later module first keeps attached bytes under that module's scenario, and answers
+    the earlier scenario's attach with that copy: its note gives the copy back to the earlier scenario, as
+    a serial journal (collection order) would have recorded it."""
+    out = tmp_path / "run"
+    order = ["t.py::b", "u.py::c", "u.py::d"]
+    gw0, gw1 = recorder(out / "workers" / "gw0"), recorder(out / "workers" / "gw1")
+    for rec in (gw0, gw1):
+        note_attached_again(rec.journal, rec.out)
+    judged(gw0, "u.py::d", rid(3), b"CA bundle")  # gw0 ran module u first, then module t
+    judged(gw0, "t.py::b", rid(1), b"CA bundle")  # answered with u.py::d's copy: only noted
+    judged(gw1, "u.py::c", rid(2), b"CA bundle")
+    for rec in (gw0, gw1):
+        rec.finish()
+    assert len([r for r in gw0.journal.refs() if r.kind == "context-file"]) == 1
+
+    merge_run(recorder(out), out / "workers", order, "complete")
+
+    index = json.loads((out / "evidence" / "index.json").read_text())["entries"]
+    assert [(e["kind"], e["scenario"]) for e in index] == [
+        ("email", "t.py::b"),
+        ("context-file", "t.py::b"),  # where t.py::b attached it, before the judgement naming it
+        ("judgement", "t.py::b"),
+        ("email", "u.py::c"),
+        ("judgement", "u.py::c"),
+        ("email", "u.py::d"),
+        ("judgement", "u.py::d"),
+    ]
+    part = index[1]
+    assert part["role"] == HARNESS and sorted(part["requirements"]) == sorted([rid(1), rid(2), rid(3)])
+    for record in (e for e in index if e["kind"] == "judgement"):
+        body = json.loads((out / "evidence" / record["path"]).read_text())
+        assert body["context"]["ca"][FILE] == part["path"]
+
+
+def test_an_interrupted_run_says_incomplete_for_a_socle_whose_scenarios_did_not_all_end(tmp_path: Path) -> None:
+    """The workers' plan says how many scenarios each socle selected: the merge judges a socle only when
+    all of them ended, as a serial run does (`build_results`, expected_by_socle)."""
+    order = ["t.py::a", "t.py::b", "u.py::c"]
+    for ended, verdict in ((order[:2], "incomplete"), (order, "fail")):
+        out = tmp_path / str(len(ended)) / "run"
+        gw0 = recorder(out / "workers" / "gw0")
+        (out / "workers" / "gw0" / PLAN_FILE).write_text(json.dumps({"expected_by_socle": {SOCLE: 3}}))
+        for i, nodeid in enumerate(ended):
+            scenario(gw0, nodeid, rid(i), Verdict.PASS, [])
+            gw0.end(nodeid, "passed", 0.1)
+        gw0.finish("interrupted")
+
+        results = merge_run(recorder(out), out / "workers", order, "interrupted")
+
+        assert results["status"] == "interrupted" and results["socles"][SOCLE]["verdict"] == verdict
