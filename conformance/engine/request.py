@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance.engine.options import all_options, check_paths, normalise, socle_dests, socle_names
+from conformance.engine.options import OptionError, all_options, check_paths, normalise, socle_dests, socle_names
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class RunRequest:
     verbosity: int = 0
     progress: bool = False  # one line per scenario
     socle_options: tuple[tuple[str, Any], ...] = ()  # (dest, value) of the socles' own options
+    sandbox: Path | None = None  # a sandbox profile: the run goes through the recording relays
+    sandbox_tester: bool = False  # a person is there for the scenarios that need a step on the platform
+    from_capture: Path | None = None  # judge captured exchanges instead of driving a DUI
 
     @classmethod
     def from_values(
@@ -60,6 +63,8 @@ class RunRequest:
         """From option values keyed by dest (click's or pytest's); OptionError for a value that cannot be used."""
         values = normalise(all_options(), raw)
         check_paths(all_options(), values)
+        if values["sandbox"] is not None and values["from_capture"] is not None:
+            raise OptionError("--sandbox and --from-capture exclude each other: a run drives a DUI or imports")
         return cls(
             socles=tuple(socle_names(values["socle"])),
             dui=values["dui"],
@@ -78,6 +83,9 @@ class RunRequest:
             verbosity=verbosity,
             progress=values["conformance_progress"] if progress is None else progress,
             socle_options=tuple(sorted((d, values[d]) for d in socle_dests())),
+            sandbox=values["sandbox"],
+            sandbox_tester=values["sandbox_tester"],
+            from_capture=values["from_capture"],
         )
 
     def values(self) -> dict[str, Any]:
@@ -98,6 +106,9 @@ class RunRequest:
             "policy": self.policy,
             "lang": self.langs,
             "conformance_progress": self.progress,
+            "sandbox": self.sandbox,
+            "sandbox_tester": self.sandbox_tester,
+            "from_capture": self.from_capture,
             **dict(self.socle_options),
         }
 

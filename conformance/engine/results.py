@@ -2,7 +2,8 @@
 
 Verdict of a requirement: the worst finding about it (fail > warn > pass > not-applicable),
 "not-tested" when no scenario produced a finding, "not-checked" when the catalog says the
-harness does not check it. A socle passes when every checked EXIGENCE passed.
+harness does not check it, "not-run" when a sandbox run did not run any scenario that judges it
+(each scenario says why: "non exécuté en bac à sable"). A socle passes when every checked EXIGENCE passed.
 """
 
 from __future__ import annotations
@@ -57,8 +58,12 @@ def build_results(
             tests = [s.nodeid for s in own if req.id in s.requirements]
             evidence = set(evidence_by_req.get(req.id, set()))
             evidence.update(f.evidence for f in found if f.evidence)
+            verdict = requirement_verdict(found) if req.checked else "not-checked"
+            not_run = [s.not_run for s in own if req.id in s.requirements and s.not_run]
+            if verdict == "not-tested" and not_run and len(not_run) == len(tests):
+                verdict = "not-run"
             reqs[req.id] = {
-                "verdict": requirement_verdict(found) if req.checked else "not-checked",
+                "verdict": verdict,
                 "level": req.level.value,
                 "checked": req.checked,
                 "not_checked_reason": req.not_checked_reason,
@@ -71,6 +76,7 @@ def build_results(
                 "tests": tests,
                 "findings": [f.to_json() for f in found],
                 "evidence": sorted(evidence),
+                **({"not_run": not_run[0]} if verdict == "not-run" else {}),
             }
         counts: dict[str, int] = {}
         for r in reqs.values():
@@ -95,6 +101,8 @@ def build_results(
         "harness": info.harness,
         "driver": info.driver,
         "mode": info.mode,
+        **({"platform": info.platform} if info.platform is not None else {}),
+        **({"imported": info.imported} if info.imported is not None else {}),
         "started": info.started,
         "finished": info.finished,
         "rule_sets": manifests,

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from conformance.engine import html_columns, outcome, scenarios
-from conformance.engine.options import apply, reset
+from conformance.engine.capture import sandbox
+from conformance.engine.options import OptionError, apply, reset
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
 from conformance.engine.request import RunRequest
 from conformance.engine.verifier import Verifier
@@ -47,6 +48,9 @@ class RunSession:
         """
         socles = [get_socle(name) for name in request.socles]
         apply(request.values(), socles)
+        if request.from_capture is not None:
+            raise OptionError("--from-capture imports captured exchanges: use `conformance run --from-capture DIR`")
+        platform = sandbox.prepare(request, socles)  # before the run folder: a bad platform stops here, exit 2
         run_id = new_run_id()
         request = request.with_out(run_id)
         assert request.out is not None
@@ -57,6 +61,7 @@ class RunSession:
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)
+        sandbox.join(config, session, platform)
         return session
 
     def _join(self, config: pytest.Config) -> None:

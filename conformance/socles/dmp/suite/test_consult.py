@@ -21,6 +21,7 @@ def _nothing_fed(verify: Verifier, fed: Fed) -> None:
     )
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.requirements("DMP-H04")
 def test_find_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     """Recherche (ITI-18 FindDocuments) : le DUI retrouve le document qu'il a versé"""
@@ -42,6 +43,7 @@ def test_find_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     )
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.requirements("DMP-H04")
 def test_retrieve_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     """Consultation (ITI-43) : le document restitué est, octet pour octet, celui versé"""

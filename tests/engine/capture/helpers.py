@@ -1,0 +1,137 @@
+"""The loopback platform: the harness's own mock services played as a remote test platform.
+
+They run with a second, independent test PKI (`PLATFORM_PKI`, its own keys: nothing of the harness's
+PKI chains to it), so a relay that works here has two TLS sessions that cannot be one: the DUI trusts
+only the harness's CA, the platform only its own. The DUI's signatures (VIHF, XAdES) must satisfy the
+platform, so the profile gives the demonstration DUI the platform PKI's signing certificate, as a vendor
+configures its DUI with the test certificate the real IGC-Santé issued it.
+
+`python -m tests.engine.capture.helpers [PROFILE]` serves the platform on the ports of PROFILE
+(default: loopback-sandbox.toml beside this module) until interrupted, for the acceptance command:
+
+    conformance run --socle mssante --socle dmp --sandbox tests/engine/capture/loopback-sandbox.toml --dui demo
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import tomllib
+from contextlib import ExitStack, suppress
+from pathlib import Path
+from typing import Any
+
+from conformance import identities
+from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pki import TestPKI
+
+HERE = Path(__file__).resolve().parent
+LOOPBACK_PROFILE = HERE / "loopback-sandbox.toml"
+PLATFORM_PKI = HERE / ".platform-pki"
+
+
+def platform_pki(directory: Path = PLATFORM_PKI) -> TestPKI:
+    return TestPKI.load_or_create(directory)
+
+
+class LoopbackPlatform:
+    """The mocks of the selected socles on loopback, with the platform PKI; `profile()` describes them."""
+
+    def __init__(
+        self,
+        evidence: Path,
+        socles: tuple[str, ...] = ("mssante", "dmp", "eprescription"),
+        *,
+        ports: dict[str, int] | None = None,
+        pki_dir: Path = PLATFORM_PKI,
+    ) -> None:
+        self.journal = EvidenceJournal(evidence)
+        self.pki = platform_pki(pki_dir)
+        self.socles = socles
+        self.ports = dict(ports or {})
+        self.services: dict[str, Any] = {}
+        self._stack = ExitStack()
+
+    def __enter__(self) -> LoopbackPlatform:
+        try:
+            if "mssante" in self.socles:
+                from conformance.socles.mssante.service import Operator
+
+                op = Operator(
+                    self.journal,
+                    self.pki,
+                    whitelist=identities.whitelist(),
+                    smtp_port=self.ports.get("smtp", 0),
+                    imap_port=self.ports.get("imap", 0),
+                )
+                op.start()
+                self._stack.callback(op.stop)
+                self.services["mssante"] = op
+            if "dmp" in self.socles:
+                from conformance.socles.dmp.service.app import DmpService
+
+                dmp = DmpService(self.journal, self.pki, port=self.ports.get("dmp", 0))
+                dmp.start()
+                self._stack.callback(dmp.stop)
+                self.services["dmp"] = dmp
+            if "eprescription" in self.socles:
+                from conformance.socles.eprescription.service import PrescriptionService
+
+                ep = PrescriptionService(self.journal, self.pki)
+                ep.start()
+                self._stack.callback(ep.stop)
+                self.services["eprescription"] = ep
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+        self.journal.close()
+
+    def profile(self, path: Path, *, extra: str = "", **overrides: str) -> Path:
+        """Write a sandbox profile for the running services (paths to the platform PKI made absolute)."""
+        p = self.pki
+        creds = f'ca = "{p.ca_bundle}"\nclient_cert = "{p.client_cert}"\nclient_key = "{p.client_key}"\n'
+        parts = [
+            '[platform]\nname = "loopback"\ntitle_fr = "Services simulés en boucle locale, AC indépendante"\n'
+            'title_en = "Loopback mock services, independent CA"\nsource = "tests/engine/capture/helpers.py"\n'
+        ]
+        if "mssante" in self.services:
+            op = self.services["mssante"]
+            parts.append(
+                f'[mssante]\n\n[mssante.smtp]\nhost = "127.0.0.1"\nport = {op.smtp_port}\nserver_name = "localhost"\n'
+                f'{creds}\n[mssante.imap]\nhost = "127.0.0.1"\nport = {op.imap_port}\n'
+                f'server_name = "localhost"\n{creds}'
+            )
+        if "dmp" in self.services:
+            dmp = self.services["dmp"]
+            parts.append(
+                f'[dmp]\nsigning_cert = "{p.signing_cert}"\nsigning_key = "{p.signing_key}"\n\n'
+                f'[dmp.https]\nurl = "https://localhost:{dmp.port}"\n{creds}'
+            )
+        if "eprescription" in self.services:
+            ep = self.services["eprescription"]
+            parts.append(f'[eprescription]\n\n[eprescription.https]\nurl = "https://127.0.0.1:{ep.port}"\n{creds}')
+        text = "\n".join(parts) + extra
+        for key, value in overrides.items():
+            text = text.replace(key, value)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+
+def serve(profile: Path = LOOPBACK_PROFILE) -> None:
+    """Serve the loopback platform on the ports `profile` names, until Ctrl-C."""
+    data = tomllib.loads(profile.read_text(encoding="utf-8"))
+    ports = {"smtp": data["mssante"]["smtp"]["port"], "imap": data["mssante"]["imap"]["port"]}
+    ports["dmp"] = int(data["dmp"]["https"]["url"].rsplit(":", 1)[1].split("/")[0])
+    evidence = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("reports") / "loopback-platform"
+    with LoopbackPlatform(evidence, ("mssante", "dmp"), ports=ports, pki_dir=profile.parent / ".platform-pki"):
+        print(f"loopback platform for {profile} (ports {ports}); Ctrl-C to stop", flush=True)
+        with suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]) if len(sys.argv) > 1 else LOOPBACK_PROFILE)
