@@ -11,6 +11,7 @@ from pathlib import Path
 
 from conformance.paths import profiles_dir
 from conformance.socle import Option, Socle
+from conformance.socles.eprescription.relay import RELAY
 
 _HERE = Path(__file__).resolve().parent
 
@@ -52,4 +53,5 @@ SOCLE = Socle(
     reference="conformance.socles.eprescription.reference.part:EprescriptionPart",
     defects="conformance.socles.eprescription.reference.defects:DEFECTS",
     uses=("dmp", "mssante"),
+    relay=RELAY,
 )

@@ -113,7 +113,7 @@ class LoopbackPlatform:
             )
         if "eprescription" in self.services:
             ep = self.services["eprescription"]
-            parts.append(f'[eprescription]\n\n[eprescription.https]\nurl = "https://127.0.0.1:{ep.port}"\n{creds}')
+            parts.append(f'[eprescription]\n\n[eprescription.https]\nurl = "https://127.0.0.1:{ep.port}/fhir"\n{creds}')
         text = "\n".join(parts) + extra
         for key, value in overrides.items():
             text = text.replace(key, value)

@@ -8,6 +8,8 @@ from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line, reports_refusal
 from conformance.socles.eprescription.messages import M, either
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 @pytest.mark.requirements("EP-27")
 def test_cancel_reaches_the_service(eprescription: EpHarness, verify: Verifier) -> None:

@@ -10,6 +10,8 @@ from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line
 from conformance.socles.eprescription.messages import M
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 CONTENT = (
     "EP-01",
     "EP-02",

@@ -8,6 +8,10 @@ from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, reports_refusal
 from conformance.socles.eprescription.messages import M
 
+pytestmark = pytest.mark.sandbox(
+    "no", M.text("sandbox.refusal-rules")
+)  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 BROKEN_PRESCRIBERS = {
     # a directory entry with a truncated RPPS: the IDNPS the DUI builds from it breaks EP-04
     "truncated-rpps": {**prescriber(), "rpps": "1000000"},
