@@ -186,12 +186,19 @@ class MssHarness:
 
 
 @pytest.fixture(scope="session")
-def mss(conformance_run: RunRecorder, dui: Any) -> Iterator[MssHarness]:
+def mss(conformance_run: RunRecorder, dui: Any, pytestconfig: pytest.Config) -> Iterator[MssHarness]:
+    from conformance.engine.capture.sandbox import platform_of
     from conformance.formats.pki import TestPKI, pki_cache_dir
+    from conformance.socles.mssante.relay.operator import RelayOperator
     from conformance.socles.mssante.service import Operator
 
     pki = TestPKI.load_or_create(pki_cache_dir())
-    operator = Operator(conformance_run.journal, pki, whitelist=identities.whitelist())
+    sandbox = platform_of(pytestconfig, "mssante")  # a sandbox run: the relay to the platform's operator
+    operator = (
+        RelayOperator(conformance_run.journal, pki, *sandbox, whitelist=identities.whitelist())
+        if sandbox
+        else Operator(conformance_run.journal, pki, whitelist=identities.whitelist())
+    )
     operator.start()
     try:
         settings = {

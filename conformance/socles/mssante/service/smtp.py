@@ -415,6 +415,8 @@ class _Refuser(asyncio.Protocol):
 class SmtpServer(Listener):
     """The submission listener, on its own asyncio loop thread."""
 
+    session_class: type[SmtpSession] = SmtpSession  # the sandbox relay forwards through a subclass
+
     def __init__(self, operator: Operator, host: str, port: int, *, idle_timeout: float) -> None:
         super().__init__(operator, host, port, idle_timeout=idle_timeout)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -430,7 +432,7 @@ class SmtpServer(Listener):
                 b"" if variant == "down" else b"421 4.3.2 Too many sessions\r\n",
             )
         record = self.op.open_session("smtp", variant)
-        handler = SmtpSession(self.op, record)
+        handler = self.session_class(self.op, record)
         tls = self.op.stdlib_context(variant)
         proto = RecordingSMTP(
             handler,

@@ -12,6 +12,8 @@ from conformance.socles.mssante import incoming
 from conformance.socles.mssante.fixtures import MssHarness
 from conformance.socles.mssante.messages import M
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 def _entry(items: list[dict[str, Any]], message_id: str) -> dict[str, Any]:
     """The DUI's report about one message ({} when it says nothing about it)."""

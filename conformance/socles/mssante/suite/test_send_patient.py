@@ -9,6 +9,8 @@ from conformance.messages import Text
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
 from conformance.socles.mssante.messages import M
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why: Text) -> None:
     verify.expect(

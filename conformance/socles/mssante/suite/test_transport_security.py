@@ -10,6 +10,8 @@ from conformance.messages import Text
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
 from conformance.socles.mssante.messages import M
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 REFUSALS = [
     # variant, requirement, what the server does wrong
     ("rogue-ca", "MSS-TLS-05", M.text("variant.rogue-ca")),
