@@ -80,6 +80,27 @@ def evidence_problems(source: Path) -> tuple[str | None, int, list[str]]:
     return hashlib.sha256(raw).hexdigest(), len(entries), problems
 
 
+def exchanges_of(results: dict[str, Any]) -> dict[str, Any] | None:
+    """Where the judged exchanges happened, when not with the mocks: the sandbox platform and its endpoints
+    (with the certificates they presented), or the imported capture folder. Never a credential."""
+    platform = results.get("platform")
+    if platform:
+        observed = {o["upstream"]: o["certificate_sha256"] for o in platform.get("observed", [])}
+        return {
+            "platform": platform["name"],
+            "title_fr": platform["title_fr"],
+            "title_en": platform["title_en"],
+            "upstreams": [
+                {"endpoint": u["endpoint"], "certificate_sha256": observed.get(u["upstream"], "")}
+                for u in platform.get("upstreams", [])
+            ],
+        }
+    imported = results.get("imported")
+    if imported:
+        return {"source": imported["source"], "files": imported["files"], "exchanges": imported["exchanges"]}
+    return None
+
+
 def _paris(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M:%S")
 
@@ -90,7 +111,9 @@ def build_payload(results: dict[str, Any], run_dir: Path, policy: Policy, signer
     now = datetime.now(UTC).replace(microsecond=0)
     socles: dict[str, Any] = {}
     for name, s in results["socles"].items():
-        count = count_socle(policy, name, s, results.get("mode", ""), evidence_ok)
+        count = count_socle(
+            policy, name, s, results.get("mode", ""), evidence_ok, witnessed=bool(results.get("witness"))
+        )
         socles[name] = {
             "title_fr": s["title_fr"],
             "title_en": s["title_en"],
@@ -138,6 +161,7 @@ def build_payload(results: dict[str, Any], run_dir: Path, policy: Policy, signer
         "harness": results["harness"],
         "driver": results["driver"],
         "mode": results["mode"],
+        "exchanges": exchanges_of(results),
         "rule_sets": results["rule_sets"]
         + [{"kind": "counting-policy", "name": policy.id, "version": policy.version, "sha256": policy.sha256}],
         "test_identities": [{"ins": p["ins"], "ins_oid": p["ins_oid"], "key": p["key"]} for p in identities.patients()],

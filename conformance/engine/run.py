@@ -41,6 +41,10 @@ def argv_for(request: RunRequest) -> list[str]:
 
 def execute(request: RunRequest) -> int:
     """Run the request; 0 when every checked EXIGENCE passed, 1 when one did not, 2 when nothing could run."""
+    if request.from_capture is not None:  # imported exchanges: judged without pytest nor services
+        from conformance.engine.capture.imports import execute_import
+
+        return execute_import(request)
     request = request if request.out is not None else prepared(request)
     assert request.out is not None
     request.out.parent.mkdir(parents=True, exist_ok=True)  # pytest wants an existing rootdir

@@ -89,4 +89,5 @@ SOCLE = Socle(
     reference="conformance.socles.dmp.reference.part:DmpPart",
     defects="conformance.socles.dmp.reference.defects:DEFECTS",
     relay=RELAY,
+    captures="conformance.socles.dmp.relay.captures:read",
 )

@@ -54,4 +54,5 @@ SOCLE = Socle(
     defects="conformance.socles.eprescription.reference.defects:DEFECTS",
     uses=("dmp", "mssante"),
     relay=RELAY,
+    captures="conformance.socles.eprescription.relay.captures:read",
 )

@@ -34,4 +34,5 @@ SOCLE = Socle(
     reference="conformance.socles.mssante.reference.part:MssantePart",
     defects="conformance.socles.mssante.reference.defects:DEFECTS",
     relay=RELAY,
+    captures="conformance.socles.mssante.relay.captures:read",
 )

@@ -135,3 +135,83 @@ def serve(profile: Path = LOOPBACK_PROFILE) -> None:
 
 if __name__ == "__main__":
     serve(Path(sys.argv[1]) if len(sys.argv) > 1 else LOOPBACK_PROFILE)
+
+
+def export_captures(run: Path, out: Path, *, har: bool = False) -> Path:
+    """A capture folder made from a run's evidence, as a vendor's tools would have captured the exchanges:
+    the e-mails the DUI sent (.eml), its DMP requests with the DMP's answers and its FHIR posts with the
+    service's answers (request/response pairs with their HTTP heads, or one HAR file), and trust.pem."""
+    import base64
+    import json
+    from datetime import datetime
+    from email.utils import format_datetime
+
+    from conformance.formats.pki import pki_cache_dir
+
+    def parse_iso(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    evidence = run / "evidence"
+    entries = [json.loads(line) for line in (evidence / "journal.jsonl").read_text().splitlines()]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "trust.pem").write_bytes((pki_cache_dir() / "ca_bundle.pem").read_bytes())
+    answers = {e["meta"].get("for_request"): e for e in entries if e["kind"] == "dmp-response"}
+    responses = [e for e in entries if e["kind"] == "dmp-response"]
+    har_entries: list[dict[str, Any]] = []
+    http: list[tuple[str, str, str, bytes, int, str, bytes]] = []  # name, method, path, body, status, type, answer
+    dates: dict[str, str] = {}
+    for i, e in enumerate(entries):
+        data = (evidence / e["path"]).read_bytes()
+        dates[f"{e['seq']:05d}-{'fhir' if e['kind'] == 'fhir' else 'dmp'}"] = e["time"]
+        if e["kind"] == "message":
+            (out / f"{e['seq']:05d}.eml").write_bytes(data)
+        elif e["kind"] == "dmp-request" and e["meta"].get("transaction") != "TD0.2":
+            answer = answers.get(e["sha256"]) or next(
+                (r for r in responses if r["seq"] == e["seq"] + 1), None
+            )
+            body = (evidence / answer["path"]).read_bytes() if answer else b""
+            status = int(answer["meta"].get("http_status", 200)) if answer else 0
+            http.append(
+                (f"{e['seq']:05d}-dmp", "POST", e["meta"]["path"], data, status, e["meta"]["content_type"], body)
+            )
+        elif e["kind"] == "fhir":
+            summary = next((s for s in entries[i + 1 :] if s["kind"] == "eprescription-exchange"), None)
+            info = json.loads((evidence / summary["path"]).read_text()) if summary else {}
+            http.append(
+                (
+                    f"{e['seq']:05d}-fhir",
+                    info.get("method", "POST"),
+                    info.get("path", "/fhir/Bundle"),
+                    data,
+                    int(info.get("status", 0)),
+                    "application/fhir+json",
+                    str(info.get("response", "")).encode(),
+                )
+            )
+    for name, method, path, body, status, ctype, answer in http:
+        if har:
+            har_entries.append(
+                {
+                    "startedDateTime": dates.get(name, ""),
+                    "request": {
+                        "method": method,
+                        "url": f"https://dmp.example{path}",
+                        "headers": [{"name": "Content-Type", "value": ctype}],
+                        "postData": {"mimeType": ctype, "text": base64.b64encode(body).decode(), "encoding": "base64"},
+                    },
+                    "response": {
+                        "status": status,
+                        "headers": [],
+                        "content": {"text": answer.decode("utf-8", "replace")},
+                    },
+                }
+            )
+            continue
+        date = f"Date: {format_datetime(parse_iso(dates[name]))}\r\n" if name in dates else ""
+        head = f"{method} {path} HTTP/1.1\r\nContent-Type: {ctype}\r\n{date}\r\n".encode()
+        (out / f"{name}.request.http").write_bytes(head + body)
+        if status:
+            (out / f"{name}.response.http").write_bytes(f"HTTP/1.1 {status} OK\r\n\r\n".encode() + answer)
+    if har:
+        (out / "exchanges.har").write_text(json.dumps({"log": {"version": "1.2", "entries": har_entries}}))
+    return out
