@@ -47,8 +47,8 @@ Reader = Callable[[CapturedExchange, Path | None], Sequence[Judged] | None]
 def _record(recorder: RunRecorder, ex: CapturedExchange) -> EvidenceRef:
     """The captured request (and its answer) as the run's evidence, before anything judges them."""
     journal = recorder.journal
-    meta = {"role": "imported", "capture": ex.name, "method": ex.method, "url": ex.url, "captured_at": ex.captured_at}
-    meta["headers"] = ex.request_headers
+    meta: dict[str, object] = {"role": "imported", "capture": ex.name, "method": ex.method, "url": ex.url}
+    meta.update(captured_at=ex.captured_at, headers=ex.request_headers)
     kind = "message" if ex.kind == "email" else "capture-request"
     ref = journal.record(kind, ex.name, ex.request, meta=meta)
     if ex.status or ex.response:
