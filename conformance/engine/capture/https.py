@@ -174,10 +174,12 @@ class HttpsRelay:
 
     def url_for(self, upstream_url: str) -> str:
         """The relay's URL for a URL of the platform (same path below the platform's base)."""
-        base = f"https://{self.upstream.host}:{self.upstream.port}{self.upstream.path}"
-        for prefix in (base, f"https://{self.upstream.host}{self.upstream.path}"):
-            if upstream_url.startswith(prefix):
-                return self.origin + upstream_url[len(prefix) :]
+        up = self.upstream
+        for host in dict.fromkeys((up.server_name, up.host)):
+            for origin in (f"https://{host}:{up.port}", f"https://{host}" if up.port == 443 else ""):
+                prefix = origin + up.path
+                if origin and (upstream_url == prefix or upstream_url.startswith(prefix + "/")):
+                    return self.origin + upstream_url[len(prefix) :]
         return upstream_url
 
     # -- the DUI's leg ------------------------------------------------------------------------------
@@ -241,6 +243,8 @@ class HttpsRelay:
             ex.response = resp.read(self.max_body + 1)
             if len(ex.response) > self.max_body:
                 ex.error = f"answer larger than {self.max_body} bytes"
+            elif resp.length:  # the platform announced more than it sent before closing
+                raise http.client.IncompleteRead(ex.response, resp.length)
         except SandboxError as exc:
             ex.error = str(exc)
         except ssl.SSLCertVerificationError as exc:

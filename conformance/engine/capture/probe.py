@@ -17,6 +17,7 @@ import imaplib
 import smtplib
 import socket
 import ssl
+from contextlib import suppress
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -88,19 +89,32 @@ def _handshake(up: Upstream, timeout: float) -> tuple[bytes | None, str]:
         ):
             return _peer(sock)
     if up.protocol == "smtp":
-        with smtplib.SMTP(up.host, up.port, timeout=timeout, local_hostname=RELAY_HELO) as smtp:
+        smtp = smtplib.SMTP(up.host, up.port, timeout=timeout, local_hostname=RELAY_HELO)
+        try:
             smtp.ehlo()
             if not smtp.has_extn("starttls"):
                 raise SandboxError(f"sandbox {up.label}: {up.endpoint} does not offer STARTTLS")
             smtp._host = up.server_name  # type: ignore[attr-defined]  # the name checked on the certificate
             smtp.starttls(context=ctx)
-            return _peer(smtp.sock)
-    with imaplib.IMAP4(up.host, up.port, timeout=timeout) as imap:
+            seen = _peer(smtp.sock)
+        finally:  # the failure, not a failed goodbye, is what the user must read
+            with suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
+        return seen
+    imap = imaplib.IMAP4(up.host, up.port, timeout=timeout)
+    try:
         if "STARTTLS" not in imap.capabilities:
             raise SandboxError(f"sandbox {up.label}: {up.endpoint} does not offer STARTTLS")
         imap.host = up.server_name  # the name imaplib checks on the certificate: the profile's
         imap.starttls(ssl_context=ctx)
-        return _peer(imap.sock)
+        seen = _peer(imap.sock)
+        with suppress(imaplib.IMAP4.error, OSError):
+            imap.logout()
+    finally:
+        with suppress(OSError):
+            imap.shutdown()
+    return seen
 
 
 def probe(up: Upstream, timeout: float = 10.0) -> Observed:

@@ -166,9 +166,7 @@ def export_captures(run: Path, out: Path, *, har: bool = False) -> Path:
         if e["kind"] == "message":
             (out / f"{e['seq']:05d}.eml").write_bytes(data)
         elif e["kind"] == "dmp-request" and e["meta"].get("transaction") != "TD0.2":
-            answer = answers.get(e["sha256"]) or next(
-                (r for r in responses if r["seq"] == e["seq"] + 1), None
-            )
+            answer = answers.get(e["sha256"]) or next((r for r in responses if r["seq"] == e["seq"] + 1), None)
             body = (evidence / answer["path"]).read_bytes() if answer else b""
             status = int(answer["meta"].get("http_status", 200)) if answer else 0
             http.append(
@@ -215,3 +213,74 @@ def export_captures(run: Path, out: Path, *, har: bool = False) -> Path:
     if har:
         (out / "exchanges.har").write_text(json.dumps({"log": {"version": "1.2", "entries": har_entries}}))
     return out
+
+
+class Misbehaving:
+    """A TLS server with the platform's certificate that answers every request the way `mode` says:
+    "garbage" (bytes that are not HTTP), "cut" (a head announcing more body than it sends, then closes),
+    "close" (closes without a word), "ok" (a well-formed answer echoing the request body)."""
+
+    def __init__(self, pki: TestPKI, mode: str) -> None:
+        import socket
+        import ssl
+
+        self.mode = mode
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(str(pki.server_cert), str(pki.server_key))
+        self.ctx.load_verify_locations(str(pki.ca_bundle))
+        self.ctx.verify_mode = ssl.CERT_OPTIONAL
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.received: list[bytes] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> Misbehaving:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import socket
+
+        with suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the serving thread
+        self.sock.close()
+        self._thread.join(5)
+
+    def _serve(self) -> None:
+        import ssl
+
+        while True:
+            try:
+                raw, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                with self.ctx.wrap_socket(raw, server_side=True) as conn:
+                    self._answer(conn)
+            except (OSError, ssl.SSLError):
+                continue
+
+    def _answer(self, conn: Any) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next(
+            (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0
+        )
+        while len(body) < length:
+            body += conn.recv(65536)
+        self.received.append(body)
+        if self.mode == "garbage":
+            conn.sendall(b"\x00\x01 this is no HTTP answer \xff\r\n\r\n")
+        elif self.mode == "cut":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n<half")
+        elif self.mode == "ok":
+            answer = b"HTTP/1.1 201 Created\r\nContent-Type: application/octet-stream\r\n"
+            answer += (
+                f"Location: https://localhost:{self.port}/base/thing/1\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            )
+            conn.sendall(answer + body)
