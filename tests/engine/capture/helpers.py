@@ -28,6 +28,7 @@ from conformance.formats.pki import TestPKI
 HERE = Path(__file__).resolve().parent
 LOOPBACK_PROFILE = HERE / "loopback-sandbox.toml"
 PLATFORM_PKI = HERE / ".platform-pki"
+PROVOKED = ("test_refusal_is_reported",)  # scenarios whose traffic is deliberately bad (see export_captures)
 
 
 def platform_pki(directory: Path = PLATFORM_PKI) -> TestPKI:
@@ -140,7 +141,10 @@ if __name__ == "__main__":
 def export_captures(run: Path, out: Path, *, har: bool = False) -> Path:
     """A capture folder made from a run's evidence, as a vendor's tools would have captured the exchanges:
     the e-mails the DUI sent (.eml), its DMP requests with the DMP's answers and its FHIR posts with the
-    service's answers (request/response pairs with their HTTP heads, or one HAR file), and trust.pem."""
+    service's answers (request/response pairs with their HTTP heads, or one HAR file), and trust.pem.
+    The scenarios that hand the DUI deliberately broken data (`PROVOKED`: a prescriber directory entry with
+    a truncated RPPS, to see the refusal reported) are left out: a vendor's capture holds what its DUI
+    does with good data."""
     import base64
     import json
     from datetime import datetime
@@ -161,6 +165,8 @@ def export_captures(run: Path, out: Path, *, har: bool = False) -> Path:
     http: list[tuple[str, str, str, bytes, int, str, bytes]] = []  # name, method, path, body, status, type, answer
     dates: dict[str, str] = {}
     for i, e in enumerate(entries):
+        if any(p in str(e.get("scenario") or "") for p in PROVOKED):
+            continue
         data = (evidence / e["path"]).read_bytes()
         dates[f"{e['seq']:05d}-{'fhir' if e['kind'] == 'fhir' else 'dmp'}"] = e["time"]
         if e["kind"] == "message":
