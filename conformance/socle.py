@@ -16,8 +16,8 @@ socles imports nothing heavy:
 | `reference` | its part of the reference DUI                         | `conformance.demo`           |
 | `defects`   | its table of seeded defects                           | `conformance defects`, demo  |
 | `uses`      | socles whose public API its cross-socle scenarios use | pytest plugin, defects       |
-| `relay`     | its recording relay for sandbox runs (`Relay`)         | `run --sandbox`              |
-| `captures`  | reads exchanges captured elsewhere into artifacts     | `run --from-capture`         |
+| `relay`     | its recording relay for sandbox runs (`Relay`)        | `run --sandbox`              |
+| `captures`  | what it judges in exchanges captured elsewhere        | `run --from-capture`         |
 
 MSSanté, DMP and e-prescription register themselves exactly as a third party would.
 """

@@ -11,6 +11,8 @@ from conformance.engine.capture.profile import SandboxError, Secret, read_profil
 from conformance.socle import get_socle
 from tests.engine.capture.helpers import LoopbackPlatform
 
+REPO = Path(__file__).resolve().parents[3]
+
 SOCLES = [get_socle("mssante"), get_socle("dmp"), get_socle("eprescription")]
 
 
@@ -109,3 +111,19 @@ def test_secrets_never_reach_the_public_form(
     monkeypatch.delenv("SANDBOX_SMTP_PASSWORD")
     with pytest.raises(SandboxError, match="SANDBOX_SMTP_PASSWORD is not set"):
         read_profile(write(tmp_path, text), SOCLES)
+
+
+@pytest.mark.parametrize(
+    "example", sorted((REPO / "profiles" / "sandboxes").glob("*.toml.example")), ids=lambda p: p.name
+)
+def test_the_shipped_templates_are_profiles(example: Path, tmp_path: Path) -> None:
+    """Filled in with certificate files, each template reads: its keys are the relays' keys."""
+    import re
+
+    from conformance.formats.pki import TestPKI, pki_cache_dir
+
+    pki = TestPKI.load_or_create(pki_cache_dir())
+    text = re.sub(r'"certs/[^"]+\.pem"', f'"{pki.client_cert}"', example.read_text())
+    text = re.sub(r'"certs/[^"]+\.key"', f'"{pki.client_key}"', text)
+    read = read_profile(write(tmp_path, text), [s for s in SOCLES if f"[{s.name}]" in text])
+    assert read.platforms and not read.verified and all(u.ca.is_file() for u in read.upstreams())

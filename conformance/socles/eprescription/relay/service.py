@@ -148,6 +148,10 @@ class PrescriptionRelay:
         with self._lock:
             return list(self._exchanges[mark:])
 
+    @property
+    def port(self) -> int:
+        return self._relay.port
+
     # -- life ------------------------------------------------------------------------------------
 
     def settings(self) -> dict[str, Any]:
