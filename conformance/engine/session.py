@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from conformance.engine import html_columns, outcome, scenarios
+from conformance.engine.capture import plugin as sandbox_plugin
 from conformance.engine.capture import sandbox
 from conformance.engine.options import OptionError, apply, reset
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
@@ -61,7 +62,7 @@ class RunSession:
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)
-        sandbox.join(config, session, platform)
+        sandbox_plugin.join(config, session.recorder, platform, VERIFIER_KEY)
         return session
 
     def _join(self, config: pytest.Config) -> None:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator
 from contextlib import nullcontext
+from typing import Any
 
 import pytest
 
-from conformance.engine.capture.sandbox import MODES, NotInSandbox, SandboxRun
+from conformance.engine.capture.sandbox import MODES, SANDBOX_KEY, NotInSandbox, SandboxRun
 from conformance.engine.messages import M
 from conformance.engine.recorder import RunRecorder
 from conformance.messages import Text
@@ -53,10 +54,25 @@ def plan(item: pytest.Item, tester: bool) -> Text | None:
     return M.text("sandbox-needs-tester") + said if mode == "tester" else said
 
 
+def join(config: pytest.Config, recorder: RunRecorder, run: SandboxRun | None, verifiers: Any) -> None:
+    """The run is a sandbox run from now on: its mode, its platform (the profile's public form: no path to a
+    key, no secret; the certificates the probe saw) recorded as evidence and in results.json, and the plugin
+    that follows the scenarios. `verifiers` is the stash key of each scenario's `Verifier`."""
+    if run is None:
+        return
+    recorder.info.mode = "sandbox"
+    recorder.info.platform = run.public()
+    recorder.journal.record_json("sandbox-platform", "sandbox-platform", run.public(), meta={"role": "harness"})
+    recorder.write()
+    config.stash[SANDBOX_KEY] = run
+    config.pluginmanager.register(SandboxPlugin(run, recorder, verifiers), "conformance-sandbox")
+
+
 class SandboxPlugin:
-    def __init__(self, run: SandboxRun, recorder: RunRecorder) -> None:
+    def __init__(self, run: SandboxRun, recorder: RunRecorder, verifiers: Any) -> None:
         self.run = run
         self.recorder = recorder
+        self.verifiers = verifiers
 
     def _not_run(self, item: pytest.Item, reason: Text) -> None:
         said = M.text("sandbox-not-run") + reason
@@ -100,9 +116,7 @@ class SandboxPlugin:
             self._platform_failures(item)
 
     def _platform_failures(self, item: pytest.Item) -> None:
-        from conformance.engine.session import VERIFIER_KEY
-
-        verifier = item.stash.get(VERIFIER_KEY, None)
+        verifier = item.stash.get(self.verifiers, None)
         failures = self.run.failures_of(item.nodeid)
         if verifier is None or not failures:
             return

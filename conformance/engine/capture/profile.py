@@ -5,15 +5,15 @@ docs/sandboxes.md). `[platform]` names it; each socle that runs against it has a
 the socle, with one sub-table per upstream connection its `Relay` declares:
 
     [platform]
-    name = "cnda-dmp-test"
-    title_fr = "Environnement de test du CNDA"
-    source = "convention CNDA n° ..."
+    name = "platform-test"
+    title_fr = "Environnement de test de la plateforme"
+    source = "convention n° ..."
 
-    [dmp]
+    [<socle>]
     signing_cert = "certs/cachet.pem"          # a key of the socle's own (Relay.files / Relay.texts)
 
-    [dmp.https]
-    url = "https://dmp-test.example:443"
+    [<socle>.https]                            # an upstream its Relay declares
+    url = "https://platform-test.example:443"
     ca = "certs/igc-sante-test.pem"            # the CA the platform's certificate must chain to
     fingerprint = "ab:cd:..."                  # optional: SHA-256 of the expected leaf certificate
     client_cert = "certs/vendor-auth.pem"      # the vendor's own test certificate (upstream leg)

@@ -2,9 +2,7 @@
 
 `prepare` runs before the run folder exists: it reads the profile and probes every upstream, so an
 unreachable or impersonated platform stops the run with a usage error (exit 2) and no certificate.
-`join` then ties the run to the pytest session: the run's mode becomes "sandbox", the public form of
-the profile (no path to a key, no secret) and the certificates observed at the probe are recorded as
-evidence and in results.json, and `plugin.SandboxPlugin` follows the scenarios.
+`plugin.join` then ties the run to the pytest session.
 
 A socle's fixture asks `platform_of(config, socle)`: `None` in a run against the mocks, else the run
 and the socle's `Platform`, from which it starts its relay instead of its mock service. Relays report
@@ -28,7 +26,6 @@ from conformance.messages import Text
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceRef
     from conformance.engine.request import RunRequest
-    from conformance.engine.session import RunSession
     from conformance.socle import Socle
 
 SANDBOX_KEY = pytest.StashKey["SandboxRun"]()
@@ -87,23 +84,6 @@ def prepare(request: RunRequest, socles: Sequence[Socle]) -> SandboxRun | None:
     profile = read_profile(request.sandbox, socles)
     observed = [probe(up) for up in profile.upstreams()]
     return SandboxRun(profile, observed, tester=request.sandbox_tester)
-
-
-def join(config: pytest.Config, session: RunSession, run: SandboxRun | None) -> None:
-    """The run is a sandbox run from now on: mode, platform, evidence of the probe, and the plugin."""
-    if run is None:
-        return
-    from conformance.engine.capture.plugin import SandboxPlugin
-
-    info = session.recorder.info
-    info.mode = "sandbox"
-    info.platform = run.public()
-    session.recorder.journal.record_json("sandbox-platform", "sandbox-platform", run.public(), meta={"role": "harness"})
-    session.recorder.write()
-    config.stash[SANDBOX_KEY] = run
-    plugin = SandboxPlugin(run, session.recorder)
-    if not config.pluginmanager.is_registered(plugin):
-        config.pluginmanager.register(plugin, "conformance-sandbox")
 
 
 def platform_of(config: pytest.Config, socle: str) -> tuple[SandboxRun, Platform] | None:
