@@ -36,6 +36,19 @@ DISCLAIMER_EN = (
 )
 
 
+# where the exchanges were observed, by run mode (the disclaimer's words for a mock run are the constants')
+OBSERVED_FR = {
+    "mock-services": "avec des services simulés",
+    "sandbox": "avec une plateforme de test réelle, à travers le relais enregistreur de l'outil",
+    "imported": "dans des captures faites hors de l'outil puis importées",
+}
+OBSERVED_EN = {
+    "mock-services": "with mock services",
+    "sandbox": "with a real test platform, through the harness's recording relay",
+    "imported": "in captures made outside the harness and imported",
+}
+
+
 def _evidence_reader(source: Path) -> tuple[bytes, Callable[[str], bytes | None]]:
     """index.json bytes and a reader of the listed files, from a folder or an evidence.zip."""
     if source.is_file():
@@ -148,6 +161,7 @@ def build_payload(results: dict[str, Any], run_dir: Path, policy: Policy, signer
             ],
         }
     counting = sorted(n for n, s in socles.items() if s["counts"])
+    mode = str(results.get("mode", ""))
     payload = {
         "schema": SCHEMA,
         "certificate_id": str(uuid.uuid4()),
@@ -170,8 +184,12 @@ def build_payload(results: dict[str, Any], run_dir: Path, policy: Policy, signer
         "policy": policy.to_json(),
         "evidence": {"index_sha256": index_sha, "entries": entries, "verified": evidence_ok, "problems": problems[:20]},
         "signer": {"subject": signer.subject, "auto_attested": signer.auto_attested},
-        "disclaimer_fr": DISCLAIMER_FR,
-        "disclaimer_en": DISCLAIMER_EN,
+        "disclaimer_fr": DISCLAIMER_FR.replace(
+            OBSERVED_FR["mock-services"], OBSERVED_FR.get(mode, OBSERVED_FR["mock-services"])
+        ),
+        "disclaimer_en": DISCLAIMER_EN.replace(
+            OBSERVED_EN["mock-services"], OBSERVED_EN.get(mode, OBSERVED_EN["mock-services"])
+        ),
     }
     # the signed, embedded and re-rendered form is the canonical one: normalise before anything uses it
     normalised: dict[str, Any] = json.loads(canonical(payload))

@@ -151,6 +151,7 @@ def test_captures_of_a_demo_run_get_its_verdicts(demo_run: Path, tmp_path: Path,
     assert not_judged["verdict"] == "not-run" and "aucun échange importé" in not_judged["not_run"]["fr"]
     html = (out / "certificate.html").read_text()
     assert "échanges importés" in html and "ne compte pas sans témoin" in html
+    assert "observés dans des captures faites hors de l&#39;outil puis importées" in html
 
 
 @pytest.mark.parametrize(

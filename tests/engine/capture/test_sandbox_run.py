@@ -80,6 +80,25 @@ def test_acceptance_mssante_and_dmp_through_the_relay_chained_to_the_mocks(tmp_p
 
     html = (out / "certificate.html").read_text()
     assert "bac à sable" in html and "(loopback)" in html and "smtp://127.0.0.1:47525" in html
+    assert "observés avec une plateforme de test réelle, à travers le relais enregistreur" in html  # not "simulés"
+    seen_as_a_person(out / "certificate.html")
+
+
+def seen_as_a_person(html: Path) -> None:
+    """Page 1 of the certificate, printed by Chromium, names the sandbox and its endpoints."""
+    import os
+
+    from pypdf import PdfReader
+
+    from conformance.certificate.browser import find_browser, print_pdf, screenshot
+
+    if find_browser() is None:
+        return  # Chromium absent: the HTML assertions above stand alone
+    page1 = " ".join(PdfReader(str(print_pdf(html, html.with_suffix(".pdf")))).pages[0].extract_text().split())
+    assert "bac à sable (plateforme de test réelle" in page1 and "loopback" in page1, page1[:2000]
+    assert "https://localhost:47544" in page1
+    if os.environ.get("CONFORMANCE_UPDATE_DOCS"):
+        screenshot(html, Path(__file__).resolve().parents[3] / "docs" / "sandbox-certificate.png", height=900)
 
 
 def test_an_unreachable_platform_stops_the_run_before_any_scenario(tmp_path: Path) -> None:
