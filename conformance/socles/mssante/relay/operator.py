@@ -25,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.parser import BytesParser
 from typing import Any
@@ -254,31 +256,8 @@ class RelayOperator(Operator):
         )
         self.run.failed(up, what, ref, self.journal.scenario)
 
-    def accept_message(
-        self,
-        record: SessionRecord | None,
-        mail_from: str,
-        rcpts: list[str],
-        mail_params: dict[str, str],
-        rcpt_params: dict[str, dict[str, str]],
-        data: bytes,
-    ) -> Submission:
-        """What the DUI sent, recorded as the mock records it; the platform, not the relay, delivers it."""
-        seq = self.log.next_submission_seq()
-        session = record.id if record else None
-        meta = {
-            "session": session,
-            "mail_from": mail_from,
-            "rcpts": rcpts,
-            "mail_params": mail_params,
-            "rcpt_params": rcpt_params,
-            "role": "dui",
-            "upstream": self.smtp_up.endpoint,
-        }
-        ref = self.journal.record("message", f"message-{seq}.eml", data, meta=meta)
-        sub = Submission(seq, session, mail_from, rcpts, mail_params, rcpt_params, data, ref)
-        self.log.add_submission(sub)
-        return sub
+    def hand_over(self, sub: Submission) -> None:
+        """The relay records what the DUI sent (as the mock does) and hands nothing over: the platform delivers."""
 
     def close_session(self, record: SessionRecord) -> None:
         """The DUI's session ended: end its leg with the platform (or push its mailbox changes) first."""
@@ -302,6 +281,19 @@ class RelayOperator(Operator):
 
     # -- what the scenarios do -----------------------------------------------------------------
 
+    @contextmanager
+    def _staging(self, leg: UpstreamSmtp | UpstreamImap, up: Upstream) -> Iterator[None]:
+        """A leg the harness opens to stage a scenario: a platform failing it is reported, and the scenario
+        is not run in the sandbox (it cannot be staged), the leg journalled either way."""
+        try:
+            yield
+        except UpstreamFailed as exc:
+            self.upstream_failed(up, str(exc), leg.log)
+            raise NotInSandbox(M.text("sandbox.delivery-refused", verb=up.protocol.upper(), reply=str(exc))) from exc
+        finally:
+            leg.close()
+            self.journal_leg(leg.log)
+
     def deliver(self, address: str, message: bytes) -> EvidenceRef:
         """Have the platform deliver a test message to `address`: submitted with the vendor's credentials."""
         ref = self.journal.record(
@@ -309,37 +301,23 @@ class RelayOperator(Operator):
         )
         sender = self.smtp_up.user or str(identities.dui_bal()["address"])
         leg = UpstreamSmtp(self.smtp_up, "harness delivery of a test message")
-        try:
+        with self._staging(leg, self.smtp_up):
             for verb, args in (("MAIL", (sender, [])), ("RCPT", (address, [])), ("DATA", (message,))):
                 code, text = leg.command(verb, *args)
                 if not 200 <= code < 300:
                     raise NotInSandbox(M.text("sandbox.delivery-refused", verb=verb, reply=_line(code, text)))
-        except UpstreamFailed as exc:
-            self.upstream_failed(self.smtp_up, str(exc), leg.log)
-            raise NotInSandbox(M.text("sandbox.delivery-refused", verb="SMTP", reply=str(exc))) from exc
-        finally:
-            leg.close()
-            self.journal_leg(leg.log)
         self._await_arrival(address, message)
         return ref
 
     def _await_arrival(self, address: str, message: bytes) -> None:
         """Wait until the platform's INBOX holds the delivered message (by its Message-ID)."""
         wanted = message_id(message)
-        if not wanted:
-            return
         deadline = time.monotonic() + ARRIVAL_WAIT
-        while True:
+        while wanted:
             leg = UpstreamImap(self.imap_up, f"arrival of {wanted}")
-            try:
+            with self._staging(leg, self.imap_up):
                 if leg.open(address).with_message_id(wanted):
                     return
-            except UpstreamFailed as exc:
-                self.upstream_failed(self.imap_up, str(exc), leg.log)
-                raise NotInSandbox(M.text("sandbox.delivery-refused", verb="IMAP", reply=str(exc))) from exc
-            finally:
-                leg.close()
-                self.journal_leg(leg.log)
             if time.monotonic() > deadline:
                 raise NotInSandbox(M.text("sandbox.delivery-late", seconds=int(ARRIVAL_WAIT)))
             time.sleep(1.0)
