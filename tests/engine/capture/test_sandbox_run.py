@@ -199,3 +199,29 @@ def test_a_platform_answering_garbage_fails_the_scenario_naming_it(tmp_path: Pat
     assert {(out / "evidence" / e["path"]).read_bytes() for e in kept if e["meta"]["method"] == "POST"} <= set(
         server.received
     )
+
+
+@pytest.mark.requirements("DMP-R01")
+@pytest.mark.parametrize(("dui", "verdict"), [("demo", "pass"), ("demo:dmp-failure-as-success", "fail")])
+def test_how_the_dui_handles_what_the_platform_answered_is_judged_on_that_answer(
+    platform: LoopbackPlatform, profile: Path, tmp_path: Path, dui: str, verdict: str
+) -> None:
+    """The platform refuses a feed on its own (the resident's DMP closed after its TD0.2 said active): DMP-R01
+    is judged on the platform's RegistryResponse as relayed, not on anything the harness decided. A DUI that
+    shows the refusal passes; one that reports the document as fed fails."""
+    mock = platform.services["dmp"]
+    record = next(r for r in mock.records.values() if r.key == "resident-second")
+    try:
+        record.status, mock.td02_stale = "closed", True
+        out = tmp_path / "run"
+        proc = run("--socle", "dmp", "--sandbox", profile, "--dui", dui, "-k", "dlu_for_ehpad", "--out", out)
+    finally:
+        record.status, mock.td02_stale = "active", False
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]  # -k: the socle's other rules untested
+    dmp = json.loads((out / "results.json").read_text())["socles"]["dmp"]
+    assert dmp["requirements"]["DMP-R01"]["verdict"] == verdict, dmp["requirements"]["DMP-R01"]["findings"]
+    assert [s["outcome"] for s in dmp["scenarios"]] == ["passed" if verdict == "pass" else "failed"]
+    answers = [e for e in journal(out / "evidence") if e["kind"] == "dmp-response"]
+    feeds = [e for e in answers if "iti41-response" in e["path"]]  # the platform's own answer to the feed
+    assert feeds and all(e["meta"]["status"] == "Failure" and e["meta"]["role"] == "platform" for e in feeds)
+    assert all(b"DMP ferme" in (out / "evidence" / e["path"]).read_bytes() for e in feeds)
