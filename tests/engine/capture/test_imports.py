@@ -120,9 +120,10 @@ def judged(run: Path) -> dict[str, dict[str, str]]:
 
 
 # What an import judges that the run's scenarios never judged: each is a blind spot of the suite the
-# import revealed, kept here by name so that a new one fails this test. The cross-socle scenario prescribes
-# for a resident whose identity is not qualified and only judges EP-23 on it; its Bundle carries the INS
-# without identityReliability VALI, which ID-02 refuses (an INS is shared only once qualified).
+# import revealed, kept here by name so that a new one fails this test (and a fixed one does not). The
+# cross-socle scenario prescribes for a resident whose identity is not qualified and only judges EP-23 on
+# it; the demonstration DUI's Bundle carries the INS with identityReliability PROV (not VALI), which ID-02
+# refuses (an INS is shared only once qualified): conformance/socles/eprescription/reference/bundle.py.
 BLIND_SPOTS = {("eprescription", "ID-02")}
 
 
@@ -140,8 +141,8 @@ def test_captures_of_a_demo_run_get_its_verdicts(demo_run: Path, tmp_path: Path,
             compared += 1
             if ran[socle][rid] != verdict:
                 differ.add((socle, rid))
-    assert differ == BLIND_SPOTS, proc.stdout[-3000:]
-    assert proc.returncode == 1  # ID-02: the blind spot fails, as it should
+    assert differ <= BLIND_SPOTS, proc.stdout[-3000:]  # a blind spot fixed in the suite or the demo DUI is welcome
+    assert proc.returncode == (1 if differ else 0)  # ID-02: the blind spot fails, as it should
     assert compared >= 60 and len(imported["eprescription"]) >= 10  # e-mails, feeds and Bundles all judged
     results = json.loads((out / "results.json").read_text())
     assert (
