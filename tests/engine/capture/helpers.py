@@ -221,10 +221,9 @@ def export_captures(run: Path, out: Path, *, har: bool = False) -> Path:
     return out
 
 
-class Misbehaving:
-    """A TLS server with the platform's certificate that answers every request the way `mode` says:
-    "garbage" (bytes that are not HTTP), "cut" (a head announcing more body than it sends, then closes),
-    "close" (closes without a word), "ok" (a well-formed answer echoing the request body)."""
+class BrokenServer:
+    """A loopback server with the platform's certificate (the probe and the relay trust it), serving each
+    connection with `_session(raw socket)` on its own thread; a context manager that stops it."""
 
     def __init__(self, pki: TestPKI, mode: str) -> None:
         import socket
@@ -240,7 +239,7 @@ class Misbehaving:
         self.received: list[bytes] = []
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> Misbehaving:
+    def __enter__(self) -> Any:
         self._thread.start()
         return self
 
@@ -253,18 +252,30 @@ class Misbehaving:
         self._thread.join(5)
 
     def _serve(self) -> None:
-        import ssl
-
         while True:
             try:
                 raw, _ = self.sock.accept()
             except OSError:
                 return
-            try:
-                with self.ctx.wrap_socket(raw, server_side=True) as conn:
-                    self._answer(conn)
-            except (OSError, ssl.SSLError):
-                continue
+            threading.Thread(target=self._session, args=(raw,), daemon=True).start()
+
+    def _session(self, raw: Any) -> None:
+        raise NotImplementedError
+
+
+class Misbehaving(BrokenServer):
+    """An HTTPS server that answers every request the way `mode` says:
+    "garbage" (bytes that are not HTTP), "cut" (a head announcing more body than it sends, then closes),
+    "close" (closes without a word), "ok" (a well-formed answer echoing the request body)."""
+
+    def _session(self, raw: Any) -> None:
+        import ssl
+
+        try:
+            with self.ctx.wrap_socket(raw, server_side=True) as conn:
+                self._answer(conn)
+        except (OSError, ssl.SSLError):
+            return
 
     def _answer(self, conn: Any) -> None:
         data = b""
@@ -290,3 +301,48 @@ class Misbehaving:
                 f"Location: https://localhost:{self.port}/base/thing/1\r\nContent-Length: {len(body)}\r\n\r\n".encode()
             )
             conn.sendall(answer + body)
+
+
+class MisbehavingSmtp(BrokenServer):
+    """An SMTP submission server that greets, offers STARTTLS and answers EHLO and QUIT like an operator (so
+    the probe passes), then fails the DUI's transaction as `mode` says: "garbage" answers MAIL with bytes
+    that are not an SMTP reply, "cut" takes the message's DATA (kept in `received`) and closes without a
+    reply."""
+
+    def _session(self, raw: Any) -> None:
+        import ssl
+
+        conn = raw
+        try:
+            reader = conn.makefile("rb")
+            conn.sendall(b"220 broken.example ESMTP\r\n")
+            while line := reader.readline(1000):
+                verb = line.split(b" ", 1)[0].strip().upper()
+                if verb == b"EHLO":
+                    conn.sendall(
+                        b"250-broken.example\r\n250 STARTTLS\r\n" if conn is raw else b"250 broken.example\r\n"
+                    )
+                elif verb == b"STARTTLS":
+                    conn.sendall(b"220 go ahead\r\n")
+                    conn = self.ctx.wrap_socket(raw, server_side=True)
+                    reader = conn.makefile("rb")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                elif verb == b"MAIL" and self.mode == "garbage":
+                    conn.sendall(b"\x00\xff this is no SMTP reply\r\n")
+                    return
+                elif verb == b"DATA":
+                    conn.sendall(b"354 go on\r\n")
+                    data = b""
+                    while (chunk := reader.readline(65536)) and chunk != b".\r\n":
+                        data += chunk
+                    self.received.append(data)
+                    return  # closes without a word
+                else:
+                    conn.sendall(b"250 ok\r\n")
+        except (OSError, ssl.SSLError):
+            return
+        finally:
+            with suppress(OSError):
+                conn.close()

@@ -39,7 +39,8 @@ def journal(folder: Path) -> list[dict[str, Any]]:
 def test_acceptance_mssante_and_dmp_through_the_relay_chained_to_the_mocks(tmp_path: Path) -> None:
     """The issue's acceptance command, on the loopback profile shipped with the tests."""
     data = tomllib.loads(LOOPBACK_PROFILE.read_text())
-    ports = {"smtp": data["mssante"]["smtp"]["port"], "imap": data["mssante"]["imap"]["port"], "dmp": 47544}
+    dmp_port = int(data["dmp"]["https"]["url"].rsplit(":", 1)[1].split("/")[0])
+    ports = {"smtp": data["mssante"]["smtp"]["port"], "imap": data["mssante"]["imap"]["port"], "dmp": dmp_port}
     out = tmp_path / "run"
     with LoopbackPlatform(tmp_path / "platform", ("mssante", "dmp"), ports=ports) as platform:
         proc = run("--socle", "mssante", "--socle", "dmp", "--sandbox", LOOPBACK_PROFILE, "--dui", "demo", "--out", out)
@@ -79,7 +80,7 @@ def test_acceptance_mssante_and_dmp_through_the_relay_chained_to_the_mocks(tmp_p
     assert inbox and any("\\Seen" in m.flags for m in inbox)
 
     html = (out / "certificate.html").read_text()
-    assert "bac à sable" in html and "(loopback)" in html and "smtp://127.0.0.1:47525" in html
+    assert "bac à sable" in html and "(loopback)" in html and "smtp://127.0.0.1:25587" in html
     assert "observés avec une plateforme de test réelle, à travers le relais enregistreur" in html  # not "simulés"
     seen_as_a_person(out / "certificate.html")
 
@@ -96,7 +97,7 @@ def seen_as_a_person(html: Path) -> None:
         return  # Chromium absent: the HTML assertions above stand alone
     page1 = " ".join(PdfReader(str(print_pdf(html, html.with_suffix(".pdf")))).pages[0].extract_text().split())
     assert "bac à sable (plateforme de test réelle" in page1 and "loopback" in page1, page1[:2000]
-    assert "https://localhost:47544" in page1
+    assert "https://localhost:25443" in page1
     if os.environ.get("CONFORMANCE_UPDATE_DOCS"):
         screenshot(html, Path(__file__).resolve().parents[3] / "docs" / "sandbox-certificate.png", height=900)
 
@@ -225,3 +226,39 @@ def test_how_the_dui_handles_what_the_platform_answered_is_judged_on_that_answer
     feeds = [e for e in answers if "iti41-response" in e["path"]]  # the platform's own answer to the feed
     assert feeds and all(e["meta"]["status"] == "Failure" and e["meta"]["role"] == "platform" for e in feeds)
     assert all(b"DMP ferme" in (out / "evidence" / e["path"]).read_bytes() for e in feeds)
+
+
+@pytest.mark.parametrize("mode", ["garbage", "cut"])
+def test_an_operator_failing_mid_transaction_fails_the_scenario_naming_it(
+    platform: LoopbackPlatform, tmp_path: Path, mode: str
+) -> None:
+    """The MSSanté relay's platform leg: an operator answering MAIL with garbage, or closing after the DUI's
+    DATA, fails the running scenario with a finding naming the platform; the DUI got a 451 on its leg and the
+    exchange is kept (the platform leg's commands, the failure, and what the DUI sent)."""
+    from tests.engine.capture.helpers import MisbehavingSmtp
+
+    with MisbehavingSmtp(platform.pki, mode) as server:
+        smtp_port = platform.services["mssante"].smtp_port
+        profile = platform.profile(tmp_path / "p.toml", **{f"port = {smtp_port}\n": f"port = {server.port}\n"})
+        profile.write_text(profile.read_text().replace('name = "loopback"', 'name = "broken-operator"'))
+        out = tmp_path / "run"
+        proc = run("--socle", "mssante", "--sandbox", profile, "-k", "message_headers", "--out", out)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    (scenario,) = json.loads((out / "results.json").read_text())["socles"]["mssante"]["scenarios"]
+    endpoint = f"smtp://127.0.0.1:{server.port}"
+    named = [f for f in scenario["findings"] if f["location"] == endpoint]
+    assert scenario["outcome"] == "failed" and named and all(f["verdict"] == "fail" for f in named)
+    assert "la plateforme broken-operator a échoué pendant l'échange" in named[0]["message_fr"]
+    mine = journal(out / "evidence")
+    failures = [json.loads((out / "evidence" / e["path"]).read_text()) for e in mine if e["kind"] == "upstream-failure"]
+    assert failures and all(f["upstream"] == endpoint for f in failures)
+    legs = [(out / "evidence" / e["path"]).read_text() for e in mine if e["kind"] == "upstream-smtp-session"]
+    assert any(("MAIL FROM" if mode == "garbage" else "DATA") in leg for leg in legs)
+    sessions = [(out / "evidence" / e["path"]).read_text() for e in mine if e["kind"] == "smtp-session"]
+    assert any("451" in s and "broken-operator" in s for s in sessions)  # what the DUI was told on its leg
+    if mode == "cut":
+        sent = [(out / "evidence" / e["path"]).read_bytes() for e in mine if e["kind"] == "message"]
+        assert sent and server.received  # the DUI's message is kept, and it is what reached the platform
+        assert any(
+            m.replace(b"\r\n", b"\n").strip() in r.replace(b"\r\n", b"\n") for m in sent for r in server.received
+        )

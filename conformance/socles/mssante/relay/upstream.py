@@ -142,18 +142,24 @@ class UpstreamSmtp:
             self.open()
         smtp = self.smtp
         assert smtp is not None
+        if verb in ("MAIL", "RCPT"):
+            label = f"{'MAIL FROM' if verb == 'MAIL' else 'RCPT TO'}:<{args[0]}> {' '.join(args[1])}".rstrip()
+        else:
+            label = "RSET" if verb == "RSET" else f"DATA ({len(args[0])} octets)"
         try:
             if verb == "MAIL":
-                return self._reply(f"MAIL FROM:<{args[0]}> {' '.join(args[1])}".rstrip(), *smtp.mail(*args))
+                return self._reply(label, *smtp.mail(*args))
             if verb == "RCPT":
-                return self._reply(f"RCPT TO:<{args[0]}> {' '.join(args[1])}".rstrip(), *smtp.rcpt(*args))
+                return self._reply(label, *smtp.rcpt(*args))
             if verb == "RSET":
-                return self._reply("RSET", *smtp.rset())
-            return self._reply(f"DATA ({len(args[0])} octets)", *smtp.data(args[0]))
+                return self._reply(label, *smtp.rset())
+            return self._reply(label, *smtp.data(args[0]))
         except smtplib.SMTPDataError as exc:  # DATA refused before the content (no 354)
             return self._reply("DATA", exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPException, OSError) as exc:
-            raise UpstreamFailed(_said(exc)) from exc
+            said = _said(exc)
+            self.log.note(label, "", f"no reply: {said}")  # the command the platform failed on stays in the leg
+            raise UpstreamFailed(said) from exc
 
     def close(self) -> None:
         if self.smtp is not None:
