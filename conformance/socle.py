@@ -18,6 +18,7 @@ socles imports nothing heavy:
 | `uses`      | socles whose public API its cross-socle scenarios use | pytest plugin, defects       |
 | `relay`     | its recording relay for sandbox runs (`Relay`)        | `run --sandbox`              |
 | `captures`  | what it judges in exchanges captured elsewhere        | `run --from-capture`         |
+| `identity`  | which software its evidence shows (`IdentityFact`s)   | certificate, verify          |
 
 MSSanté, DMP and e-prescription register themselves exactly as a third party would.
 """
@@ -88,12 +89,21 @@ class Kind:
 
 @dataclass(frozen=True)
 class Service:
-    """A standalone mock service: `run(out_dir, host, ports, stop_event, echo)` serves until stopped."""
+    """A standalone mock service: `run(out_dir, host, ports, stop_event, echo)` serves until stopped.
+
+    `ports` are its fixed default ports (documented, so a DUI is configured once); `describe`
+    ("module:function(host, ports, files) -> dict") gives the settings section a DUI needs to use it,
+    without starting it (`conformance kit`; `files` maps the test PKI's attribute names to paths);
+    `judge` names the journal kinds that are the DUI's own traffic: the one-line live log of
+    `conformance serve` gives each such record the verdict `conformance validate` would.
+    """
 
     name: str
     title: str
     run: str  # "module:function"
     ports: Mapping[str, int] = field(default_factory=dict)  # port name -> default (0: any free port)
+    describe: str = ""
+    judge: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,11 +125,23 @@ class Relay:
 
 @dataclass(frozen=True)
 class Prompt:
-    """What the manual driver tells a person for one verb, and whether it waits for their answer."""
+    """What the manual driver tells a person for one verb, and how the step ends.
+
+    `fr` and `en` are instructions in which `{name}` fields are filled from `fields(params)` (the
+    socle says "Envoyez ... le DLU de Mme ESSAI à ...", never the core). A step ends when the person
+    answers (`answer`: only the DUI knows the result, `template` is the skeleton of the JSON data to
+    give), or, for an action seen on the wire, as soon as the mock records one of the `done_when`
+    journal kinds: `seen(data)` then reads the outcome's data from that record (a Message-ID...).
+    A step nobody performs times out and fails its scenario.
+    """
 
     fr: str
     en: str
     answer: bool = False
+    fields: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
+    done_when: tuple[str, ...] = ()
+    seen: Callable[[bytes], dict[str, Any]] | None = None
+    template: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -167,6 +189,9 @@ class Socle:
     uses: tuple[str, ...] = ()
     relay: Relay | None = None
     captures: str = ""  # "module:function(CapturedExchange) -> list[Imported]": exchanges it can judge
+    # "module:function(entries, read) -> list[IdentityFact]": the software and structure its evidence names
+    # (VIHF LPS_*, User-Agent, X-Mailer, TLS client certificate), see `conformance.identity`
+    identity: str = ""
 
     def load_checks(self) -> None:
         for module in self.checks:

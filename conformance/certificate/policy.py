@@ -1,7 +1,12 @@
 """The counting policy: which socles count toward "au moins deux services socles", and why not.
 
 The policy is data (profiles/policy/*.toml, or `--policy FILE`) and its text is printed on the
-certificate: the rule an agency reads is the rule the code applied.
+certificate: the rule an agency reads is the rule the code applied. The policies the harness ships are
+registered by their SHA-256 (`REGISTERED`): a certificate under any other file, even one keeping the id,
+version and text of a shipped policy, says "politique non standard" and `verify` refuses it.
+
+Some conditions are not the policy's to relax (`run_blockers`): no socle counts in a partial run, for an
+undeclared solution, or for exchanges that name another software than the one declared.
 """
 
 from __future__ import annotations
@@ -12,9 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.results import NOT_RUN_BY_MODE
 from conformance.paths import profiles_dir
 
 DEFAULT_POLICY = "esms-numerique-2-socles.toml"
+# SHA-256 of every counting policy file the harness ships or has shipped -> "id version" (a test keeps the
+# current file in step). 2026.12.2 adds the run modes that count (counting_modes, witnessed_modes: sandbox runs
+# count, imported captures only when witnessed); certificates issued under 2026.12.1 still verify.
+REGISTERED = {
+    "bb2429ccf1610531cdb57fb5ef3ad4a6b2dec29c8374d113e21a0452caa68b8f": "esms-numerique-2-socles 2026.12.1",
+    "4ccd41672a338807fe2faf5d73d1d34a6f0e61b99084c1d383f3d14e3cff1d5b": "esms-numerique-2-socles 2026.12.2",
+}
 
 
 class PolicyError(ValueError):
@@ -36,6 +49,10 @@ class Policy:
     counting_modes: tuple[str, ...] = ("mock-services", "sandbox")  # runs of these modes may count
     witnessed_modes: tuple[str, ...] = ("imported",)  # runs of these modes count only when witnessed
 
+    @property
+    def registered(self) -> bool:
+        return self.sha256 in REGISTERED
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -44,10 +61,31 @@ class Policy:
             "counting_socles": list(self.counting_socles),
             "counting_modes": list(self.counting_modes),
             "witnessed_modes": list(self.witnessed_modes),
+            "require_all_exigences": self.require_all_exigences,
+            "require_live_scenario": self.require_live_scenario,
+            "require_evidence_verified": self.require_evidence_verified,
             "text_fr": self.text_fr,
             "text_en": self.text_en,
             "sha256": self.sha256,
+            "registered": self.registered,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Policy:
+        return cls(
+            id=str(data["id"]),
+            version=str(data["version"]),
+            minimum=int(data["minimum"]),
+            counting_socles=tuple(data["counting_socles"]),
+            require_all_exigences=bool(data["require_all_exigences"]),
+            require_live_scenario=bool(data["require_live_scenario"]),
+            require_evidence_verified=bool(data["require_evidence_verified"]),
+            text_fr=str(data["text_fr"]),
+            text_en=str(data["text_en"]),
+            sha256=str(data["sha256"]),
+            counting_modes=tuple(data.get("counting_modes", ("mock-services", "sandbox"))),
+            witnessed_modes=tuple(data.get("witnessed_modes", ("imported",))),
+        )
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -83,13 +121,73 @@ class SocleCount:
 
 LIVE_MODES = ("mock-services", "sandbox")  # the harness drove the DUI against a service in operation
 MODE_FR = {"mock-services": "services simulés", "sandbox": "bac à sable", "imported": "échanges importés"}
+# verdicts of a requirement whose scenarios a mode cannot run (results.py): they block in any other mode
+NOT_RUN_IN_MODE = {verdict: mode for mode, verdict in NOT_RUN_BY_MODE.items()}
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A run-level reason why no socle counts, whatever the policy."""
+
+    code: str
+    fr: str
+    en: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "fr": self.fr, "en": self.en}
+
+
+IDENTITY_BLOCKERS = {
+    "not-declared": Blocker(
+        "solution-not-declared",
+        "solution non identifiée : nom et version de la solution non déclarés (--solution-name, --solution-version)",
+        "solution not identified: name and version not declared (--solution-name, --solution-version)",
+    ),
+    "demo": Blocker(
+        "demo-dui",
+        "les échanges ont été produits par le DUI de démonstration de l'outil, non par la solution déclarée",
+        "the exchanges were made by the harness's demonstration DUI, not by the declared solution",
+    ),
+    "mismatch": Blocker(
+        "identity-mismatch",
+        "le logiciel observé dans les échanges n'est pas la solution déclarée",
+        "the software observed in the exchanges is not the declared solution",
+    ),
+    "not-observed": Blocker(
+        "identity-not-observed",
+        "aucun échange ne désigne le logiciel testé (VIHF, User-Agent, X-Mailer)",
+        "no exchange names the software tested (VIHF, User-Agent, X-Mailer)",
+    ),
+}
+PARTIAL = Blocker(
+    "partial-run",
+    "exécution partielle : des scénarios n'ont pas été exécutés",
+    "partial run: some scenarios were not run",
+)
+
+
+def run_blockers(complete: bool, identity_status: str) -> list[Blocker]:
+    """What keeps every socle of a run from counting (empty: nothing at the run level)."""
+    out = [] if complete else [PARTIAL]
+    if identity_status in IDENTITY_BLOCKERS:
+        out.append(IDENTITY_BLOCKERS[identity_status])
+    return out
 
 
 def count_socle(
-    policy: Policy, name: str, socle: dict[str, Any], mode: str, evidence_ok: bool, *, witnessed: bool = False
+    policy: Policy,
+    name: str,
+    socle: dict[str, Any],
+    mode: str,
+    evidence_ok: bool,
+    blockers: list[Blocker] | None = None,
+    *,
+    witnessed: bool = False,
 ) -> SocleCount:
-    fr: list[str] = []
-    en: list[str] = []
+    """Whether a socle counts, and why not. `witnessed`: the certificate carries a witness's statement (given
+    with `--witness`, signed with the witness's own key): the policy's `witnessed_modes` count only then."""
+    fr: list[str] = [b.fr for b in blockers or []]
+    en: list[str] = [b.en for b in blockers or []]
     if mode not in policy.counting_modes and not (mode in policy.witnessed_modes and witnessed):
         needs = mode in policy.witnessed_modes
         fr.append(f"le mode « {MODE_FR.get(mode, mode)} » ne compte pas" + (" sans témoin" if needs else ""))
@@ -97,14 +195,18 @@ def count_socle(
     if name not in policy.counting_socles:
         fr.append("ce service n'entre pas dans le décompte de la politique")
         en.append("this socle is not one the policy counts")
+    reqs = socle["requirements"]  # results.json: a mapping by id; certificate.json: a list with their ids
+    pairs = reqs.items() if isinstance(reqs, dict) else ((r["id"], r) for r in reqs)
     failing = [
         rid
-        for rid, r in socle["requirements"].items()
-        if r["checked"] and r["level"] == "EXIGENCE" and r["verdict"] in ("fail", "not-tested")
+        for rid, r in pairs
+        if r["checked"]
+        and r["level"] == "EXIGENCE"
+        and (r["verdict"] in ("fail", "not-tested") or NOT_RUN_IN_MODE.get(r["verdict"], mode) != mode)
     ]
     if policy.require_all_exigences and (failing or socle["verdict"] not in ("pass", "pass-with-warnings")):
         shown = ", ".join(failing[:8]) + (" ..." if len(failing) > 8 else "")
-        fr.append(f"exigences non satisfaites : {shown or socle['verdict']}")
+        fr.append(f"exigences non satisfaites : {shown or 'exécution incomplète'}")
         en.append(f"EXIGENCE not met: {shown or socle['verdict']}")
     live = mode in LIVE_MODES and any(s["outcome"] == "passed" for s in socle["scenarios"])
     if policy.require_live_scenario and mode not in policy.witnessed_modes and not live:

@@ -7,16 +7,20 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import SharedOptions, echo_json, socles_from, usage_errors
+from conformance.cli.common import SharedOptions, UsageFailure, echo_json, socles_from, usage_errors
 
 
 @click.command(cls=SharedOptions)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per file.")
 def validate(files: tuple[Path, ...], as_json: bool, **values: object) -> None:
-    """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where."""
+    """Check saved artifacts (e-mail, XDM zip, CDA, PDF...): which rule fails, and where.
+
+    A run folder (or its evidence/ folder, or evidence.zip) is validated as the run judged it: only what the
+    DUI sent, with the recorded contexts, at each exchange's capture time.
+    """
     from conformance.engine.options import apply, normalise, options_for
-    from conformance.engine.validate import validate_path
+    from conformance.engine.validate import FileResult, validate_path
     from conformance.socle import installed_socles, load_all_checks
 
     given = normalise(options_for("validate"), values)
@@ -24,7 +28,18 @@ def validate(files: tuple[Path, ...], as_json: bool, **values: object) -> None:
     with usage_errors():
         apply(given, installed_socles().values())  # every socle: its checks may run on these files
     load_all_checks()
-    results = [validate_path(f, socles=wanted) for f in files]
+    from conformance.engine.evidence_store import EvidenceError
+    from conformance.engine.validate_evidence import is_evidence, validate_evidence
+
+    results: list[FileResult] = []
+    for path in files:
+        if is_evidence(path):
+            try:
+                results.extend(validate_evidence(path, wanted))
+            except EvidenceError as exc:
+                raise UsageFailure(f"{path}: {exc}") from exc
+        else:
+            results.append(validate_path(path, socles=wanted))
     if as_json:
         echo_json([r.to_json() for r in results])
     else:

@@ -149,6 +149,7 @@ class HttpsRelay:
         *,
         timeout: float = 60.0,
         max_body: int = MAX_BODY,
+        port: int = 0,  # 0: any free port; the mock's fixed port when the DUI wants fixed ports
     ) -> None:
         self.upstream = upstream
         self.pki = pki
@@ -156,7 +157,7 @@ class HttpsRelay:
         self.timeout = timeout
         self.max_body = max_body
         self.variant = "good"
-        self.port = 0
+        self.port = port
         ca = str(pki.ca_bundle)
         self._contexts = {
             "good": _server_context(str(pki.server_cert), str(pki.server_key), ca),
@@ -271,7 +272,7 @@ class HttpsRelay:
         # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say TCP (else 40 ms per answer)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
         app = Starlette(routes=[Route("/{rest:path}", self._relay, methods=methods)])

@@ -5,9 +5,13 @@ offered to every selected socle's capture reader (`Socle.captures`), which says 
 (the e-mail, the SOAP request and its parts, the FHIR Bundle...) as artifacts with the context the
 capture itself gives. Each exchange a socle judges is one scenario of the run ("Échange importé : NAME"),
 run through the same `Verifier` and checks as a scenario's artifacts, with every requirement the checks
-spoke about; the captured files are the run's evidence (role "imported"). The requirements no capture
-could judge are "non exécutés" with that reason, never passed. The run's mode is "imported": the
-certificate says "échanges importés", and the counting policy decides whether such a run counts.
+spoke about, and re-judgeable as any run (judgement records, `verify --rejudge`). The captured requests are
+the run's evidence as what the DUI sent (role `dui`, meta `imported`, the socles that judge them), their
+answers as what the platform said (role `platform`), each at the exchange's own capture time: time-bound
+rules are judged then, not at the import. The requirements no capture could judge are "not-run-imported"
+with that reason, never passed. The run's mode is "imported": the certificate says "échanges importés",
+and the counting policy decides whether such a run counts (the shipped one: only on a witnessed
+certificate, `--witness`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.engine.capture.captures import CapturedExchange, CaptureFolder, read_captures
-from conformance.engine.evidence import EvidenceRef
+from conformance.engine.evidence import DUI, PLATFORM, EvidenceRef
 from conformance.engine.messages import M
 from conformance.engine.options import OptionError, apply, reset
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
@@ -44,19 +48,24 @@ class Judged:
 Reader = Callable[[CapturedExchange, Path | None], Sequence[Judged] | None]
 
 
-def _record(recorder: RunRecorder, ex: CapturedExchange) -> EvidenceRef:
-    """The captured request (and its answer) as the run's evidence, before anything judges them."""
+def _record(recorder: RunRecorder, ex: CapturedExchange, socles: list[str]) -> EvidenceRef:
+    """The captured request (and its answer) as the run's evidence, before anything judges them. `socles`:
+    those that judge it (their identity hooks read what the DUI says of itself in it)."""
     journal = recorder.journal
-    meta: dict[str, object] = {"role": "imported", "capture": ex.name, "method": ex.method, "url": ex.url}
-    meta.update(captured_at=ex.captured_at, headers=ex.request_headers)
+    meta: dict[str, object] = {"imported": True, "capture": ex.name, "method": ex.method, "url": ex.url}
+    meta.update(captured_at=ex.captured_at, headers=ex.request_headers, socles=socles)
+    meta.update(content_type=ex.content_type, user_agent=ex.request_headers.get("user-agent", "")[:300])
     kind = "message" if ex.kind == "email" else "capture-request"
-    ref = journal.record(kind, ex.name, ex.request, meta=meta)
+    at = ex.captured_at or None
+    ref = journal.record(kind, ex.name, ex.request, meta=meta, role=DUI, time=at)
     if ex.status or ex.response:
         journal.record(
             "capture-response",
             ex.name,
             ex.response,
-            meta={"role": "imported", "status": ex.status, "headers": ex.response_headers, "for_request": ref.sha256},
+            meta={"imported": True, "status": ex.status, "headers": ex.response_headers, "for_request": ref.sha256},
+            role=PLATFORM,
+            time=at,
         )
     return ref
 
@@ -70,8 +79,8 @@ def _judge(recorder: RunRecorder, socle: str, ex: CapturedExchange, judged: Sequ
         art = one.artifact
         if art.data == ex.request and "evidence_ref" not in art.meta:
             art.meta["evidence_ref"] = ref
-        if ex.captured_at:  # time-bound rules are judged at the time of the exchange, not of the import
-            one.ctx.extra.setdefault("captured_at", ex.captured_at)
+        elif "evidence_ref" not in art.meta:  # a part cut from the capture: its role and capture time
+            art.meta.setdefault("source_ref", ref)
         verifier.artifact(art, one.ctx, only_declared=False)
     record = recorder.scenarios[nodeid]
     record.requirements = sorted({f.requirement for f in verifier.findings})
@@ -104,14 +113,11 @@ def run_import(request: RunRequest, folder: CaptureFolder, readers: dict[str, Re
     recorder = RunRecorder(info)
     unread: list[str] = []
     for ex in folder.exchanges:
-        ref = _record(recorder, ex)
-        found = False
-        for name, reader in readers.items():
-            judged = reader(ex, folder.trust)
-            if judged:
-                found = True
-                _judge(recorder, name, ex, judged, ref)
-        if not found:
+        by_socle = {name: judged for name, reader in readers.items() if (judged := reader(ex, folder.trust))}
+        ref = _record(recorder, ex, sorted(by_socle))
+        for name, judged in by_socle.items():
+            _judge(recorder, name, ex, judged, ref)
+        if not by_socle:
             unread.append(ex.name)
     info.imported["not_judged"] = unread
     for name in request.socles:
@@ -124,6 +130,8 @@ def run_import(request: RunRequest, folder: CaptureFolder, readers: dict[str, Re
         policy=request.policy,
         key=request.signing.key,
         cert=request.signing.cert,
+        crls=request.signing.crls,
+        witness=request.signing.witness,
         langs=request.certificate_langs,
     )
     return results
@@ -134,6 +142,10 @@ def execute_import(request: RunRequest) -> int:
     socles = [get_socle(name) for name in request.socles]
     assert request.from_capture is not None
     try:
+        from conformance.engine.preflight import check_policy, check_signing
+
+        check_signing(request.signing.key, request.signing.cert)  # a witness's key: checked before any work
+        check_policy(request.policy)
         apply(request.values(), socles)
         readers: dict[str, Reader] = {s.name: resolve(s.captures) for s in socles if s.captures}
         if not readers:

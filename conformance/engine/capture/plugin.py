@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from conformance.engine.capture.sandbox import MODES, SANDBOX_KEY, NotInSandbox, SandboxRun
+from conformance.engine.evidence import OBSERVED
 from conformance.engine.messages import M
 from conformance.engine.recorder import RunRecorder
 from conformance.messages import Text
@@ -62,7 +63,7 @@ def join(config: pytest.Config, recorder: RunRecorder, run: SandboxRun | None, v
         return
     recorder.info.mode = "sandbox"
     recorder.info.platform = run.public()
-    recorder.journal.record_json("sandbox-platform", "sandbox-platform", run.public(), meta={"role": "harness"})
+    recorder.journal.record_json("sandbox-platform", "sandbox-platform", run.public(), role=OBSERVED)
     recorder.write()
     config.stash[SANDBOX_KEY] = run
     config.pluginmanager.register(SandboxPlugin(run, recorder, verifiers), "conformance-sandbox")

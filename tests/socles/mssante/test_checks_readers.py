@@ -7,6 +7,7 @@ import pytest
 
 from conformance import registry
 from conformance.model import Verdict
+from conformance.observations import kind_of
 from conformance.requirements import catalog_for
 from conformance.socle import get_socle
 
@@ -28,7 +29,8 @@ def loaded() -> None:
 
 
 def _mine() -> list[registry.RegisteredCheck]:
-    return [c for c in registry.all_checks() if c.socle == "mssante"]
+    """The socle's checks of artifacts (its observation judges are tested in tests/socles/test_observations.py)."""
+    return [c for c in registry.all_checks() if c.socle == "mssante" and c.kind != kind_of("mssante")]
 
 
 def test_every_check_judges_catalog_requirements_over_subject_and_ctx() -> None:
@@ -83,9 +85,9 @@ def test_an_unreadable_cda_fails_its_rule_at_the_file() -> None:
 
 
 @pytest.mark.requirements("MSS-DOC-03")
-def test_an_unreadable_pdf_is_not_refused_its_name_is_still_judged() -> None:
+def test_an_unreadable_pdf_is_not_refused_it_fails_with_its_reason() -> None:
     found = run_checks("pdf", b"not a pdf at all", name="20261120_Lettre_MARTIN-ESSAI_Jeanne.pdf")
     assert [(f.verdict, f.location.endswith("(file name)")) for f in found] == [
         (Verdict.FAIL, False),
-        (Verdict.PASS, True),
+        (Verdict.NOT_APPLICABLE, True),  # a bare file's name is not an attachment name
     ]

@@ -39,7 +39,7 @@ def read(ex: CapturedExchange, trust: Path | None) -> Sequence[Judged] | None:
     which = transaction(ex)
     if not which:
         return None
-    ctx = CheckContext(extra={"ca_bundle": str(trust)} if trust else {})
+    ctx = CheckContext(extra={"ca_bundle": trust} if trust else {})  # a Path: recorded for re-judgement
     meta = {"content_type": ex.content_type, "transaction": which}
     if which != "ITI-41":
         return [Judged(Artifact("dmp-consult", ex.name, ex.request, meta), ctx)]

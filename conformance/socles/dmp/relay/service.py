@@ -25,7 +25,7 @@ from urllib.parse import unquote_plus
 from conformance.engine.capture.https import HttpsRelay, Relayed
 from conformance.engine.capture.profile import Platform
 from conformance.engine.capture.sandbox import NotInSandbox, SandboxRun
-from conformance.engine.evidence import EvidenceJournal
+from conformance.engine.evidence import DUI, PLATFORM, EvidenceJournal
 from conformance.formats.ebrim import APPROVED, DE_IDS, RS, SOAP12
 from conformance.formats.pki import TestPKI
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
@@ -56,7 +56,9 @@ class Trust:
 
 
 class DmpRelay:
-    def __init__(self, journal: EvidenceJournal, pki: TestPKI, run: SandboxRun, platform: Platform) -> None:
+    def __init__(
+        self, journal: EvidenceJournal, pki: TestPKI, run: SandboxRun, platform: Platform, *, port: int = 0
+    ) -> None:
         self.journal = journal
         self.harness_pki = pki
         self.run = run
@@ -66,7 +68,7 @@ class DmpRelay:
         self.pki = Trust(pki, platform)
         self.records: dict[str, PatientDmp] = {}
         self.log = ExchangeLog()
-        self._relay = HttpsRelay(self.upstream, pki, self._record)
+        self._relay = HttpsRelay(self.upstream, pki, self._record, port=port)
 
     @property
     def repository_id(self) -> str:
@@ -106,9 +108,11 @@ class DmpRelay:
         is_td02 = transaction == "TD0.2"
         body = ex.query.encode("utf-8") if is_td02 else ex.request
         stem = transaction.lower().replace("-", "").replace(".", "")
-        meta = {**ex.meta(), "transaction": transaction, "path": ex.path, "role": "dui"}
+        meta = {**ex.meta(), "transaction": transaction, "path": ex.path}
         meta["client_certificate_sha256"] = meta["dui_certificate_sha256"]
-        req = self.journal.record("dmp-request", f"{stem}-request.{'txt' if is_td02 else 'mime'}", body, meta=meta)
+        meta["user_agent"] = ex.header("user-agent")[:300]  # as the mock records it: the DUI's identity
+        name = f"{stem}-request.{'txt' if is_td02 else 'mime'}"
+        req = self.journal.record("dmp-request", name, body, meta=meta, role=DUI)
         status, errors, why = self.answer(ex, transaction)
         resp = self.journal.record(
             "dmp-response",
@@ -118,12 +122,12 @@ class DmpRelay:
                 "status": status,
                 "errors": errors,
                 "http_status": ex.status,
-                "role": "platform",
                 "upstream": ex.upstream,
                 "upstream_certificate_sha256": ex.upstream_cert_sha256,
                 "upstream_error": why,
                 "for_request": req.sha256,
             },
+            role=PLATFORM,
         )
         if why:
             self.run.failed(self.upstream, why, resp, self.journal.scenario)

@@ -21,7 +21,7 @@ from typing import Any
 from conformance.engine.capture.https import HttpsRelay, Relayed
 from conformance.engine.capture.profile import Platform
 from conformance.engine.capture.sandbox import SandboxRun
-from conformance.engine.evidence import EvidenceJournal, EvidenceRef
+from conformance.engine.evidence import DUI, OBSERVED, EvidenceJournal, EvidenceRef
 from conformance.formats.pki import TestPKI
 
 from ..service import MAX_BODY, NUMBER_SYSTEM, Exchange
@@ -52,7 +52,9 @@ class PlatformStore:
 
 
 class PrescriptionRelay:
-    def __init__(self, journal: EvidenceJournal, pki: TestPKI, run: SandboxRun, platform: Platform) -> None:
+    def __init__(
+        self, journal: EvidenceJournal, pki: TestPKI, run: SandboxRun, platform: Platform, *, port: int = 0
+    ) -> None:
         self.journal = journal
         self.pki = pki
         self.run = run
@@ -62,7 +64,7 @@ class PrescriptionRelay:
         self.requested_policy = "record"
         self._lock = threading.Lock()
         self._exchanges: list[tuple[Exchange, EvidenceRef | None]] = []
-        self._relay = HttpsRelay(self.upstream, pki, self._record, max_body=MAX_BODY)
+        self._relay = HttpsRelay(self.upstream, pki, self._record, max_body=MAX_BODY, port=port)
 
     @property
     def policy(self) -> str:
@@ -99,10 +101,10 @@ class PrescriptionRelay:
     def _record(self, ex: Relayed) -> None:
         number = self.number_of(ex)
         path = self.upstream.path + ex.path
-        meta = {**ex.meta(), "role": "dui", "status": ex.status, "number": number}
+        meta = {**ex.meta(), "status": ex.status, "number": number}
         body_ref = None
         if ex.request:
-            body_ref = self.journal.record("fhir", f"{ex.method}-{path}-request", ex.request, meta=meta)
+            body_ref = self.journal.record("fhir", f"{ex.method}-{path}-request", ex.request, meta=meta, role=DUI)
         headers = {k.lower(): v for k, v in ex.request_headers if k.lower() in KEPT_HEADERS}
         summary = {
             "method": ex.method,
@@ -117,7 +119,7 @@ class PrescriptionRelay:
             "response": ex.response.decode("utf-8", "replace")[:200_000],
             "relay": ex.meta(),
         }
-        ref = self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary)
+        ref = self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary, role=OBSERVED)
         why = ex.error or self._unreadable(ex)
         if why:
             self.run.failed(self.upstream, why, ref, self.journal.scenario)

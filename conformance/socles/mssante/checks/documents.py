@@ -18,7 +18,7 @@ from conformance.socles.mssante.messages import M
 from .cdaview import CdaView
 from .emailview import XDM_SUBJECT_PREFIX, ZIP_TYPES, Attachment, EmailView
 from .message import unfold
-from .pdf import name_mismatch, name_shape_problem, pdfa_finding
+from .pdf import name_mismatch, name_shape_problem, pdfa_findings
 from .xdm import ALL_RULES, cannot_verify, xdm_findings
 from .xdmview import DE_PATIENT_ID, SS_PATIENT_ID, DocEntry
 
@@ -65,7 +65,7 @@ def check_pdf_copies(view: EmailView, ctx: CheckContext) -> Iterator[Finding]:
         if pv is None:
             yield M.fail(rid, "documents.pdf-undecodable", att.part.label, problem=att.problem)
             continue
-        yield pdfa_finding(pv, att.part.label)
+        yield from pdfa_findings(pv, att.part.label)
         yield from _pdf_name(att.name, att.part.label, cdas, unmatched)
 
 

@@ -39,7 +39,7 @@ from zope.interface import implementer
 from conformance import identities
 from conformance.engine.capture.profile import Platform, Upstream
 from conformance.engine.capture.sandbox import NotInSandbox, SandboxRun
-from conformance.engine.evidence import EvidenceJournal, EvidenceRef
+from conformance.engine.evidence import HARNESS, PLATFORM, EvidenceJournal, EvidenceRef
 from conformance.formats.pki import TestPKI
 
 from ..messages import M
@@ -218,9 +218,17 @@ class RelayOperator(Operator):
     """The mock operator's interface (what the MSSanté scenarios use), relaying to the platform."""
 
     def __init__(
-        self, journal: EvidenceJournal, pki: TestPKI, run: SandboxRun, platform: Platform, *, whitelist: list[str]
+        self,
+        journal: EvidenceJournal,
+        pki: TestPKI,
+        run: SandboxRun,
+        platform: Platform,
+        *,
+        whitelist: list[str],
+        smtp_port: int = 0,
+        imap_port: int = 0,
     ) -> None:
-        super().__init__(journal, pki, whitelist=whitelist)
+        super().__init__(journal, pki, whitelist=whitelist, smtp_port=smtp_port, imap_port=imap_port)
         self.run = run
         self.smtp_up: Upstream = platform.upstreams["smtp"]
         self.imap_up: Upstream = platform.upstreams["imap"]
@@ -241,7 +249,8 @@ class RelayOperator(Operator):
                 f"upstream-{log.protocol}-session",
                 f"upstream-{log.protocol}",
                 log.to_json_bytes(),
-                meta={"role": "platform", "upstream": log.endpoint, "for_session": log.for_session},
+                meta={"upstream": log.endpoint, "for_session": log.for_session},
+                role=PLATFORM,
             )
         except (OSError, ValueError):  # the journal closed under a late session
             return None
@@ -252,7 +261,7 @@ class RelayOperator(Operator):
             "upstream-failure",
             f"upstream-{up.protocol}-failure",
             {"upstream": up.endpoint, "what": what, "for_session": log.for_session, "commands": len(log.commands)},
-            meta={"role": "platform"},
+            role=PLATFORM,
         )
         self.run.failed(up, what, ref, self.journal.scenario)
 
@@ -297,7 +306,7 @@ class RelayOperator(Operator):
     def deliver(self, address: str, message: bytes) -> EvidenceRef:
         """Have the platform deliver a test message to `address`: submitted with the vendor's credentials."""
         ref = self.journal.record(
-            "incoming", "incoming.eml", message, meta={"to": address, "role": "harness", "via": self.smtp_up.endpoint}
+            "incoming", "incoming.eml", message, meta={"to": address, "via": self.smtp_up.endpoint}, role=HARNESS
         )
         sender = self.smtp_up.user or str(identities.dui_bal()["address"])
         leg = UpstreamSmtp(self.smtp_up, "harness delivery of a test message")
