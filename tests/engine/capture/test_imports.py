@@ -149,10 +149,17 @@ def test_captures_of_a_demo_run_get_its_verdicts(demo_run: Path, tmp_path: Path,
         results["mode"] == "imported" and results["imported"]["exchanges"] >= 30 and not results["imported"]["skipped"]
     )
     not_judged = results["socles"]["mssante"]["requirements"]["MSS-TLS-01"]
-    assert not_judged["verdict"] == "not-run" and "aucun échange importé" in not_judged["not_run"]["fr"]
+    assert not_judged["verdict"] == "not-run-imported" and "aucun échange importé" in not_judged["not_run"]["fr"]
     html = (out / "certificate.html").read_text()
     assert "échanges importés" in html and "ne compte pas sans témoin" in html
     assert "observés dans des captures faites hors de l&#39;outil puis importées" in html
+    assert "Non évaluable sur les échanges importés" in html
+    # the imported run re-judges itself like any run: every verdict of its certificate confirmed by its evidence
+    check = conformance("verify", out / "certificate.html", "--evidence", out, "--rejudge", "--json")
+    said = json.loads(check.stdout)
+    assert said["status"] == "intact, signer not trusted" and check.returncode == 3, said  # the installation key
+    stated = sum(len(s["requirements"]) for s in results["socles"].values())
+    assert said["rejudge"]["confirmed"] == stated and not said["rejudge"]["contradicted"], said["rejudge"]
 
 
 @pytest.mark.parametrize(
@@ -174,3 +181,37 @@ def test_a_defect_in_the_captures_fails_its_requirement(
     proc = conformance("run", "--socle", socle, "--from-capture", folder, "--out", out)
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert verdicts(out)[socle][requirement] == "fail"
+
+
+def test_imported_captures_count_only_on_a_witnessed_certificate(tmp_path: Path) -> None:
+    """The counting policy's witnessed mode, end to end: captures of a vendor's DUI (it names itself ACME DUI),
+    imported under that name, count only when a witness imports them and signs with its own key (`--witness`);
+    what no capture can judge is "non évaluable sur les échanges importés" and does not block."""
+    from conformance.formats.pki import TestPKI
+    from tests.certificate.helpers import ACME_OPTIONS
+
+    vendor = tmp_path / "vendor-run"
+    dui = "python:tests.certificate.helpers:AcmeDui"
+    assert conformance("run", "--socle", "mssante", "--dui", dui, *ACME_OPTIONS, "--out", vendor).returncode == 0
+    folder = export_captures(vendor, tmp_path / "captures")
+
+    alone = tmp_path / "alone"
+    assert (
+        conformance("run", "--socle", "mssante", "--from-capture", folder, *ACME_OPTIONS, "--out", alone).returncode
+        == 0
+    )
+    payload = json.loads((alone / "certificate.json").read_text())
+    assert payload["solution"]["status"] == "identified" and payload["witness"] is None
+    assert payload["socles"]["mssante"]["reasons_fr"] == ["le mode « échanges importés » ne compte pas sans témoin"]
+
+    pki = TestPKI.load_or_create(tmp_path / "pki")
+    witness = ("--sign-key", pki.signing_key, "--sign-cert", pki.signing_cert, "--witness", "ARS Essai, pôle SI")
+    seen = tmp_path / "witnessed"
+    proc = conformance("run", "--socle", "mssante", "--from-capture", folder, *ACME_OPTIONS, *witness, "--out", seen)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    payload = json.loads((seen / "certificate.json").read_text())
+    assert payload["witness"] == {"statement": "ARS Essai, pôle SI"}
+    assert payload["socles"]["mssante"]["counts"] is True, payload["socles"]["mssante"]["reasons_fr"]
+    assert payload["socles"]["mssante"]["tallies"]["not-run-imported"] > 0
+    check = conformance("verify", seen / "certificate.html", "--evidence", seen, "--rejudge", "--trust", pki.root_cert)
+    assert check.returncode == 0 and check.stdout.startswith("valid") and "witnessed by: ARS Essai" in check.stdout

@@ -84,6 +84,29 @@ def test_acceptance_mssante_and_dmp_through_the_relay_chained_to_the_mocks(tmp_p
     assert "observés avec une plateforme de test réelle, à travers le relais enregistreur" in html  # not "simulés"
     seen_as_a_person(out / "certificate.html")
 
+    # who said what: the DUI's requests, the platform's answers and the relay's sessions with it, never judged
+    # as the DUI's; and the certificate's verdicts re-judged from this evidence alone, every one confirmed
+    roles = {(e["kind"], e["role"]) for e in mine}
+    assert {("dmp-request", "dui"), ("dmp-response", "platform"), ("upstream-smtp-session", "platform")} <= roles
+    check = subprocess.run(
+        [
+            str(BIN / "conformance"),
+            "verify",
+            str(out / "certificate.html"),
+            "--evidence",
+            str(out),
+            "--rejudge",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    said = json.loads(check.stdout)
+    assert check.returncode == 3 and said["status"] == "intact, signer not trusted", said  # the installation key
+    stated = sum(len(s["requirements"]) for s in results["socles"].values())
+    assert said["rejudge"]["confirmed"] == stated and not said["rejudge"]["contradicted"], said["rejudge"]
+
 
 def seen_as_a_person(html: Path) -> None:
     """Page 1 of the certificate, printed by Chromium, names the sandbox and its endpoints."""
@@ -224,7 +247,7 @@ def test_how_the_dui_handles_what_the_platform_answered_is_judged_on_that_answer
     assert [s["outcome"] for s in dmp["scenarios"]] == ["passed" if verdict == "pass" else "failed"]
     answers = [e for e in journal(out / "evidence") if e["kind"] == "dmp-response"]
     feeds = [e for e in answers if "iti41-response" in e["path"]]  # the platform's own answer to the feed
-    assert feeds and all(e["meta"]["status"] == "Failure" and e["meta"]["role"] == "platform" for e in feeds)
+    assert feeds and all(e["meta"]["status"] == "Failure" and e["role"] == "platform" for e in feeds)
     assert all(b"DMP ferme" in (out / "evidence" / e["path"]).read_bytes() for e in feeds)
 
 
