@@ -119,14 +119,6 @@ def judged(run: Path) -> dict[str, dict[str, str]]:
     return {s: {r: v for r, v in q.items() if v in ("pass", "fail", "warn")} for s, q in verdicts(run).items()}
 
 
-# What an import judges that the run's scenarios never judged: each is a blind spot of the suite the
-# import revealed, kept here by name so that a new one fails this test (and a fixed one does not). The
-# cross-socle scenario prescribes for a resident whose identity is not qualified and only judges EP-23 on
-# it; the demonstration DUI's Bundle carries the INS with identityReliability PROV (not VALI), which ID-02
-# refuses (an INS is shared only once qualified): conformance/socles/eprescription/reference/bundle.py.
-BLIND_SPOTS = {("eprescription", "ID-02")}
-
-
 @pytest.mark.parametrize("har", [False, True], ids=["pairs", "har"])
 def test_captures_of_a_demo_run_get_its_verdicts(demo_run: Path, tmp_path: Path, har: bool) -> None:
     """The issue's acceptance: same requirement verdicts as the run, for what captures can judge."""
@@ -141,8 +133,10 @@ def test_captures_of_a_demo_run_get_its_verdicts(demo_run: Path, tmp_path: Path,
             compared += 1
             if ran[socle][rid] != verdict:
                 differ.add((socle, rid))
-    assert differ <= BLIND_SPOTS, proc.stdout[-3000:]  # a blind spot fixed in the suite or the demo DUI is welcome
-    assert proc.returncode == (1 if differ else 0)  # ID-02: the blind spot fails, as it should
+    # no blind spot: the one the import first revealed (the demo's cross-socle Bundle sharing an unqualified
+    # INS, ID-02) is fixed: the reference DUI sends no INS for an identity that is not qualified
+    assert not differ, (differ, proc.stdout[-3000:])
+    assert proc.returncode == 0
     assert compared >= 60 and len(imported["eprescription"]) >= 10  # e-mails, feeds and Bundles all judged
     results = json.loads((out / "results.json").read_text())
     assert (
