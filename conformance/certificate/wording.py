@@ -43,7 +43,7 @@ def citations() -> Citations:
 
 def cite(source: str) -> list[str]:
     """The public documents a catalog source cites, in the table's order (empty: none recognised)."""
-    return [text for pattern, text in citations().documents if pattern.search(source or "")]
+    return list(dict.fromkeys(text for pattern, text in citations().documents if pattern.search(source or "")))
 
 
 def public_version(version: str) -> str:

@@ -40,8 +40,7 @@ from conformance.cli.common import UsageFailure, echo_json
 @click.option(
     "--rejudge",
     is_flag=True,
-    help="Also re-judge each certificate's verdicts from the evidence beside it (slower); contradicted ones are "
-    "refused.",
+    help="Also re-judge each certificate's verdicts from the evidence beside it (slower); contradicted: refused.",
 )
 @click.option("--no-pdf", is_flag=True, help="Do not print the dossier to PDF (otherwise headless Chromium does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the dossier's JSON on stdout instead of a summary.")

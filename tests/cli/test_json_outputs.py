@@ -36,6 +36,8 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_json_output_parses(certificate: Path, tmp_path: Path) -> None:
+    members = tmp_path / "members.csv"  # one member: the dossier is incomplete, its JSON still whole
+    members.write_text("FINESS juridique;FINESS géographique;Raison sociale\n750000010;750000028;EHPAD Essai\n")
     calls = {
         "validate": [["validate", "--json", str(REPO / "fixtures" / "eprescription" / "ordonnance-good.json")]],
         "defects": [["defects", "--json"], ["defects", "--socle", "dmp", "--json"]],
@@ -44,6 +46,11 @@ def test_every_json_output_parses(certificate: Path, tmp_path: Path) -> None:
         "verify": [
             ["verify", "--json", str(certificate)],
             ["verify", "--json", str(certificate), "--evidence", str(certificate.parent)],
+        ],
+        "diff": [["diff", "--json", str(certificate.parent), str(certificate)]],
+        "dossier": [
+            ["dossier", "--json", "--no-pdf", "--members", str(members), "--certificates", str(certificate.parent)]
+            + ["--out", str(tmp_path / "dossier")]
         ],
     }
     assert set(calls) == _json_commands(), "a command with --json has no case here"

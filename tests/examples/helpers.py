@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -38,12 +39,17 @@ def compile_java_bridge(classes: Path) -> None:
 @contextmanager
 def java_bridge(classes: Path) -> Iterator[str]:
     """The compiled bridge on a free loopback port; its base URL. Stopped (by its own pid) afterwards."""
+    from fontpkg_noto_sans import ROOT
+
     _, java = jdk()
+    # the font the harness itself embeds (a dependency of the package), not whatever the machine has
+    env = {**os.environ, "DUI_BRIDGE_FONT": str(ROOT / "files" / "NotoSans[wdth,wght].ttf")}
     proc = subprocess.Popen(
         [java, "-cp", str(classes), "dui.bridge.Bridge", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None

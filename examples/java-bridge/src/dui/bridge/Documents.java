@@ -5,7 +5,6 @@ import java.awt.color.ICC_Profile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,12 +12,14 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -31,7 +32,7 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 /**
- * The documents this DUI produces: the PDF it prints (declared PDF/A-1b), the CDA R2 N1 around it
+ * The documents this DUI produces: the PDF it prints (PDF/A-1b), the CDA R2 N1 around it
  * (CI-SIS header), and the IHE_XDM.zip with its METADATA.XML computed from that header.
  */
 final class Documents {
@@ -98,20 +99,24 @@ final class Documents {
 
     // -- the PDF the DUI prints ----------------------------------------------------------------------
 
-    static final Charset WIN_ANSI = Charset.forName("windows-1252");
-
     /**
-     * An A4 page of text with the standard Helvetica (WinAnsi), declared PDF/A-1b: XMP identification,
-     * Info in agreement, an sRGB output intent (the JDK's own profile) and a file identifier. As the
-     * reference DUI, the font is not embedded; `padding` XMP whitespace makes the file that much larger.
+     * An A4 page of text, PDF/A-1b (ISO 19005-1): the text in an embedded TrueType subset with its widths
+     * ({@link PdfFont}), an sRGB output intent (the JDK's own ICC profile, version 2.3, as PDF 1.4 reads),
+     * XMP identification (pdfaid part 1, conformance B) in agreement with the Info dictionary, a file
+     * identifier, no compression but Flate of the font program. `padding` XMP whitespace makes the file
+     * that much larger.
      */
-    static byte[] pdf(String title, List<String> lines, String author, ZonedDateTime created, long padding) {
-        String stamp = created.withZoneSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).replace("Z", "+00:00");
-        String pdfDate = "D:" + created.withZoneSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss")) + "+00'00'";
-        StringBuilder content = new StringBuilder("BT\n/F1 14 Tf\n56 780 Td\n16 TL\n");
-        content.append('(').append(pdfText(title)).append(") Tj\nT*\n/F1 11 Tf\n14 TL\nT*\n");
-        for (String line : lines) content.append('(').append(pdfText(line)).append(") Tj\nT*\n");
-        content.append("ET\n");
+    static byte[] pdf(String title, List<String> lines, String author, ZonedDateTime created, long padding) throws IOException {
+        PdfFont font = PdfFont.get();
+        ZonedDateTime utc = created.withZoneSameInstant(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS); // Info dates have no fraction
+        String stamp = utc.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).replace("Z", "+00:00");
+        String pdfDate = "D:" + utc.format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss")) + "+00'00'";
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        content.writeBytes(ascii("BT\n/F1 14 Tf\n56 780 Td\n16 TL\n"));
+        show(content, font, title);
+        content.writeBytes(ascii("/F1 11 Tf\n14 TL\nT*\n"));
+        for (String line : lines) show(content, font, line);
+        content.writeBytes(ascii("ET\n"));
         String xmp = "<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
             + "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
             + "  <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\""
@@ -123,22 +128,19 @@ final class Documents {
             + "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n" + " ".repeat((int) Math.min(padding, Integer.MAX_VALUE - 1024))
             + "\n<?xpacket end=\"w\"?>";
         byte[] icc = ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData();
-        List<byte[]> objects = new ArrayList<>();
+        List<byte[]> objects = new ArrayList<>(); // object n is objects.get(n - 1); Info last (the trailer says so)
         objects.add(ascii("<< /Type /Catalog /Pages 2 0 R /Metadata 6 0 R /OutputIntents [7 0 R] /Lang (fr-FR) >>"));
         objects.add(ascii("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"));
         objects.add(ascii("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"));
-        objects.add(ascii("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"));
-        objects.add(stream("", content.toString().getBytes(WIN_ANSI)));
+        objects.add(ascii(font.dictionary(9)));
+        objects.add(stream("", content.toByteArray()));
         objects.add(stream("/Type /Metadata /Subtype /XML", xmp.getBytes(StandardCharsets.UTF_8)));
         objects.add(ascii("<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) /DestOutputProfile 8 0 R >>"));
         objects.add(stream("/N 3", icc));
-        ByteArrayOutputStream info = new ByteArrayOutputStream();
-        info.writeBytes(ascii("<< /Title "));
-        info.writeBytes(pdfString(title));
-        info.writeBytes(ascii(" /Author "));
-        info.writeBytes(pdfString(author));
-        info.writeBytes(ascii(" /Creator (pont Java dui-conformance) /Producer (pont Java dui-conformance) /CreationDate (" + pdfDate + ") /ModDate (" + pdfDate + ") >>"));
-        objects.add(info.toByteArray());
+        objects.add(ascii(font.descriptor(10)));
+        objects.add(stream("/Length1 " + font.program.length + " /Filter /FlateDecode", deflate(font.program)));
+        objects.add(ascii("<< /Title " + textString(title) + " /Author " + textString(author)
+            + " /Creator (pont Java dui-conformance) /Producer (pont Java dui-conformance) /CreationDate (" + pdfDate + ") /ModDate (" + pdfDate + ") >>"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {'%', 'P', 'D', 'F', '-', '1', '.', '4', '\n', '%', (byte) 0xe2, (byte) 0xe3, (byte) 0xcf, (byte) 0xd3, '\n'});
         List<Integer> offsets = new ArrayList<>();
@@ -170,17 +172,27 @@ final class Documents {
         return out.toByteArray();
     }
 
-    private static String pdfText(String s) {
-        String printable = new String(s.getBytes(WIN_ANSI), WIN_ANSI);
-        return printable.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)");
+    private static byte[] deflate(byte[] data) {
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+        deflater.setInput(data);
+        deflater.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] chunk = new byte[8192];
+        while (!deflater.finished()) out.write(chunk, 0, deflater.deflate(chunk));
+        deflater.end();
+        return out.toByteArray();
     }
 
-    private static byte[] pdfString(String s) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write('(');
-        out.writeBytes(pdfText(s).getBytes(WIN_ANSI));
-        out.write(')');
-        return out.toByteArray();
+    /** One line of text shown with the embedded font, then a move to the next line: `(...) Tj T*`. */
+    private static void show(ByteArrayOutputStream content, PdfFont font, String text) {
+        content.write('(');
+        content.writeBytes(font.encode(text));
+        content.writeBytes(ascii(") Tj\nT*\n"));
+    }
+
+    /** A PDF text string (ISO 32000-1 §7.9.2.2) as UTF-16BE with its byte order mark: any character, as in the XMP. */
+    private static String textString(String s) {
+        return "<FEFF" + HexFormat.of().withUpperCase().formatHex(s.getBytes(StandardCharsets.UTF_16BE)) + ">";
     }
 
     static String xml(String s) {
