@@ -106,6 +106,13 @@ def test_acceptance_mssante_and_dmp_through_the_relay_chained_to_the_mocks(tmp_p
     assert check.returncode == 3 and said["status"] == "intact, signer not trusted", said  # the installation key
     stated = sum(len(s["requirements"]) for s in results["socles"].values())
     assert said["rejudge"]["confirmed"] == stated and not said["rejudge"]["contradicted"], said["rejudge"]
+    # the evidence validation judges what the DUI sent, never what the platform answered
+    validated = subprocess.run(
+        [str(BIN / "conformance"), "validate", str(out), "--json"], capture_output=True, text=True, timeout=900
+    )
+    entries = json.loads(validated.stdout)
+    assert validated.returncode == 0 and entries and not [e for e in entries if e["verdict"] == "fail"]
+    assert not {e["kind"] for e in entries} & {"dmp-response", "upstream-smtp-session", "upstream-imap-session"}
 
 
 def seen_as_a_person(html: Path) -> None:
