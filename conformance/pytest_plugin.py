@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine import parallel
+from conformance.engine.capture.plugin import MARKER as SANDBOX_MARKER
 from conformance.engine.options import OptionError, add_to_pytest, all_options, dest_in_pytest, values_from_pytest
 from conformance.engine.request import RunRequest
 from conformance.engine.session import RECORDER_KEY, RunSession
@@ -43,6 +44,7 @@ def request_from_options(config: pytest.Config) -> RunRequest | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirements(*ids): requirement ids a scenario verifies")
+    config.addinivalue_line("markers", SANDBOX_MARKER)
     try:
         request = given_request(config)
         if request is not None:

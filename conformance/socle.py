@@ -16,6 +16,8 @@ socles imports nothing heavy:
 | `reference` | its part of the reference DUI                         | `conformance.demo`           |
 | `defects`   | its table of seeded defects                           | `conformance defects`, demo  |
 | `uses`      | socles whose public API its cross-socle scenarios use | pytest plugin, defects       |
+| `relay`     | its recording relay for sandbox runs (`Relay`)        | `run --sandbox`              |
+| `captures`  | what it judges in exchanges captured elsewhere        | `run --from-capture`         |
 | `identity`  | which software its evidence shows (`IdentityFact`s)   | certificate, verify          |
 
 MSSanté, DMP and e-prescription register themselves exactly as a third party would.
@@ -105,6 +107,23 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Relay:
+    """The recording relay a socle starts instead of its mock service when a run names a sandbox.
+
+    `upstreams` names the connections the relay opens to the platform and their protocol ("https",
+    "smtp", "imap"): a sandbox profile gives one table per upstream (`[<socle>.<name>]`: where, the
+    expected CA, the vendor's credentials), which the core reads and checks before any scenario.
+    `files` are further keys of the socle's own table that name files (resolved against the profile,
+    required to exist), `texts` keys holding plain values. The socle's fixture starts the relay itself
+    (`conformance.engine.capture.platform_of`).
+    """
+
+    upstreams: Mapping[str, str]
+    files: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Prompt:
     """What the manual driver tells a person for one verb, and how the step ends.
 
@@ -168,6 +187,8 @@ class Socle:
     reference: str = ""  # "module:attr" -> factory(defect: Defect | None) -> reference part
     defects: str = ""  # "module:attr" -> Sequence[Defect]
     uses: tuple[str, ...] = ()
+    relay: Relay | None = None
+    captures: str = ""  # "module:function(CapturedExchange) -> list[Imported]": exchanges it can judge
     # "module:function(entries, read) -> list[IdentityFact]": the software and structure its evidence names
     # (VIHF LPS_*, User-Agent, X-Mailer, TLS client certificate), see `conformance.identity`
     identity: str = ""

@@ -30,7 +30,17 @@ from conformance.identity import IdentityFact, assess, observed_facts
 
 SCHEMA = "dui-conformance/certificate/2"
 RUN_FILES = ("results.json", "junit.xml")  # covered by the certificate beside the evidence
-TALLIES = ("pass", "warn", "fail", "not-tested", "not-checked", "not-applicable", "not-run")
+TALLIES = (
+    "pass",
+    "warn",
+    "fail",
+    "not-tested",
+    "not-checked",
+    "not-applicable",
+    "not-run",
+    "not-run-sandbox",
+    "not-run-imported",
+)
 DISCLAIMER_FR = (
     "Cette attestation est une auto-évaluation produite par l'outil dui-conformance à partir des échanges "
     "observés avec des services simulés. Elle ne constitue ni un référencement de l'Agence du Numérique en "
@@ -44,6 +54,19 @@ DISCLAIMER_EN = (
 )
 
 
+# where the exchanges were observed, by run mode (the disclaimer's words for a mock run are the constants')
+OBSERVED_FR = {
+    "mock-services": "avec des services simulés",
+    "sandbox": "avec une plateforme de test réelle, à travers le relais enregistreur de l'outil",
+    "imported": "dans des captures faites hors de l'outil puis importées",
+}
+OBSERVED_EN = {
+    "mock-services": "with mock services",
+    "sandbox": "with a real test platform, through the harness's recording relay",
+    "imported": "in captures made outside the harness and imported",
+}
+
+
 def evidence_problems(source: Path) -> tuple[str | None, int, list[str]]:
     """(sha256 of index.json, entry count, problems) after re-hashing every listed file."""
     try:
@@ -52,6 +75,27 @@ def evidence_problems(source: Path) -> tuple[str | None, int, list[str]]:
         return store.index_sha256, len(entries), store.problems()
     except (EvidenceError, OSError) as exc:
         return None, 0, [f"evidence index unreadable: {exc}"]
+
+
+def exchanges_of(results: dict[str, Any]) -> dict[str, Any] | None:
+    """Where the judged exchanges happened, when not with the mocks: the sandbox platform and its endpoints
+    (with the certificates they presented), or the imported capture folder. Never a credential."""
+    platform = results.get("platform")
+    if platform:
+        observed = {o["upstream"]: o["certificate_sha256"] for o in platform.get("observed", [])}
+        return {
+            "platform": platform["name"],
+            "title_fr": platform["title_fr"],
+            "title_en": platform["title_en"],
+            "upstreams": [
+                {"endpoint": u["endpoint"], "certificate_sha256": observed.get(u["upstream"], "")}
+                for u in platform.get("upstreams", [])
+            ],
+        }
+    imported = results.get("imported")
+    if imported:
+        return {"source": imported["source"], "files": imported["files"], "exchanges": imported["exchanges"]}
+    return None
 
 
 def observed_identity(socles: Iterable[str], evidence: Path) -> list[IdentityFact]:
@@ -123,7 +167,7 @@ def build_payload(
     blockers: list[Blocker] = run_blockers(run["complete"], identity.status)
     socles: dict[str, Any] = {}
     for name, s in results["socles"].items():
-        count = count_socle(policy, name, s, results.get("mode", ""), evidence_ok, blockers)
+        count = count_socle(policy, name, s, results.get("mode", ""), evidence_ok, blockers, witnessed=bool(witness))
         requirements = [_requirement(rid, r) for rid, r in s["requirements"].items()]
         socles[name] = {
             "title_fr": s["title_fr"],
@@ -140,6 +184,7 @@ def build_payload(
             "requirements": requirements,
         }
     counting = sorted(n for n, s in socles.items() if s["counts"])
+    mode = str(results.get("mode", ""))
     payload = {
         "schema": SCHEMA,
         "certificate_id": str(uuid.uuid4()),
@@ -157,6 +202,7 @@ def build_payload(
         "harness": results["harness"],
         "driver": results["driver"],
         "mode": results["mode"],
+        "exchanges": exchanges_of(results),
         "rule_sets": results["rule_sets"]
         + [{"kind": "counting-policy", "name": policy.id, "version": policy.version, "sha256": policy.sha256}],
         "test_identities": [{"ins": p["ins"], "ins_oid": p["ins_oid"], "key": p["key"]} for p in identities.patients()],
@@ -170,8 +216,12 @@ def build_payload(
         "policy": policy.to_json(),
         "evidence": {"index_sha256": index_sha, "entries": entries, "verified": evidence_ok, "problems": problems[:20]},
         "files": file_hashes(run_dir),
-        "disclaimer_fr": DISCLAIMER_FR,
-        "disclaimer_en": DISCLAIMER_EN,
+        "disclaimer_fr": DISCLAIMER_FR.replace(
+            OBSERVED_FR["mock-services"], OBSERVED_FR.get(mode, OBSERVED_FR["mock-services"])
+        ),
+        "disclaimer_en": DISCLAIMER_EN.replace(
+            OBSERVED_EN["mock-services"], OBSERVED_EN.get(mode, OBSERVED_EN["mock-services"])
+        ),
     }
     # the signed, embedded and re-rendered form is the canonical one: normalise before anything uses it
     normalised: dict[str, Any] = json.loads(canonical(payload))

@@ -17,12 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.results import NOT_RUN_BY_MODE
 from conformance.paths import profiles_dir
 
 DEFAULT_POLICY = "esms-numerique-2-socles.toml"
-# SHA-256 of every counting policy file the harness ships -> "id version" (a test keeps it in step)
+# SHA-256 of every counting policy file the harness ships or has shipped -> "id version" (a test keeps the
+# current file in step). 2026.12.2 adds the run modes that count (counting_modes, witnessed_modes: sandbox runs
+# count, imported captures only when witnessed); certificates issued under 2026.12.1 still verify.
 REGISTERED = {
     "bb2429ccf1610531cdb57fb5ef3ad4a6b2dec29c8374d113e21a0452caa68b8f": "esms-numerique-2-socles 2026.12.1",
+    "4ccd41672a338807fe2faf5d73d1d34a6f0e61b99084c1d383f3d14e3cff1d5b": "esms-numerique-2-socles 2026.12.2",
 }
 
 
@@ -42,6 +46,8 @@ class Policy:
     text_fr: str
     text_en: str
     sha256: str
+    counting_modes: tuple[str, ...] = ("mock-services", "sandbox")  # runs of these modes may count
+    witnessed_modes: tuple[str, ...] = ("imported",)  # runs of these modes count only when witnessed
 
     @property
     def registered(self) -> bool:
@@ -53,6 +59,8 @@ class Policy:
             "version": self.version,
             "minimum": self.minimum,
             "counting_socles": list(self.counting_socles),
+            "counting_modes": list(self.counting_modes),
+            "witnessed_modes": list(self.witnessed_modes),
             "require_all_exigences": self.require_all_exigences,
             "require_live_scenario": self.require_live_scenario,
             "require_evidence_verified": self.require_evidence_verified,
@@ -75,6 +83,8 @@ class Policy:
             text_fr=str(data["text_fr"]),
             text_en=str(data["text_en"]),
             sha256=str(data["sha256"]),
+            counting_modes=tuple(data.get("counting_modes", ("mock-services", "sandbox"))),
+            witnessed_modes=tuple(data.get("witnessed_modes", ("imported",))),
         )
 
 
@@ -94,6 +104,8 @@ def load_policy(path: Path | None = None) -> Policy:
             text_fr=str(data["text_fr"]).strip(),
             text_en=str(data["text_en"]).strip(),
             sha256=hashlib.sha256(raw).hexdigest(),
+            counting_modes=tuple(data.get("counting_modes", ("mock-services", "sandbox"))),
+            witnessed_modes=tuple(data.get("witnessed_modes", ("imported",))),
         )
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise PolicyError(f"cannot read counting policy {path}: {exc}") from exc
@@ -105,6 +117,12 @@ class SocleCount:
     counts: bool
     reasons_fr: list[str]
     reasons_en: list[str]
+
+
+LIVE_MODES = ("mock-services", "sandbox")  # the harness drove the DUI against a service in operation
+MODE_FR = {"mock-services": "services simulés", "sandbox": "bac à sable", "imported": "échanges importés"}
+# verdicts of a requirement whose scenarios a mode cannot run (results.py): they block in any other mode
+NOT_RUN_IN_MODE = {verdict: mode for mode, verdict in NOT_RUN_BY_MODE.items()}
 
 
 @dataclass(frozen=True)
@@ -163,23 +181,35 @@ def count_socle(
     mode: str,
     evidence_ok: bool,
     blockers: list[Blocker] | None = None,
+    *,
+    witnessed: bool = False,
 ) -> SocleCount:
+    """Whether a socle counts, and why not. `witnessed`: the certificate carries a witness's statement (given
+    with `--witness`, signed with the witness's own key): the policy's `witnessed_modes` count only then."""
     fr: list[str] = [b.fr for b in blockers or []]
     en: list[str] = [b.en for b in blockers or []]
+    if mode not in policy.counting_modes and not (mode in policy.witnessed_modes and witnessed):
+        needs = mode in policy.witnessed_modes
+        fr.append(f"le mode « {MODE_FR.get(mode, mode)} » ne compte pas" + (" sans témoin" if needs else ""))
+        en.append(f"runs in mode {mode!r} do not count" + (" unless witnessed" if needs else ""))
     if name not in policy.counting_socles:
         fr.append("ce service n'entre pas dans le décompte de la politique")
         en.append("this socle is not one the policy counts")
     reqs = socle["requirements"]  # results.json: a mapping by id; certificate.json: a list with their ids
     pairs = reqs.items() if isinstance(reqs, dict) else ((r["id"], r) for r in reqs)
     failing = [
-        rid for rid, r in pairs if r["checked"] and r["level"] == "EXIGENCE" and r["verdict"] in ("fail", "not-tested")
+        rid
+        for rid, r in pairs
+        if r["checked"]
+        and r["level"] == "EXIGENCE"
+        and (r["verdict"] in ("fail", "not-tested") or NOT_RUN_IN_MODE.get(r["verdict"], mode) != mode)
     ]
     if policy.require_all_exigences and (failing or socle["verdict"] not in ("pass", "pass-with-warnings")):
         shown = ", ".join(failing[:8]) + (" ..." if len(failing) > 8 else "")
         fr.append(f"exigences non satisfaites : {shown or 'exécution incomplète'}")
         en.append(f"EXIGENCE not met: {shown or socle['verdict']}")
-    live = mode != "artifacts" and any(s["outcome"] == "passed" for s in socle["scenarios"])
-    if policy.require_live_scenario and not live:
+    live = mode in LIVE_MODES and any(s["outcome"] == "passed" for s in socle["scenarios"])
+    if policy.require_live_scenario and mode not in policy.witnessed_modes and not live:
         fr.append("aucun scénario de bout en bout réussi contre un service en fonctionnement")
         en.append("no end-to-end scenario passed against a live service")
     if policy.require_evidence_verified and not evidence_ok:

@@ -145,7 +145,8 @@ def _consistency_problems(payload: dict[str, Any]) -> list[str]:
         )
     blockers = run_blockers(complete, identity)
     for name, s in socles.items():
-        count = count_socle(policy, name, s, str(payload.get("mode", "")), evidence_ok, blockers)
+        witnessed = bool(payload.get("witness"))
+        count = count_socle(policy, name, s, str(payload.get("mode", "")), evidence_ok, blockers, witnessed=witnessed)
         if count.counts != bool(s.get("counts")):
             out.append(
                 f"{name}: the certificate says it {'counts' if s.get('counts') else 'does not count'}, "

@@ -6,7 +6,9 @@
   inside that session, scenario by scenario; `console`: the run's lines, in one language;
 - `verifier`, `recorder`, `evidence`, `results`: findings, the run folder, its journal, results.json;
 - `validate`: artifact mode; `collect`: requirement marks without a run; `standalone`: `serve`; `kit`: `kit`;
-- `messages`: the findings the core builds itself.
+- `messages`: the findings the core builds itself;
+- `capture`: sandbox runs through recording relays (profiles, probe, HTTPS relay, markers) and imported
+  captures (`run --from-capture`).
 
 Deliberately free of imports: a module of the engine is loaded only when it is used.
 """

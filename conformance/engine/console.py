@@ -119,6 +119,8 @@ class Console:
                 ("count-warned", "warn"),
                 ("count-not-tested", "not-tested"),
                 ("count-not-checked", "not-checked"),
+                ("count-not-run-sandbox", "not-run-sandbox"),
+                ("count-not-run-imported", "not-run-imported"),
             )
             if by.get(verdict) or verdict in ("pass", "fail")
         ]

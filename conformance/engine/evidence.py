@@ -31,7 +31,10 @@ DUI = "dui"  # bytes the DUI under test produced: what it sent, or handed back t
 HARNESS = "harness"  # bytes the harness sent the DUI: incoming messages, mock answers, deliberately bad inputs
 OBSERVED = "observed"  # the harness's structured account of what the DUI did (sessions, TLS, observations)
 JUDGEMENT = "judgement"  # how a scenario judged an entry: the artifact, the context and the capture time
-ROLES = (DUI, HARNESS, OBSERVED, JUDGEMENT)
+# bytes a real test platform answered, through a sandbox relay (or an imported capture's answer), and the relay's
+# own sessions with it: like HARNESS, what the DUI was told, never judged as what it sent
+PLATFORM = "platform"
+ROLES = (DUI, HARNESS, OBSERVED, JUDGEMENT, PLATFORM)
 
 
 def now_iso() -> str:

@@ -130,6 +130,29 @@ CORE_OPTIONS: tuple[Option, ...] = (
         metavar="LANG",
     ),
     Option(
+        "sandbox",
+        "run against a real test platform through the recording relays: its TOML profile (profiles/sandboxes/, "
+        "docs/sandboxes.md); the platform is probed first and the run stops (exit 2) when it is unreachable or "
+        "not the one the profile names",
+        kind="file",
+        metavar="FILE",
+    ),
+    Option(
+        "sandbox-tester",
+        "a person is at the console of a sandbox run: scenarios that need a step on the platform run, after the "
+        "step is shown and confirmed",
+        kind="flag",
+        default=False,
+    ),
+    Option(
+        "from-capture",
+        "judge exchanges captured elsewhere (a folder of .eml, SOAP request/response pairs, FHIR request/response "
+        "JSON, HAR files) instead of driving a DUI: same checks, run folder and certificate, marked 'échanges "
+        "importés'",
+        kind="dir",
+        metavar="DIR",
+    ),
+    Option(
         "conformance-progress",
         "print one line per scenario (what conformance run shows)",
         kind="flag",

@@ -56,6 +56,7 @@ class ScenarioRecord:
     detail: str = ""
     findings: list[Finding] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)  # sha256 of evidence captured during it
+    not_run: dict[str, str] | None = None  # {"fr", "en"}: why a sandbox run did not run it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class ScenarioRecord:
             "detail": self.detail,
             "findings": [f.to_json() for f in self.findings],
             "evidence": self.evidence,
+            **({"not_run": self.not_run} if self.not_run else {}),
         }
 
 
@@ -79,7 +81,9 @@ class RunInfo:
     socles: list[str]
     driver: str
     solution: dict[str, Any]
-    mode: str = "mock-services"
+    mode: str = "mock-services"  # mock-services | sandbox | imported
+    platform: dict[str, Any] | None = None  # sandbox: the profile's public form and the certificates probed
+    imported: dict[str, Any] | None = None  # imported: the capture folder and what was read from it
     started: str = field(default_factory=now_iso)
     finished: str | None = None
     status: str = "incomplete"
@@ -107,6 +111,11 @@ class RunRecorder:
             self.scenarios[nodeid] = rec
         self.journal.scenario = nodeid
         return rec
+
+    def not_run(self, nodeid: str, reason: dict[str, str]) -> None:
+        """A sandbox run does not run this scenario, for this reason (French and English)."""
+        with self._lock:
+            self.scenarios[nodeid].not_run = dict(reason)
 
     def add_findings(self, nodeid: str, findings: list[Finding]) -> None:
         with self._lock:

@@ -23,7 +23,7 @@ from conformance.engine.evidence import JUDGEMENT
 from conformance.engine.evidence_store import EvidenceStore
 from conformance.engine.judgement import KIND, Judgement, JudgementError, decode, decode_context
 from conformance.engine.messages import M
-from conformance.engine.results import requirement_verdict
+from conformance.engine.results import NOT_RUN_BY_MODE, requirement_verdict
 from conformance.engine.verifier import at_capture_time
 from conformance.levels import apply_levels
 from conformance.model import Artifact, Finding, Verdict
@@ -133,7 +133,10 @@ class Comparison:
 
     @property
     def status(self) -> str:
-        return CONFIRMED if self.stated == self.rejudged else CONTRADICTED
+        # a requirement a sandbox or import run could not judge is silence in the evidence too (the policy
+        # lets it count only in its own mode)
+        silent = self.stated in NOT_RUN_BY_MODE.values() and self.rejudged == "not-tested"
+        return CONFIRMED if self.stated == self.rejudged or silent else CONTRADICTED
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -57,6 +57,9 @@ class RunRequest:
     progress: bool = False  # one line per scenario
     jobs: int = 1  # parallel workers (pytest-xdist), one DUI and one set of mock services each
     socle_options: tuple[tuple[str, Any], ...] = ()  # (dest, value) of the socles' own options
+    sandbox: Path | None = None  # a sandbox profile: the run goes through the recording relays
+    sandbox_tester: bool = False  # a person is there for the scenarios that need a step on the platform
+    from_capture: Path | None = None  # judge captured exchanges instead of driving a DUI
 
     @classmethod
     def from_values(
@@ -65,6 +68,8 @@ class RunRequest:
         """From option values keyed by dest (click's or pytest's); OptionError for a value that cannot be used."""
         values = normalise(all_options(), raw)
         check_paths(all_options(), values)
+        if values["sandbox"] is not None and values["from_capture"] is not None:
+            raise OptionError("--sandbox and --from-capture exclude each other: a run drives a DUI or imports")
         if values["witness"] and not values["sign_key"]:
             raise OptionError("--witness: a witness signs the certificate with its own key: give --sign-key")
         return cls(
@@ -87,6 +92,9 @@ class RunRequest:
             verbosity=verbosity,
             progress=values["conformance_progress"] if progress is None else progress,
             socle_options=tuple(sorted((d, values[d]) for d in socle_dests())),
+            sandbox=values["sandbox"],
+            sandbox_tester=values["sandbox_tester"],
+            from_capture=values["from_capture"],
         )
 
     def values(self) -> dict[str, Any]:
@@ -111,6 +119,9 @@ class RunRequest:
             "policy": self.policy,
             "lang": self.langs,
             "conformance_progress": self.progress,
+            "sandbox": self.sandbox,
+            "sandbox_tester": self.sandbox_tester,
+            "from_capture": self.from_capture,
             **dict(self.socle_options),
         }
 

@@ -2,7 +2,9 @@
 
 Verdict of a requirement: the worst finding about it (fail > warn > pass > not-applicable),
 "not-tested" when no scenario produced a finding, "not-checked" when the catalog says the
-harness does not check it. A socle passes when every checked EXIGENCE passed.
+harness does not check it, "not-run-sandbox" / "not-run-imported" when a sandbox run did not run any
+scenario that judges it, or no imported exchange could judge it (each such scenario says why: "non exécuté
+en bac à sable"). A socle passes when every checked EXIGENCE passed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from conformance.engine.recorder import RunInfo, ScenarioRecord
 
 SCHEMA = "dui-conformance/results/2"  # 2: "selection" (keyword, deselected scenarios)
+# the verdict of a requirement the run's mode could not judge (its scenarios declared not run, with a reason)
+NOT_RUN_BY_MODE = {"sandbox": "not-run-sandbox", "imported": "not-run-imported"}
 
 
 def requirement_verdict(findings: Iterable[Finding]) -> str:
@@ -68,8 +72,12 @@ def build_results(
             tests = [s.nodeid for s in own if req.id in s.requirements]
             evidence = set(evidence_by_req.get(req.id, set()))
             evidence.update(f.evidence for f in found if f.evidence)
+            verdict = requirement_verdict(found) if req.checked else "not-checked"
+            not_run = [s.not_run for s in own if req.id in s.requirements and s.not_run]
+            if verdict == "not-tested" and not_run and len(not_run) == len(tests) and info.mode in NOT_RUN_BY_MODE:
+                verdict = NOT_RUN_BY_MODE[info.mode]
             reqs[req.id] = {
-                "verdict": requirement_verdict(found) if req.checked else "not-checked",
+                "verdict": verdict,
                 "level": req.level.value,
                 "checked": req.checked,
                 "not_checked_reason": req.not_checked_reason,
@@ -82,6 +90,7 @@ def build_results(
                 "tests": tests,
                 "findings": [f.to_json() for f in found],
                 "evidence": sorted(evidence),
+                **({"not_run": not_run[0]} if verdict in NOT_RUN_BY_MODE.values() else {}),
             }
         counts: dict[str, int] = {}
         for r in reqs.values():
@@ -109,6 +118,8 @@ def build_results(
         "harness": info.harness,
         "driver": info.driver,
         "mode": info.mode,
+        **({"platform": info.platform} if info.platform is not None else {}),
+        **({"imported": info.imported} if info.imported is not None else {}),
         "started": info.started,
         "finished": info.finished,
         "rule_sets": manifests,
@@ -121,8 +132,14 @@ def completeness(results: dict[str, Any]) -> dict[str, Any]:
 
     A run that skipped scenarios (a cross-socle scenario without its other socle, a skip), deselected some
     (`-k`, `--deselect`), collected without running (`--collect-only`), selected none, or was interrupted
-    is partial: its certificate never counts."""
+    is partial: its certificate never counts. A scenario a sandbox or import run declares not run, with its
+    reason (`not_run`), is no skip: its requirements say "not-run-<mode>" and the certificate names them."""
     scenarios = [x for s in results.get("socles", {}).values() for x in s.get("scenarios", [])]
+    declared = results.get("mode") in NOT_RUN_BY_MODE
+    scenarios = [
+        {**x, "outcome": "not-run"} if declared and x.get("not_run") and x.get("outcome") == "skipped" else x
+        for x in scenarios
+    ]
     progress = results.get("progress") or {}
     selection = results.get("selection") or {}
     by_outcome: dict[str, int] = {}

@@ -52,6 +52,10 @@ def argv_for(request: RunRequest) -> list[str]:
 def execute(request: RunRequest, console: Console | None = None) -> int:
     """Run the request; 0 when every checked EXIGENCE passed, 1 when one did not, 2 when nothing could run,
     130 when interrupted. A usage error found before the run (`PreflightError`) is raised, not returned."""
+    if request.from_capture is not None:  # imported exchanges: judged without pytest nor services
+        from conformance.engine.capture.imports import execute_import
+
+        return execute_import(request)
     request = request if request.out is not None else prepared(request)
     assert request.out is not None
     driver = preflight(request)

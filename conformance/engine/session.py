@@ -20,8 +20,10 @@ import pytest
 from conformance.drivers.base import Driver
 from conformance.drivers.guard import GuardedDriver
 from conformance.engine import html_columns, outcome, parallel, scenarios
+from conformance.engine.capture import plugin as sandbox_plugin
+from conformance.engine.capture import sandbox
 from conformance.engine.console import Console, console_lang
-from conformance.engine.options import apply, reset
+from conformance.engine.options import OptionError, apply, reset
 from conformance.engine.preflight import preflight
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
 from conformance.engine.request import RunRequest
@@ -111,6 +113,9 @@ class RunSession:
         """
         socles = [get_socle(name) for name in request.socles]
         apply(request.values(), socles)
+        if request.from_capture is not None:
+            raise OptionError("--from-capture imports captured exchanges: use `conformance run --from-capture DIR`")
+        platform = sandbox.prepare(request, socles)  # before the run folder: a bad platform stops here, exit 2
         run_id = new_run_id()
         request = request.with_out(run_id)
         assert request.out is not None
@@ -131,6 +136,7 @@ class RunSession:
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)
+        sandbox_plugin.join(config, session.recorder, platform, VERIFIER_KEY)
         return session
 
     def _join(self, config: pytest.Config) -> None:

@@ -1,15 +1,15 @@
 """`conformance validate RUN_DIR`: a run's evidence validated as the run judged it, with every rule.
 
 The evidence index says what each entry is (its kind), who produced it (its role) and when (its capture
-time); the judgement records say with which context a scenario judged it. So only what the DUI sent
-(role `dui`) and the harness's account of what it did (role `observed`) are judged; the messages the
-harness sent the DUI (deliberately bad ones included), the mock services' answers and the harness's own
-records are not. Each entry is judged once per distinct context it was judged with in the run, by every
-check of the socle that judged it (not only the rules a scenario declared), at its capture time; an entry
-no scenario judged is judged by every installed socle with an empty context. A rule a scenario made the
-DUI break on purpose (it gave it a deliberately bad input, judgement `provoked`) is reported not applicable,
-with the reason. Nothing is read outside the evidence, and a file that does not match its index entry is
-reported, never judged.
+time); the judgement records say with which context a scenario judged it. So only what the DUI sent (role
+`dui`) and the harness's account of what it did (role `observed`) are judged; the messages the harness sent
+the DUI (deliberately bad ones included), the mock services' answers, a sandbox platform's answers and the
+relay's sessions with it (role `platform`) and the harness's own records are not. Each entry is judged once
+per distinct context it was judged with in the run, by every check of the socle that judged it (not only the
+rules a scenario declared), at its capture time; an entry no scenario judged is judged by every installed
+socle with an empty context. A rule a scenario made the DUI break on purpose (it gave it a deliberately bad
+input, judgement `provoked`) is reported not applicable, with the reason. Nothing is read outside the
+evidence, and a file that does not match its index entry is reported, never judged.
 """
 
 from __future__ import annotations

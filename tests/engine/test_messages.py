@@ -14,7 +14,7 @@ def test_every_message_is_used_and_every_use_is_in_the_table() -> None:
     sources = "".join(
         p.read_text()
         for p in [
-            *PACKAGE.glob("engine/*.py"),
+            *PACKAGE.glob("engine/**/*.py"),
             *PACKAGE.glob("drivers/*.py"),
             PACKAGE / "registry.py",
             PACKAGE / "observations.py",

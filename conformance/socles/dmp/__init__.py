@@ -11,6 +11,7 @@ from pathlib import Path
 
 from conformance.paths import profiles_dir
 from conformance.socle import Kind, Option, Service, Socle
+from conformance.socles.dmp.relay import RELAY
 
 _HERE = Path(__file__).resolve().parent
 
@@ -91,4 +92,6 @@ SOCLE = Socle(
     manual="conformance.socles.dmp.reference.prompts:PROMPTS",
     reference="conformance.socles.dmp.reference.part:DmpPart",
     defects="conformance.socles.dmp.reference.defects:DEFECTS",
+    relay=RELAY,
+    captures="conformance.socles.dmp.relay.captures:read",
 )

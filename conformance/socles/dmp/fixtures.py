@@ -199,7 +199,7 @@ class DmpHarness:
 
     @property
     def repository_id(self) -> str:
-        return REPOSITORY_ID
+        return str(getattr(self.service, "repository_id", REPOSITORY_ID))  # a sandbox platform's own
 
     def stored(self, unique_id: str) -> Any:
         """The document the mock DMP holds under `unique_id` (the truth a retrieval is compared with)."""
@@ -293,12 +293,20 @@ class DmpHarness:
 
 
 @pytest.fixture(scope="session")
-def dmp(conformance_run: RunRecorder, dui: Any) -> Iterator[DmpHarness]:
+def dmp(conformance_run: RunRecorder, dui: Any, pytestconfig: pytest.Config) -> Iterator[DmpHarness]:
+    from conformance.engine.capture.sandbox import platform_of
     from conformance.formats.pki import TestPKI
+    from conformance.socles.dmp.relay.service import DmpRelay
     from conformance.socles.dmp.service.app import DmpService
 
     pki = TestPKI.load_or_create(pki_cache_dir())
-    service = DmpService(conformance_run.journal, pki, port=service_port(dui, "dmp", "dmp", "https"))
+    sandbox = platform_of(pytestconfig, "dmp")  # a sandbox run: the relay to the platform, not the mock
+    port = service_port(dui, "dmp", "dmp", "https")
+    service: Any = (
+        DmpRelay(conformance_run.journal, pki, *sandbox, port=port)
+        if sandbox
+        else DmpService(conformance_run.journal, pki, port=port)
+    )
     service.start()
     try:
         settings = {**service.settings(), "patients": identities.patients()}

@@ -60,9 +60,16 @@ def structure(der: bytes) -> IdentityFact | None:
     )
 
 
+def _request(entry: dict[str, Any]) -> bool:
+    """A request the DUI sent the DMP: relayed or received by the mock, or imported and judged by this socle."""
+    if entry.get("kind") == "capture-request":
+        return SOCLE in ((entry.get("meta") or {}).get("socles") or [])
+    return entry.get("kind") == "dmp-request"
+
+
 def observed(entries: list[dict[str, Any]], read: Callable[[str], bytes | None]) -> list[IdentityFact]:
     found: list[IdentityFact] = []
-    requests = [e for e in entries if e.get("kind") == "dmp-request" and e.get("role") == DUI][:MAX_REQUESTS]
+    requests = [e for e in entries if e.get("role") == DUI and _request(e)][:MAX_REQUESTS]
     for entry in requests:
         meta = entry.get("meta") or {}
         agent = str(meta.get("user_agent") or "")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from conformance.paths import profiles_dir
 from conformance.socle import Option, Service, Socle
+from conformance.socles.eprescription.relay import RELAY
 
 _HERE = Path(__file__).resolve().parent
 
@@ -66,4 +67,6 @@ SOCLE = Socle(
     reference="conformance.socles.eprescription.reference.part:EprescriptionPart",
     defects="conformance.socles.eprescription.reference.defects:DEFECTS",
     uses=("dmp", "mssante"),
+    relay=RELAY,
+    captures="conformance.socles.eprescription.relay.captures:read",
 )

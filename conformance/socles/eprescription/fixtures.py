@@ -252,11 +252,19 @@ def selected_socles(config: pytest.Config) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]:
+def eprescription(conformance_run: RunRecorder, dui: Any, pytestconfig: pytest.Config) -> Iterator[EpHarness]:
+    from conformance.engine.capture.sandbox import platform_of
     from conformance.formats.pki import TestPKI, pki_cache_dir
+    from conformance.socles.eprescription.relay.service import PrescriptionRelay
 
+    pki = TestPKI.load_or_create(pki_cache_dir())
     port = service_port(dui, "eprescription", "eprescription", "https")
-    service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()), port=port)
+    sandbox = platform_of(pytestconfig, "eprescription")  # a sandbox run: the relay to the platform
+    service: Any = (
+        PrescriptionRelay(conformance_run.journal, pki, *sandbox, port=port)
+        if sandbox
+        else PrescriptionService(conformance_run.journal, pki, port=port)
+    )
     service.start()
     try:
         settings = {**service.settings(), "patients": identities.patients()}

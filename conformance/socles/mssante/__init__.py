@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conformance.paths import profiles_dir
 from conformance.socle import Service, Socle
+from conformance.socles.mssante.relay import RELAY
 
 _HERE = Path(__file__).resolve().parent
 
@@ -36,4 +37,6 @@ SOCLE = Socle(
     manual="conformance.socles.mssante.reference.prompts:PROMPTS",
     reference="conformance.socles.mssante.reference.part:MssantePart",
     defects="conformance.socles.mssante.reference.defects:DEFECTS",
+    relay=RELAY,
+    captures="conformance.socles.mssante.relay.captures:read",
 )

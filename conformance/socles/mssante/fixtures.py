@@ -184,13 +184,22 @@ class MssHarness:
 
 
 @pytest.fixture(scope="session")
-def mss(conformance_run: RunRecorder, dui: Any) -> Iterator[MssHarness]:
+def mss(conformance_run: RunRecorder, dui: Any, pytestconfig: pytest.Config) -> Iterator[MssHarness]:
+    from conformance.engine.capture.sandbox import platform_of
     from conformance.formats.pki import TestPKI, pki_cache_dir
+    from conformance.socles.mssante.relay.operator import RelayOperator
     from conformance.socles.mssante.service import Operator
 
     pki = TestPKI.load_or_create(pki_cache_dir())
+    sandbox = platform_of(pytestconfig, "mssante")  # a sandbox run: the relay to the platform's operator
     smtp, imap = (service_port(dui, "mssante", "operator", p) for p in ("smtp", "imap"))
-    operator = Operator(conformance_run.journal, pki, whitelist=identities.whitelist(), smtp_port=smtp, imap_port=imap)
+    operator = (
+        RelayOperator(
+            conformance_run.journal, pki, *sandbox, whitelist=identities.whitelist(), smtp_port=smtp, imap_port=imap
+        )
+        if sandbox
+        else Operator(conformance_run.journal, pki, whitelist=identities.whitelist(), smtp_port=smtp, imap_port=imap)
+    )
     operator.start()
     try:
         settings = {

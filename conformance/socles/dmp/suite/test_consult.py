@@ -17,6 +17,7 @@ def _nothing_fed(verify: Verifier, fed: Fed, uid: str) -> None:
         verify.observe(rid, "feed.precondition", facts, "driver outcome")
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.requirements("DMP-H04")
 def test_find_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     """Recherche (ITI-18 FindDocuments) : le DUI retrouve le document qu'il a versé"""
@@ -31,6 +32,7 @@ def test_find_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     verify.observe("DMP-H04", "consult.search", facts, "driver outcome (dmp.find)")
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.requirements("DMP-H04")
 def test_retrieve_what_was_fed(dmp: DmpHarness, verify: Verifier) -> None:
     """Consultation (ITI-43) : le document restitué est, octet pour octet, celui versé"""

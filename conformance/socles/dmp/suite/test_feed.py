@@ -12,6 +12,7 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
+from conformance.socles.dmp.messages import M
 
 N1_RULES = [
     ("DMP-T01", "Requête MTOM/XOP portant une enveloppe SOAP 1.2"),
@@ -57,6 +58,7 @@ N1_RULES = [
 ]
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.parametrize(
     ("rid", "title"), [pytest.param(rid, t, marks=pytest.mark.requirements(rid), id=rid) for rid, t in N1_RULES]
 )
@@ -66,6 +68,7 @@ def test_feed_n1_document(dmp: DmpHarness, verify: Verifier, rid: str, title: st
     fed.check(verify)
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.requirements("DMP-C09", "DMP-C01", "DMP-C03", "DMP-C06", "DMP-X07", "DMP-R01")
 def test_feed_dlu_for_ehpad_resident(dmp: DmpHarness, verify: Verifier) -> None:
     """Versement du DLU d'un résident d'EHPAD"""
@@ -73,6 +76,7 @@ def test_feed_dlu_for_ehpad_resident(dmp: DmpHarness, verify: Verifier) -> None:
     fed.check(verify)
 
 
+@pytest.mark.sandbox("no", M.text("sandbox.replacement-chain"))
 @pytest.mark.requirements("DMP-X12", "DMP-C06", "DMP-R01", "DMP-H03")
 def test_replace_a_fed_document(dmp: DmpHarness, verify: Verifier) -> None:
     """Remplacement d'un document versé : recherche ITI-18, association RPLC, chaîne dans le registre"""

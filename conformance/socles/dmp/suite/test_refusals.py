@@ -6,8 +6,10 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
+from conformance.socles.dmp.messages import M
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.requirements("DMP-I04")
 def test_refuse_non_qualified_identity(dmp: DmpHarness, verify: Verifier) -> None:
     """Identité non qualifiée : le DUI refuse, rien n'atteint le DMP"""
@@ -23,6 +25,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.sandbox("no", M.text("sandbox.refusal-states"))
 @pytest.mark.parametrize(
     ("patient", "case", "label"),
     [pytest.param(*r, marks=pytest.mark.requirements("DMP-R01"), id=r[1]) for r in REFUSED],
@@ -37,6 +40,7 @@ def test_dmp_refusal_reported(dmp: DmpHarness, verify: Verifier, patient: str, c
 NOT_ACTIVE = [("resident-corsica", "closed"), ("unknown-patient", "none")]
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.parametrize(
     ("patient", "state"),
     [pytest.param(*r, marks=pytest.mark.requirements("DMP-R02"), id=r[1]) for r in NOT_ACTIVE],

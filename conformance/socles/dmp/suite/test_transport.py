@@ -12,6 +12,7 @@ from conformance.socles.dmp.fixtures import DmpHarness, document
 SERVERS = ("rogue-ca", "expired")
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=pytest.mark.requirements("DMP-H01"), id=v) for v in SERVERS])
 def test_refuse_untrusted_dmp_server(dmp: DmpHarness, verify: Verifier, variant: str) -> None:
     """Serveur DMP non authentifiable : le DUI refuse la connexion et n'envoie rien"""
@@ -20,6 +21,7 @@ def test_refuse_untrusted_dmp_server(dmp: DmpHarness, verify: Verifier, variant:
     verify.observe("DMP-H01", "transport.server", facts, "TLS handshake + DMP traffic")
 
 
+@pytest.mark.sandbox("as-is")
 @pytest.mark.requirements("DMP-H02")
 def test_feed_with_the_structure_certificate(dmp: DmpHarness, verify: Verifier) -> None:
     """Versement authentifié par le certificat de la structure (IGC-Santé ORG)"""

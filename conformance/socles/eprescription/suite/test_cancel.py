@@ -7,6 +7,8 @@ import pytest
 from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line, refusal_rules
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 @pytest.mark.requirements("EP-27")
 def test_cancel_reaches_the_service(eprescription: EpHarness, verify: Verifier) -> None:

@@ -15,6 +15,8 @@ from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, selected_socles
 from conformance.socles.eprescription.sharing import LINES, registered, share_to_dmp, share_to_patient
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 def other_socle(request: pytest.FixtureRequest, socle: str, fixture: str, why: str) -> object:
     if socle not in selected_socles(request.config):

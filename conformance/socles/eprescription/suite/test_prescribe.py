@@ -9,6 +9,8 @@ import pytest
 from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 CONTENT = (
     "EP-01",
     "EP-02",

@@ -6,6 +6,11 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, refusal_rules
+from conformance.socles.eprescription.messages import M
+
+pytestmark = pytest.mark.sandbox(
+    "no", M.text("sandbox.refusal-rules")
+)  # how it runs against a sandbox (conformance.engine.capture.plugin)
 
 BROKEN_PRESCRIBERS = {
     # a directory entry with a truncated RPPS: the IDNPS the DUI builds from it breaks EP-04

@@ -235,30 +235,31 @@ class Operator:
             "rcpt_params": rcpt_params,
         }
         ref = self.journal.record("message", f"message-{seq}.eml", data, meta=meta)
-        delivered_copy = (trace(seq) if trace is not None else b"") + data
-        for rcpt in rcpts:
-            self.store.mailbox(rcpt).append(delivered_copy)
         sub = Submission(seq, session, mail_from, rcpts, mail_params, rcpt_params, data, ref)
+        self.hand_over(sub, trace(seq) if trace is not None else b"")
         self.log.add_submission(sub)
-        delivered = [(a, p) for a, p in rcpt_params.items() if "SUCCESS" in notify_values(p)]
-        if delivered and mail_from and mail_from.rpartition("@")[2].lower() in self.whitelist:
+        return sub
+
+    def hand_over(self, sub: Submission, trace_line: bytes = b"") -> None:
+        """What the operator does with an accepted message: the recipients' mailboxes (each copy after its
+        `Received:` trace line), the DSN asked for. (The sandbox relay hands nothing over: the real
+        operator behind it delivers.)"""
+        for rcpt in sub.rcpts:
+            self.store.mailbox(rcpt).append(trace_line + sub.data)
+        mail_from, ref = sub.mail_from, sub.evidence
+        delivered = [(a, p) for a, p in sub.rcpt_params.items() if "SUCCESS" in notify_values(p)]
+        if delivered and ref is not None and mail_from and mail_from.rpartition("@")[2].lower() in self.whitelist:
             report = delivery_report(
                 reporting_mta=HOSTNAME,
                 postmaster=f"postmaster@{HOSTNAME}",
                 mail_from=mail_from,
-                original=data,
-                mail_params=mail_params,
+                original=sub.data,
+                mail_params=sub.mail_params,
                 delivered=delivered,
             )
             self.store.mailbox(mail_from).append(report)
-            self.journal.record(
-                "dsn",
-                f"dsn-{seq}.eml",
-                report,
-                meta={"session": session, "to": mail_from, "for_message": ref.sha256},
-                role=HARNESS,
-            )
-        return sub
+            meta = {"session": sub.session, "to": mail_from, "for_message": ref.sha256}
+            self.journal.record("dsn", f"dsn-{sub.seq}.eml", report, meta=meta, role=HARNESS)
 
     def deliver(self, address: str, message: bytes) -> EvidenceRef:
         """Put an incoming test message in a mailbox, as if another operator had relayed it."""

@@ -527,6 +527,7 @@ class SmtpServer(Listener):
     """The submission listener, on its own asyncio loop thread."""
 
     protocol = "smtp"
+    session_class: type[SmtpSession] = SmtpSession  # the sandbox relay forwards through a subclass
 
     def __init__(self, operator: Operator, host: str, port: int, **limits: Any) -> None:
         super().__init__(operator, host, port, **limits)
@@ -539,7 +540,7 @@ class SmtpServer(Listener):
     def session_protocol(self, variant: str, slot: Slot) -> RecordingSMTP:
         record = self.op.open_session("smtp", variant)
         return RecordingSMTP(
-            SmtpSession(self.op, record),
+            self.session_class(self.op, record),
             self,
             slot,
             data_size_limit=self.op.size_limit,

@@ -9,6 +9,8 @@ from conformance.drivers.base import Action
 from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, doc_request
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 @pytest.mark.requirements("MSS-SIZE-01")
 def test_size_limit_honoured(mss: MssHarness, verify: Verifier) -> None:

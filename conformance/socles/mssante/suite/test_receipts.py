@@ -10,6 +10,8 @@ from conformance.model import CheckContext
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request, message_artifact
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 @pytest.mark.requirements("MSS-ACK-01")
 def test_delivery_receipt_requested(mss: MssHarness, verify: Verifier) -> None:

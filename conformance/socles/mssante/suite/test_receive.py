@@ -9,6 +9,8 @@ from conformance.model import Artifact, CheckContext
 from conformance.socles.mssante import incoming
 from conformance.socles.mssante.fixtures import MssHarness
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 @pytest.mark.requirements("MSS-RCV-01")
 def test_integrate_by_metadata_patient_id(mss: MssHarness, verify: Verifier) -> None:

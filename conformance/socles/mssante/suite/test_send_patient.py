@@ -7,6 +7,8 @@ import pytest
 from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why: str) -> None:
     facts = {**sent.facts(), "why": why}

@@ -7,6 +7,8 @@ import pytest
 from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, doc_request
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 
 @pytest.mark.requirements("MSS-DOC-01", "MSS-DOC-02", "MSS-DOC-04", "MSS-DOC-05", "MSS-XDM-02", "MSS-XDM-03")
 def test_two_documents_one_message(mss: MssHarness, verify: Verifier) -> None:

@@ -8,6 +8,8 @@ from conformance.drivers.base import Action
 from conformance.engine.verifier import Verifier
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
 
+pytestmark = pytest.mark.sandbox("as-is")  # how it runs against a sandbox (conformance.engine.capture.plugin)
+
 REFUSALS = [
     # variant (what the server does wrong: its wording is the judge's), requirement
     ("rogue-ca", "MSS-TLS-05"),
