@@ -26,6 +26,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from conformance.engine import parallel_merge, parallel_refs
+from conformance.engine.keys import RECORDER_KEY
 from conformance.engine.request import RunRequest
 
 if TYPE_CHECKING:
@@ -110,25 +111,23 @@ class WorkerMarks:
     @pytest.hookimpl(trylast=True)  # after the run session has counted what it will run
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         from conformance.engine.evidence import write_json_atomic
-        from conformance.engine.session import current
 
-        run = current(session.config)
-        if run is None:
+        recorder = session.config.stash.get(RECORDER_KEY, None)
+        if recorder is None:
             return
-        parallel_refs.note_attached_again(run.recorder.journal, self.out)
+        parallel_refs.note_attached_again(recorder.journal, self.out)
         self.out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.out / PLAN_FILE, {"expected_by_socle": run.recorder.expected_by_socle})
+        write_json_atomic(self.out / PLAN_FILE, {"expected_by_socle": recorder.expected_by_socle})
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the session has judged the report inside
     def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
         from conformance.engine import outcome, scenarios
-        from conformance.engine.session import current
 
         report = yield
         report.conformance_title = scenarios.title(item)
         if report.when == "teardown":  # the scenario's end: what the controller's console line says
-            session = current(item.config)
-            rec = session.recorder.scenarios.get(item.nodeid) if session is not None else None
+            recorder = item.config.stash.get(RECORDER_KEY, None)
+            rec = recorder.scenarios.get(item.nodeid) if recorder is not None else None
             report.conformance_outcome = list(outcome.final(item))
             report.conformance_findings = [f.to_json() for f in rec.findings] if rec is not None else []
         return report
@@ -157,10 +156,11 @@ class ScenarioScheduling(LoadScopeScheduling):
 class ParallelRun:
     """Controller side of a parallel run (registered as a pytest plugin next to the run session)."""
 
-    def __init__(self, config: pytest.Config, request: RunRequest) -> None:
+    def __init__(self, config: pytest.Config, request: RunRequest, console: Any = None) -> None:
         assert request.out is not None
         self.config = config
         self.request = request
+        self.console = console  # the run's console (`conformance run`), None under plain pytest
         self.out = request.out
         self.workers = self.out / WORKERS_DIR
         self.order: list[str] = []
@@ -196,15 +196,12 @@ class ParallelRun:
         ended = getattr(report, "conformance_outcome", None)
         if not self.request.progress or report.when != "teardown" or ended is None:
             return
-        from conformance.engine.session import current
-
         self.done += 1
         result, detail = str(ended[0]), str(ended[1])
         seconds = self.seconds.pop(report.nodeid, report.duration)
         socle = dict(report.user_properties).get("socle", "")
         title = getattr(report, "conformance_title", report.nodeid)
-        session = current(self.config)
-        console = session.console if session is not None else None
+        console = self.console
         if console is not None:
             console.started(self.done, len(self.order), str(socle), title)
             console.ended(result, seconds, getattr(report, "conformance_findings", []), detail)
@@ -249,7 +246,7 @@ def check_loaded(driver: Any, dui: str, jobs: int) -> str | None:
     return None
 
 
-def start(config: pytest.Config, request: RunRequest, driver: Any = None) -> ParallelRun | None:
+def start(config: pytest.Config, request: RunRequest, driver: Any = None, console: Any = None) -> ParallelRun | None:
     """The controller's part of a parallel run, registered on `config`; None on a worker or a serial run."""
     if not is_controller(config):
         return None
@@ -259,7 +256,7 @@ def start(config: pytest.Config, request: RunRequest, driver: Any = None) -> Par
         from conformance.engine.options import OptionError
 
         raise OptionError(problem)
-    run = ParallelRun(config, request)
+    run = ParallelRun(config, request, console)
     config.stash[PARALLEL_KEY] = run
     config.pluginmanager.register(run, "conformance-parallel")
     return run

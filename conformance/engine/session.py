@@ -23,6 +23,7 @@ from conformance.engine import html_columns, outcome, parallel, scenarios
 from conformance.engine.capture import plugin as sandbox_plugin
 from conformance.engine.capture import sandbox
 from conformance.engine.console import Console, console_lang
+from conformance.engine.keys import RECORDER_KEY
 from conformance.engine.options import OptionError, apply, reset
 from conformance.engine.preflight import preflight
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
@@ -31,7 +32,6 @@ from conformance.engine.verifier import Verifier
 from conformance.socle import Socle, get_socle
 
 SESSION_KEY = pytest.StashKey["RunSession"]()
-RECORDER_KEY = pytest.StashKey[RunRecorder]()
 VERIFIER_KEY = pytest.StashKey[Verifier]()
 
 
@@ -132,7 +132,7 @@ class RunSession:
         if console is not None:
             console.own_lines = bool(getattr(driver, "interactive", False))
         session = cls(request, socles, RunRecorder(info), driver, console)
-        parallel.start(config, request, driver)  # -n N: this process merges what its workers record
+        parallel.start(config, request, driver, console)  # -n N: this process merges what its workers record
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)

@@ -50,6 +50,7 @@ class Trust:
         signature_ca = platform.files.get("signature_ca") or platform.upstreams["https"].ca
         self.ca_bundle = self._dir / "trust.pem"
         self.ca_bundle.write_bytes(harness.ca_bundle.read_bytes() + b"\n" + Path(signature_ca).read_bytes())
+        self.crl = Path(harness.crl)  # the DUI signs with the harness PKI: its revocation list applies
 
     def close(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
