@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.engine.messages import M
-from conformance.formats.sniff import GENERIC, SNIFF_BYTES, Sniffed
+from conformance.formats.sniff import GENERIC, Sniffed
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import checks_for, refusal_rule, run_checks
@@ -71,7 +71,7 @@ def known_kinds() -> list[str]:
 
 def detect_kind(name: str, data: bytes) -> str:
     """The first kind whose sniffer recognises the bytes; the file name's extension only as a last resort."""
-    sniffed = Sniffed(name, data[:SNIFF_BYTES])
+    sniffed = Sniffed(name, data)
     for kind, sniff in _kinds():
         if sniff(sniffed):
             return kind.name

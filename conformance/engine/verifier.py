@@ -7,12 +7,14 @@ scenario when one of the requirements it declares has a failing finding, or has 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from conformance.levels import apply_levels
 from conformance.messages import Text, finding
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.registry import run_checks
+from conformance.registry import dedupe, judge
 
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceRef
@@ -37,13 +39,19 @@ class Verifier:
         if ref is None:
             ref = self.recorder.journal.record(art.kind, art.name, art.data)
         ctx = ctx or CheckContext()
-        found = [
-            f
-            for f in run_checks(art, ctx, [self.socle], evidence=ref.sha256)
-            if not only_declared or f.requirement in self.declared
-        ]
-        self.recorder.journal.tag(ref, sorted({f.requirement for f in found}))
-        return self.record(found)
+        if ctx.at is None:  # time-dependent rules judge against the capture time, as a re-judgement would
+            ctx = replace(ctx, at=datetime.fromisoformat(ref.time.replace("Z", "+00:00")), at_source="capture")
+        found: list[Finding] = []
+        for node in judge(art, ctx, [self.socle]):  # the artifact and the parts the socle finds in it
+            part_ref = ref
+            if node.parent is not None:  # each part is evidence of its own, linked to its container
+                part_ref = self.recorder.journal.record(
+                    node.artifact.kind, node.artifact.name, node.artifact.data, meta={"part_of": ref.path}
+                )
+            mine = [f for f in node.findings if not only_declared or f.requirement in self.declared]
+            found.extend(f if f.evidence else replace(f, evidence=part_ref.sha256) for f in mine)
+            self.recorder.journal.tag(part_ref, sorted({f.requirement for f in mine}))
+        return self.record(dedupe(found))
 
     def expect(
         self,

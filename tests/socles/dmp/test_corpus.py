@@ -27,6 +27,7 @@ EXPECTED_FAILS = {
     ("CSE-CS9_2024.01.xml", "DMP-I02"),
     ("OBP-SNE_2024.01.xml", "DMP-I02"),
     ("eDISP-MED_2024.01.xml", "DMP-I05"),
+    ("CANCER-PPS_2022.01_Autopresentable.xml", "DMP-I07"),  # test INS of a 1979-03 birth, birthTime 1976-05-31
 }
 
 
@@ -47,6 +48,9 @@ def official_terminology(monkeypatch: pytest.MonkeyPatch) -> None:
     "DMP-I02",
     "DMP-I03",
     "DMP-I05",
+    "DMP-I07",
+    "DMP-C10",
+    "DMP-C11",
 )
 def test_official_examples(official_terminology: None) -> None:
     folder = CORPUS / "cda"

@@ -15,6 +15,7 @@ from lxml import etree
 
 from conformance.formats.ebrim import SAML, SOAP12, WSA, WSSE
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
+from conformance.model import CheckContext
 
 from ..checks.collector import Collector
 from ..checks.vihf import verify_signature
@@ -88,7 +89,8 @@ def admit(env: etree._Element, action: str, ca_bundle: str) -> Admitted | Answer
             "Sender", "exactly one VIHF (saml:Assertion) expected in wsse:Security", relates, "wsse:InvalidSecurity"
         )
     probe = Collector()
-    if verify_signature(assertions[0], ca_bundle, dt.datetime.now(dt.UTC), probe) is None:
+    seen = CheckContext(at=dt.datetime.now(dt.UTC), at_source="capture", extra={"ca_bundle": ca_bundle})
+    if verify_signature(assertions[0], seen, probe) is None:
         why = "; ".join(f.message_en for f in probe.findings) or "signature not valid"
         return fault("Sender", f"VIHF refused: {why}", relates, "wsse:FailedAuthentication")
     return Admitted(env, relates, assertions[0])
