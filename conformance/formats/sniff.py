@@ -13,13 +13,15 @@ its `kinds` hook (`Socle.kinds`), for instance a query that refines the SOAP kin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 from lxml import etree
 
+from conformance.engine.messages import M
 from conformance.formats.mime import looks_like_message
+from conformance.messages import Text
 from conformance.socle import Kind
 
 SNIFF_BYTES = 65536  # `Sniffed.head`: what byte-level sniffers (magic numbers, mail headers) may read
@@ -193,6 +195,53 @@ def soap_body(outline: XmlOutline | None) -> tuple[str, str] | None:
         elif depth == 3 and seen_body:
             return (ns, name)
     return None
+
+
+def content_kind(data: bytes) -> str:
+    """What a document holds, by its content: cda, xsl-cda (self-presentable), xsl, html, xml, pdf or other."""
+    s = Sniffed("", data)
+    if s.stripped.startswith(b"%PDF-"):
+        return "pdf"
+    outline = s.xml if s.stripped.startswith(b"<") else None
+    if outline is None:
+        return "other"
+    if is_cda_outline(outline):
+        return "cda" if outline.root == (HL7, "ClinicalDocument") else "xsl-cda"
+    if outline.root[1].lower() == "html":  # XHTML or HTML that happens to parse: a web page, not data
+        return "html"
+    return "xsl" if outline.root[0] == XSL else "xml"
+
+
+# what each declared MIME type may hold, whatever the exchange (a socle may be stricter)
+ACCEPTS: dict[str, tuple[str, ...]] = {
+    "text/xml": ("cda", "xsl-cda", "xsl", "xml"),
+    "application/xml": ("cda", "xsl-cda", "xsl", "xml"),
+    "application/xslt+xml": ("xsl-cda", "xsl"),
+    "application/pdf": ("pdf",),
+    "text/html": ("html",),
+}
+
+
+def content_words(kind: str) -> Text:
+    """A content kind (`content_kind`) in words, for the findings of the socles' MIME type rules."""
+    words = {
+        "cda": M.text("content.cda"),
+        "xsl-cda": M.text("content.xsl-cda"),
+        "xsl": M.text("content.xsl"),
+        "html": M.text("content.html"),
+        "xml": M.text("content.xml"),
+        "pdf": M.text("content.pdf"),
+    }
+    return words.get(kind) or M.text("content.other")
+
+
+def mime_contradiction(declared: str, data: bytes, accepts: Mapping[str, tuple[str, ...]] | None = None) -> str | None:
+    """The content kind of `data` when the declared MIME type says otherwise (None: they agree, or
+    the MIME type is one these rules do not know). `accepts` overrides `ACCEPTS` type by type."""
+    key = declared.strip().lower()
+    allowed = {**ACCEPTS, **(accepts or {})}.get(key)
+    found = content_kind(data)
+    return found if allowed is not None and found not in allowed else None
 
 
 def _zip(s: Sniffed) -> bool:

@@ -55,12 +55,16 @@ def test_detect_kind(name: str, data: bytes, kind: str) -> None:
 
 @pytest.mark.requirements("MSS-MSG-01", "MSS-DOC-02")
 def test_good_message_result_and_json_shape() -> None:
-    result = validate_bytes("message.eml", build_message())
+    """MSSanté's rules on a good message (its test CDA is a minimal one, not a full CI-SIS header: the
+    DMP socle's CDA rules, which validate also runs on it, are tested on the demo's own messages)."""
+    result = validate_bytes("message.eml", build_message(), socles=["mssante"])
     assert result.kind == "email"
     assert result.verdict in ("pass", "warn")  # warn: value sets the harness does not ship (formatCode...)
     assert not [f for f in result.findings if f.verdict is Verdict.FAIL]
     doc = result.to_json()
-    assert set(doc) == {"file", "kind", "verdict", "findings"}
+    assert set(doc) == {"file", "kind", "verdict", "findings", "parts", "reference_time"}
+    assert [p["kind"] for p in doc["parts"]] == ["email", "xdm", "cda", "pdf"]  # message, archive, its CDA, PDF copy
+    assert doc["reference_time"] == {"time": "", "source": "validation"}
     assert json.dumps(doc, ensure_ascii=False)
     assert all(f["location"] and f["message_fr"] and f["evidence"] for f in doc["findings"])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.formats.ins import INS_OIDS, parse_cx, traits_disagreement
-from conformance.formats.sniff import HL7, XSL, Sniffed, is_cda_outline
+from conformance.formats.sniff import content_words, mime_contradiction
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
@@ -75,34 +75,8 @@ def check_times_not_future(md: XdsMetadata, ctx: CheckContext) -> Iterable[Findi
     return out.finish()
 
 
-def content_kind(data: bytes) -> str:
-    """What a document part holds, by its content: cda, xsl-cda, xml, pdf or other."""
-    s = Sniffed("", data)
-    if s.stripped.startswith(b"%PDF-"):
-        return "pdf"
-    outline = s.xml if s.stripped.startswith(b"<") else None
-    if outline is None:
-        return "other"
-    if is_cda_outline(outline):
-        return "cda" if outline.root == (HL7, "ClinicalDocument") else "xsl-cda"
-    return "xsl" if outline.root[0] == XSL else "xml"
-
-
-CONTENT_WORDS = {
-    "cda": "mime.cda",
-    "xsl-cda": "mime.xsl-cda",
-    "xsl": "mime.xsl",
-    "xml": "mime.xml",
-    "pdf": "mime.pdf",
-    "other": "mime.other",
-}
-# what each declared mimeType may hold (a CDA may be declared text/xml or, self-presentable, application/xslt+xml)
-ACCEPTS = {
-    "text/xml": ("cda",),
-    "application/xml": ("cda", "xml"),
-    "application/xslt+xml": ("xsl-cda",),
-    "application/pdf": ("pdf",),
-}
+# the DMP holds CDA documents: text/xml is a CDA, application/xslt+xml a self-presentable CDA (specs/dmp.md §2.3)
+DMP_ACCEPTS: dict[str, tuple[str, ...]] = {"text/xml": ("cda",), "application/xslt+xml": ("xsl-cda",)}
 
 
 @check("xds-metadata", "dmp", X14)
@@ -114,11 +88,8 @@ def check_mime_type(md: XdsMetadata, ctx: CheckContext) -> Iterable[Finding]:
             continue  # the signature part is judged by S01/S02; a missing part by X04
         declared = entry.el.get("mimeType", "").strip().lower()
         loc = f"{entry.location}/@mimeType"
-        found = content_kind(part.data)
         out.cover(X14, M.text("mime.agrees"), loc)
-        allowed = ACCEPTS.get(declared)
-        if allowed is not None and found not in allowed:
-            out.fail(
-                X14, M.text("mime.differs", id=entry.id, declared=declared, found=M.text(CONTENT_WORDS[found])), loc
-            )
+        found = mime_contradiction(declared, part.data, DMP_ACCEPTS)
+        if found is not None:
+            out.fail(X14, M.text("mime.differs", id=entry.id, declared=declared, found=content_words(found)), loc)
     return out.finish()

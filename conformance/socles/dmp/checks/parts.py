@@ -1,4 +1,4 @@
-"""What an ITI-41 request holds, for the checks of each part: one code path for scenarios and validate.
+"""What a DMP request holds, for the checks of each part: one code path for scenarios and validate.
 
 A ProvideAndRegister request carries its XDS metadata (judged with the document parts it
 describes: hash, size, coherence with each CDA, the XAdES signature of the lot) and the documents
@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lxml import etree
+
+from conformance.formats.ebrim import SAML, SOAP12, WSSE
 from conformance.formats.sniff import is_cda_bytes
 from conformance.model import Artifact, CheckContext
 from conformance.registry import expander
 
-from .readers import DMP, SoapRequest
+from .readers import DMP, ConsultRequest, SoapRequest
 from .xds_model import is_signature, read_metadata
 
 CDA_MIME_TYPES = ("text/xml", "application/xslt+xml")
@@ -43,3 +46,12 @@ def feed_parts(request: SoapRequest, art: Artifact, ctx: CheckContext) -> Iterat
         mime = entry.el.get("mimeType", "") if entry is not None else ""
         if is_cda_bytes(data) or mime.strip().lower() in CDA_MIME_TYPES:
             yield Artifact("cda", f"{art.name}#{doc_id}", data, {"declared_mime_type": mime})
+
+
+@expander("dmp-consult", DMP)
+def consult_parts(request: ConsultRequest, art: Artifact, ctx: CheckContext) -> Iterator[Artifact]:
+    """A search or retrieval holds the VIHF it presents: judged by the VIHF rules like a feed's token
+    (DMP-H04 judges the call itself). Only a single assertion is handed on; DMP-H04 fails any other count."""
+    found = request.envelope.findall(f"{{{SOAP12}}}Header/{{{WSSE}}}Security/{{{SAML}}}Assertion")
+    if len(found) == 1:
+        yield Artifact("vihf", f"{art.name}#vihf", etree.tostring(found[0]))

@@ -1,9 +1,9 @@
 """MSS-DOC-03 on a PDF copy: PDF/A-1 declared in XMP, and the file name rule.
 
 Ref#2 ECO.2.1.5/2.1.6: each CDA travels with a PDF/A-1 copy named
-`<AAAAMMJJ>_<type ≤40>_<NOM>_<prénom>[_<n° dossier>].pdf`. Alone, a PDF can only be checked for
-its XMP declaration and the shape of its name; inside an e-mail the name is compared with the
-CDA it copies (see documents.py).
+`<AAAAMMJJ>_<type ≤40>_<NOM>_<prénom>[_<n° dossier>].pdf`. Every PDF is checked for its XMP
+declaration; the naming rule applies to the copies attached to a message only, whose name is
+compared with the CDA it copies (see documents.py).
 """
 
 from __future__ import annotations
@@ -82,12 +82,11 @@ def name_mismatch(name: str, date: str | None, display: str, birth_name: str, fi
 
 @check("pdf", "mssante", "MSS-DOC-03")
 def check_pdf(pdf: Named[PdfView], ctx: CheckContext) -> Iterator[Finding]:
-    """MSS-DOC-03 on a PDF given alone; an unreadable PDF still has a name to judge."""
+    """MSS-DOC-03's PDF/A-1 declaration on a PDF, alone or attached to a message. The naming rule is
+    for copies attached to a message and is judged there, against the CDA copied (documents.py):
+    a PDF given alone (a printed ordonnance, a scanned letter) is not held to it, and a PDF document of
+    an IHE_XDM archive is not a copy attached to the message at all."""
+    if pdf.held_by == "xdm":
+        yield M.not_applicable("MSS-DOC-03", "pdf.in-archive", pdf.name)
+        return
     yield pdfa_finding(pdf.view, pdf.name)
-    base = pdf.name.replace("\\", "/").rsplit("/", 1)[-1]
-    problem = name_shape_problem(base)
-    loc = f"{pdf.name} (file name)"
-    if problem:
-        yield M.fail("MSS-DOC-03", "pdf.name-bad", loc, problem=problem)
-    else:
-        yield M.passed("MSS-DOC-03", "pdf.name-shape-ok", loc)
