@@ -68,7 +68,7 @@ def _enough(elements: list[tuple[int, str, str]]) -> bool:
     if root_ns in SOAP_ENVELOPES and root == "Envelope":
         return any(d == OUTLINE_DEPTH for d, _, _ in elements)
     if root_ns == XSL and root in ("stylesheet", "transform"):
-        return any(d == 2 and (ns, n) == (HL7, "ClinicalDocument") for d, ns, n in elements)
+        return any(d in (2, 3) and (ns, n) == (HL7, "ClinicalDocument") for d, ns, n in elements)
     return True
 
 
@@ -169,14 +169,14 @@ class Sniffed:
 
 def is_cda_outline(outline: XmlOutline | None) -> bool:
     """A CDA R2 document: root hl7:ClinicalDocument, or the ANS self-presentable form (an XSL
-    stylesheet carrying the hl7:ClinicalDocument as a top-level element)."""
+    stylesheet carrying the hl7:ClinicalDocument as a top-level element or inside one, as the ANS
+    examples do: /xsl:stylesheet/data:Contenu/cda:ClinicalDocument)."""
     if outline is None:
         return False
     if outline.root == (HL7, "ClinicalDocument"):
         return True
-    return outline.root in ((XSL, "stylesheet"), (XSL, "transform")) and (HL7, "ClinicalDocument") in (
-        outline.children(2)
-    )
+    embedded = (HL7, "ClinicalDocument") in outline.children(2) + outline.children(3)
+    return outline.root in ((XSL, "stylesheet"), (XSL, "transform")) and embedded
 
 
 def is_cda_bytes(data: bytes) -> bool:

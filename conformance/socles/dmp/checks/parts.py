@@ -38,8 +38,14 @@ def feed_parts(request: SoapRequest, art: Artifact, ctx: CheckContext) -> Iterat
         {"documents": request.documents, "tree": request.envelope},
     )
     md, _ = read_metadata(request.envelope, request.documents)
-    entries = {e.id: e for e in md.entries} if md is not None else {}
-    for doc_id, data in request.documents.items():
+    if md is None:
+        return  # the metadata's reader says why (DMP-X01)
+    entries = {e.id: e for e in md.entries}
+    # the parts, MTOM attachments or inline base64 alike (an unresolved or undecodable one is DMP-X04's)
+    for doc_id, part in md.documents.items():
+        data = part.data
+        if data is None:
+            continue
         entry = entries.get(doc_id)
         if entry is not None and is_signature(entry):
             continue
