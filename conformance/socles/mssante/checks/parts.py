@@ -31,9 +31,9 @@ def email_parts(view: EmailView, art: Artifact, ctx: CheckContext) -> Iterator[A
         if att.data is not None:
             meta = {"xdm_view": xv, "x_mss_ins": header, "in_email": True}
             yield Artifact("xdm", att.label, att.data, meta)
-    for att in view.pdfs:
+    for att, pv in view.pdf_views:  # the PDFs that could be decoded, with the view already read
         if att.data is not None:
-            yield Artifact("pdf", att.label, att.data, {"held_by": "email"})
+            yield Artifact("pdf", att.label, att.data, {"held_by": "email", "pdf_view": pv})
 
 
 @expander("xdm", "mssante")

@@ -79,7 +79,9 @@ def read_xdm(art: Artifact, ctx: CheckContext) -> Archive:
 
 @reader("pdf", "mssante", "MSS-DOC-03")
 def read_pdf(art: Artifact, ctx: CheckContext) -> Named[PdfView]:
-    return Named(art.name, pdf_view(art.data, art.sha256), str(art.meta.get("held_by") or ""))
+    given = art.meta.get("pdf_view")  # a PDF copy of an e-mail: its view is the message's
+    view = given if isinstance(given, PdfView) else pdf_view(art.data, art.sha256)
+    return Named(art.name, view, str(art.meta.get("held_by") or ""))
 
 
 def read_session(art: Artifact, ctx: CheckContext) -> Session:
