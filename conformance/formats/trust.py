@@ -33,8 +33,22 @@ class TrustError(ValueError):
 
 @dataclass(frozen=True)
 class TrustStore:
+    """Anchors and CRLs. The self-signed certificates of the given files are the anchors; the others
+    (a CA bundle's intermediates) only help build the chain, so their revocation is checked too. Files
+    without any self-signed certificate pin what they hold: every certificate is then an anchor."""
+
     anchors: tuple[x509.Certificate, ...]
     crls: tuple[x509.CertificateRevocationList, ...] = ()
+
+    @property
+    def roots(self) -> list[x509.Certificate]:
+        roots = [c for c in self.anchors if c.subject == c.issuer]
+        return roots or list(self.anchors)
+
+    @property
+    def intermediates(self) -> list[x509.Certificate]:
+        roots = self.roots
+        return [c for c in self.anchors if c not in roots]
 
     @classmethod
     def load(cls, anchor_files: Iterable[Path | str], crl_files: Iterable[Path | str] = ()) -> TrustStore:
@@ -130,7 +144,7 @@ def judge_signer(
         return SignerTrust(NOT_EVALUATED, code="no-anchor")
     policy = (
         verification.PolicyBuilder()
-        .store(verification.Store(list(store.anchors)))
+        .store(verification.Store(store.roots))
         .time(at)
         .extension_policies(
             ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(),
@@ -138,7 +152,8 @@ def judge_signer(
         )
     )
     try:
-        verified = policy.build_client_verifier().verify(cert, [c for c in carried if c != cert])
+        helpers = [c for c in [*carried, *store.intermediates] if c != cert]
+        verified = policy.build_client_verifier().verify(cert, helpers)
     except verification.VerificationError as exc:
         return SignerTrust(UNTRUSTED, f"no valid chain to the trust anchors: {exc}", code="chain")
     chain = tuple(c.subject.rfc4514_string() for c in verified.chain)
