@@ -8,6 +8,8 @@ run passes.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from conformance.socle import Defect, defect_row
 from conformance.socles.dmp.build.cda import CdaFlaws
 from conformance.socles.dmp.build.xades import XadesFlaws
@@ -241,6 +243,37 @@ DEFECTS: tuple[Defect, ...] = (
         "DMP-H03",
         "replaces a document with the entryUUID it remembers instead of looking it up in the DMP (no ITI-18)",
         DmpFlaws(lapse=Lapse.REPLACES_FROM_MEMORY),
+    ),
+    # added with the rules of issue 12
+    _dmp(
+        "vihf-validity-backwards",
+        "DMP-V10",
+        "the VIHF's NotOnOrAfter is computed backwards: an hour before its IssueInstant",
+        DmpFlaws(vihf={"validity": dt.timedelta(hours=-1)}),
+    ),
+    _dmp(
+        "cda-signed-tomorrow",
+        "DMP-C10",
+        "legalAuthenticator/time a day in the future (the signing date typed as tomorrow)",
+        DmpFlaws(cda=CdaFlaws(legal_time_shift=dt.timedelta(days=1))),
+    ),
+    _dmp(
+        "xds-submission-local-time",
+        "DMP-X13",
+        "submissionTime written in local time as if it were UTC (two hours ahead in summer)",
+        DmpFlaws(xds=XdsFlaws(submission_shift=dt.timedelta(hours=2))),
+    ),
+    _dmp(
+        "xds-mime-self-presentable",
+        "DMP-X14",
+        "a plain CDA declared application/xslt+xml (the self-presentable mimeType)",
+        DmpFlaws(xds=XdsFlaws(mime_type="application/xslt+xml")),
+    ),
+    _dmp(
+        "record-birth-date-typo",
+        "DMP-I07",
+        "the DUI's record has a typo in the birth date (May for April): CDA and metadata say it, not the INS",
+        DmpFlaws(record={"birth_date": "1938-05-12"}),
     ),
     _dmp(
         "dmp-tls-any-issuer",
