@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from conformance.formats.ins import INS_OIDS, parse_cx, traits_disagreement
+from conformance.formats.ins import INS_OIDS, TraitConflict, parse_cx, traits_disagreement
 from conformance.formats.sniff import content_words, mime_contradiction
+from conformance.messages import Text
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
@@ -26,6 +27,11 @@ from .xpaths import where
 I07, X13, X14 = "DMP-I07", "DMP-X13", "DMP-X14"
 
 
+def _words(conflict: TraitConflict) -> Text:
+    """A contradicted trait in French and English (traits.sex, traits.year, traits.month)."""
+    return M.text(f"traits.{conflict.trait}", found=conflict.found, encoded=conflict.encoded)
+
+
 @check("cda", "dmp", I07)
 def check_matricule_traits(doc: CdaDoc, ctx: CheckContext) -> Iterable[Finding]:
     """The recordTarget's INS matricule against its birthTime and administrativeGenderCode."""
@@ -38,7 +44,7 @@ def check_matricule_traits(doc: CdaDoc, ctx: CheckContext) -> Iterable[Finding]:
         for why in traits_disagreement(
             ins, birth.get("value") if birth is not None else None, gender.get("code") if gender is not None else None
         ):
-            out.fail(I07, M.text("traits.cda-differs", ins=ins, why=why), where(el))
+            out.fail(I07, M.text("traits.cda-differs", ins=ins, why=_words(why)), where(el))
     return out.finish()
 
 
@@ -54,7 +60,7 @@ def check_matricule_pid(md: XdsMetadata, ctx: CheckContext) -> Iterable[Finding]
         loc = entry.location + "/rim:Slot[@name='sourcePatientInfo']"
         out.cover(I07, M.text("traits.agree", ins=cx.id), loc)
         for why in traits_disagreement(cx.id, infos.get("PID-7"), infos.get("PID-8")):
-            out.fail(I07, M.text("traits.pid-differs", ins=cx.id, why=why), loc)
+            out.fail(I07, M.text("traits.pid-differs", ins=cx.id, why=_words(why)), loc)
     return out.finish()
 
 
