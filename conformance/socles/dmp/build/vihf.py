@@ -53,7 +53,9 @@ class VihfInput:
     validity: dt.timedelta = dt.timedelta(hours=8)
     issuer_format: bool = True  # Issuer/@Format X509SubjectName
     omit: frozenset[str] = field(default_factory=frozenset)  # attribute names left out (defects, tests)
-    signer: str = "structure"  # "other-key" | "self-signed": who really signs (DMP-V02 defects, see foreign_signer)
+    # who really signs (DMP-V02 defects): "other-key" | "self-signed" (see foreign_signer); "revoked" is chosen
+    # by the reference DUI (reference/feed.py), which signs with the test PKI's revoked certificate
+    signer: str = "structure"
 
 
 def _iso(t: dt.datetime) -> str:

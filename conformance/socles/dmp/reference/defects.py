@@ -89,6 +89,12 @@ DEFECTS: tuple[Defect, ...] = (
         "the VIHF is signed with a self-made certificate, outside the IGC-Santé",
         DmpFlaws(vihf={"signer": "self-signed"}),
     ),
+    _dmp(
+        "vihf-revoked-signer",
+        "DMP-V02",
+        "the VIHF is signed with a certificate its IGC-Santé CA has revoked (listed in the CRL)",
+        DmpFlaws(vihf={"signer": "revoked"}),
+    ),
     _dmp("xds-no-source-id", "DMP-X01", "the SubmissionSet has no sourceId", DmpFlaws(xds=XdsFlaws(source_id=False))),
     _dmp(
         "xds-no-content-type",

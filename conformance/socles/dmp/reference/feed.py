@@ -16,7 +16,7 @@ from typing import Any
 from cryptography import x509
 from lxml import etree
 
-from conformance.formats.pki import STRUCTURE_ID
+from conformance.formats.pki import FILES, STRUCTURE_ID
 from conformance.socles.dmp.build.cda import DocSpec, Org, build_cda
 from conformance.socles.dmp.build.mtom import mtom_request
 from conformance.socles.dmp.build.vihf import VihfInput, signed_vihf, unsigned_assertion
@@ -50,6 +50,9 @@ def vihf(cfg: DmpConfig, flaws: DmpFlaws, patient: dict[str, Any]) -> etree._Ele
     oid = overrides.pop("resource_oid", patient["ins_oid"])
     inp = replace(VihfInput(structure_id=ORG.struct_id, resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH"), **overrides)
     cert, key = cfg.signing_cert.read_bytes(), cfg.signing_key.read_bytes()
+    if inp.signer == "revoked":  # a cachet its CA has revoked, still in use: the revoked pair of the same test PKI
+        folder = cfg.signing_cert.parent
+        cert, key = (folder / FILES["revoked_cert"]).read_bytes(), (folder / FILES["revoked_key"]).read_bytes()
     if not flaws.vihf_signed:
         return unsigned_assertion(inp, x509.load_pem_x509_certificate(cert))
     return signed_vihf(inp, key, cert)

@@ -55,9 +55,9 @@ class DmpService:
         self.journal = journal
         self.pki = pki
         self.records = load_records()
-        self.registry = Registry(self.records, str(pki.ca_bundle))
-        self.query = StoredQuery(self.records, str(pki.ca_bundle))
-        self.repository = Repository(self.records, str(pki.ca_bundle))
+        self.registry = Registry(self.records, str(pki.ca_bundle), str(pki.crl))
+        self.query = StoredQuery(self.records, str(pki.ca_bundle), str(pki.crl))
+        self.repository = Repository(self.records, str(pki.ca_bundle), str(pki.crl))
         self.peers = PeerBook()
         self._handlers: dict[str, Callable[[str, bytes], Answer]] = {
             "ITI-41": self.registry.provide_and_register,

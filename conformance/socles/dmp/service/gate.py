@@ -52,13 +52,15 @@ class Admitted:
 
 
 class Endpoint:
-    """A transaction of the mock DMP: the patients' records it reads, the trust anchors of the VIHF."""
+    """A transaction of the mock DMP: the patients' records it reads, the trust anchors of the VIHF and
+    the CRL it checks the VIHF signer against (the real DMP refuses a revoked signer)."""
 
     action = ""
 
-    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str) -> None:
+    def __init__(self, records: dict[str, PatientDmp], ca_bundle: str, crl: str = "") -> None:
         self.records = records
         self.ca_bundle = ca_bundle
+        self.crl = crl
 
     def admitted(self, content_type: str, body: bytes) -> Admitted | Answer:
         """The request's envelope (plain SOAP 1.2 or MTOM) through the gate, or the fault to answer."""
@@ -71,10 +73,10 @@ class Endpoint:
             return fault("Sender", f"not an MTOM/XOP SOAP 1.2 request: {exc.en} ({exc.location})")
         except XmlRefused as exc:
             return fault("Sender", f"not a SOAP 1.2 envelope: {exc}")
-        return admit(env, self.action, self.ca_bundle)
+        return admit(env, self.action, self.ca_bundle, self.crl)
 
 
-def admit(env: etree._Element, action: str, ca_bundle: str) -> Admitted | Answer:
+def admit(env: etree._Element, action: str, ca_bundle: str, crl: str = "") -> Admitted | Answer:
     if env.tag != f"{{{SOAP12}}}Envelope":
         return fault("Sender", f"root part is {env.tag}, not a SOAP 1.2 Envelope", subcode="soap:VersionMismatch")
     relates = (env.findtext("s:Header/wsa:MessageID", namespaces=N) or "").strip() or None
@@ -89,7 +91,7 @@ def admit(env: etree._Element, action: str, ca_bundle: str) -> Admitted | Answer
             "Sender", "exactly one VIHF (saml:Assertion) expected in wsse:Security", relates, "wsse:InvalidSecurity"
         )
     probe = Collector()
-    seen = CheckContext(at=dt.datetime.now(dt.UTC), at_source="capture", extra={"ca_bundle": ca_bundle})
+    seen = CheckContext(at=dt.datetime.now(dt.UTC), at_source="capture", extra={"ca_bundle": ca_bundle, "crl": crl})
     if verify_signature(assertions[0], seen, probe) is None:
         why = "; ".join(f.message_en for f in probe.findings) or "signature not valid"
         return fault("Sender", f"VIHF refused: {why}", relates, "wsse:FailedAuthentication")

@@ -34,7 +34,7 @@ class Registry(Endpoint):
         return answer
 
     def _judge(self, msg: MtomMessage) -> Answer:
-        gate = admit(msg.envelope, self.action, self.ca_bundle)
+        gate = admit(msg.envelope, self.action, self.ca_bundle, self.crl)
         if isinstance(gate, Answer):
             return gate
         relates = gate.relates
