@@ -38,8 +38,9 @@ COLLATERAL: dict[str, set[str]] = {
     "xdm-cda-behind-comment": {"DMP-I07"},
     # the wrong key is in the metadata patientId too
     "xdm-cda-nir-key": {"MSS-XDM-04"},
-    # an unreadable PDF cannot be told from an unreadable printed ordonnance (e-prescription's reader refuses it)
-    "pdf-truncated": {"EP-22", "EP-25"},
+    # an unreadable PDF cannot be told from an unreadable printed ordonnance (e-prescription's reader refuses it:
+    # EP-22/EP-25 here, EP-28 once B2's PDF/A rule of the printed ordonnance is merged)
+    "pdf-truncated": {"EP-22", "EP-25", "EP-28"},
 }
 
 

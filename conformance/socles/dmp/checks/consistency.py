@@ -29,7 +29,9 @@ I07, X13, X14 = "DMP-I07", "DMP-X13", "DMP-X14"
 
 def _words(conflict: TraitConflict) -> Text:
     """A contradicted trait in French and English (traits.sex, traits.year, traits.month)."""
-    return M.text(f"traits.{conflict.trait}", found=conflict.found, encoded=conflict.encoded)
+    c = conflict.trait
+    key = "traits.sex" if c == "sex" else "traits.year" if c == "year" else "traits.month"  # literal keys: greppable
+    return M.text(key, found=conflict.found, encoded=conflict.encoded)
 
 
 @check("cda", "dmp", I07)
