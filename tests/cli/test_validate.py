@@ -88,6 +88,13 @@ def test_trust_anchors_and_capture_time(cli: Invoke, tmp_path: Path) -> None:
     assert trusted[0]["reference_time"] == {"time": now.replace("Z", "+00:00"), "source": "given"}
     v09 = [f for f in trusted[0]["findings"] if f["requirement"] == "DMP-V09"]
     assert {f["verdict"] for f in v09} == {"pass"}
+    # the verdict follows the reference time, not the wall clock: a bare file's IssueInstant is not judged
+    # (issue 12: pass, then warn ten minutes later), one given an hour later is judged against that hour
+    assert "DMP-V09" not in {f["requirement"] for f in bare[0]["findings"] if f["verdict"] in ("fail", "warn")}
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    late = json.loads(cli("validate", "--json", "--at", later, path).stdout)
+    stale = [f for f in late[0]["findings"] if f["requirement"] == "DMP-V09" and f["verdict"] in ("fail", "warn")]
+    assert stale and "IssueInstant" in stale[0]["location"]
     rogue = json.loads(cli("validate", "--json", "--trust", pki.rogue_ca_cert, "--at", now, path).stdout)
     assert {f["verdict"] for f in _v02(rogue)} == {"fail"}
     assert [p["kind"] for p in trusted[0]["parts"]] == ["soap", "xds-metadata", "cda"]
