@@ -10,6 +10,11 @@ actions by verb. It also holds what every part shares, so that parts answer alik
 forbids the action), `internal_error` (a bug is an answer, not a traceback), `exchange_timeout` and
 `switches_of` (a part's switches from the chosen row of its socle's defects table).
 
+Every part names the software in its exchanges (VIHF LPS_*, HTTP User-Agent, X-Mailer) from the settings'
+`software` entry, which `DemoDriver.configure` fills with `DemoDriver.software`: the harness's demonstration
+DUI (`conformance.identity.DEMO`), so that a run of it, or of a driver that merely subclasses it, is seen for
+what it is and never counts.
+
 `DemoDriver()` passes every suite; `DemoDriver("<defect>")` (CLI: `--dui demo:<defect>`) makes exactly
 one requirement fail, and `DemoDriver("<d1>+<d2>")` breaks several socles at once (one defect per socle)
 so that a certificate can show some socles broken and others not. `conformance defects` lists them.
@@ -22,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from conformance import socle as socles
 from conformance.drivers.base import Action, Driver, DriverError, Outcome
+from conformance.identity import DEMO, Software
 
 Verb = Callable[[dict[str, Any], float], Outcome]
 S = TypeVar("S")
@@ -64,15 +70,21 @@ def exchange_timeout(timeout: float) -> float:
 
 
 def chosen_defects(spec: str | None) -> dict[str, socles.Defect]:
-    """`d1+d2` -> {socle: defect}: known names only, at most one per socle."""
+    """`d1+d2` -> {socle: defect}: known names only, at most one per socle (None: no defect; "": a mistake)."""
     chosen: dict[str, socles.Defect] = {}
-    for name in spec.split("+") if spec else []:
+    for name in spec.split("+") if spec is not None else []:
         found = socles.find_defect(name)
         if found is None:
             known = ", ".join(d.name for d in socles.all_defects())
-            raise DriverError(f"unknown demo defect {name!r} (known: {known})")
+            raise DriverError(f"unknown demo defect {name!r} (known: {known})", "dui-demo-defect", name=name)
         if found.socle in chosen:
-            raise DriverError(f"at most one defect per socle: {chosen[found.socle].name!r} and {name!r}")
+            first = chosen[found.socle].name
+            raise DriverError(
+                f"at most one defect per socle: {first!r} and {name!r}",
+                "dui-demo-two-defects",
+                first=first,
+                second=name,
+            )
         chosen[found.socle] = found
     return chosen
 
@@ -80,6 +92,7 @@ def chosen_defects(spec: str | None) -> dict[str, socles.Defect]:
 class DemoDriver(Driver):
     name = "demo"
     traffic_timeout = 10.0
+    software: Software = DEMO  # how it names itself in every exchange
 
     def __init__(self, defect: str | None = None) -> None:
         chosen = chosen_defects(defect)
@@ -107,7 +120,7 @@ class DemoDriver(Driver):
         for key, section in settings.items():
             part = self.parts.get(key)
             if part is not None:
-                part.configure(section)
+                part.configure({**section, "software": self.software.to_json()})
 
     def act(self, action: Action, timeout: float = 30.0) -> Outcome:
         fn = self.verbs.get(action.verb)

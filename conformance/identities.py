@@ -44,3 +44,22 @@ def whitelist() -> list[str]:
 def outside_address() -> str:
     """An address outside every trust space (the liste blanche): a recipient the DUI must refuse."""
     return str(_doc()["outside_address"])
+
+
+def usager_label(p: Any) -> tuple[str, str]:
+    """How a person names a test usager in an instruction, in French and English:
+    "Mme Jeanne MARTIN-ESSAI, née le 12/04/1938 (INS 238047505612394, dossier EHPAD-0001)"."""
+    if not isinstance(p, dict):
+        return str(p), str(p)
+    fr_title, en_title = {"F": ("Mme", "Mrs"), "M": ("M.", "Mr")}.get(str(p.get("sex", "")), ("", ""))
+    name = f"{p.get('first_given', '')} {p.get('birth_name', '')}".strip()
+    born = str(p.get("birth_date", ""))
+    day = "/".join(reversed(born.split("-"))) if born.count("-") == 2 else born
+    fr_born = f", {'née' if p.get('sex') == 'F' else 'né'} le {day}" if day else ""
+    en_born = f", born {day}" if day else ""
+    fr_id = f"INS {p.get('ins', '?')}" + ("" if p.get("qualified", True) else ", identité NON qualifiée")
+    en_id = f"INS {p.get('ins', '?')}" + ("" if p.get("qualified", True) else ", identity NOT qualified")
+    record = p.get("record_id")
+    fr = f"{fr_title} {name}{fr_born} ({fr_id}{f', dossier {record}' if record else ''})".strip()
+    en = f"{en_title} {name}{en_born} ({en_id}{f', record {record}' if record else ''})".strip()
+    return fr, en

@@ -16,6 +16,7 @@ socles imports nothing heavy:
 | `reference` | its part of the reference DUI                         | `conformance.demo`           |
 | `defects`   | its table of seeded defects                           | `conformance defects`, demo  |
 | `uses`      | socles whose public API its cross-socle scenarios use | pytest plugin, defects       |
+| `identity`  | which software its evidence shows (`IdentityFact`s)   | certificate, verify          |
 
 MSSanté, DMP and e-prescription register themselves exactly as a third party would.
 """
@@ -87,21 +88,42 @@ class Kind:
 
 @dataclass(frozen=True)
 class Service:
-    """A standalone mock service: `run(out_dir, host, ports, stop_event, echo)` serves until stopped."""
+    """A standalone mock service: `run(out_dir, host, ports, stop_event, echo)` serves until stopped.
+
+    `ports` are its fixed default ports (documented, so a DUI is configured once); `describe`
+    ("module:function(host, ports, files) -> dict") gives the settings section a DUI needs to use it,
+    without starting it (`conformance kit`; `files` maps the test PKI's attribute names to paths);
+    `judge` names the journal kinds that are the DUI's own traffic: the one-line live log of
+    `conformance serve` gives each such record the verdict `conformance validate` would.
+    """
 
     name: str
     title: str
     run: str  # "module:function"
     ports: Mapping[str, int] = field(default_factory=dict)  # port name -> default (0: any free port)
+    describe: str = ""
+    judge: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """What the manual driver tells a person for one verb, and whether it waits for their answer."""
+    """What the manual driver tells a person for one verb, and how the step ends.
+
+    `fr` and `en` are instructions in which `{name}` fields are filled from `fields(params)` (the
+    socle says "Envoyez ... le DLU de Mme ESSAI à ...", never the core). A step ends when the person
+    answers (`answer`: only the DUI knows the result, `template` is the skeleton of the JSON data to
+    give), or, for an action seen on the wire, as soon as the mock records one of the `done_when`
+    journal kinds: `seen(data)` then reads the outcome's data from that record (a Message-ID...).
+    A step nobody performs times out and fails its scenario.
+    """
 
     fr: str
     en: str
     answer: bool = False
+    fields: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
+    done_when: tuple[str, ...] = ()
+    seen: Callable[[bytes], dict[str, Any]] | None = None
+    template: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -147,6 +169,9 @@ class Socle:
     reference: str = ""  # "module:attr" -> factory(defect: Defect | None) -> reference part
     defects: str = ""  # "module:attr" -> Sequence[Defect]
     uses: tuple[str, ...] = ()
+    # "module:function(entries, read) -> list[IdentityFact]": the software and structure its evidence names
+    # (VIHF LPS_*, User-Agent, X-Mailer, TLS client certificate), see `conformance.identity`
+    identity: str = ""
 
     def load_checks(self) -> None:
         for module in self.checks:

@@ -17,6 +17,7 @@ from conformance import socle as socle_module
 from conformance.demo import DemoDriver, chosen_defects
 from conformance.drivers.base import Action, DriverError, Outcome
 from conformance.drivers.registry import load
+from conformance.identity import DEMO
 from conformance.requirements import load_catalog
 from conformance.socle import Defect, Socle, all_defects, find_defect, installed_socles
 
@@ -136,7 +137,7 @@ def test_settings_by_socle_and_actions_by_verb(toys: None) -> None:
     dui = DemoDriver()
     dui.configure({"toy-a": {"x": 1}, "elsewhere": {"y": 2}})
     a = dui.parts["toy-a"]
-    assert isinstance(a, ToyPart) and a.settings == {"x": 1}
+    assert isinstance(a, ToyPart) and a.settings == {"x": 1, "software": DEMO.to_json()}  # it names itself
     (verb,) = a.verbs
     assert dui.act(Action(verb, {}), timeout=12.0).data == {"defect": None, "timeout": 12.0}
     crashed = dui.act(Action(verb, {"crash": True}))

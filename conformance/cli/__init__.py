@@ -10,8 +10,12 @@ from __future__ import annotations
 import click
 
 from conformance import __version__
+from conformance.cli.badge import badge
 from conformance.cli.certificate import certificate
 from conformance.cli.defects import defects
+from conformance.cli.diff import diff
+from conformance.cli.dossier import dossier
+from conformance.cli.kit import kit
 from conformance.cli.pki import pki
 from conformance.cli.report import report
 from conformance.cli.requirements import requirements
@@ -21,7 +25,22 @@ from conformance.cli.socles import socles
 from conformance.cli.validate import validate
 from conformance.cli.verify import verify
 
-COMMANDS = (run, validate, serve, defects, requirements, pki, socles, report, verify, certificate)
+COMMANDS = (
+    run,
+    validate,
+    serve,
+    kit,
+    defects,
+    requirements,
+    pki,
+    socles,
+    report,
+    verify,
+    certificate,
+    dossier,
+    badge,
+    diff,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

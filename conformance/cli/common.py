@@ -39,12 +39,15 @@ class SharedOptions(click.Command):
 
 
 @contextmanager
-def usage_errors() -> Iterator[None]:
-    """An `OptionError` raised inside (by the engine or a socle's configure hook) becomes exit 2."""
+def usage_errors(lang: str = "en") -> Iterator[None]:
+    """An `OptionError` raised inside (by the engine or a socle's configure hook) becomes exit 2.
+
+    One that carries its text in both languages (`text`, the preflight's) is said in `lang`."""
     try:
         yield
     except OptionError as exc:
-        raise UsageFailure(str(exc)) from exc
+        text = getattr(exc, "text", None)
+        raise UsageFailure(getattr(text, lang, None) or str(exc)) from exc
 
 
 def socles_from(raw: Iterable[str], among: Iterable[str] | None = None) -> list[str]:

@@ -1,4 +1,8 @@
-"""`conformance report RUN_DIR`: rebuild and re-sign a run's certificate without running it again."""
+"""`conformance report RUN_DIR`: rebuild and re-sign a run's certificate without running it again.
+
+The certificate keeps the run's own dates (results.json); only its issue and signing times are new.
+Whatever results.json says, the verdicts stay re-judgeable from the evidence (`verify --rejudge`).
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,15 @@ def report(run_dir: Path, **values: object) -> None:
     from conformance.certificate.issue import issue_certificate
     from conformance.certificate.policy import PolicyError
     from conformance.certificate.sign import SigningError
+    from conformance.engine.console import console_lang
     from conformance.engine.options import check_paths, normalise, options_for
+    from conformance.engine.preflight import check_signing
 
     options = options_for("report")
     given = normalise(options, values)
-    with usage_errors():
+    with usage_errors(console_lang(given["lang"])):
         check_paths(options, given)
+        check_signing(given["sign_key"], given["sign_cert"])
     path = run_dir / "results.json"
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
@@ -32,6 +39,8 @@ def report(run_dir: Path, **values: object) -> None:
             policy=given["policy"],
             key=given["sign_key"],
             cert=given["sign_cert"],
+            crls=given["sign_crl"],
+            witness=given["witness"],
             langs=tuple(dict.fromkeys(("fr", *given["lang"]))),
         )
     except (OSError, ValueError, KeyError, TypeError, PolicyError, SigningError) as exc:

@@ -41,4 +41,7 @@ def serve(socle: tuple[str, ...], out: Path, host: str, ports: tuple[str, ...]) 
         raise UsageFailure(f"no standalone service for socle {lacking[0]!r} yet (available: {', '.join(with_service)})")
     services = [svc for n in names for svc in get_socle(n).services]
     with usage_errors():
-        serve_all(plan(services, out.resolve(), ports), host, click.echo)
+        try:
+            serve_all(plan(services, out.resolve(), ports), host, click.echo)
+        except KeyboardInterrupt:  # Ctrl-C while the services start: no traceback either
+            click.echo("stopping")

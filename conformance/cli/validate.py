@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from conformance.cli.common import SharedOptions, echo_json, socles_from, usage_errors
+from conformance.cli.common import SharedOptions, UsageFailure, echo_json, socles_from, usage_errors
 
 
 def _parse_at(value: str | None) -> dt.datetime | None:
@@ -57,9 +57,13 @@ def validate(
     **values: object,
 ) -> None:
     """Check saved artifacts (e-mail, XDM zip, CDA, SOAP request, FHIR, PDF...) and everything they hold:
-    which rule fails, and where."""
+    which rule fails, and where.
+
+    A run folder (or its evidence/ folder, or evidence.zip) is validated as the run judged it: only what the
+    DUI sent, with the recorded contexts, at each exchange's capture time (--at does not apply to it).
+    """
     from conformance.engine.options import apply, normalise, options_for
-    from conformance.engine.validate import validate_path
+    from conformance.engine.validate import FileResult, validate_path
     from conformance.formats.trust import TrustError, TrustStore
     from conformance.model import CheckContext
     from conformance.socle import installed_socles, load_all_checks
@@ -79,7 +83,18 @@ def validate(
             raise click.BadParameter(str(exc), param_hint="--trust/--crl") from None
     ctx = CheckContext(extra=extra, at=when, at_source="given" if when else "")
     load_all_checks()
-    results = [validate_path(f, ctx, socles=wanted) for f in files]
+    from conformance.engine.evidence_store import EvidenceError
+    from conformance.engine.validate_evidence import is_evidence, validate_evidence
+
+    results: list[FileResult] = []
+    for path in files:
+        if is_evidence(path):
+            try:
+                results.extend(validate_evidence(path, wanted, extra=extra))
+            except EvidenceError as exc:
+                raise UsageFailure(f"{path}: {exc}") from exc
+        else:
+            results.append(validate_path(path, ctx, socles=wanted))
     if as_json:
         echo_json([r.to_json() for r in results])
     else:

@@ -13,7 +13,16 @@ from typing import Any
 
 
 class DriverError(Exception):
-    """The driver itself failed (crash, timeout, protocol error): the scenario fails clearly."""
+    """The driver itself failed (crash, timeout, protocol error): the scenario fails clearly.
+
+    `key` and `params` name the problem for the run's console (`engine/console.toml`), which words it
+    in the console's language before any scenario runs (the preflight); `str(exc)` is the English text.
+    """
+
+    def __init__(self, message: str, key: str = "", **params: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 @dataclass

@@ -8,22 +8,36 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import traceback
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from conformance.drivers.base import Action, Driver, DriverError, Outcome
 
 
 class GuardedDriver(Driver):
-    def __init__(self, inner: Driver, spec: str, default_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        inner: Driver,
+        spec: str,
+        default_timeout: float = 30.0,
+        around: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
         self.inner = inner
+        self.around = around  # a context every call runs in (the engine's: pytest's capture off)
         self.spec = spec
         self.name = getattr(inner, "name", spec)
-        self.default_timeout = default_timeout
+        # a driver whose actions take a person's time (the manual one) says how long one may take
+        self.default_timeout = float(getattr(inner, "act_timeout", default_timeout))
         # how long a scenario waits for the DUI's traffic after asking it to act
         self.traffic_timeout: float = float(getattr(inner, "traffic_timeout", 10.0))
         self.history: list[dict[str, Any]] = []
 
     def _call(self, what: str, fn: Any, timeout: float) -> Any:
+        with self.around() if self.around is not None else contextlib.nullcontext():
+            return self._wait(what, fn, timeout)
+
+    def _wait(self, what: str, fn: Any, timeout: float) -> Any:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="driver")
         future = pool.submit(fn)
         try:

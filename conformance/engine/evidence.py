@@ -4,6 +4,10 @@ Append-only `journal.jsonl` is flushed on every record, so a run killed half-way
 whose evidence is readable and complete up to the kill. `index.json` is the same list in one
 document, rewritten atomically at scenario boundaries and at the end (and rebuildable from the
 journal at any time).
+
+Every entry says what it is (`kind`), who produced it (`role`, see ROLES) and when it was captured
+(`time`): that is what lets anyone re-judge a run from its evidence (`conformance.engine.rejudge`) and
+validate only what the DUI sent (`conformance.engine.validate_evidence`).
 """
 
 from __future__ import annotations
@@ -18,8 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-INDEX_SCHEMA = "dui-conformance/evidence-index/1"
+INDEX_SCHEMA = "dui-conformance/evidence-index/2"  # 2: every entry has a role
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+# who produced an evidence entry
+DUI = "dui"  # bytes the DUI under test produced: what it sent, or handed back through the driver
+HARNESS = "harness"  # bytes the harness sent the DUI: incoming messages, mock answers, deliberately bad inputs
+OBSERVED = "observed"  # the harness's structured account of what the DUI did (sessions, TLS, observations)
+JUDGEMENT = "judgement"  # how a scenario judged an entry: the artifact, the context and the capture time
+ROLES = (DUI, HARNESS, OBSERVED, JUDGEMENT)
 
 
 def now_iso() -> str:
@@ -45,10 +56,11 @@ class EvidenceRef:
     sha256: str
     size: int
     kind: str
-    time: str
+    time: str  # capture time (UTC, ISO 8601): "now" for every rule that depends on the clock
     scenario: str | None = None
     requirements: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    role: str = DUI
 
 
 class EvidenceJournal:
@@ -61,6 +73,7 @@ class EvidenceJournal:
         self._refs: list[EvidenceRef] = []
         self._seq = 0
         self._journal = open(self.root / "journal.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._attached: dict[tuple[str, str], EvidenceRef] = {}
         self.scenario: str | None = None  # set by the engine while a scenario runs
 
     def record(
@@ -72,7 +85,13 @@ class EvidenceJournal:
         meta: dict[str, Any] | None = None,
         requirements: list[str] | None = None,
         scenario: str | None = None,
+        role: str = DUI,
+        time: str | None = None,
     ) -> EvidenceRef:
+        """Write `data` as a new entry; `time` is the capture time when it is not now (a part cut from an
+        exchange captured earlier keeps that exchange's time)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown evidence role {role!r} (one of {', '.join(ROLES)})")
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             self._seq += 1
@@ -84,17 +103,40 @@ class EvidenceJournal:
                 sha256=digest,
                 size=len(data),
                 kind=kind,
-                time=now_iso(),
+                time=time or now_iso(),
                 scenario=scenario if scenario is not None else self.scenario,
                 requirements=list(requirements or []),
                 meta=dict(meta or {}),
+                role=role,
             )
             self._refs.append(ref)
             self._journal.write(json.dumps(asdict(ref), ensure_ascii=False) + "\n")
             self._journal.flush()
         return ref
 
+    def attach(
+        self,
+        kind: str,
+        name: str,
+        data: bytes,
+        *,
+        role: str = DUI,
+        time: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> EvidenceRef:
+        """Like `record`, but bytes already recorded under `kind` are not written twice (the parts of a
+        request judged by forty scenarios, the CA bundle every TLS check reads)."""
+        key = (kind, hashlib.sha256(data).hexdigest())
+        with self._lock:
+            known = self._attached.get(key)
+        if known is not None:
+            return known
+        ref = self.record(kind, name, data, role=role, time=time, meta=meta)
+        with self._lock:
+            return self._attached.setdefault(key, ref)
+
     def record_json(self, kind: str, name: str, obj: Any, **kw: Any) -> EvidenceRef:
+        """`obj` as indented UTF-8 JSON (the harness's own records: roles OBSERVED and JUDGEMENT)."""
         data = json.dumps(obj, ensure_ascii=False, indent=2, default=str).encode("utf-8")
         return self.record(kind, name if name.endswith(".json") else name + ".json", data, **kw)
 

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from conformance.drivers.base import DriverError
 from conformance.drivers.guard import GuardedDriver
-from conformance.drivers.registry import load as load_driver
+from conformance.engine.evidence import OBSERVED
 from conformance.engine.recorder import RunRecorder
-from conformance.engine.session import VERIFIER_KEY, current
+from conformance.engine.session import VERIFIER_KEY, RunView, current
 from conformance.engine.verifier import Verifier
 
 
@@ -28,16 +27,37 @@ def conformance_run(request: pytest.FixtureRequest) -> RunRecorder:
 
 
 @pytest.fixture(scope="session")
-def dui(conformance_run: RunRecorder) -> Iterator[Any]:
-    """The DUI under test behind the guard (timeouts, crashes as DriverError); its history becomes evidence."""
-    spec = conformance_run.info.driver
-    try:
-        driver = GuardedDriver(load_driver(spec), spec)
-    except DriverError as exc:
-        raise pytest.UsageError(str(exc)) from exc
+def dui(request: pytest.FixtureRequest, conformance_run: RunRecorder) -> Iterator[Any]:
+    """The DUI the preflight loaded and greeted, behind the guard (timeouts, crashes as DriverError).
+
+    A driver that talks to a person (`interactive`) acts with pytest's capture off, so its prompts are
+    seen and its answers read; one that follows the run (`follow(run)`, the manual console) is given it.
+    Its history becomes evidence.
+    """
+    session = current(request.config)
+    assert session is not None  # conformance_run skipped otherwise
+    inner = session.driver
+    around = None
+    if getattr(inner, "interactive", False):
+        capman = request.config.pluginmanager.get_plugin("capturemanager")
+        around = capman.global_and_fixture_disabled if capman is not None else None
+    follow = getattr(inner, "follow", None)
+    if callable(follow):
+        follow(RunView(session))
+    driver = GuardedDriver(inner, conformance_run.info.driver, around=around)
     yield driver
-    conformance_run.journal.record_json("driver-history", "driver-history", driver.history)
-    driver.close()
+    conformance_run.journal.record_json("driver-history", "driver-history", driver.history, role=OBSERVED)
+
+
+def service_port(dui: Any, socle: str, service: str, port: str) -> int:
+    """The port a socle's fixture starts one of its services on: 0 (any free port) unless the DUI wants the
+    service's fixed default ports (`fixed_ports`: a person configured the DUI once, from `conformance kit`)."""
+    from conformance.socle import get_socle
+
+    if not getattr(getattr(dui, "inner", dui), "fixed_ports", False):
+        return 0
+    found = next((s for s in get_socle(socle).services if s.name == service), None)
+    return int(found.ports.get(port, 0)) if found is not None else 0
 
 
 @pytest.fixture

@@ -44,16 +44,23 @@ CORE_OPTIONS: tuple[Option, ...] = (
         "socle to work on (repeatable or comma-separated; 'all': every installed socle, the default of the "
         "conformance commands; without it pytest leaves the harness dormant)",
         multiple=True,
-        commands=("run", "validate", "defects", "requirements", "serve"),
+        commands=("run", "validate", "defects", "requirements", "serve", "kit"),
         metavar="NAME",
     ),
     Option(
         "dui",
-        "DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual",
+        "DUI under test: demo, demo:<defect>, python:mod:Class, http://host:port, manual (web console on "
+        "127.0.0.1:10080; manual:PORT another port, manual:terminal no web console)",
         default="demo",
         metavar="SPEC",
     ),
-    Option("out", "run folder (default: reports/<run-id>)", kind="path", metavar="DIR"),
+    Option(
+        "out",
+        "run folder (default: reports/<run-id>); an existing run there is refused without --force",
+        kind="path",
+        metavar="DIR",
+    ),
+    Option("force", "replace the run already in the --out folder", kind="flag", default=False),
     Option("solution-name", "name of the DUI solution, as on the certificate", default=""),
     Option("solution-version", "exact version/build of the DUI under test", default=""),
     Option("solution-vendor", "vendor (éditeur) of the DUI", default=""),
@@ -64,6 +71,14 @@ CORE_OPTIONS: tuple[Option, ...] = (
         kind="dir",
         commands=("run", "validate"),
         metavar="DIR",
+    ),
+    Option(
+        "pdfa-validator",
+        "also validate every PDF with an external PDF/A-1b validator and record its verdict: 'preflight' "
+        "(Apache PDFBox Preflight as Debian's libpdfbox2-java installs it), or a folder of its jars or a "
+        "preflight-app jar",
+        commands=("run", "validate"),
+        metavar="preflight|PATH",
     ),
     Option(
         "sign-key",
@@ -82,6 +97,23 @@ CORE_OPTIONS: tuple[Option, ...] = (
         metavar="FILE",
     ),
     Option(
+        "sign-crl",
+        "CRL of the signing key's chain (PEM or DER, repeatable), embedded in the signature: the revocation "
+        "state at signing time",
+        kind="file",
+        multiple=True,
+        commands=("run", "report"),
+        metavar="FILE",
+    ),
+    Option(
+        "witness",
+        "the third party who witnessed the run and signs it with its own key (--sign-key), e.g. "
+        "'ARS Bretagne, pôle SI'; printed on the certificate beside the verified signer",
+        default="",
+        commands=("run", "report"),
+        metavar="WHO",
+    ),
+    Option(
         "policy",
         "counting policy for 'au moins deux services socles' (TOML; default: profiles/policy)",
         kind="file",
@@ -90,7 +122,7 @@ CORE_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "lang",
-        "certificate language besides French (repeatable): en writes certificate.en.html",
+        "certificate language besides French (repeatable): en writes certificate.en.html and makes the console English",
         kind="choice",
         choices=("fr", "en"),
         multiple=True,
@@ -189,18 +221,27 @@ def socle_names(raw: Iterable[str], among: Iterable[str] | None = None) -> list[
 
 
 def apply(values: Mapping[str, Any], socles: Iterable[Socle]) -> None:
-    """Before a run or a validation: check the paths, set the terminology, hand each socle its options."""
+    """Before a run or a validation: check the paths, set the terminology and the external PDF/A validator,
+    hand each socle its options."""
+    from conformance.formats import preflight
     from conformance.formats.terminology import set_terminology_dir
 
     check_paths(all_options(), values)
     if values.get("terminology"):
         set_terminology_dir(Path(values["terminology"]))
+    try:
+        preflight.configure(values.get("pdfa_validator"))
+    except preflight.PreflightUnavailable as exc:
+        raise OptionError(f"--pdfa-validator: {exc}") from exc
     for socle in socles:
         socle.apply_options(values)
 
 
 def reset(socles: Iterable[Socle]) -> None:
     """After an in-process run: the socles go back to their defaults, so the next run inherits nothing."""
+    from conformance.formats import preflight
+
+    preflight.configure(None)
     for socle in socles:
         socle.apply_options({})
 

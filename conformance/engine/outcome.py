@@ -31,9 +31,15 @@ def record_death(item: pytest.Item, report: pytest.TestReport, call: pytest.Call
     """The scenario died of something else than a failed assertion: its declared requirements fail."""
     if not report.failed or call.excinfo is None or call.excinfo.errisinstance(AssertionError):
         return
-    message = call.excinfo.exconly().strip().splitlines()[-1][:500]
-    key = "scenario-driver-error" if call.excinfo.errisinstance(DriverError) else "scenario-error"
     where = f"{item.nodeid} ({report.when})"
+    error = call.excinfo.value
+    if isinstance(error, DriverError) and error.key in M.table:  # a driver problem the engine words itself
+        verifier.record([M.fail(rid, error.key, where, **error.params) for rid in verifier.declared])
+        return
+    if isinstance(error, DriverError):
+        message, key = (str(error).strip().splitlines() or [""])[-1][:500], "scenario-driver-error"
+    else:
+        message, key = call.excinfo.exconly().strip().splitlines()[-1][:500], "scenario-error"
     verifier.record([M.fail(rid, key, where, message=message) for rid in verifier.declared])
 
 
@@ -53,7 +59,7 @@ def remember(item: pytest.Item, report: pytest.TestReport) -> None:
     """Keep the scenario's outcome across its setup, call and teardown reports."""
     previous = item.stash.get(OUTCOME_KEY, ("passed", ""))
     if report.failed:
-        detail = str(report.longrepr)[-2000:] if report.longrepr else ""
+        detail = str(report.longrepr)[:4000] if report.longrepr else ""
         item.stash[OUTCOME_KEY] = ("failed" if report.when == "call" else "error", detail)
     elif report.skipped and previous[0] == "passed":
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -83,6 +83,8 @@ class RunInfo:
     started: str = field(default_factory=now_iso)
     finished: str | None = None
     status: str = "incomplete"
+    keyword: str | None = None  # pytest -k: a restricted selection
+    deselected: int = 0  # scenarios of the selected socles that pytest deselected
     harness: dict[str, Any] = field(default_factory=lambda: {"version": __version__, "git_commit": harness_commit()})
 
 
@@ -94,6 +96,7 @@ class RunRecorder:
         self.journal = EvidenceJournal(self.out / "evidence")
         self.scenarios: dict[str, ScenarioRecord] = {}
         self.expected_total = 0
+        self.expected_by_socle: dict[str, int] = {}  # selected scenarios per socle, known after collection
         self._lock = threading.Lock()
         self.write()
 
@@ -122,7 +125,7 @@ class RunRecorder:
     def results(self) -> dict[str, Any]:
         with self._lock:
             scenarios = list(self.scenarios.values())
-        return build_results(self.info, scenarios, self.journal, self.expected_total)
+        return build_results(self.info, scenarios, self.journal, self.expected_total, self.expected_by_socle)
 
     def write(self) -> dict[str, Any]:
         data = self.results()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance.engine.options import all_options, check_paths, normalise, socle_dests, socle_names
+from conformance.engine.options import OptionError, all_options, check_paths, normalise, socle_dests, socle_names
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Signing:
 
     key: Path | None = None
     cert: Path | None = None
+    crls: tuple[Path, ...] = ()  # embedded at signing time
+    witness: str = ""  # the third party who witnessed the run (signs with its own key)
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class RunRequest:
     socles: tuple[str, ...]
     dui: str = "demo"
     out: Path | None = None  # None: reports/<run-id> when the run starts
+    force: bool = False  # replace a run already in `out`
     solution: Solution = field(default_factory=Solution)
     terminology: Path | None = None
+    pdfa_validator: str | None = None  # external PDF/A-1b validator (conformance.formats.preflight)
     signing: Signing = field(default_factory=Signing)
     policy: Path | None = None
     langs: tuple[str, ...] = ()  # certificate languages besides French
@@ -60,10 +64,13 @@ class RunRequest:
         """From option values keyed by dest (click's or pytest's); OptionError for a value that cannot be used."""
         values = normalise(all_options(), raw)
         check_paths(all_options(), values)
+        if values["witness"] and not values["sign_key"]:
+            raise OptionError("--witness: a witness signs the certificate with its own key: give --sign-key")
         return cls(
             socles=tuple(socle_names(values["socle"])),
             dui=values["dui"],
             out=values["out"],
+            force=values["force"],
             solution=Solution(
                 values["solution_name"],
                 values["solution_version"],
@@ -71,7 +78,8 @@ class RunRequest:
                 values["solution_domain"],
             ),
             terminology=values["terminology"],
-            signing=Signing(values["sign_key"], values["sign_cert"]),
+            pdfa_validator=values["pdfa_validator"] or None,
+            signing=Signing(values["sign_key"], values["sign_cert"], values["sign_crl"], values["witness"]),
             policy=values["policy"],
             langs=values["lang"],
             keyword=keyword or None,
@@ -88,13 +96,17 @@ class RunRequest:
             "socle": self.socles,
             "dui": self.dui,
             "out": self.out,
+            "force": self.force,
             "solution_name": self.solution.name,
             "solution_version": self.solution.version,
             "solution_vendor": self.solution.vendor,
             "solution_domain": self.solution.domain,
             "terminology": self.terminology,
+            "pdfa_validator": self.pdfa_validator,
             "sign_key": self.signing.key,
             "sign_cert": self.signing.cert,
+            "sign_crl": self.signing.crls,
+            "witness": self.signing.witness,
             "policy": self.policy,
             "lang": self.langs,
             "conformance_progress": self.progress,

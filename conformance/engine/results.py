@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceJournal
     from conformance.engine.recorder import RunInfo, ScenarioRecord
 
-SCHEMA = "dui-conformance/results/1"
+SCHEMA = "dui-conformance/results/2"  # 2: "selection" (keyword, deselected scenarios)
 
 
 def requirement_verdict(findings: Iterable[Finding]) -> str:
@@ -38,9 +38,20 @@ def socle_verdict(requirements: dict[str, dict[str, Any]]) -> str:
     return "pass"
 
 
+def finished(own: list[ScenarioRecord], expected: int | None) -> bool:
+    """Every selected scenario of a socle ran to its end (none pending, none interrupted)."""
+    done = [s for s in own if s.outcome not in ("pending", "interrupted")]
+    return expected is not None and len(done) == len(own) >= expected
+
+
 def build_results(
-    info: RunInfo, scenarios: list[ScenarioRecord], journal: EvidenceJournal, expected_total: int = 0
+    info: RunInfo,
+    scenarios: list[ScenarioRecord],
+    journal: EvidenceJournal,
+    expected_total: int = 0,
+    expected_by_socle: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    """An interrupted run keeps the verdict of each socle whose scenarios had all finished."""
     socles: dict[str, Any] = {}
     manifests: list[dict[str, Any]] = []
     evidence_by_req: dict[str, set[str]] = {}
@@ -79,7 +90,9 @@ def build_results(
             "title_fr": cat.title_fr,
             "title_en": cat.title_en,
             "catalog_version": cat.version,
-            "verdict": socle_verdict(reqs) if info.status == "complete" else "incomplete",
+            "verdict": socle_verdict(reqs)
+            if info.status == "complete" or finished(own, (expected_by_socle or {}).get(name))
+            else "incomplete",
             "counts": counts,
             "scenarios": [s.to_json() for s in own],
             "requirements": reqs,
@@ -91,6 +104,7 @@ def build_results(
         "run_id": info.run_id,
         "status": info.status,
         "progress": {"done": done, "total": max(expected_total, len(scenarios))},
+        "selection": {"keyword": info.keyword, "deselected": info.deselected},
         "solution": info.solution,
         "harness": info.harness,
         "driver": info.driver,
@@ -99,6 +113,49 @@ def build_results(
         "finished": info.finished,
         "rule_sets": manifests,
         "socles": socles,
+    }
+
+
+def completeness(results: dict[str, Any]) -> dict[str, Any]:
+    """Whether every scenario of the selected socles ran to an outcome, and if not why (in both languages).
+
+    A run that skipped scenarios (a cross-socle scenario without its other socle, a skip), deselected some
+    (`-k`, `--deselect`), collected without running (`--collect-only`), selected none, or was interrupted
+    is partial: its certificate never counts."""
+    scenarios = [x for s in results.get("socles", {}).values() for x in s.get("scenarios", [])]
+    progress = results.get("progress") or {}
+    selection = results.get("selection") or {}
+    by_outcome: dict[str, int] = {}
+    for x in scenarios:
+        by_outcome[x.get("outcome", "pending")] = by_outcome.get(x.get("outcome", "pending"), 0) + 1
+    done, total = int(progress.get("done", 0)), int(progress.get("total", 0))
+    deselected = int(selection.get("deselected") or 0)
+    fr: list[str] = []
+    en: list[str] = []
+    if results.get("status") != "complete":
+        fr.append("exécution interrompue")
+        en.append(f"run {results.get('status')}")
+    if not scenarios or total == 0:
+        fr.append("aucun scénario exécuté")
+        en.append("no scenario ran")
+    elif done < total:
+        fr.append(f"{done} scénario(s) exécuté(s) sur {total}")
+        en.append(f"{done} of {total} scenarios ran")
+    not_run = by_outcome.get("skipped", 0) + by_outcome.get("pending", 0)
+    if not_run:
+        fr.append(f"{not_run} scénario(s) ignoré(s)")
+        en.append(f"{not_run} scenario(s) skipped")
+    if deselected or selection.get("keyword"):
+        fr.append(f"sélection restreinte ({deselected} scénario(s) écarté(s))")
+        en.append(f"restricted selection ({deselected} scenario(s) deselected)")
+    return {
+        "complete": not fr,
+        "scenarios": len(scenarios),
+        "total": total,
+        "outcomes": dict(sorted(by_outcome.items())),
+        "deselected": deselected,
+        "reasons_fr": fr,
+        "reasons_en": en,
     }
 
 

@@ -4,24 +4,31 @@ Scenarios stay pytest tests (that is what makes `pytest --socle=...` and `confor
 engine), but the request is not turned back into command-line options: pytest gets a short fixed
 argv (the suites, no cache, the run folder's parent as rootdir, the harness's own ini, -k, the
 verbosity) and the `RunRequest` itself as a plugin object, which the plugin hands to the session.
+
+Before pytest starts, the preflight checks the run folder, the signing key and the policy, and loads
+and greets the driver: a mistake there is a usage error (exit 2) with no run folder. Without `-v`
+pytest's own terminal is off and the harness's console writes every line, in one language.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from conformance.engine.console import Console
+from conformance.engine.preflight import preflight
 from conformance.engine.recorder import new_run_id
 from conformance.engine.request import RunRequest
 from conformance.engine.results import exit_code
+from conformance.engine.session import Preflighted
 from conformance.paths import PACKAGE_DIR
 from conformance.socle import get_socle
 
 RUN_INI = PACKAGE_DIR / "engine" / "run.ini"
 USAGE = 2  # exit status of a usage or environment error
+INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
 
 
 def prepared(request: RunRequest) -> RunRequest:
@@ -35,22 +42,30 @@ def argv_for(request: RunRequest) -> list[str]:
     args += ["-p", "no:cacheprovider", "--rootdir", str(request.out.parent), "-c", str(RUN_INI)]
     if request.keyword:
         args += ["-k", request.keyword]
-    args += ["-v", "--tb=short"] if request.verbosity > 0 else ["-q", "-rN", "--tb=line"]
+    # quiet: the harness's console says everything; verbose: pytest's own report and tracebacks as well
+    args += ["-v", "--tb=short"] if request.verbosity > 0 else ["-p", "no:terminal"]
     return args
 
 
-def execute(request: RunRequest) -> int:
-    """Run the request; 0 when every checked EXIGENCE passed, 1 when one did not, 2 when nothing could run."""
+def execute(request: RunRequest, console: Console | None = None) -> int:
+    """Run the request; 0 when every checked EXIGENCE passed, 1 when one did not, 2 when nothing could run,
+    130 when interrupted. A usage error found before the run (`PreflightError`) is raised, not returned."""
     request = request if request.out is not None else prepared(request)
     assert request.out is not None
+    driver = preflight(request)
+    if console is not None:
+        console.line("run-header", socles=", ".join(request.socles), dui=request.dui, out=request.out)
     request.out.parent.mkdir(parents=True, exist_ok=True)  # pytest wants an existing rootdir
-    code = pytest.main(argv_for(request), plugins=[request])
+    code = pytest.main(argv_for(request), plugins=[request, Preflighted(driver, console)])
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return USAGE
     results = read_results(request.out)
     if results is None:
-        print("no results were written", file=sys.stderr)
+        if console is not None:
+            console.line("run-no-results", out=request.out)
         return USAGE
+    if code == pytest.ExitCode.INTERRUPTED or results.get("status") == "interrupted":
+        return INTERRUPTED
     return exit_code(results)
 
 

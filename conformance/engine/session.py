@@ -12,12 +12,17 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.drivers.base import Driver
+from conformance.drivers.guard import GuardedDriver
 from conformance.engine import html_columns, outcome, scenarios
+from conformance.engine.console import Console, console_lang
 from conformance.engine.options import apply, reset
+from conformance.engine.preflight import preflight
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
 from conformance.engine.request import RunRequest
 from conformance.engine.verifier import Verifier
@@ -33,27 +38,95 @@ def current(config: pytest.Config) -> RunSession | None:
     return config.stash.get(SESSION_KEY, None)
 
 
+class RunView:
+    """What a driver that follows the run may read (the manual console): the planned scenarios with their
+    state, findings and evidence, read-only, from any thread."""
+
+    def __init__(self, session: RunSession) -> None:
+        self._session = session
+
+    @property
+    def out(self) -> Path:
+        return self._session.recorder.out
+
+    @property
+    def lang(self) -> str:
+        return console_lang(self._session.request.langs)
+
+    def journal_rows(self, since: int = 0) -> list[dict[str, Any]]:
+        """Evidence recorded after sequence number `since`, as journal rows (path, kind, time, meta)."""
+        return [
+            {"seq": r.seq, "path": r.path, "kind": r.kind, "time": r.time, "size": r.size, "meta": r.meta}
+            for r in self._session.recorder.journal.refs()
+            if r.seq > since
+        ]
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        """Every selected scenario in run order: pending ones too, with their outcome once known."""
+        records = dict(self._session.recorder.scenarios)
+        out = []
+        for nodeid, socle, title in self._session.planned:
+            rec = records.get(nodeid)
+            row: dict[str, Any] = rec.to_json() if rec is not None else {"id": nodeid, "socle": socle, "title": title}
+            row.setdefault("outcome", "planned")
+            row["evidence_files"] = [
+                {"path": r.path, "kind": r.kind} for r in self._session.recorder.journal.refs(nodeid)
+            ]
+            out.append(row)
+        return out
+
+
+class Preflighted:
+    """What `conformance run` checked before pytest started, handed over as a plugin object: the loaded
+    and greeted driver, and the console its lines go to (chosen before pytest captures the output)."""
+
+    def __init__(self, driver: Driver, console: Console | None) -> None:
+        self.driver = driver
+        self.console = console
+
+
 class RunSession:
-    def __init__(self, request: RunRequest, socles: list[Socle], recorder: RunRecorder) -> None:
+    def __init__(
+        self,
+        request: RunRequest,
+        socles: list[Socle],
+        recorder: RunRecorder,
+        driver: Driver,
+        console: Console | None = None,
+    ) -> None:
         self.request = request
         self.socles = socles
         self.recorder = recorder
+        self.driver = driver
+        self.console = console
+        self.planned: list[tuple[str, str, str]] = []  # (nodeid, socle, title) of the selected scenarios
+        self.interrupted = False
 
     @classmethod
     def start(cls, config: pytest.Config, request: RunRequest) -> RunSession:
-        """Apply the options, open the run folder and join the pytest session (OptionError if unusable).
+        """Apply the options, check and greet (preflight), open the run folder and join the pytest session.
 
         Runs from pytest_configure, before junitxml reads its path: junit.xml lands in the run folder.
+        OptionError (a usage error) before the run folder exists when anything is wrong.
         """
         socles = [get_socle(name) for name in request.socles]
         apply(request.values(), socles)
         run_id = new_run_id()
         request = request.with_out(run_id)
         assert request.out is not None
+        given = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Preflighted)), None)
+        if given is not None:
+            driver, console = given.driver, given.console
+        else:
+            driver = preflight(request)
+            console = Console(console_lang(request.langs)) if request.progress else None
         if not config.option.xmlpath:
             config.option.xmlpath = str(request.out / "junit.xml")
         info = RunInfo(run_id, request.out, list(request.socles), request.dui, request.solution.to_json())
-        session = cls(request, socles, RunRecorder(info))
+        info.keyword = request.keyword
+        if console is not None:
+            console.own_lines = bool(getattr(driver, "interactive", False))
+        session = cls(request, socles, RunRecorder(info), driver, console)
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
         session._join(config)
@@ -78,13 +151,29 @@ class RunSession:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         scenarios.select(items, self.socles)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """What will run, once every plugin (-k, -m) has deselected what it would."""
+        items = session.items
+        self.planned = [(i.nodeid, scenarios.socle_of(i, self.socles) or "", scenarios.title(i)) for i in items]
         self.recorder.expected_total = len(items)
+        self.recorder.expected_by_socle = {s.name: sum(1 for p in self.planned if p[1] == s.name) for s in self.socles}
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """A restricted selection makes a partial run: the certificate says so (results.json "selection")."""
+        self.recorder.info.deselected += sum(1 for i in items if scenarios.socle_of(i, self.socles) is not None)
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
-        """With the progress lines on, pytest's dots would only interleave with them."""
-        if self.request.progress and report.when == "call":
-            return report.outcome, "", report.outcome.upper()
+        """With the harness's own lines on, pytest's letters and words would only interleave with them."""
+        if self.console is not None:
+            return report.outcome, "", ""
         return None
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Without pytest's own terminal (`conformance run`), a suite that cannot be loaded still says so."""
+        if self.console is not None and report.failed:
+            reason = str(report.longrepr).strip().splitlines()[-1] if report.longrepr else ""
+            self.console.line("run-collection-error", where=report.nodeid or ".", reason=reason)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -95,18 +184,22 @@ class RunSession:
         title = scenarios.title(item)
         self.recorder.begin(item.nodeid, socle, item.name, title, declared)
         item.stash[VERIFIER_KEY] = Verifier(self.recorder, item.nodeid, socle, declared)
-        terminal = item.config.pluginmanager.get_plugin("terminalreporter") if self.request.progress else None
-        if terminal is not None:
-            done, total = len(self.recorder.scenarios), self.recorder.expected_total
-            terminal.write(f"[{done}/{total}] {socle:<13} {title} ... ", flush=True)
+        if self.console is not None:
+            self.console.started(len(self.recorder.scenarios), self.recorder.expected_total, socle, title)
         started = time.monotonic()
+        interrupted = False
         try:
             return (yield)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
         finally:
-            result, detail = outcome.final(item)
+            result, detail = ("interrupted", "interrupted (Ctrl-C)") if interrupted else outcome.final(item)
             self.recorder.end(item.nodeid, result, time.monotonic() - started, detail)
-            if terminal is not None:
-                terminal.write_line(f"{result.upper()} ({time.monotonic() - started:.1f} s)")
+            if self.console is not None:
+                rec = self.recorder.scenarios[item.nodeid]
+                findings = [f.to_json() for f in rec.findings]
+                self.console.ended(result, time.monotonic() - started, findings, detail)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -118,10 +211,14 @@ class RunSession:
             outcome.judge(item, report, call, verifier)
         return report
 
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
+
+    @pytest.hookimpl(trylast=True)  # after pytest has torn the session's fixtures down (Ctrl-C leaves them up)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         from conformance.certificate.issue import issue_certificate
 
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) or self.interrupted
         results = self.recorder.finish("interrupted" if interrupted else "complete")
         issue_certificate(
             self.recorder.out,
@@ -129,6 +226,8 @@ class RunSession:
             policy=self.request.policy,
             key=self.request.signing.key,
             cert=self.request.signing.cert,
+            crls=self.request.signing.crls,
+            witness=self.request.signing.witness,
             langs=self.request.certificate_langs,
         )
         terminal = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -137,5 +236,6 @@ class RunSession:
             terminal.write_line(f"conformance run {results['run_id']} -> {self.recorder.out} ({verdicts})")
 
     def pytest_unconfigure(self) -> None:
-        """An in-process run (`conformance run`, pytester) leaves no socle option behind it."""
+        """An in-process run (`conformance run`, pytester) leaves no socle option behind it, nor a driver open."""
         reset(self.socles)
+        GuardedDriver(self.driver, self.request.dui).close()

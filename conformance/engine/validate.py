@@ -125,16 +125,18 @@ def validate_bytes(
     socles: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     meta: dict[str, Any] | None = None,
+    kind: str | None = None,
 ) -> FileResult:
     """Run every installed check for the kind of `data` and of every artifact it holds (the same
     expansion as a scenario's: `conformance.registry.judge`); see the module docstring for HARNESS-* ids.
 
     `ctx.at` is the reference time of time-dependent rules (the capture time, or `--at`); without it
     they judge against the validation time or say they cannot, and the result says which. `meta` is
-    what was captured with the bytes (an HTTP body's `content_type`, as the evidence journal keeps it).
+    what was captured with the bytes (an HTTP body's `content_type`, as the evidence journal keeps it);
+    `kind`, when the caller knows it (an evidence entry judged by a scenario), replaces the sniffing.
     """
     ctx = ctx or CheckContext()
-    kind = detect_kind(name, data)
+    kind = kind or detect_kind(name, data)
     art = Artifact(kind, name, data, dict(meta or {}))
     parts = [Part(name, kind, art.sha256)]
     if len(data) > max_bytes:

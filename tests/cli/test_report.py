@@ -8,11 +8,11 @@ from pathlib import Path
 from tests.cli.conftest import Invoke
 
 RESULTS = {
-    "schema": "dui-conformance/results/1",
+    "schema": "dui-conformance/results/2",
     "run_id": "r",
     "status": "complete",
     "solution": {},
-    "harness": {"version": "x"},
+    "harness": {"version": "x", "git_commit": None},
     "driver": "demo",
     "mode": "mock-services",
     "started": "2026-11-23T10:00:00Z",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
 
@@ -89,3 +90,54 @@ def test_python_spec_loads_class() -> None:
 def test_bad_specs_are_clear_errors(spec: str) -> None:
     with pytest.raises(DriverError):
         load(spec)
+
+
+class Impostor(BaseHTTPRequestHandler):
+    """Something listening on the address that is not a driver bridge (or a bridge that says no)."""
+
+    answers: ClassVar[dict[str, tuple[int, bytes]]] = {
+        "/web/configure": (404, b"<html>not found</html>"),
+        "/text/configure": (200, b"hello"),
+        "/no/configure": (200, b'{"status": "error", "detail": "pas de section mssante"}'),
+    }
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/slow/configure":
+            time.sleep(1.5)
+        code, body = self.answers.get(self.path, (200, b'{"status": "ok"}'))
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/web", "dui-http-status"),
+        ("/text", "dui-http-not-json"),
+        ("/no", "dui-http-refused"),
+        ("/slow", "dui-http-timeout"),
+    ],
+)
+def test_the_handshake_names_what_answered(path: str, key: str) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(DriverError) as caught:
+            HttpDriver(f"http://127.0.0.1:{server.server_address[1]}{path}").hello({"socles": ["x"]}, timeout=0.5)
+        assert caught.value.key == key
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_handshake_is_a_configure_with_the_harness_section() -> None:
+    inner = EchoDriver()
+    with DriverBridge(inner) as bridge:
+        HttpDriver(bridge.url).hello({"name": "dui-conformance", "socles": ["x"]})
+    assert inner.settings == {"harness": {"name": "dui-conformance", "socles": ["x"]}}

@@ -2,7 +2,7 @@
 
 It proves the engine and the CLI work for a socle the core has never heard of: a catalog of four
 requirements, a check over a "text" artifact kind, two scenarios, an option with a configure hook,
-a standalone service and a seeded defect.
+a standalone service, a seeded defect and a Python driver (`OK`, `TOO_LONG`: the text the DUI says).
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def text_rules(art, ctx):
 
 SUITE = '''
 import pytest
+from conformance.drivers.base import Action
 from conformance.model import Artifact
 
 
@@ -88,11 +89,32 @@ def test_upper(verify):
 
 
 @pytest.mark.requirements("TOY-02")
-def test_short(verify, request):
+def test_short(verify, dui):
     """Texte court"""
-    text = request.config.getoption("--dui").encode()
+    text = dui.act(Action("toy.say")).data["text"].encode()
     verify.artifact(Artifact("text", "t.txt", text))
 '''
+
+DRIVER = """
+from conformance.drivers.base import Driver, Outcome
+
+
+class Ok(Driver):
+    text = "OK"
+
+    def configure(self, settings):
+        pass
+
+    def act(self, action, timeout=30.0):
+        return Outcome("ok", {"text": self.text})
+
+
+class TooLong(Ok):
+    text = "THIS IS FAR TOO LONG FOR THE RULE"
+"""
+
+OK = "python:toy_socle.driver:Ok"  # --dui of a toy DUI whose text passes TOY-02
+TOO_LONG = "python:toy_socle.driver:TooLong"  # ... and of one whose text fails it
 
 OPTIONS = """
 from conformance.engine.options import OptionError
@@ -118,7 +140,7 @@ def install_toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **fields: Any) 
     """Write the toy package under `tmp_path`, install it beside the real socles, with a fresh check registry."""
     pkg = tmp_path / "toy_socle"
     (pkg / "suite").mkdir(parents=True)
-    files = {"__init__.py": "", "checks.py": CHECKS, "options.py": OPTIONS, "service.py": SERVICE}
+    files = {"__init__.py": "", "checks.py": CHECKS, "options.py": OPTIONS, "service.py": SERVICE, "driver.py": DRIVER}
     for name, text in files.items():
         (pkg / name).write_text(text)
     (pkg / "suite" / "test_toy.py").write_text(SUITE)

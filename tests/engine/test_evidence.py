@@ -17,8 +17,9 @@ def test_record_hashes_and_indexes(tmp_path: Path) -> None:
     assert (tmp_path / ref.path).read_bytes() == b"hello"
     j.close()
     index = json.loads((tmp_path / "index.json").read_text())
-    assert index["schema"] == "dui-conformance/evidence-index/1"
+    assert index["schema"] == "dui-conformance/evidence-index/2"
     assert index["entries"][0]["requirements"] == ["MSS-MSG-01"]
+    assert index["entries"][0]["role"] == "dui" and index["entries"][0]["time"].endswith("Z")
 
 
 def test_hostile_names_stay_inside(tmp_path: Path) -> None:

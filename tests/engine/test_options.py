@@ -21,7 +21,7 @@ from conformance.engine.options import (
 )
 from conformance.registry import RegistryError
 from conformance.socle import Option, Socle, installed_socles
-from tests.engine.helpers import install_toy
+from tests.engine.helpers import OK, install_toy
 
 
 def test_no_option_name_is_declared_twice() -> None:
@@ -95,7 +95,7 @@ def test_a_socle_option_reaches_its_hook_and_its_error_is_a_usage_error(
 ) -> None:
     import toy_socle.options
 
-    args = ["--socle", "toy", "--dui", "OK", "--out", str(tmp_path / "run"), "-p", "no:cacheprovider"]
+    args = ["--socle", "toy", "--dui", OK, "--out", str(tmp_path / "run"), "-p", "no:cacheprovider"]
     pytester.runpytest_inprocess(*args, "--toy-level", "strict").assert_outcomes(passed=2)
     assert toy_socle.options.SEEN[0] == {"toy_level": "strict"}
     bad = pytester.runpytest_inprocess(*args, "--toy-level", "bad")

@@ -71,7 +71,7 @@ def test_conformance_run_and_pytest_build_the_same_request(
     tmp_path: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[RunRequest] = []
-    monkeypatch.setattr(run_module, "execute", lambda request: seen.append(request) or 0)
+    monkeypatch.setattr(run_module, "execute", lambda request, console=None: seen.append(request) or 0)
     result = CliRunner().invoke(main, ["run", *_args(tmp_path), "-k", "feed"])
     assert result.exit_code == 0, result.output
     from_pytest = request_from_options(pytester.parseconfig(*_args(tmp_path), "-k", "feed"))

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from conformance.engine.preflight import PreflightError
 from conformance.engine.request import RunRequest, Solution
 from conformance.engine.run import RUN_INI, argv_for, execute, prepared
 from conformance.socle import Socle
+from tests.engine.helpers import OK, TOO_LONG
 
 
 def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
-    request = RunRequest(("toy",), dui="OK", out=tmp_path / "run", keyword="upper")
+    request = RunRequest(("toy",), dui=OK, out=tmp_path / "run", keyword="upper")
     argv = argv_for(request)
     assert argv == [
         str(toy.suite),
@@ -25,9 +27,8 @@ def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
         str(RUN_INI),
         "-k",
         "upper",
-        "-q",
-        "-rN",
-        "--tb=line",
+        "-p",
+        "no:terminal",  # quiet: the harness's console writes every line
     ]
     assert "--dui" not in argv and "--socle" not in argv  # the request travels as a plugin object
     assert argv_for(RunRequest(("toy",), out=tmp_path / "run", verbosity=1))[-2:] == ["-v", "--tb=short"]
@@ -39,15 +40,38 @@ def test_prepared_fixes_an_absolute_run_folder() -> None:
 
 
 def test_execute_runs_the_request(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
-    """Exit 0 on a pass, 1 on a failed EXIGENCE; the suite reads the request's DUI through getoption too."""
-    ok = RunRequest(("toy",), dui="OK", out=tmp_path / "ok", solution=Solution(name="Essai"))
+    """Exit 0 on a pass, 1 on a failed EXIGENCE; the suite's scenario asks the DUI the preflight loaded."""
+    ok = RunRequest(("toy",), dui=OK, out=tmp_path / "ok", solution=Solution(name="Essai"))
     assert execute(ok) == 0
     results = json.loads((tmp_path / "ok" / "results.json").read_text())
-    assert results["solution"]["name"] == "Essai" and results["driver"] == "OK"
+    assert results["solution"]["name"] == "Essai" and results["driver"] == OK
     assert (tmp_path / "ok" / "junit.xml").is_file() and (tmp_path / "ok" / "certificate.html").is_file()
-    assert execute(RunRequest(("toy",), dui="THIS IS FAR TOO LONG FOR THE RULE", out=tmp_path / "ko")) == 1
+    assert execute(RunRequest(("toy",), dui=TOO_LONG, out=tmp_path / "ko")) == 1
 
 
 def test_execute_says_2_on_a_usage_error(full_toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
-    request = RunRequest(("toy",), dui="OK", out=tmp_path / "run", socle_options=(("toy_level", "bad"),))
+    request = RunRequest(("toy",), dui=OK, out=tmp_path / "run", socle_options=(("toy_level", "bad"),))
     assert execute(request) == 2
+
+
+@pytest.mark.parametrize(
+    ("dui", "key"),
+    [
+        ("bogus", "dui-unknown"),
+        ("python:nope:X", "dui-python-import"),
+        ("python:tests.engine.helpers:NOTHING", "dui-python-attribute"),
+        ("python:tests.engine.helpers:Socle", "dui-python-crashed"),
+        ("python:tests.engine.helpers:TOY_DEFECTS", "dui-python-crashed"),
+        ("demo:nope", "dui-demo-defect"),
+        ("demo:nope+", "dui-demo-defect"),
+        ("http://127.0.0.1:1", "dui-http-unreachable"),
+    ],
+)
+def test_a_driver_that_cannot_be_loaded_stops_the_run_before_its_folder(
+    toy: Socle, tmp_path: Path, dui: str, key: str
+) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(PreflightError) as caught:
+        execute(RunRequest(("toy",), dui=dui, out=out))
+    assert caught.value.key == key
+    assert not out.exists()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.socle import Socle
+from tests.engine.helpers import OK, TOO_LONG
 
 
 def _run(pytester: pytest.Pytester, out: Path, dui: str = "demo") -> tuple[pytest.RunResult, dict]:
@@ -20,9 +21,9 @@ def _run(pytester: pytest.Pytester, out: Path, dui: str = "demo") -> tuple[pytes
 
 
 def test_passing_run_writes_complete_folder(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
-    result, res = _run(pytester, tmp_path / "run", dui="OK")
+    result, res = _run(pytester, tmp_path / "run", dui=OK)
     result.assert_outcomes(passed=2)
-    assert res["schema"] == "dui-conformance/results/1" and res["status"] == "complete"
+    assert res["schema"] == "dui-conformance/results/2" and res["status"] == "complete"
     reqs = res["socles"]["toy"]["requirements"]
     assert reqs["TOY-01"]["verdict"] == "pass" and reqs["TOY-02"]["verdict"] == "pass"
     assert reqs["TOY-03"]["verdict"] == "warn"  # PRECONISATION downgraded, test still passes
@@ -38,7 +39,7 @@ def test_passing_run_writes_complete_folder(toy: Socle, pytester: pytest.Pyteste
 
 
 def test_failing_finding_fails_scenario_and_socle(toy: Socle, pytester: pytest.Pytester, tmp_path: Path) -> None:
-    result, res = _run(pytester, tmp_path / "run", dui="THIS IS FAR TOO LONG FOR THE RULE")
+    result, res = _run(pytester, tmp_path / "run", dui=TOO_LONG)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*TOY-02 FAIL at text: too long*"])
     assert res["socles"]["toy"]["requirements"]["TOY-02"]["verdict"] == "fail"
@@ -49,7 +50,7 @@ def test_scenario_judging_nothing_fails(toy: Socle, pytester: pytest.Pytester, t
     (toy.suite / "test_silent.py").write_text(
         "import pytest\n@pytest.mark.requirements('TOY-02')\ndef test_silent(verify):\n    pass\n"
     )
-    result, res = _run(pytester, tmp_path / "run", dui="OK")
+    result, res = _run(pytester, tmp_path / "run", dui=OK)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*TOY-02: the scenario produced no finding*"])
 
@@ -59,7 +60,7 @@ def test_driver_crash_becomes_failing_findings(toy: Socle, pytester: pytest.Pyte
         "import pytest\nfrom conformance.drivers.base import DriverError\n"
         "@pytest.mark.requirements('TOY-01')\ndef test_crash(verify):\n    raise DriverError('DUI timed out')\n"
     )
-    result, res = _run(pytester, tmp_path / "run", dui="OK")
+    result, res = _run(pytester, tmp_path / "run", dui=OK)
     result.assert_outcomes(passed=2, failed=1)
     findings = res["socles"]["toy"]["requirements"]["TOY-01"]["findings"]
     assert any(f["verdict"] == "fail" and "DUI timed out" in f["message"] for f in findings)
@@ -75,7 +76,7 @@ def test_pytest_html_report_gains_requirement_and_evidence_columns(
         "--socle",
         "toy",
         "--dui",
-        "OK",
+        OK,
         "--out",
         str(tmp_path / "run"),
         "-p",
@@ -100,7 +101,7 @@ def test_scenarios_keep_their_titles_and_a_crash_says_scenario(
         '    """Le scénario casse"""\n'
         "    raise RuntimeError('service down')\n"
     )
-    result, res = _run(pytester, tmp_path / "run", dui="OK")
+    result, res = _run(pytester, tmp_path / "run", dui=OK)
     result.assert_outcomes(passed=2, failed=1)
     titles = {s["name"]: s["title"] for s in res["socles"]["toy"]["scenarios"]}
     assert titles["test_boom[1]"] == "Le scénario casse [1]" and titles["test_upper"] == "Texte en majuscules"
@@ -119,7 +120,7 @@ def test_junit_properties_and_only_the_socle_scenarios(toy: Socle, pytester: pyt
     pytester.makepyfile(test_project="def test_mine():\n    assert True\n")
     out = tmp_path / "run"
     result = pytester.runpytest_inprocess(
-        "--socle", "toy", "--dui", "OK", "--out", str(out), "-p", "no:cacheprovider", "test_project.py"
+        "--socle", "toy", "--dui", OK, "--out", str(out), "-p", "no:cacheprovider", "test_project.py"
     )
     result.assert_outcomes(passed=2)
     junit = (out / "junit.xml").read_text()
@@ -130,6 +131,6 @@ def test_an_in_process_run_resets_the_socle_options(full_toy: Socle, pytester: p
     import toy_socle.options  # kept across the inner run (pytester restores the modules it had)
 
     pytester.runpytest_inprocess(
-        "--socle", "toy", "--dui", "OK", "--out", str(tmp_path / "run"), "-p", "no:cacheprovider", "--toy-level", "hi"
+        "--socle", "toy", "--dui", OK, "--out", str(tmp_path / "run"), "-p", "no:cacheprovider", "--toy-level", "hi"
     )
     assert [v["toy_level"] for v in toy_socle.options.SEEN] == ["hi", None]

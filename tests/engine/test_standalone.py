@@ -82,9 +82,10 @@ def test_a_failing_service_stops_the_others_and_its_error_is_raised(tmp_path: Pa
     assert stop.is_set() and len(CALLS) == 1
 
 
-def test_recording_closes_the_journal(tmp_path: Path) -> None:
-    with recording(tmp_path) as (pki, journal):
+def test_recording_closes_the_journal_and_uses_the_runs_pki(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFORMANCE_PKI_DIR", str(tmp_path / "shared-pki"))
+    with recording(tmp_path / "out") as (pki, journal):
         journal.record("text", "hello.txt", b"hello")
-        assert (tmp_path / "pki").is_dir()
-    assert [row["path"].endswith("hello.txt") for row in read_journal(tmp_path / "evidence")] == [True]
-    assert (tmp_path / "evidence" / "index.json").is_file()
+        assert pki.directory == tmp_path / "shared-pki"  # the one a kit and `conformance run` use
+    assert [row["path"].endswith("hello.txt") for row in read_journal(tmp_path / "out" / "evidence")] == [True]
+    assert (tmp_path / "out" / "evidence" / "index.json").is_file()

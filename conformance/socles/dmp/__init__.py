@@ -48,7 +48,9 @@ SOCLE = Socle(
             "outcome",
             "client_cert",
         )
-    ),
+    )
+    + ("conformance.socles.dmp.observations",),
+    identity="conformance.socles.dmp.identity:observed",
     fixtures="conformance.socles.dmp.fixtures",
     kinds=(
         Kind(
@@ -84,7 +86,9 @@ SOCLE = Socle(
             "dmp",
             "Mock DMP: ITI-41, ITI-18, ITI-43 in SOAP 1.2/MTOM and TD0.2, mutual TLS",
             "conformance.socles.dmp.service.standalone:run_standalone",
-            ports={"https": 0},
+            ports={"https": 10443},  # fixed default, documented (README, docs/connection-kit.md)
+            describe="conformance.socles.dmp.service.standalone:describe",
+            judge=("dmp-request",),
         ),
     ),
     manual="conformance.socles.dmp.reference.prompts:PROMPTS",

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.evidence import OBSERVED
+from conformance.engine.fixtures import service_port
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
 from conformance.formats.pki import pki_cache_dir
@@ -24,7 +27,6 @@ from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.model import Artifact, CheckContext
 
 from .checks.vihf import attributes, text_of
-from .messages import M
 from .mtom import MtomError, parse_mtom
 from .service.query import QUERIES, query_params
 from .service.store import REPOSITORY_ID
@@ -53,20 +55,26 @@ class Fed:
     exchanges: list[Any] = field(default_factory=list)
     ctx: CheckContext = field(default_factory=CheckContext)
     dmp_status: str = "active"  # active | closed | none
+    provoked: tuple[str, ...] = ()  # rules the harness made the DUI break on purpose (TD0.2 lied: DMP-R02)
 
     @property
     def feeds(self) -> list[Any]:
         return [ex for ex in self.exchanges if ex.transaction == "ITI-41"]
 
-    def nothing_reached(self, verify: Verifier) -> None:
+    def facts(self) -> dict[str, Any]:
+        """What an observation of this step says: the DUI's answer and what reached the mock DMP."""
+        return {
+            "status": self.outcome.status,
+            "detail": self.outcome.detail,
+            "requests": len(self.exchanges),
+            "feeds": len(self.feeds),
+        }
+
+    def nothing_reached(self, verify: Verifier, *, expected: tuple[str, ...] = ("ITI-41",)) -> None:
+        facts = {**self.facts(), "expected": list(expected)}
+        facts["matching"] = len([ex for ex in self.exchanges if ex.transaction in expected])
         for rid in verify.declared:
-            verify.expect(
-                rid,
-                False,
-                M.text("feed.nothing-reached", status=self.outcome.status, detail=self.outcome.detail),
-                location="driver outcome",
-                evidence=self.outcome.to_json(),
-            )
+            verify.observe(rid, "feed.nothing-reached", facts, "driver outcome")
 
     def check(self, verify: Verifier) -> None:
         """Judge the declared requirements on every request the DMP received during the step."""
@@ -75,6 +83,7 @@ class Fed:
             return
         for ex in self.exchanges:
             meta = {"evidence_ref": ex.request_ref, "content_type": ex.content_type}
+            cut = {"source_ref": ex.request_ref}  # parts of the request: its role and capture time
             if ex.transaction == "ITI-41":
                 # the request, its XDS metadata and its documents: expanded by the socle (checks.parts), as in validate
                 verify.artifact(Artifact("soap", ex.request_ref.path, ex.request, meta), self.ctx)
@@ -86,17 +95,17 @@ class Fed:
                     "dmp-client-cert",
                     f"{ex.request_ref.path}#tls",
                     ex.client_cert or b"",
-                    {"vihf_structure": vihf_structure(ex)},
+                    {**cut, "vihf_structure": vihf_structure(ex)},
                 ),
                 self.ctx,
             )
-        verify.artifact(self.step_artifact(), self.ctx)
+        verify.artifact(self.step_artifact(), self.ctx, provoked=self.provoked)
 
     def check_consult(self, verify: Verifier) -> None:
         """Judge the searches and retrievals of a step (no feed expected)."""
         consults = [ex for ex in self.exchanges if ex.transaction in CONSULTS]
         if not consults:
-            self.nothing_reached(verify)
+            self.nothing_reached(verify, expected=CONSULTS)
             return
         for ex in consults:
             verify.artifact(consult_artifact(ex), self.ctx)
@@ -116,7 +125,8 @@ class Fed:
                 for ex in self.exchanges
             ],
         }
-        return Artifact("dmp-step", "dmp-step.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
+        data = json.dumps(obs, ensure_ascii=False).encode("utf-8")
+        return Artifact("dmp-step", "dmp-step.json", data, {"role": OBSERVED})
 
 
 def consult_artifact(ex: Any) -> Artifact:
@@ -149,7 +159,8 @@ def vihf_structure(ex: Any) -> str:
 
 def exchange_artifact(outcome: Outcome, ex: Any) -> Artifact:
     obs = {"outcome": outcome.to_json(), "registry": {"status": ex.status, "errors": ex.errors}}
-    return Artifact("dmp-exchange", "dmp-exchange.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
+    data = json.dumps(obs, ensure_ascii=False).encode("utf-8")
+    return Artifact("dmp-exchange", "dmp-exchange.json", data, {"role": OBSERVED})
 
 
 class DmpHarness:
@@ -160,9 +171,10 @@ class DmpHarness:
     def context(self, pat: dict[str, Any]) -> CheckContext:
         return CheckContext(
             patient=pat,
+            # Paths, not strings: the bundle and the CRL are recorded with the judgement, so it can be re-judged
             extra={
-                "ca_bundle": str(self.service.pki.ca_bundle),
-                "crl": str(self.service.pki.crl),  # signer trust with revocation (VIHF, XAdES)
+                "ca_bundle": Path(self.service.pki.ca_bundle),
+                "crl": Path(self.service.pki.crl),  # signer trust with revocation (VIHF, XAdES)
                 "batch_feed": True,
                 "facility_type": "SA17",
             },
@@ -191,7 +203,8 @@ class DmpHarness:
             outcome = self.dui.act(Action(verb, {"patient": pat, **params}))
         finally:
             self.service.variant, self.service.td02_stale = "good", False
-        return Fed(outcome, self._since(mark, outcome), self.context(pat), self.dmp_status(pat))
+        provoked = ("DMP-R02",) if td02_stale else ()  # TD0.2 said "active": feeding was not the DUI's fault
+        return Fed(outcome, self._since(mark, outcome), self.context(pat), self.dmp_status(pat), provoked)
 
     def during(self, act: Callable[[], Outcome]) -> tuple[Outcome, list[Any]]:
         """The DUI's answer to `act` and the exchanges the mock DMP answered meanwhile."""
@@ -258,7 +271,8 @@ class DmpHarness:
             "lookups": lookups,
             "replacing_feed_seq": next((ex.seq for ex in step.feeds), None),
         }
-        return Artifact("dmp-chain", "dmp-chain.json", json.dumps(obs, ensure_ascii=False).encode("utf-8"))
+        data = json.dumps(obs, ensure_ascii=False).encode("utf-8")
+        return Artifact("dmp-chain", "dmp-chain.json", data, {"role": OBSERVED})
 
 
 @pytest.fixture(scope="session")
@@ -267,7 +281,7 @@ def dmp(conformance_run: RunRecorder, dui: Any) -> Iterator[DmpHarness]:
     from conformance.socles.dmp.service.app import DmpService
 
     pki = TestPKI.load_or_create(pki_cache_dir())
-    service = DmpService(conformance_run.journal, pki)
+    service = DmpService(conformance_run.journal, pki, port=service_port(dui, "dmp", "dmp", "https"))
     service.start()
     try:
         settings = {**service.settings(), "patients": identities.patients()}

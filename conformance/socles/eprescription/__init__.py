@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.paths import profiles_dir
-from conformance.socle import Option, Socle
+from conformance.socle import Option, Service, Socle
 
 _HERE = Path(__file__).resolve().parent
 
@@ -31,11 +31,15 @@ SOCLE = Socle(
             "medication",
             "posology",
             "grouping",
+            "coherence",
+            "units",
             "mapping",  # after the rules: the engine's issues they did not already report
             "ordonnance",
             "shared",
         )
-    ),
+    )
+    + ("conformance.socles.eprescription.observations",),
+    identity="conformance.socles.eprescription.identity:observed",
     fixtures="conformance.socles.eprescription.fixtures",
     options=(
         Option(
@@ -48,6 +52,16 @@ SOCLE = Socle(
         ),
     ),
     configure="conformance.socles.eprescription.options:configure",
+    services=(
+        Service(
+            "eprescription",
+            "E-prescription stand-in: FHIR R4 REST (Bundle, $cancel), mutual TLS",
+            "conformance.socles.eprescription.service.standalone:run_standalone",
+            ports={"https": 10444},  # fixed default, documented (README, docs/connection-kit.md)
+            describe="conformance.socles.eprescription.service.standalone:describe",
+            judge=("fhir",),
+        ),
+    ),
     manual="conformance.socles.eprescription.reference.prompts:PROMPTS",
     reference="conformance.socles.eprescription.reference.part:EprescriptionPart",
     defects="conformance.socles.eprescription.reference.defects:DEFECTS",

@@ -19,15 +19,15 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.fixtures import service_port
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
-from conformance.messages import Text
 from conformance.model import Artifact, CheckContext
 
-from .messages import M
+from .observations import refusal_reported
 from .service import Exchange, PrescriptionService
 
-EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27"})  # judged on the PDF or the DUI's answers
+EVIDENCE_FREE = frozenset({"EP-22", "EP-25", "EP-26", "EP-27", "EP-28"})  # judged on the PDF or the DUI's answers
 
 
 def medication(kind: str) -> dict[str, Any]:
@@ -91,6 +91,7 @@ class Prescribed:
     outcome: Outcome
     exchanges: list[tuple[Exchange, Any]] = field(default_factory=list)
     lines: int = 0
+    judged: bool = False  # every Bundle the service received was judged in the step (EpHarness.judge)
 
     @property
     def posts(self) -> list[tuple[Exchange, Any]]:
@@ -108,47 +109,51 @@ class Prescribed:
         except (binascii.Error, ValueError):
             return b""
 
-    def _silence(self, verify: Verifier, what: Text, rids: list[str]) -> None:
+    def _silence(self, verify: Verifier, missing: str, present: int, rids: list[str]) -> None:
         """Nothing to judge: each requirement fails with what is missing and what the DUI answered."""
-        said = what + M.text("answer", status=self.outcome.status, detail=self.outcome.detail[:300])
+        facts = {"missing": missing, "present": present, "status": self.outcome.status, "detail": self.outcome.detail}
         for rid in rids:
-            verify.expect(
-                rid, False, said, location="driver outcome + service traffic", evidence=self.outcome.to_json()
-            )
+            verify.observe(rid, "step.silence", facts, "driver outcome + service traffic")
+
+    @property
+    def context(self) -> CheckContext:
+        return CheckContext(extra={"ordonnance_lines": {"ordonnance": self.lines}} if self.lines else {})
+
+    def bundles(self) -> list[tuple[Exchange, Artifact]]:
+        """Every Bundle the service received in this step, as the artifact the journal keeps."""
+        return [
+            (ex, Artifact("fhir", ref.path, ex.request_body, meta={"evidence_ref": ref}))
+            for ex, ref in self.posts
+            if ref is not None
+        ]
 
     def check_bundle(self, verify: Verifier) -> None:
-        """Judge the declared content requirements on every Bundle the service received."""
+        """The declared content requirements on every Bundle the service received (judged in the step
+        itself when the harness knows the scenario's verifier; here otherwise)."""
         content = [r for r in verify.declared if r not in EVIDENCE_FREE]
-        posts = [(ex, ref) for ex, ref in self.posts if ref is not None]
-        if not posts:
-            self._silence(verify, M.text("step.no-bundle"), content)
+        bundles = self.bundles()
+        if not bundles:
+            self._silence(verify, "step.no-bundle", 0, content)
             return
-        ctx = CheckContext(extra={"ordonnance_lines": {"ordonnance": self.lines}} if self.lines else {})
-        for ex, ref in posts:
-            verify.artifact(Artifact("fhir", ref.path, ex.request_body, meta={"evidence_ref": ref}), ctx)
+        if not self.judged:
+            for _ex, art in bundles:
+                verify.artifact(art, self.context)
 
     def check_printed(self, verify: Verifier) -> None:
         """The ordonnance the DUI printed carries the number the service assigned (EP-22, EP-25)."""
-        rids = [r for r in verify.declared if r in ("EP-22", "EP-25")]
+        rids = [r for r in verify.declared if r in ("EP-22", "EP-25", "EP-28")]
         if not self.assigned:
-            self._silence(verify, M.text("step.no-number"), rids)
+            self._silence(verify, "step.no-number", 0, rids)
             return
         pdf = self.pdf()
         if not pdf:
-            self._silence(verify, M.text("step.no-pdf"), rids)
+            self._silence(verify, "step.no-pdf", len(pdf), rids)
             return
         ctx = CheckContext(extra={"prescription_number": self.assigned})
         verify.artifact(Artifact("pdf", "ordonnance.pdf", pdf), ctx)
         if "EP-25" in rids:
-            said = str(self.outcome.data.get("prescription_number", ""))
-            verify.expect(
-                "EP-25",
-                said == self.assigned,
-                M.text("step.number-other", said=said, number=self.assigned),
-                ok_text=M.text("step.number-reported", number=self.assigned),
-                location="driver outcome: prescription_number",
-                evidence=self.outcome.to_json(),
-            )
+            facts = {"said": str(self.outcome.data.get("prescription_number", "")), "number": self.assigned}
+            verify.observe("EP-25", "step.number-reported", facts, "driver outcome: prescription_number")
 
 
 class EpHarness:
@@ -159,6 +164,7 @@ class EpHarness:
         self.dui = dui
         self.recorder = recorder
         self.settings = settings
+        self.verify: Verifier | None = None  # the running scenario's (set by `judge_every_exchange`)
 
     def prescribe(
         self,
@@ -167,8 +173,10 @@ class EpHarness:
         *,
         strict: bool = False,
         prescriber_params: dict[str, Any] | None = None,
+        provoked: tuple[str, ...] = (),
     ) -> Prescribed:
         """Ask the DUI to prescribe; `strict` makes the service refuse Bundles that break an EXIGENCE.
+        `provoked` names the rules the scenario's own bad input makes the Bundle break (not the DUI's fault).
 
         Scenarios judging content run with the service in "record" mode (it registers and reports), so
         that one content defect fails its own requirement and not every workflow scenario with it.
@@ -184,7 +192,23 @@ class EpHarness:
             outcome = self.dui.act(Action("eprescription.prescribe", params))
         finally:
             self.service.policy = "record"
-        return Prescribed(outcome, self.service.exchanges_since(mark), len(lines))
+        done = Prescribed(outcome, self.service.exchanges_since(mark), len(lines))
+        self.judge(done, provoked)
+        return done
+
+    def judge(self, done: Prescribed, provoked: tuple[str, ...] = ()) -> None:
+        """Every Bundle the service received in the step, judged in the scenario that caused it by every
+        e-prescription check: one the service accepted fails the scenario on any rule it breaks (issue 12:
+        the stand-in registered a PROV Patient sent as an INS Patient and the run passed); one it refused
+        is recorded with its findings, the refusal being the scenario's subject (EP-26)."""
+        if self.verify is None:
+            return
+        for ex, art in done.bundles():
+            if 200 <= ex.status < 300 and not provoked:
+                self.verify.exchange(art, done.context)
+            else:
+                self.verify.artifact(art, done.context, provoked=provoked)
+        done.judged = True
 
     def cancel(self, number: str) -> tuple[Outcome, list[tuple[Exchange, Any]]]:
         mark = self.service.mark()
@@ -217,9 +241,7 @@ def refusal_rules(exchanges: list[tuple[Exchange, Any]]) -> list[str]:
 def reports_refusal(outcome: Outcome, exchanges: list[tuple[Exchange, Any]]) -> tuple[bool, list[str]]:
     """EP-26: a refused request is answered error/refused and the user sees what the service said."""
     said = refusal_rules(exchanges)
-    if outcome.ok or not outcome.detail.strip():
-        return False, said
-    return (not said or any(s in outcome.detail for s in said)), said
+    return refusal_reported(outcome.status, outcome.detail, said), said
 
 
 def selected_socles(config: pytest.Config) -> list[str]:
@@ -233,7 +255,8 @@ def selected_socles(config: pytest.Config) -> list[str]:
 def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]:
     from conformance.formats.pki import TestPKI, pki_cache_dir
 
-    service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()))
+    port = service_port(dui, "eprescription", "eprescription", "https")
+    service = PrescriptionService(conformance_run.journal, TestPKI.load_or_create(pki_cache_dir()), port=port)
     service.start()
     try:
         settings = {**service.settings(), "patients": identities.patients()}
@@ -241,3 +264,18 @@ def eprescription(conformance_run: RunRecorder, dui: Any) -> Iterator[EpHarness]
         yield EpHarness(service, dui, conformance_run, settings)
     finally:
         service.stop()
+
+
+@pytest.fixture(autouse=True)
+def judge_every_exchange(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hand the running e-prescription scenario's verifier to the harness, so that every request the
+    stand-in receives is judged in the scenario that caused it (see `EpHarness.judge`)."""
+    if "eprescription" not in request.fixturenames:
+        yield
+        return
+    harness: EpHarness = request.getfixturevalue("eprescription")
+    harness.verify = request.getfixturevalue("verify")
+    try:
+        yield
+    finally:
+        harness.verify = None

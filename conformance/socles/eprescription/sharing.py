@@ -19,11 +19,10 @@ from conformance.engine.verifier import Verifier
 from conformance.levels import apply_levels
 from conformance.messages import Text
 from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.registry import run_checks
 from conformance.requirements import catalog_for
 
 from .fixtures import EpHarness, Prescribed
-from .messages import M, either
+from .messages import M
 
 RID = "EP-23"
 LINES = [
@@ -46,21 +45,17 @@ LINES = [
 
 class OtherSocleRules(Verifier):
     """Runs another socle's registered checks inside an e-prescription scenario, keeping the findings
-    to itself (they are not that socle's verdicts): `conclude` turns its failures into EP-23 findings."""
+    to itself (they are not that socle's verdicts): `conclude` turns its failures into EP-23 findings.
+
+    Its judgements are recorded as charged to EP-23 in one group, so re-judging the evidence concludes
+    them the same way (`conformance.engine.rejudge`)."""
 
     def __init__(self, verify: Verifier, socle: str) -> None:
         checked = [r.id for r in catalog_for(socle).requirements.values() if r.checked]
-        super().__init__(verify.recorder, verify.nodeid, socle, checked)
+        super().__init__(verify.recorder, verify.nodeid, verify.socle, checked, checks=socle, charge=RID)
         self.outer = verify
 
-    def artifact(self, art: Artifact, ctx: CheckContext | None = None, *, only_declared: bool = True) -> list[Finding]:
-        """The other socle's checks on `art`; the evidence is tagged EP-23, what they judge here."""
-        ref = art.meta.get("evidence_ref") or self.recorder.journal.record(art.kind, art.name, art.data)
-        found = run_checks(art, ctx or CheckContext(), [self.socle], evidence=ref.sha256)
-        self.recorder.journal.tag(ref, [RID])
-        return self.record([f for f in found if not only_declared or f.requirement in self.declared])
-
-    def record(self, findings: list[Finding]) -> list[Finding]:
+    def accept(self, findings: list[Finding]) -> list[Finding]:
         leveled = apply_levels(findings)  # a failed PRECONISATION of the other socle stays a warning
         self.findings.extend(leveled)
         return leveled
@@ -69,7 +64,7 @@ class OtherSocleRules(Verifier):
         bad = [f for f in self.findings if f.verdict is Verdict.FAIL]
         out = [
             replace(
-                M.fail(RID, "share.breaks", f.location, what=what, rule=f.requirement, socle=self.socle, finding=f),
+                M.fail(RID, "share.breaks", f.location, what=what, rule=f.requirement, socle=self.checks, finding=f),
                 evidence=f.evidence,
             )
             for f in bad
@@ -82,15 +77,15 @@ class OtherSocleRules(Verifier):
                 M.passed(
                     RID,
                     "share.meets",
-                    f"{self.socle} checks",
+                    f"{self.checks} checks",
                     what=what,
-                    socle=self.socle,
+                    socle=self.checks,
                     rules=len(rules),
                     findings=len(self.findings),
                     warnings=warnings,
                 )
             ]
-        self.outer.record(out)
+        self.outer.accept(out)
 
 
 def part_outcome(outcome: Outcome, part: str) -> Outcome:
@@ -106,15 +101,8 @@ def registered(verify: Verifier, done: Prescribed) -> bool:
     """The ordonnance to share exists (else EP-23 fails: the prescription step did not register it)."""
     if done.outcome.ok and done.assigned:
         return True
-    unregistered = M.text(
-        "share.unregistered",
-        status=done.outcome.status,
-        detail=done.outcome.detail[:200],
-        number=either(done.assigned, "none"),
-    )
-    verify.expect(
-        RID, False, unregistered, location="driver outcome + service traffic", evidence=done.outcome.to_json()
-    )
+    facts = {"status": done.outcome.status, "detail": done.outcome.detail, "number": done.assigned}
+    verify.observe(RID, "share.unregistered", facts, "driver outcome + service traffic")
     return False
 
 
@@ -132,17 +120,11 @@ def share_action(
     )
 
 
-def expect_part_ok(verify: Verifier, outcome: Outcome, part: str, what: Text) -> Outcome:
+def expect_part_ok(verify: Verifier, outcome: Outcome, part: str) -> Outcome:
     """The DUI says this part of the share verb went well (EP-23)."""
     got = part_outcome(outcome, part)
-    verify.expect(
-        RID,
-        got.ok,
-        M.text("share.reported-failure", what=what, detail=got.detail[:200]),
-        ok_text=M.text("share.reported", what=what),
-        location=f"driver outcome: data.{part}",
-        evidence=outcome.to_json(),
-    )
+    facts = {"part": part, "status": got.status, "detail": got.detail}
+    verify.observe(RID, "share.part-reported", facts, f"driver outcome: data.{part}")
     return got
 
 
@@ -156,26 +138,27 @@ class DmpShare:
     patient: dict[str, Any]
 
     def check(self, verify: Verifier) -> None:
-        expect_part_ok(verify, self.outcome, "dmp", M.text("share.to-dmp"))
+        expect_part_ok(verify, self.outcome, "dmp")
         # the DUI may ask the DMP other things first (TD0.2 status, ITI-18): the ordonnance is in the ITI-41 feeds
         feeds = [ex for ex in self.fed.exchanges if getattr(ex, "transaction", "ITI-41") == "ITI-41"]
         if not feeds:
-            answer = M.text("answer", status=self.outcome.status, detail=self.outcome.detail[:200])
-            nothing = M.text("share.nothing-fed") + answer
-            verify.expect(RID, False, nothing, location="DMP traffic", evidence=self.outcome.to_json())
+            facts = {"status": self.outcome.status, "detail": self.outcome.detail, "feeds": len(feeds)}
+            verify.observe(RID, "share.nothing-fed", facts, "DMP traffic")
             return
         ctx = CheckContext(patient=self.patient, extra={"prescription_number": self.number})
         for ex in feeds:
             if ex.envelope:
                 verify.artifact(
                     Artifact(
-                        "xds-metadata", f"{ex.request_ref.path}#envelope", ex.envelope, {"documents": ex.documents}
+                        "xds-metadata",
+                        f"{ex.request_ref.path}#envelope",
+                        ex.envelope,
+                        {"source_ref": ex.request_ref, "documents": ex.documents},
                     ),
                     ctx,
                 )
             else:
-                no_lot = M.text("share.no-lot")
-                verify.expect(RID, False, no_lot, location=ex.request_ref.path, evidence=ex.request_ref)
+                verify.observe(RID, "share.no-lot", {"envelope": False}, ex.request_ref.path)
         rules = OtherSocleRules(verify, "dmp")
         self.fed.check(rules)
         rules.conclude(M.text("share.to-dmp"))
@@ -220,19 +203,12 @@ class MssShare:
 
     def check_sent(self, verify: Verifier) -> None:
         """Qualified INS: the ordonnance reaches the operator for the patient's address, with its PDF."""
-        evidence = self.sent.outcome.to_json()
-        expect_part_ok(verify, self.sent.outcome, "mssante", M.text("share.to-patient"))
+        expect_part_ok(verify, self.sent.outcome, "mssante")
         if not self.sent.messages:
-            verify.expect(RID, False, M.text("share.nothing-reached"), location="operator traffic", evidence=evidence)
+            verify.observe(RID, "share.nothing-reached", {"messages": 0}, "operator traffic")
             return
-        verify.expect(
-            RID,
-            bool(self.to_patient()),
-            M.text("share.not-submitted", address=self.address, rcpts=self.recipients),
-            ok_text=M.text("share.submitted", address=self.address),
-            location="SMTP envelope",
-            evidence=evidence,
-        )
+        facts = {"address": self.address, "rcpts": self.recipients}
+        verify.observe(RID, "share.submitted", facts, "SMTP envelope")
         self.judge_messages(verify)
         rules = OtherSocleRules(verify, "mssante")
         self.sent.check(rules)
@@ -241,27 +217,14 @@ class MssShare:
     def check_refused(self, verify: Verifier) -> None:
         """INS not qualified: nothing reaches the operator and the DUI says why (refused)."""
         got = part_outcome(self.sent.outcome, "mssante")
-        ok = (
-            self.sent.outcome.status == "refused"
-            and got.status == "refused"
-            and bool(got.detail.strip())
-            and not self.sent.messages
-        )
-        detail = got.detail[:200]
-        verify.expect(
-            RID,
-            ok,
-            M.text(
-                "share.not-refused",
-                status=self.sent.outcome.status,
-                detail=detail,
-                count=len(self.sent.messages),
-                rcpts=self.recipients,
-            ),
-            ok_text=M.text("share.refused", detail=detail),
-            location="driver outcome + operator traffic",
-            evidence=self.sent.outcome.to_json(),
-        )
+        facts = {
+            "status": self.sent.outcome.status,
+            "part_status": got.status,
+            "detail": got.detail[:200],
+            "messages": len(self.sent.messages),
+            "rcpts": self.recipients,
+        }
+        verify.observe(RID, "share.refused", facts, "driver outcome + operator traffic")
         self.judge_messages(verify)  # what was sent anyway is judged too (its address rule fails)
 
 

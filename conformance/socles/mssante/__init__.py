@@ -19,14 +19,18 @@ SOCLE = Socle(
     checks=tuple(
         f"conformance.socles.mssante.checks.{m}"
         for m in ("readers", "parts", "acks", "documents", "message", "patient", "pdf", "xdm", "session")
-    ),
+    )
+    + ("conformance.socles.mssante.observations",),
+    identity="conformance.socles.mssante.identity:observed",
     fixtures="conformance.socles.mssante.fixtures",
     services=(
         Service(
             "operator",
             "Mock MSSanté operator: SMTP submission and IMAP, STARTTLS, mutual TLS",
             "conformance.socles.mssante.service.standalone:run_standalone",
-            ports={"smtp": 0, "imap": 0},
+            ports={"smtp": 10587, "imap": 10143},  # fixed defaults, documented (README, docs/connection-kit.md)
+            describe="conformance.socles.mssante.service.standalone:describe",
+            judge=("message",),
         ),
     ),
     manual="conformance.socles.mssante.reference.prompts:PROMPTS",

@@ -11,7 +11,6 @@ from conformance import identities
 from conformance.drivers.base import Action
 from conformance.model import CheckContext
 from conformance.socles.mssante.build.inputs import PATIENT_DOMAIN
-from conformance.socles.mssante.build.pdf import build_pdf, declare_pdfa
 from conformance.socles.mssante.checks.emailview import EmailView, email_view
 from conformance.socles.mssante.checks.xdmview import DocEntry
 from conformance.socles.mssante.fixtures import NIL, Sent, message_artifact
@@ -44,8 +43,6 @@ __all__ = [
     "DocEntry",
     "EmailView",
     "Sent",
-    "build_pdf",
-    "declare_pdfa",
     "email_view",
     "message_artifact",
     "patient_address",

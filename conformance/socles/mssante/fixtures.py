@@ -15,10 +15,10 @@ import pytest
 
 from conformance import identities
 from conformance.drivers.base import Action, Outcome
+from conformance.engine.fixtures import service_port
 from conformance.engine.recorder import RunRecorder
 from conformance.engine.verifier import Verifier
 from conformance.model import Artifact, CheckContext
-from conformance.socles.mssante.messages import M
 
 NIL = "DUI-CONF-0001"  # the "référence produit" the harness configures (X-MSS-NIL)
 
@@ -62,16 +62,14 @@ class Sent:
         """Judge the declared requirements on every message sent; no message is itself a failure."""
         if not self.messages:
             for rid in verify.declared:
-                verify.expect(
-                    rid,
-                    False,
-                    M.text("sent.nothing", status=self.outcome.status, detail=self.outcome.detail),
-                    location="driver outcome",
-                    evidence=self.outcome.to_json(),
-                )
+                verify.observe(rid, "sent.nothing", self.facts(), "driver outcome")
             return
         for sub in self.messages:
             verify.artifact(message_artifact(sub), self.ctx)
+
+    def facts(self) -> dict[str, Any]:
+        """What an observation of this step says: the DUI's answer and how many messages the operator got."""
+        return {"status": self.outcome.status, "detail": self.outcome.detail, "messages": len(self.messages)}
 
     def check_sessions(self, verify: Verifier, **extra: Any) -> None:
         ctx = CheckContext(whitelist=tuple(identities.whitelist()), extra=extra)
@@ -191,7 +189,8 @@ def mss(conformance_run: RunRecorder, dui: Any) -> Iterator[MssHarness]:
     from conformance.socles.mssante.service import Operator
 
     pki = TestPKI.load_or_create(pki_cache_dir())
-    operator = Operator(conformance_run.journal, pki, whitelist=identities.whitelist())
+    smtp, imap = (service_port(dui, "mssante", "operator", p) for p in ("smtp", "imap"))
+    operator = Operator(conformance_run.journal, pki, whitelist=identities.whitelist(), smtp_port=smtp, imap_port=imap)
     operator.start()
     try:
         settings = {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from conformance.formats.sniff import Sniffed
 from conformance.messages import Messages
 from conformance.model import Artifact, CheckContext, Finding
+from conformance.observations import Judged, observes, register_reader
 from conformance.registry import Unreadable, check, reader
 
 M = Messages(Path(__file__).with_name("messages.toml"), "greeting")
@@ -37,3 +39,13 @@ def check_greeting(text: str, ctx: CheckContext) -> Iterator[Finding]:
         yield M.not_applicable("GRT-02", "name.unknown", "greeting")
     else:
         yield M.judge("GRT-02", name in text, "name.ok", "name.missing", "greeting", name=name)
+
+
+register_reader("greeting")  # what the scenario observes is recorded and judged like an artifact
+
+
+@observes("greeting", "nothing-received")
+def nothing_received(facts: Mapping[str, Any]) -> Judged:
+    """The service received no greeting: every rule the scenario declares fails."""
+    text = M.text("nothing-received", status=facts["status"], detail=facts["detail"])
+    return facts["received"] > 0, text

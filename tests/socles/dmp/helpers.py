@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import io
 import json
 import subprocess
 import sys
@@ -26,14 +25,12 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from lxml import etree
-from pypdf import PdfReader, PdfWriter
-from pypdf.xmp import XmpInformation
 
 from conformance import identities
 from conformance.demo import DemoDriver
 from conformance.engine.evidence import EvidenceJournal
+from conformance.formats.pdf import build_pdf
 from conformance.formats.pki import TestPKI
 from conformance.identities import patient
 from conformance.model import Artifact, CheckContext, Finding, Verdict
@@ -62,21 +59,14 @@ SIGNATURE_XML = b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id
 
 
 def make_pdf(pdfa: bool = True) -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Document de test MARTIN-ESSAI")
-    raw = bytes(pdf.output())
-    if not pdfa:
-        return raw
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
-    xmp = XmpInformation.create()
-    xmp.pdfaid_part = "1"
-    xmp.pdfaid_conformance = "B"
-    writer.xmp_metadata = xmp
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """The reference DUI's PDF/A-1b (or the same PDF without its PDF/A identification)."""
+    return build_pdf(
+        "Document de test MARTIN-ESSAI",
+        ["Document de test MARTIN-ESSAI"],
+        author="ESSAI",
+        created=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+        pdfa=pdfa,
+    )
 
 
 _PDF_A = make_pdf(True)

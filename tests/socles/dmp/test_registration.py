@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.messages import fields_of
+from conformance.observations import kind_of
 from conformance.registry import all_checks, reader_for, signature_ok
 from conformance.requirements import load_catalog
 from conformance.socles.dmp import SOCLE
@@ -33,7 +34,7 @@ LEGACY = {"judge", "passed", "failed", "warned", "not_applicable", "fails_or_pas
 
 def _dmp_checks() -> list:  # type: ignore[type-arg]
     SOCLE.load_checks()
-    return [c for c in all_checks() if c.socle == "dmp"]
+    return [c for c in all_checks() if c.socle == "dmp" and c.kind != kind_of("dmp")]  # no observation judge
 
 
 def _sources() -> Iterator[tuple[Path, ast.Module]]:

@@ -17,6 +17,7 @@ import pytest
 from conformance.formats.pki import TestPKI
 from conformance.messages import Text, finding
 from conformance.model import Artifact, CheckContext, Finding, Level, Verdict
+from conformance.observations import Observation
 from conformance.registry import run_checks
 from conformance.requirements import load_catalog
 from conformance.socle import Defect
@@ -53,6 +54,10 @@ class _Gather:
 
     def expect(self, requirement: str, ok: bool, ko: Text, **_: object) -> None:
         self.found.append(finding(requirement, Verdict.PASS if ok else Verdict.FAIL, ko, "scenario"))
+
+    def observe(self, requirement: str, rule: str, facts: dict[str, object], location: str = "") -> None:
+        """What the steps observe, judged by the DMP's observation judges (as in a scenario)."""
+        self.artifact(Observation(rule, requirement, facts, location).artifact("dmp"))
 
 
 def _findings(service: DmpService, defect: str | None) -> list[Finding]:

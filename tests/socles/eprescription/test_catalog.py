@@ -20,9 +20,9 @@ CHECKS = Path(__file__).resolve().parents[3] / "conformance" / "socles" / "epres
 def test_catalog_and_socle() -> None:
     cat = load_catalog(SOCLE.catalog)
     assert cat.socle == SOCLE.name == "eprescription"
-    assert SOCLE.checks and all(m.startswith("conformance.socles.eprescription.checks.") for m in SOCLE.checks)
+    assert SOCLE.checks and all(m.startswith("conformance.socles.eprescription.") for m in SOCLE.checks)
     ids = set(cat.requirements)
-    assert {f"EP-{i:02d}" for i in range(1, 28)} | {"ID-01", "ID-02", "ID-03", "GEN-01", "GEN-02"} == ids
+    assert {f"EP-{i:02d}" for i in range(1, 34)} | {"ID-01", "ID-02", "ID-03", "ID-04", "GEN-01", "GEN-02"} == ids
     for r in cat.requirements.values():
         assert r.source and r.source_version and r.text_fr and r.title_en
         if r.unsure:

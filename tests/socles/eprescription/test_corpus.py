@@ -81,3 +81,26 @@ def test_package_warnings_name_the_invariant(ig: FhirPackage) -> None:
 
 def test_corpus_root_is_outside_the_project() -> None:
     assert Path(CORPUS).resolve().parent != Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.requirements("EP-04", "EP-16", "EP-18", "EP-29", "EP-30", "EP-31", "EP-32", "EP-33", "ID-04")
+def test_rules_no_stricter_than_the_ig(ig: FhirPackage) -> None:
+    """Issue 12: EP-04, EP-16 and EP-18 re-read against their source; the new rules fail no IG example."""
+    from datetime import UTC, datetime
+
+    from conformance.model import CheckContext
+
+    ctx = CheckContext(extra={"at": datetime(2026, 12, 1, tzinfo=UTC)})
+    found = {f.name: findings(f.read_bytes(), ctx, packages=[ig]) for f in sorted(EXAMPLES.glob("*.json"))}
+    for rid in ("EP-04", "EP-29", "EP-30", "EP-31", "EP-32", "EP-33", "ID-04"):
+        assert not [n for n, fs in found.items() if failures(fs, rid)], rid
+    assert verdict(found["Bundle-HAS-04a-Presc-Paracetamol.json"], "EP-04") is Verdict.WARN  # a local id only
+    assert {n for n, fs in found.items() if failures(fs, "EP-16")} == {
+        "Bundle-TradPN13FHIR-Presc-DOLIPRANE-Interpret.json",
+        "Bundle-TradPN13FHIR-Presc-Morphine-PCA.json",
+        "Bundle-TradPN13FHIR-Presc-Paracetamol-SiDouleur.json",
+    }
+    # option lines linked by a RequestGroup pass; the failures left are the examples' broken references
+    ep18 = [f for fs in found.values() for f in failures(fs, "EP-18")]
+    assert ep18 and all("reference" in f.message_en for f in ep18)
+    assert sum(1 for fs in found.values() if not [f for f in fs if f.verdict is Verdict.FAIL]) == 10

@@ -45,13 +45,28 @@ def _verdicts(data: bytes, expected: str | None = NUMBER) -> dict[str, Verdict]:
 def test_registered_under_eprescription_only() -> None:
     SOCLE.load_checks()
     names = [c.name for c in checks_for("pdf", ["eprescription"])]
-    assert names == ["conformance.socles.eprescription.checks.ordonnance.check_printed_ordonnance"]
+    assert names == [
+        "conformance.socles.eprescription.checks.ordonnance.check_printed_ordonnance",
+        "conformance.socles.eprescription.checks.ordonnance.check_ordonnance_pdfa",
+    ]
 
 
-@pytest.mark.requirements("EP-22", "EP-25")
+@pytest.mark.requirements("EP-22", "EP-25", "EP-28")
 def test_reference_ordonnance_passes() -> None:
-    assert _verdicts(_pdf()) == {"EP-22": Verdict.PASS, "EP-25": Verdict.PASS}
-    assert _verdicts(_pdf(), expected=None) == {"EP-22": Verdict.PASS, "EP-25": Verdict.PASS}
+    every = {"EP-22": Verdict.PASS, "EP-25": Verdict.PASS, "EP-28": Verdict.PASS}
+    assert _verdicts(_pdf()) == every
+    assert _verdicts(_pdf(), expected=None) == every
+
+
+@pytest.mark.requirements("EP-28")
+def test_an_ordonnance_that_is_not_pdfa_fails_ep28_only() -> None:
+    from tests.mutations.pdf import PDF_DEFECTS, edit
+
+    js = dict((n, f) for n, f, _ in PDF_DEFECTS)["pdf-javascript-open"]
+    verdicts = _verdicts(edit(_pdf(), js))
+    assert verdicts == {"EP-22": Verdict.PASS, "EP-25": Verdict.PASS, "EP-28": Verdict.FAIL}
+    found = [f for f in _check(edit(_pdf(), js), CheckContext()) if f.verdict is Verdict.FAIL]
+    assert found[0].location == "PDF > Root/OpenAction" and "§6.6.1" in found[0].message_fr
 
 
 @pytest.mark.requirements("EP-25")

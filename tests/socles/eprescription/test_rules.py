@@ -81,11 +81,11 @@ REPEAT = ["dosageInstruction", 0, "timing", "repeat"]
 CASES = [
     ("EP-01", _set(["meta", "profile"], ["http://example.org/other"]), ".meta.profile"),
     ("EP-02", _set(["authoredOn"], DELETE), ".authoredOn"),
-    ("EP-02", _set(["authoredOn"], "2026-01-05"), ".authoredOn"),
+    ("EP-02", _set(["authoredOn"], "2026-01-05T07:30:00"), ".authoredOn"),
     ("EP-03", _set(["requester"], DELETE), ".requester"),
     ("EP-03", _set(["requester"], {"reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0003"}), ".requester"),
     ("EP-04", _set(["identifier", 0, "value"], "10000000000", PRACTITIONER), ".identifier[0].value"),
-    ("EP-04", _set(["identifier", 0, "system"], "https://rpps.esante.gouv.fr", PRACTITIONER), ".requester"),
+    ("EP-04", _set(["identifier", 0, "value"], "81000000000", PRACTITIONER), ".identifier[0].value"),
     ("EP-05", _set(["subject"], {"reference": "urn:uuid:5f0c3a53-7c1e-4b8e-9d0a-1f6f3c2a0002"}), ".subject"),
     ("EP-05", _set(["identifier", 0, "use"], "usual", PATIENT), ".identifier"),
     ("EP-06", _set(["dosageInstruction"], DELETE), ".dosageInstruction"),
@@ -202,12 +202,32 @@ def test_compound_medication_components() -> None:
     assert {f.location.rsplit(".", 1)[-1] for f in bad} >= {"itemReference", "extension"}
 
 
+@pytest.mark.requirements("EP-02")
+def test_a_date_alone_dates_the_ordonnance() -> None:
+    """FHIR dateTime allows a date; the harness used to demand a time (issue 12: stricter than the IG)."""
+    assert verdict(findings(variant(_set(["authoredOn"], "2026-01-05"))), "EP-02") is Verdict.PASS
+    assert failures(findings(variant(_set(["authoredOn"], "2026-01"))), "EP-02")
+
+
+@pytest.mark.requirements("EP-04")
+def test_idnps_is_optional_in_fr_core() -> None:
+    """FR Core: idNatPs 0..1 and rpps 0..*; a hospital prescription translated from PN13 has a local id."""
+    rpps_only = variant(_set(["identifier", 0, "system"], "https://rpps.esante.gouv.fr", PRACTITIONER))
+    assert verdict(findings(rpps_only), "EP-04") is Verdict.PASS
+    local = variant(_set(["identifier", 0, "system"], "https://somehospital.fr/EI", PRACTITIONER))
+    assert verdict(findings(local), "EP-04") is Verdict.WARN
+    for adeli in ("0B2800585X", "3750100125/1453"):  # the other IDNPS forms
+        assert (
+            verdict(findings(variant(_set(["identifier", 0, "value"], adeli, PRACTITIONER))), "EP-04") is Verdict.PASS
+        )
+
+
 @pytest.mark.requirements("EP-18")
-def test_option_lines_need_their_request_group() -> None:
-    def linked(with_group: bool, relationship: str = "concurrent") -> dict[str, Any]:
+def test_request_group_links_option_lines() -> None:
+    def linked(with_group: bool, relationship: str = "concurrent", intent: str = "option") -> dict[str, Any]:
         def change(b: dict[str, Any]) -> None:
             for i in (LINE1, LINE2):
-                res(b, i)["intent"] = "option"
+                res(b, i)["intent"] = intent
             if with_group:
                 alt = {
                     "url": "https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
@@ -239,7 +259,10 @@ def test_option_lines_need_their_request_group() -> None:
         return variant(change)
 
     assert verdict(findings(linked(True)), "EP-18") is Verdict.PASS
-    assert failures(findings(linked(False)), "EP-18")
+    # the IG's converse: option lines without a RequestGroup are allowed ("d'éventuelles ressources RequestGroup")
+    assert verdict(findings(linked(False)), "EP-18") is Verdict.NOT_APPLICABLE
+    not_option = failures(findings(linked(True, intent="order")), "EP-18")
+    assert {f.location.rsplit(".", 1)[-1] for f in not_option} == {"intent"}
     wrong = failures(findings(linked(True, "before")), "EP-18")
     assert any(f.location.endswith("relatedAction[0].relationship") for f in wrong)
 

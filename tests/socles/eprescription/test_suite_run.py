@@ -125,3 +125,18 @@ def test_reference_dui_behind_the_http_driver(installed: None, pytester: pytest.
     with DriverBridge(DemoDriver()) as bridge:
         result, res = _run(pytester, tmp_path / "run", bridge.url)
     assert res["socles"]["eprescription"]["verdict"] == "pass", result.stdout.str()[-3000:]
+
+
+@pytest.mark.requirements("ID-02")
+def test_every_accepted_exchange_is_judged(installed: None, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """Issue 12: the stand-in accepted a Patient the rules fail and the run passed. Now a scenario that
+    declares only the printed ordonnance's requirements fails too, on the rule the accepted Bundle broke."""
+    _result, res = _run(pytester, tmp_path / "run", "demo:ins-no-birthplace")
+    scenarios = {x["name"]: x for x in res["socles"]["eprescription"]["scenarios"]}
+    printed = scenarios["test_printed_ordonnance_carries_the_number"]
+    assert printed["outcome"] == "failed" and "ID-02 FAIL" in printed["detail"], printed
+    cancel = scenarios["test_cancel_reaches_the_service"]
+    assert cancel["outcome"] == "failed" and "ID-02" in cancel["detail"]
+    # the refusal scenario's Bundle was refused (422): its findings are kept, the refusal is what it judges
+    refusal = [x for name, x in scenarios.items() if name.startswith("test_refusal_is_reported")]
+    assert refusal and all(x["outcome"] == "passed" for x in refusal)

@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import cache
 
-from fpdf import FPDF
 from lxml import etree
 
 from conformance import registry
+from conformance.formats.pdf import build_pdf
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.socle import get_socle
 from conformance.socles.mssante.checks.cache import clear_cache
@@ -226,23 +226,14 @@ def xdm_zip(
     return buf.getvalue()
 
 
-XMP = (
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-    '<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">'
-    "<pdfaid:part>{part}</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>"
-    "</rdf:Description></rdf:RDF></x:xmpmeta>"
-)
-
-
 @cache
 def pdf_bytes(part: str | None = "1", text: str = "Lettre de liaison - copie PDF (ESSAI)") -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text=text)
-    if part is not None:
-        pdf.set_xmp_metadata(XMP.format(part=part))
-    return bytes(pdf.output())
+    """A real PDF/A-1b copy (the reference builder); `part` other than "1" rewrites the XMP identification,
+    None leaves it out."""
+    data = build_pdf(
+        text, [text], author="ESSAI", created=datetime(2026, 11, 20, 9, 30, tzinfo=UTC), pdfa=part is not None
+    )
+    return data if part in (None, "1") else data.replace(b'pdfaid:part="1"', f'pdfaid:part="{part}"'.encode())
 
 
 def pdf_name(doc: Doc, dossier: str | None = None) -> str:

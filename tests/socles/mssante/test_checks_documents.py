@@ -94,7 +94,7 @@ def test_pdf_copies() -> None:
     ok(email(build_message([doc, DLU])), "MSS-DOC-03")
     ok(email(build_message(pdfs=[(pdf_name(doc, dossier="EHPAD-0001"), pdf_bytes())])), "MSS-DOC-03")
     fail(email(build_message(pdfs=[(pdf_name(doc), pdf_bytes("2"))])), "MSS-DOC-03", "pdfaid:part is 2")
-    fail(email(build_message(pdfs=[(pdf_name(doc), pdf_bytes(None))])), "MSS-DOC-03", "PDF/A-1 not declared")
+    fail(email(build_message(pdfs=[(pdf_name(doc), pdf_bytes(None))])), "MSS-DOC-03", "pdfaid:part is absent")
     wrong_date = pdf_name(dataclasses.replace(doc, service_start="20261119"))
     fail(email(build_message(pdfs=[(wrong_date, pdf_bytes())])), "MSS-DOC-03", "differs from the act date")
     lower = pdf_name(doc).replace("MARTIN-ESSAI", "Martin-Essai")

@@ -7,6 +7,7 @@ import pytest
 
 from conformance import registry
 from conformance.model import Verdict
+from conformance.observations import kind_of
 from conformance.requirements import catalog_for
 from conformance.socle import get_socle
 
@@ -27,7 +28,8 @@ def loaded() -> None:
 
 
 def _mine() -> list[registry.RegisteredCheck]:
-    return [c for c in registry.all_checks() if c.socle == "mssante"]
+    """The socle's checks of artifacts (its observation judges are tested in tests/socles/test_observations.py)."""
+    return [c for c in registry.all_checks() if c.socle == "mssante" and c.kind != kind_of("mssante")]
 
 
 def test_every_check_judges_catalog_requirements_over_subject_and_ctx() -> None:
@@ -88,6 +90,9 @@ def test_a_cda_alone_is_not_mssantes() -> None:
 
 
 @pytest.mark.requirements("MSS-DOC-03")
-def test_an_unreadable_pdf_fails_its_declaration_and_alone_is_not_judged_on_its_name() -> None:
+def test_an_unreadable_pdf_is_not_refused_it_fails_with_its_reason() -> None:
     found = run_checks("pdf", b"not a pdf at all", name="20261120_Lettre_MARTIN-ESSAI_Jeanne.pdf")
-    assert [(f.verdict, f.location) for f in found] == [(Verdict.FAIL, "20261120_Lettre_MARTIN-ESSAI_Jeanne.pdf")]
+    assert [(f.verdict, f.location.endswith("(file name)")) for f in found] == [
+        (Verdict.FAIL, False),
+        (Verdict.NOT_APPLICABLE, True),  # a bare file's name is not an attachment name
+    ]

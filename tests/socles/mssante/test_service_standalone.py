@@ -16,9 +16,12 @@ from conformance.socles.mssante.service.clients import submit, test_message
 from conformance.socles.mssante.service.standalone import run_standalone
 
 
-def test_run_standalone(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_run_standalone(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shared = TestPKI.load_or_create(tmp_path_factory.getbasetemp() / "mss-pki")
     shutil.copytree(shared.directory, tmp_path / "pki")  # reused as is: no key generation here
+    monkeypatch.setenv("CONFORMANCE_PKI_DIR", str(tmp_path / "pki"))  # the runs' PKI, which serve shares
     lines: list[str] = []
     started = threading.Event()
     stop = threading.Event()
@@ -28,7 +31,10 @@ def test_run_standalone(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
         started.set()
 
     thread = threading.Thread(
-        target=run_standalone, args=(tmp_path,), kwargs={"stop_event": stop, "echo": echo}, daemon=True
+        target=run_standalone,
+        args=(tmp_path,),
+        kwargs={"stop_event": stop, "echo": echo, "ports": {"smtp": 0, "imap": 0}},
+        daemon=True,
     )
     thread.start()
     try:

@@ -1,4 +1,4 @@
-"""N1 (non-structured) CDA body: nonXMLBody/text in base64 (DMP-C04), PDF/A-1 claim (DMP-C05).
+"""N1 (non-structured) CDA body: nonXMLBody/text in base64 (DMP-C04), PDF/A-1 (DMP-C05, checked on the file).
 
 Source: TestContenuCDA N1 example and asserts, IHE XDS-SD, ASS_A12 (specs/dmp.md §3.4, §2.5).
 The PDF is opened with pypdf: a body that merely starts with %PDF but cannot be read is not a
@@ -18,6 +18,8 @@ from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from conformance.formats.pdfa import pdfa_report
+from conformance.formats.pdfa_findings import pdfa_findings
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
@@ -104,8 +106,6 @@ def _pdf(content: bytes, out: Collector, loc: str) -> None:
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         pages = len(reader.pages)
-        xmp = reader.xmp_metadata
-        part = xmp.pdfaid_part if xmp is not None else None
     except (
         PyPdfError,
         ValueError,
@@ -124,7 +124,5 @@ def _pdf(content: bytes, out: Collector, loc: str) -> None:
     if pages < 1:
         out.fail(C04, M.text("body.pdf-no-page"), loc)
         return
-    if str(part or "").strip() == "1":
-        out.cover(C05, M.text("body.pdfa"), loc)
-    else:
-        out.fail(C05, M.text("body.not-pdfa", part=part), loc)
+    # the XMP declaration alone proves nothing: DMP-C05 judges the file itself
+    out.findings.extend(pdfa_findings(pdfa_report(content), C05, loc))

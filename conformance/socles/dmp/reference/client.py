@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from conformance.formats.ebrim import RS, SOAP12
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
+from conformance.identity import DEMO, Software, software_of
 
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 
@@ -39,6 +40,7 @@ class DmpConfig:
     query_url: str = ""  # ITI-18 (TD3.1)
     retrieve_url: str = ""  # ITI-43 (TD3.2)
     td02_url: str = ""  # TD0.2 (existence and status of the DMP)
+    software: Software = DEMO  # named in the VIHF (LPS_*) and the User-Agent
 
     @classmethod
     def from_settings(cls, s: dict[str, Any]) -> DmpConfig:
@@ -53,6 +55,7 @@ class DmpConfig:
             query_url=str(s.get("query_url") or ""),
             retrieve_url=str(s.get("retrieve_url") or ""),
             td02_url=str(s.get("td02_url") or ""),
+            software=software_of(s),
         )
 
 
@@ -115,7 +118,7 @@ def exchange(
     )
     path = url.path + (f"?{url.query}" if url.query else "")
     try:
-        conn.request(method, path, body=body, headers=headers)
+        conn.request(method, path, body=body, headers={"User-Agent": cfg.software.product, **headers})
         resp = conn.getresponse()
         return resp.status, resp.getheader("Content-Type", ""), resp.read(64 * 1024 * 1024)
     except (OSError, http.client.HTTPException) as exc:

@@ -16,6 +16,7 @@ from typing import Any
 from cryptography import x509
 from lxml import etree
 
+from conformance.formats.pdf import build_pdf
 from conformance.formats.pki import FILES, STRUCTURE_ID
 from conformance.socles.dmp.build.cda import DocSpec, Org, build_cda
 from conformance.socles.dmp.build.mtom import mtom_request
@@ -23,7 +24,6 @@ from conformance.socles.dmp.build.vihf import VihfInput, signed_vihf, unsigned_a
 from conformance.socles.dmp.build.xds import FeedDoc, LotBuilder, envelope
 from conformance.socles.dmp.reference.client import DmpConfig
 from conformance.socles.dmp.reference.switches import DmpFlaws
-from conformance.socles.mssante.api import build_pdf
 
 ORG = Org(struct_id="1" + STRUCTURE_ID, name="TEST EHPAD ESSAI")
 SOURCE_OID = "1.2.250.1.999.1.1.7898"  # the demo DUI's (made-up) OID root
@@ -48,7 +48,15 @@ def vihf(cfg: DmpConfig, flaws: DmpFlaws, patient: dict[str, Any]) -> etree._Ele
     """The VIHF assertion of a call about `patient`, signed with the structure's cachet."""
     overrides = dict(flaws.vihf)
     oid = overrides.pop("resource_oid", patient["ins_oid"])
-    inp = replace(VihfInput(structure_id=ORG.struct_id, resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH"), **overrides)
+    named = cfg.software  # the DUI names itself in LPS_Nom, LPS_Version, LPS_ID_HOMOLOGATION_DMP
+    base = VihfInput(
+        structure_id=ORG.struct_id,
+        resource_id=f"{patient['ins']}^^^&{oid}&ISO^NH",
+        lps_name=named.name,
+        lps_version=named.version,
+        lps_homologation=named.homologation,
+    )
+    inp = replace(base, **overrides)
     cert, key = cfg.signing_cert.read_bytes(), cfg.signing_key.read_bytes()
     if inp.signer == "revoked":  # a cachet its CA has revoked, still in use: the revoked pair of the same test PKI
         folder = cfg.signing_cert.parent

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.engine.evidence import EvidenceJournal
+from conformance.engine.evidence import DUI, HARNESS, EvidenceJournal
 from conformance.formats.pki import TestPKI
 
 from . import td02
@@ -36,6 +36,13 @@ from .retrieve import Repository
 PATH = "/dmp/xdsb/ProvideAndRegisterDocumentSet-b"
 QUERY_PATH = "/dmp/xdsb/RegistryStoredQuery"
 RETRIEVE_PATH = "/dmp/xdsb/RetrieveDocumentSet"
+HOST = "127.0.0.1"  # the one host name the mock DMP is reached by (its certificate names it)
+ENDPOINTS = {
+    PATH: "ITI-41 ProvideAndRegisterDocumentSet-b (POST, SOAP 1.2 with MTOM/XOP)",
+    QUERY_PATH: "ITI-18 RegistryStoredQuery (POST, SOAP 1.2)",
+    RETRIEVE_PATH: "ITI-43 RetrieveDocumentSet (POST, SOAP 1.2)",
+    td02.PATH: "TD0.2 stand-in (GET ?identifier=<INS system>|<INS>)",
+}
 SOAP_TYPE = 'application/soap+xml; charset="UTF-8"'
 MAX_BODY = 64 * 1024 * 1024
 VARIANTS = ("good", "rogue-ca", "expired")
@@ -120,6 +127,16 @@ class DmpService:
         return Response(data, status_code=status, media_type="application/fhir+json")
 
     async def _other(self, request: Request) -> Response:
+        """A browser or curl GET gets the list of endpoints (405 on a SOAP endpoint), a stray POST a fault."""
+        if request.method == "GET":
+            path = request.url.path
+            lines = [f"Mock DMP (dui-conformance, TEST PKI). {path}: " + ENDPOINTS.get(path, "no endpoint here")]
+            lines += ["Endpoints (mutual TLS, docs/dmp-contract.md):"] + [
+                f"  {p}  {what}" for p, what in ENDPOINTS.items()
+            ]
+            status = 405 if path in ENDPOINTS else (200 if path == "/" else 404)
+            headers = {"Allow": "POST"} if status == 405 else None
+            return Response("\n".join(lines) + "\n", status_code=status, media_type="text/plain", headers=headers)
         answer = fault("Sender", f"no DMP endpoint at {request.url.path}")
         return Response(answer.body, status_code=404, media_type=SOAP_TYPE)
 
@@ -137,13 +154,16 @@ class DmpService:
                 "content_type": ctype,
                 "variant": self.variant,
                 "client_certificate_sha256": _sha256(der),
+                "user_agent": request.headers.get("user-agent", "")[:300],
             },
+            role=DUI,
         )
         resp = self.journal.record(
             "dmp-response",
             f"{stem}-response.{'json' if transaction == 'TD0.2' else 'xml'}",
             answer.body,
             meta={"status": answer.status, "errors": errors, "http_status": answer.http_status},
+            role=HARNESS,
         )
         self.log.add(
             Exchange(
@@ -183,11 +203,11 @@ class DmpService:
 
     @property
     def url(self) -> str:
-        return f"https://localhost:{self.port}{PATH}"
+        return f"https://{HOST}:{self.port}{PATH}"
 
     def settings(self) -> dict[str, Any]:
         p = self.pki
-        base = f"https://localhost:{self.port}"
+        base = f"https://{HOST}:{self.port}"
         return {
             "url": self.url,
             "query_url": base + QUERY_PATH,
@@ -206,7 +226,7 @@ class DmpService:
         # it every answer waits 40 ms (Nagle against the client's delayed ACK)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
+        sock.bind((HOST, self.port))
         self._sock = sock
         self.port = sock.getsockname()[1]
         p = self.pki

@@ -3,6 +3,7 @@
 A vendor points its DUI at the printed URLs with the printed test certificates, feeds, searches
 and reads back, then runs `conformance validate` on the requests kept in `<out_dir>/evidence`.
 The service is the one the DMP suite uses (docs/dmp-contract.md): loopback only, test PKI only.
+`describe` gives the settings section a DUI needs (the driver protocol's `dmp` section).
 """
 
 from __future__ import annotations
@@ -10,18 +11,31 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from conformance import identities
-from conformance.engine.options import OptionError
-from conformance.engine.standalone import recording, wait_until_stopped
+from conformance.engine.standalone import loopback_recording, serve_until_stopped
 
-from .app import DmpService
+from . import td02
+from .app import HOST, PATH, QUERY_PATH, RETRIEVE_PATH, DmpService
 
-LOOPBACK = "127.0.0.1"
+LOOPBACK = HOST  # the mock DMP is reached by this name only
 
 
-def banner(service: DmpService, evidence: Path) -> str:
-    s = service.settings()
+def describe(host: str, ports: Mapping[str, int], files: Mapping[str, str]) -> dict[str, Any]:
+    """The `dmp` settings section (docs/driver-protocol.md) for the mock DMP on `ports`."""
+    base = f"https://{LOOPBACK}:{ports['https']}"
+    return {
+        "url": base + PATH,
+        "query_url": base + QUERY_PATH,
+        "retrieve_url": base + RETRIEVE_PATH,
+        "td02_url": base + td02.PATH,
+        **{k: files[k] for k in ("ca_bundle", "crl", "client_cert", "client_key", "signing_cert", "signing_key")},
+        "patients": identities.patients(),
+    }
+
+
+def banner(s: Mapping[str, Any], with_dmp: list[str], evidence: Path) -> str:
     p = identities.patient("resident-qualified")
     ins = f"urn:oid:{p['ins_oid']}|{p['ins']}"
     return "\n".join(
@@ -36,7 +50,7 @@ def banner(service: DmpService, evidence: Path) -> str:
             f"  client key:   {s['client_key']}",
             f"  signing cert: {s['signing_cert']}   (cachet: signs the VIHF and the XAdES of the lot)",
             f"  signing key:  {s['signing_key']}",
-            f"  patients with a DMP: {', '.join(sorted(r.key for r in service.records.values()))}",
+            f"  patients with a DMP: {', '.join(with_dmp)}",
             f"  evidence:     {evidence}",
             "Example:",
             f"  curl --cacert {s['ca_bundle']} --cert {s['client_cert']} --key {s['client_key']} "
@@ -58,13 +72,11 @@ def run_standalone(
     `ports`: `https` (0: any free port). The mock DMP listens on loopback only: another `host` is refused
     before anything starts.
     """
-    if host != LOOPBACK:
-        raise OptionError(f"the mock DMP listens on loopback only ({LOOPBACK})")
-    with recording(out_dir) as (pki, journal):
+    with loopback_recording(out_dir, host, "mock DMP") as (pki, journal):
         service = DmpService(journal, pki, port=(ports or {}).get("https", 0))
-        try:
-            service.start()
-            echo(banner(service, journal.root))
-            wait_until_stopped(stop_event or threading.Event(), echo)
-        finally:
-            service.stop()
+
+        def shown() -> str:
+            settings = describe(host, {"https": service.port}, pki.describe())
+            return banner(settings, sorted(r.key for r in service.records.values()), journal.root)
+
+        serve_until_stopped(service, shown, stop_event, echo)

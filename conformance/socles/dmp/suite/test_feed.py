@@ -12,7 +12,6 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
-from conformance.socles.dmp.messages import M
 
 N1_RULES = [
     ("DMP-T01", "Requête MTOM/XOP portant une enveloppe SOAP 1.2"),
@@ -87,12 +86,9 @@ def test_replace_a_fed_document(dmp: DmpHarness, verify: Verifier) -> None:
     old = str(first.outcome.data.get("document_unique_id") or "")
     if not (first.outcome.ok and old):
         # the first feed failing is judged by the other scenarios; a replacement cannot be tried
-        verify.record(
-            [
-                M.not_applicable(rid, "feed.first-version-not-fed", "driver outcome", detail=first.outcome.detail)
-                for rid in verify.declared
-            ]
-        )
+        facts = {**first.facts(), "document": old, "replacement": True}
+        for rid in verify.declared:
+            verify.observe(rid, "feed.precondition", facts, "driver outcome")
         return
     second = dmp.feed("resident-qualified", document("suivi", "Fiche de suivi (version 2)"), replace_of=old)
     second.check(verify)

@@ -6,21 +6,13 @@ import pytest
 
 from conformance.engine.verifier import Verifier
 from conformance.socles.dmp.fixtures import DmpHarness, document
-from conformance.socles.dmp.messages import M
 
 
 @pytest.mark.requirements("DMP-I04")
 def test_refuse_non_qualified_identity(dmp: DmpHarness, verify: Verifier) -> None:
     """Identité non qualifiée : le DUI refuse, rien n'atteint le DMP"""
     fed = dmp.feed("resident-unqualified", document("suivi"))
-    verify.expect(
-        "DMP-I04",
-        fed.outcome.status == "refused" and not fed.exchanges,
-        M.text("feed.unqualified-reached", status=fed.outcome.status, count=len(fed.exchanges)),
-        ok_text=M.text("feed.unqualified-refused", detail=fed.outcome.detail),
-        location="driver outcome + DMP traffic",
-        evidence={"outcome": fed.outcome.to_json(), "requests": len(fed.exchanges)},
-    )
+    verify.observe("DMP-I04", "feed.unqualified", fed.facts(), "driver outcome + DMP traffic")
     if fed.exchanges:
         fed.check(verify)
 

@@ -51,45 +51,57 @@ def group_identifiers(view: View, ctx: CheckContext) -> Iterator[Finding]:
 @check("fhir", "eprescription", "EP-18")
 @remembered
 def request_groups(view: View, ctx: CheckContext) -> Iterator[Finding]:
+    """EP-18, as the Modelisation page « Liens entre lignes de prescription » says it: a RequestGroup is
+    one way ("il est possible d'en modéliser certains") to link lines, it is tied to them by
+    groupIdentifier, and it "impose que les MedicationRequest liées aient comme valeur option pour
+    MedicationRequest.intent". The converse does not hold: an option line is to be looked up in
+    "d'éventuelles ressources RequestGroup", so an option line without one is not a failure."""
     rules = view.rules
-    cite = rules.cite("requestgroup")
+    cite = rules.cite("requestgroup") + ", Modelisation « Liens entre lignes de prescription »"
     groups = view.of_type("RequestGroup")
     options = [ln for ln in view.lines() if ln.resource.get("intent") == "option"]
     if not groups and not options:
         yield M.not_applicable("EP-18", "requestgroup.none", "Bundle")
         return
-    linked: dict[int, list[str]] = {}  # id(MedicationRequest) -> RequestGroup locations referencing it
+    linked: dict[int, list[Any]] = {}  # id(MedicationRequest) -> the RequestGroup entries referencing it
     for g in groups:
-        for _act, where in select(g.resource, "action", g.loc):
-            target = view.follow(f"{where}.resource")
-            if target is not None:
-                linked.setdefault(id(target.resource), []).append(g.loc)
-            for rel, rwhere in select(_act, "relatedAction", where):
-                alt = [
-                    e
-                    for e in extensions(rel, rules.extensions["additional_relationship"])
-                    if e.get("valueCode") == "ALT"
-                ]
-                if alt and rel.get("relationship") != "concurrent":
-                    yield M.fail(
-                        "EP-18",
-                        "requestgroup.alt-relationship",
-                        f"{rwhere}.relationship",
-                        relationship=rel.get("relationship"),
-                        cite=cite,
-                    )
+        for act, where in select(g.resource, "action", g.loc):
+            if isinstance(act, dict) and isinstance(act.get("resource"), dict):
+                target = view.follow(f"{where}.resource")
+                if target is None or target.resource.get("resourceType") != "MedicationRequest":
+                    yield M.fail("EP-18", "requestgroup.action-unresolved", f"{where}.resource", cite=cite)
+                else:
+                    linked.setdefault(id(target.resource), []).append(g)
+            yield from _alt_relationships(view, act, where, cite)
     for line in view.lines():
         refs = linked.get(id(line.resource), [])
-        if line.resource.get("intent") != "option":
-            if refs:
-                intent = line.resource.get("intent")
-                yield M.fail(
-                    "EP-18", "requestgroup.not-option", f"{line.loc}.intent", group=refs[0], intent=intent, cite=cite
-                )
+        intent = line.resource.get("intent")
+        if not refs:
+            if intent == "option":
+                yield M.not_applicable("EP-18", "requestgroup.option-alone", line.loc, cite=cite)
             continue
-        mine = _group(line.resource)
-        same = [g for g in groups if mine is not None and _group(g.resource) == mine and g.loc in refs]
-        if same:
-            yield M.passed("EP-18", "requestgroup.linked", line.loc, group=same[0].loc)
+        if intent != "option":
+            yield M.fail(
+                "EP-18", "requestgroup.not-option", f"{line.loc}.intent", group=refs[0].loc, intent=intent, cite=cite
+            )
+        elif any(_group(g.resource) is not None and _group(g.resource) == _group(line.resource) for g in refs):
+            yield M.passed("EP-18", "requestgroup.linked", line.loc, group=refs[0].loc)
         else:
-            yield M.fail("EP-18", "requestgroup.unlinked", line.loc, cite=cite)
+            yield M.fail(
+                "EP-18", "requestgroup.other-group", f"{line.loc}.groupIdentifier", group=refs[0].loc, cite=cite
+            )
+
+
+def _alt_relationships(view: View, act: Any, where: str, cite: str) -> Iterator[Finding]:
+    """The ALT extension (alternative between two lines) goes with relationship = concurrent."""
+    url = view.rules.extensions["additional_relationship"]
+    for rel, rwhere in select(act, "relatedAction", where):
+        alt = [e for e in extensions(rel, url) if e.get("valueCode") == "ALT"]
+        if alt and rel.get("relationship") != "concurrent":
+            yield M.fail(
+                "EP-18",
+                "requestgroup.alt-relationship",
+                f"{rwhere}.relationship",
+                relationship=rel.get("relationship"),
+                cite=cite,
+            )

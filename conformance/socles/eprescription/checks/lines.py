@@ -13,6 +13,7 @@ from conformance.socles.eprescription.checks.view import View, extensions, profi
 from conformance.socles.eprescription.messages import M, either
 
 _FULL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @check("fhir", "eprescription", "EP-01")
@@ -51,10 +52,13 @@ def authored_on(view: View, ctx: CheckContext) -> Iterator[Finding]:
         value = line.resource.get("authoredOn")
         if not isinstance(value, str):
             continue  # absence is the cardinality rule fr-mr-authoredOn
-        ok = _FULL_DATETIME.match(value) is not None
-        yield M.judge(
-            "EP-02", ok, "authored.full", "authored.partial", f"{line.loc}.authoredOn", value=value, cite=cite
-        )
+        where = f"{line.loc}.authoredOn"
+        if _FULL_DATETIME.match(value):
+            yield M.passed("EP-02", "authored.full", where, value=value, cite=cite)
+        elif _DATE.match(value):  # FHIR dateTime allows a date; the ordonnance carries its date (CSP R.5132-3)
+            yield M.passed("EP-02", "authored.date", where, value=value, cite=cite)
+        else:
+            yield M.fail("EP-02", "authored.partial", where, value=value, cite=cite)
 
 
 @check("fhir", "eprescription", "EP-19")

@@ -114,22 +114,23 @@ def _judged_by_rules(view: View, ctx: CheckContext) -> set[tuple[str, str, Verdi
 @check("fhir", "eprescription", *ROUTED)
 def engine_issues(view: View, ctx: CheckContext) -> Iterator[Finding]:
     """The engine's errors and warnings the cited rules did not already report at the same place."""
-    judged = _judged_by_rules(view, ctx)
-    for f in engine_findings(view):
-        if (f.requirement, _place(f.location), f.verdict) not in judged:
-            yield f
+    yield from engine_findings(view, _judged_by_rules(view, ctx))
 
 
-def engine_findings(view: View) -> Iterator[Finding]:
-    """One finding per engine error/warning, plus an EP-01 summary for each line that has errors."""
+def engine_findings(view: View, judged: set[tuple[str, str, Verdict]] | None = None) -> Iterator[Finding]:
+    """One finding per engine error/warning a cited rule did not already report at its place (`judged`),
+    plus an EP-01 summary for each line that has such errors."""
     per_line: dict[str, list[Issue]] = {}
     for issue in view.report.issues:
         if issue.severity is Severity.INFORMATION:
             continue
         rid = route(issue)
         error = issue.severity is Severity.ERROR
+        verdict = Verdict.FAIL if error else Verdict.WARN
+        if judged is not None and (rid, _place(issue.path), verdict) in judged:
+            continue
         text = M.text("engine.issue", issue=issue, where=issue.where())
-        yield finding(rid, Verdict.FAIL if error else Verdict.WARN, text, issue.path)
+        yield finding(rid, verdict, text, issue.path)
         line = _subject_of(issue.path)
         if error and line and rid != "EP-01":
             per_line.setdefault(line, []).append(issue)

@@ -1,10 +1,12 @@
-"""The printed ordonnance (PDF): QR code and number in clear (EP-22, EP-25).
+"""The printed ordonnance (PDF): QR code and number in clear (EP-22, EP-25), PDF/A-1b (EP-28).
 
 The pharmacist scans the QR code to fetch the prescription from the base, or types the number
 printed under it; both must be the number the e-prescription service assigned, or the patient gets
 someone else's medicines. The QR code is decoded from the PDF's images (pypdf extracts them,
 zxing-cpp decodes), the number is read from the text layer. The CNAM payload format of the QR code is
 not public: the harness only requires that it carries the assigned number (the stand-in's format).
+The ordonnance is also the PDF the DUI shares by DMP and MSSanté, both of which ask PDF/A-1: EP-28 judges
+it with `conformance.formats.pdfa` (a recommendation, the paper copy itself has no such rule).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 import zxingcpp
 from pypdf import PdfReader
 
+from conformance.formats.pdfa import PdfaReport, pdfa_report
+from conformance.formats.pdfa_findings import pdfa_findings
 from conformance.messages import Text, finding
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import Unreadable, check, reader
@@ -37,6 +41,7 @@ class Printed:
     text: list[tuple[str, str]] = field(default_factory=list)  # (page text, location)
     problems: list[tuple[Text, str]] = field(default_factory=list)  # what could not be read, and where
     refused: tuple[Text, str] | None = None  # the whole file is unreadable: why, and where
+    pdfa: PdfaReport | None = None  # what the PDF/A-1b rules say of the file (EP-28)
 
 
 def _pixels(img: object) -> int:
@@ -127,6 +132,7 @@ def ordonnance_findings(printed: Printed, expected: str | None) -> Iterator[Find
 def read_ordonnance(artifact: Artifact, ctx: CheckContext) -> Printed:
     """The PDF as a pharmacist sees it; a file that is not a readable PDF fails EP-25 (and EP-22)."""
     printed = read_printed(artifact.data)
+    printed.pdfa = pdfa_report(artifact.data, artifact.sha256)
     if printed.refused is not None:
         why, where = printed.refused
         raise Unreadable(why.en, why.fr, where)
@@ -137,3 +143,13 @@ def read_ordonnance(artifact: Artifact, ctx: CheckContext) -> Printed:
 def check_printed_ordonnance(printed: Printed, ctx: CheckContext) -> Iterator[Finding]:
     expected = ctx.extra.get("prescription_number")
     return ordonnance_findings(printed, str(expected) if expected else None)
+
+
+@check("pdf", "eprescription", "EP-28")
+def check_ordonnance_pdfa(printed: Printed, ctx: CheckContext) -> Iterator[Finding]:
+    """EP-28 on an ordonnance (a PDF that shows a prescription number, or the one a scenario expects)."""
+    numbers = any(NUMBER_IN_TEXT.search(text) for text, _ in printed.text)
+    if not (ctx.extra.get("prescription_number") or printed.qr or numbers) or printed.pdfa is None:
+        yield M.not_applicable("EP-28", "printed.no-number-pdfa", "PDF")
+        return
+    yield from pdfa_findings(printed.pdfa, "EP-28", "PDF")

@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.formats.ins import nir_problem
-from conformance.messages import Text
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 from conformance.socles.eprescription.checks.datarules import invariant_finding
 from conformance.socles.eprescription.checks.view import View, extensions, profiles_of, remembered, select
 from conformance.socles.eprescription.messages import M, either
 
-_IDNPS_RPPS = re.compile(r"^8[0-9]{11}$")
+# IDNPS forms (CI-SIS: "8"+RPPS, "0"+ADELI, "3"+FINESS"/"+internal id; FR Core: "préfixé selon source de
+# provenance", never built nor interpreted beyond that): a bare RPPS or any other shape is not an IDNPS.
+_IDNPS = {"8": re.compile(r"^8[0-9]{11}$"), "0": re.compile(r"^0[0-9A-Z]{9}$"), "3": re.compile(r"^3[0-9AB]{9}/.+$")}
 _FINESS = re.compile(r"^(?:[0-9]{2}|2A|2B)[0-9]{7}$")
 # idNatSt prefixes (spec §A8): 0 ADELI rang, 1 FINESS, 2 SIREN, 3 SIRET, 4 RPPS rang.
 _IDNST = {"1": _FINESS, "2": re.compile(r"^[0-9]{9}$"), "3": re.compile(r"^[0-9]{14}$")}
@@ -82,13 +83,18 @@ def prescriber_idnps(view: View, ctx: CheckContext) -> Iterator[Finding]:
             if target is None and not ids and view.resolution_kind(where) == "external":
                 yield M.warn("EP-04", "idnps.external", where, system=idnps, cite=cite)
                 continue
-            others = ", ".join(sorted({str(i.get("system")) for i, _ in ids if isinstance(i, dict)})) or "none"
-            hint = M.text("idnps.rpps-hint", rpps=rpps) if rpps in others else Text("", "")
-            yield M.fail("EP-04", "idnps.missing", where, system=idnps, others=others, hint=hint, cite=cite)
+            systems = sorted({str(i.get("system")) for i, _ in ids if isinstance(i, dict)})
+            if rpps in systems:  # FR Core's other national slice: identifier[rpps] (0..*)
+                yield M.passed("EP-04", "idnps.rpps-slice", where, rpps=rpps, cite=cite)
+                continue
+            # FR Core 2.1.0: "identifier contains idNatPs 0..1 and rpps 0..*": no national id is not a
+            # failure of the profile (a hospital prescription translated from PN13 carries a local id)
+            yield M.warn("EP-04", "idnps.missing", where, system=idnps, others=", ".join(systems) or "none", cite=cite)
             continue
         for ident, loc in national:
             value = str(ident.get("value", ""))
-            if not _IDNPS_RPPS.match(value):
+            form = _IDNPS.get(value[:1])
+            if form is None or not form.match(value):
                 yield M.fail("EP-04", "idnps.not-rpps", f"{loc}.value", value=value, cite=cite)
             elif expected and value != f"8{expected}":
                 yield M.fail("EP-04", "idnps.not-scenario", f"{loc}.value", value=value, expected=expected)

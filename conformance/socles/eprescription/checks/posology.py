@@ -108,9 +108,17 @@ def _period(period: dict[str, Any], where: str, step: int, cite: str) -> Iterato
         return
     if t0 is None or (t0.tzinfo is None) != (t1.tzinfo is None):
         return  # no comparable start: nothing to say about exclusivity
+    # Modelisation « Dates et durée de prescription »: the prescribed end is excluded, [start, end[ is
+    # written end − 1 s; the end is either computed (start + duration − 1 s: a whole number of minutes
+    # after start, less one second) or entered by the prescriber ("en général il en fixe deux et le
+    # troisième est calculé"), at the minute or the hour, whose missing seconds are then filled with 59
     span = t1 - t0 + timedelta(seconds=1)
-    if span.total_seconds() > 0 and span.total_seconds() % step == 0:
+    if span.total_seconds() <= 0:
+        yield M.fail("EP-16", "period.before-start", f"{where}.end", end=end, start=start, cite=cite)
+    elif span.total_seconds() % step == 0:
         yield M.passed("EP-16", "period.exclusive", f"{where}.end", end=end)
+    elif t1.second == 59:
+        yield M.passed("EP-16", "period.entered-end", f"{where}.end", end=end)
     else:
         yield M.fail("EP-16", "period.inclusive", f"{where}.end", end=end, start=start, cite=cite)
 

@@ -70,6 +70,7 @@ class RuleSet:
     code_formats: dict[str, str]
     posology: dict[str, Any]
     rendering: dict[str, str]
+    coherence: dict[str, Any]
     sha_source: str
 
     @property
@@ -145,6 +146,7 @@ def _parse(data: dict[str, Any], where: str) -> RuleSet:
         code_formats=dict(data.get("code_formats", {})),
         posology=dict(data["posology"]),
         rendering=dict(data["rendering"]),
+        coherence=dict(data.get("coherence", {})),
         sha_source=where,
     )
 

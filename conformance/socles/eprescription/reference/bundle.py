@@ -12,10 +12,12 @@ reference builds it.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from conformance import identities
 from conformance.socles.eprescription.reference.switches import BundleFlaw
 
 IG = "https://interop.esante.gouv.fr/ig/fhir/eprescription/StructureDefinition/"
@@ -25,6 +27,7 @@ ANSM = "http://data.esante.gouv.fr/ansm/medicament/"
 UCUM = "http://unitsofmeasure.org"
 EDQM = "http://standardterms.edqm.eu"
 ID_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+IPP_OID = "1.2.250.1.999.1.1.7898.2"  # the EHPAD's patient numbers (synthetic OID of the test root)
 RENDERED = "http://hl7.org/fhir/5.0/StructureDefinition/extension-MedicationRequest.renderedDosageInstruction"
 GROUP_SYSTEM = "https://dui-essai.example/fhir/ordonnance"
 
@@ -118,7 +121,7 @@ def _quantity(value: float, unit: str, flaw: BundleFlaw | None) -> dict[str, Any
     if unit in EDQM_UNITS:
         q.update(system=EDQM, code=EDQM_UNITS[unit])
     else:
-        q.update(system=UCUM, code=unit)
+        q.update(system=UCUM, code=f"{unit}/prise" if flaw is BundleFlaw.UNIT_NOT_UCUM else unit)
     if flaw is BundleFlaw.DOSE_COMPARATOR:
         q["comparator"] = "<="
     return q
@@ -160,18 +163,29 @@ def _patient(p: dict[str, Any], flaw: BundleFlaw | None) -> dict[str, Any]:
                 },
             }
         )
+    qualified = p.get("qualified", True)
+    # FR Core: « Le matricule INS ne peut être véhiculé que dans le cas d'une identité qualifiée »: an
+    # unqualified resident is an fr-core-patient known by the establishment's own number (IPP)
+    identifier = (
+        {
+            "use": "official",
+            "type": {"coding": [{"system": ID_TYPE, "code": "INS-NIR"}]},
+            "system": f"urn:oid:{p['ins_oid']}",
+            "value": ins,
+        }
+        if qualified
+        else {
+            "use": "usual",
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "PI"}]},
+            "system": f"urn:oid:{IPP_OID}",
+            "value": str(p.get("record_id") or p["key"]),
+        }
+    )
     return {
         "resourceType": "Patient",
-        "meta": {"profile": [CORE + "fr-core-patient-ins"]},
+        "meta": {"profile": [CORE + ("fr-core-patient-ins" if qualified else "fr-core-patient")]},
         "extension": ext,
-        "identifier": [
-            {
-                "use": "official",
-                "type": {"coding": [{"system": ID_TYPE, "code": "INS-NIR"}]},
-                "system": f"urn:oid:{p['ins_oid']}",
-                "value": ins,
-            }
-        ],
+        "identifier": [identifier],
         "name": [
             {
                 "use": "official",
@@ -186,7 +200,11 @@ def _patient(p: dict[str, Any], flaw: BundleFlaw | None) -> dict[str, Any]:
             }
         ],
         "gender": {"F": "female", "M": "male"}.get(p.get("sex", ""), "unknown"),
-        "birthDate": p["birth_date"],
+        "birthDate": (
+            f"{int(p['birth_date'][:4]) + 1}{p['birth_date'][4:]}"
+            if flaw is BundleFlaw.INS_OTHER_BIRTH_YEAR
+            else p["birth_date"]
+        ),
     }
 
 
@@ -246,11 +264,17 @@ def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], flaw: BundleFlaw | 
         res["meta"]["profile"].append(LEGACY + "fr-medicationrequest")
     res["extension"] = [{"url": RENDERED, "valueMarkdown": _rendered(line)}]
     res["status"] = "active"
-    res["intent"] = "option" if flaw is BundleFlaw.OPTION_WITHOUT_GROUP and i == 0 else "order"
+    res["intent"] = "order"  # LINKED_LINE_NOT_OPTION keeps "order" on lines a RequestGroup links
     group = ctx["group"] if flaw is not BundleFlaw.GROUP_PER_LINE else f"{ctx['group']}-{i + 1}"
     res["groupIdentifier"] = {"system": GROUP_SYSTEM, "value": group}
-    res["subject"] = {"reference": ctx["practitioner"] if flaw is BundleFlaw.SUBJECT_IS_PRESCRIBER else ctx["patient"]}
-    res["authoredOn"] = ctx["authored"][:10] if flaw is BundleFlaw.AUTHORED_WITHOUT_TIMEZONE else ctx["authored"]
+    subject = ctx["practitioner"] if flaw is BundleFlaw.SUBJECT_IS_PRESCRIBER else ctx["patient"]
+    if flaw is BundleFlaw.LINES_FOR_TWO_PATIENTS and i == 1:
+        subject = ctx["other_patient"]
+    res["subject"] = {"reference": subject}
+    # the defects: a naive local time serialised without its offset; an ordonnance dated the next day
+    res["authoredOn"] = ctx["authored"][:19] if flaw is BundleFlaw.AUTHORED_WITHOUT_TIMEZONE else ctx["authored"]
+    if flaw is BundleFlaw.AUTHORED_IN_THE_FUTURE:
+        res["authoredOn"] = (dt.datetime.fromisoformat(ctx["authored"]) + dt.timedelta(days=1)).isoformat()
     if (
         flaw is not BundleFlaw.LATER_LINES_WITHOUT_REQUESTER or i == 0
     ):  # the defect: lines after the first lose their requester
@@ -298,6 +322,22 @@ def _line(line: dict[str, Any], i: int, ctx: dict[str, Any], flaw: BundleFlaw | 
     return res
 
 
+def _taken_together(line_urls: list[str], patient: str, group: str) -> dict[str, Any]:
+    """A RequestGroup saying the lines are taken together (Modelisation « Liens entre lignes »)."""
+    actions: list[dict[str, Any]] = [{"id": f"a{i}", "resource": {"reference": url}} for i, url in enumerate(line_urls)]
+    for act in actions[1:]:
+        act["relatedAction"] = [{"actionId": "a0", "relationship": "concurrent"}]
+    return {
+        "resourceType": "RequestGroup",
+        "meta": {"profile": [IG + "fr-requestgroup-for-prescription"]},
+        "groupIdentifier": {"system": GROUP_SYSTEM, "value": group},
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": patient},
+        "action": actions,
+    }
+
+
 def build_bundle(params: dict[str, Any], flaw: BundleFlaw | None = None, *, authored: str, group: str) -> Built:
     """The ordonnance Bundle (type collection) for `params` (verb eprescription.prescribe)."""
     lines = params["lines"]
@@ -308,6 +348,10 @@ def build_bundle(params: dict[str, Any], flaw: BundleFlaw | None = None, *, auth
         {"fullUrl": ids["organization"], "resource": _organization(params["organization"], flaw)},
     ]
     ctx: dict[str, Any] = {**ids, "group": group, "authored": authored, "medication_refs": {}}
+    if flaw is BundleFlaw.LINES_FOR_TWO_PATIENTS:  # another resident, left over from the previous screen
+        other = next(p for p in identities.patients() if p["key"] != params["patient"].get("key") and p["qualified"])
+        ctx["other_patient"] = _urn()
+        entries.append({"fullUrl": ctx["other_patient"], "resource": _patient(other, None)})
     for i, line in enumerate(lines):
         # a virtual medication (SMS/substance) is a Medication resource the line references (IG examples)
         if line["medication"]["system"] == "compound":
@@ -320,7 +364,10 @@ def build_bundle(params: dict[str, Any], flaw: BundleFlaw | None = None, *, auth
                 {"fullUrl": med_url, "resource": _medication_entry(line["medication"], flaw, ids["organization"])}
             )
             ctx["medication_refs"][i] = med_url
+    line_urls = [_urn() for _ in lines]
     for i, line in enumerate(lines):
-        entries.append({"fullUrl": _urn(), "resource": _line(line, i, ctx, flaw)})
+        entries.append({"fullUrl": line_urls[i], "resource": _line(line, i, ctx, flaw)})
+    if flaw is BundleFlaw.LINKED_LINE_NOT_OPTION and len(lines) > 1:
+        entries.append({"fullUrl": _urn(), "resource": _taken_together(line_urls, ids["patient"], group)})
     bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": authored, "entry": entries}
     return Built(bundle, group, [_rendered(line) for line in lines])

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.drivers.base import Outcome
+from conformance.identity import DEMO, Software, software_of
 from conformance.socles.eprescription.reference.bundle import build_bundle
 from conformance.socles.eprescription.reference.pdf import PrintInput, ordonnance_pdf
 from conformance.socles.eprescription.reference.switches import FlowFlaw, Switches
@@ -36,6 +37,7 @@ class EpConfig:
     client_key: str
     number_system: str
     timeout: float = 10.0
+    software: Software = DEMO  # named in the User-Agent
 
     @classmethod
     def from_settings(cls, s: dict[str, Any]) -> EpConfig:
@@ -45,6 +47,7 @@ class EpConfig:
             str(s["client_cert"]),
             str(s["client_key"]),
             str(s.get("number_system", "")),
+            software=software_of(s),
         )
 
     def context(self) -> ssl.SSLContext:
@@ -91,7 +94,11 @@ class Prescriber:
             self.cfg.base_url + path,
             data=body,
             method=method,
-            headers={"Content-Type": FHIR_JSON, "Accept": "application/fhir+json"},
+            headers={
+                "Content-Type": FHIR_JSON,
+                "Accept": "application/fhir+json",
+                "User-Agent": self.cfg.software.product,
+            },
         )
         try:
             with urllib.request.urlopen(req, context=self.cfg.context(), timeout=self.cfg.timeout) as resp:

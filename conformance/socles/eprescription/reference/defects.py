@@ -25,7 +25,7 @@ DEFECTS: tuple[Defect, ...] = (
     _ep(
         "authored-no-timezone",
         "EP-02",
-        "authoredOn is a bare date, no time and no timezone",
+        "authoredOn is a local time without its timezone offset (naive datetime)",
         BundleFlaw.AUTHORED_WITHOUT_TIMEZONE,
     ),
     _ep(
@@ -92,10 +92,10 @@ DEFECTS: tuple[Defect, ...] = (
     ),
     _ep("split-group", "EP-17", "each line of one ordonnance gets its own groupIdentifier", BundleFlaw.GROUP_PER_LINE),
     _ep(
-        "option-without-group",
+        "linked-line-not-option",
         "EP-18",
-        "a line has intent = option without the RequestGroup that links it",
-        BundleFlaw.OPTION_WITHOUT_GROUP,
+        "a RequestGroup links the lines to be taken together but they keep intent = order (the IG: option)",
+        BundleFlaw.LINKED_LINE_NOT_OPTION,
     ),
     _ep("ins-wrong-key", "ID-01", "the patient's INS is sent with a wrong NIR key", BundleFlaw.INS_WRONG_KEY),
     _ep(
@@ -127,6 +127,31 @@ DEFECTS: tuple[Defect, ...] = (
         "EP-12",
         "a magistral preparation's excipient flag fr-is-vehicle is a string",
         BundleFlaw.VEHICLE_FLAG_AS_STRING,
+    ),
+    # issue 12: classes of defects no rule caught
+    _ep(
+        "authored-tomorrow",
+        "EP-29",
+        "authoredOn is dated the next day (a clock or a pre-dated ordonnance)",
+        BundleFlaw.AUTHORED_IN_THE_FUTURE,
+    ),
+    _ep(
+        "unit-not-ucum",
+        "EP-32",
+        "UCUM dose units are coded per intake ('mg/prise'), which UCUM does not define",
+        BundleFlaw.UNIT_NOT_UCUM,
+    ),
+    _ep(
+        "lines-for-two-patients",
+        "EP-33",
+        "the second line of the ordonnance is for another resident (a stale patient context)",
+        BundleFlaw.LINES_FOR_TWO_PATIENTS,
+    ),
+    _ep(
+        "ins-other-birth-year",
+        "ID-04",
+        "the Patient's birthDate is one year off the year in its INS matricule",
+        BundleFlaw.INS_OTHER_BIRTH_YEAR,
     ),
     # the printed ordonnance (pdf.py)
     _ep(

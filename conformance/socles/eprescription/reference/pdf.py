@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import segno
-from fpdf import FPDF
 
+from conformance.formats.pdf import FONT, pdfa_document, printable
 from conformance.socles.eprescription.reference.switches import PrintFlaw
-from conformance.socles.mssante.api import declare_pdfa
 
 MENTIONS = (
     "Ordonnance numérique : ce QR code permet au pharmacien de retrouver la prescription dans la base "
@@ -36,11 +35,6 @@ class PrintInput:
     created: datetime | None = None  # when it was printed (PDF Info/XMP dates); now when not given
 
 
-def _latin1(text: str) -> str:
-    """fpdf2's core fonts are Latin-1: keep French accents, replace the rest."""
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def other_number(number: str) -> str:
     digits = number[2:14]
     return f"EP{int(digits) + 1:012d}{number[14:]}" if digits.isdigit() else number + "1"
@@ -53,33 +47,31 @@ def qr_png(payload: str) -> bytes:
 
 
 def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
-    pdf = FPDF(format="A4")
     pr = inp.prescriber
-    # declared PDF/A-1b like every PDF the DUI sends: the ordonnance may travel by MSSanté or to the DMP
-    declare_pdfa(
-        pdf,
+    # PDF/A-1b like every PDF the DUI sends: the ordonnance travels by MSSanté and to the DMP (EP-23, EP-28)
+    pdf = pdfa_document(
         f"Ordonnance {inp.number}",
         f"Dr {pr.get('given', '')} {pr.get('family', '')}".strip(),
         inp.created or datetime.now(UTC).replace(microsecond=0),
     )
     pdf.add_page()
-    pdf.set_font("helvetica", "B", 14)
-    pdf.cell(0, 8, _latin1(inp.organization.get("name", "")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", "", 11)
+    pdf.set_font(FONT, "B", 14)
+    pdf.cell(0, 8, printable(inp.organization.get("name", "")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 11)
     pdf.cell(
         0,
         6,
-        _latin1(f"Dr {pr.get('given', '')} {pr.get('family', '')} - RPPS {pr.get('rpps', '')}"),
+        printable(f"Dr {pr.get('given', '')} {pr.get('family', '')} - RPPS {pr.get('rpps', '')}"),
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    pdf.cell(0, 6, _latin1(f"Le {inp.date}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, printable(f"Le {inp.date}"), new_x="LMARGIN", new_y="NEXT")
     p = inp.patient
     pdf.ln(4)
     pdf.cell(
         0,
         6,
-        _latin1(
+        printable(
             f"Patient : {p.get('birth_name', '')} {p.get('first_given', '')}, "
             f"né(e) le {p.get('birth_date', '')} - INS {p.get('ins', '')}"
         ),
@@ -88,14 +80,14 @@ def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
     )
     pdf.ln(4)
     for i, line in enumerate(inp.lines, 1):
-        pdf.multi_cell(0, 6, _latin1(f"{i}. {line}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, printable(f"{i}. {line}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     if flaw is not PrintFlaw.NO_QR_CODE:
         payload = other_number(inp.number) if flaw is PrintFlaw.QR_OTHER_NUMBER else inp.number
         pdf.image(io.BytesIO(qr_png(payload)), x=pdf.l_margin, w=40)
     if flaw is not PrintFlaw.NUMBER_ONLY_IN_QR:
-        pdf.set_font("helvetica", "B", 12)
-        pdf.cell(0, 7, _latin1(f"N° de prescription : {inp.number}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", "", 8)
-    pdf.multi_cell(0, 4, _latin1(MENTIONS), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "B", 12)
+        pdf.cell(0, 7, printable(f"N° de prescription : {inp.number}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 8)
+    pdf.multi_cell(0, 4, printable(MENTIONS), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

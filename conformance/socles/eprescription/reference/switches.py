@@ -33,13 +33,17 @@ class BundleFlaw(Enum):
     UNIT_ANNOTATION = auto()
     DURATION_NOT_UCUM = auto()
     GROUP_PER_LINE = auto()
-    OPTION_WITHOUT_GROUP = auto()
+    LINKED_LINE_NOT_OPTION = auto()
     INS_WRONG_KEY = auto()
     INS_WITHOUT_BIRTHPLACE = auto()
     FINESS_WITHOUT_PREFIX = auto()
     LEGACY_CANONICAL = auto()
     PATCH_WITHOUT_DURATION = auto()
     VEHICLE_FLAG_AS_STRING = auto()
+    AUTHORED_IN_THE_FUTURE = auto()
+    UNIT_NOT_UCUM = auto()
+    LINES_FOR_TWO_PATIENTS = auto()
+    INS_OTHER_BIRTH_YEAR = auto()
 
 
 class PrintFlaw(Enum):

@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 
-from conformance.engine.evidence import EvidenceJournal, EvidenceRef
+from conformance.engine.evidence import OBSERVED, EvidenceJournal, EvidenceRef
 from conformance.formats.pki import TestPKI
 
 from .app import MAX_BODY, Exchange, ServiceApp, Validator, engine_validator
@@ -31,12 +31,13 @@ class PrescriptionService:
         pki: TestPKI,
         *,
         host: str = "127.0.0.1",
+        port: int = 0,  # 0: any free port
         validator: Validator = engine_validator,
     ) -> None:
         self.journal = journal
         self.pki = pki
         self.host = host
-        self.port = 0
+        self.port = port
         self.store = PrescriptionStore()
         self.api = ServiceApp(self.store, self._record, lambda: self.base_url, validator)
         self._lock = threading.Lock()
@@ -65,7 +66,7 @@ class PrescriptionService:
         # it every answer waits 40 ms (Nagle against the client's delayed ACK)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.api.app,
@@ -128,7 +129,7 @@ class PrescriptionService:
             "request_evidence": body_ref.path if body_ref else None,
             "response": ex.response_body.decode("utf-8", "replace")[:200_000],
         }
-        self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary)
+        self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary, role=OBSERVED)
         with self._lock:
             self._exchanges.append((ex, body_ref))
 

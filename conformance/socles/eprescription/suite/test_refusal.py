@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.verifier import Verifier
-from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, reports_refusal
-from conformance.socles.eprescription.messages import M
+from conformance.socles.eprescription.fixtures import EpHarness, line, prescriber, refusal_rules
 
 BROKEN_PRESCRIBERS = {
     # a directory entry with a truncated RPPS: the IDNPS the DUI builds from it breaks EP-04
@@ -25,19 +24,13 @@ def test_refusal_is_reported(eprescription: EpHarness, verify: Verifier, case: s
         [line("paracetamol-ucd", 1, "comprimé", 3, 7)],
         strict=True,
         prescriber_params=BROKEN_PRESCRIBERS[case],
+        provoked=("EP-04",),  # built from the broken directory entry on purpose: not held against the DUI
     )
-    reported, said = reports_refusal(done.outcome, done.exchanges)  # the service's rule ids reach the user
-    verify.expect(
-        "EP-26",
-        reported and not done.assigned,
-        M.text(
-            "refusal.not-reported",
-            statuses=[ex.status for ex, _ in done.posts],
-            status=done.outcome.status,
-            detail=done.outcome.detail[:300],
-            said=said,
-        ),
-        ok_text=M.text("refusal.reported", detail=done.outcome.detail[:200]),
-        location="driver outcome + service traffic",
-        evidence=done.outcome.to_json(),
-    )
+    facts = {
+        "statuses": [ex.status for ex, _ in done.posts],
+        "status": done.outcome.status,
+        "detail": done.outcome.detail,
+        "said": refusal_rules(done.exchanges),  # the service's rule ids must reach the user
+        "assigned": done.assigned,
+    }
+    verify.observe("EP-26", "refusal.reported", facts, "driver outcome + service traffic")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.formats.pdf import build_pdf
+
 from .cda import CdaIds, build_cda, serialize
 from .inputs import BuildEnv, Coded, Deviations, DocumentRequest, Organisation, Patient, Professional
 from .metadata import INVISIBLE_PATIENT, CdaHeader, read_header
-from .pdf import build_pdf
 
 
 @dataclass

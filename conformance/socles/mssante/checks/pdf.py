@@ -1,9 +1,12 @@
-"""MSS-DOC-03 on a PDF copy: PDF/A-1 declared in XMP, and the file name rule.
+"""MSS-DOC-03 on a PDF copy: PDF/A-1 checked on the file, and the file name rule.
 
 Ref#2 ECO.2.1.5/2.1.6: each CDA travels with a PDF/A-1 copy named
-`<AAAAMMJJ>_<type ≤40>_<NOM>_<prénom>[_<n° dossier>].pdf`. Every PDF is checked for its XMP
-declaration; the naming rule applies to the copies attached to a message only, whose name is
-compared with the CDA it copies (see documents.py).
+`<AAAAMMJJ>_<type ≤40>_<NOM>_<prénom>[_<n° dossier>].pdf`. PDF/A-1 is judged on what the file is
+(`conformance.formats.pdfa`: fonts, output intent, transparency, actions, encryption, XMP), not on
+what its XMP says. The name rule is about the attachment's name in a message, compared with the CDA
+it copies (documents.py; a PDF document of an IHE_XDM archive is not an attachment): a PDF given
+alone has only the name of the file on someone's disk (the printed ordonnance, a scan), so the name
+rule is not applicable to it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 
+from conformance.formats.pdfa_findings import pdfa_findings as pdfa_report_findings
 from conformance.messages import Text
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
@@ -25,15 +29,9 @@ _FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
 _NAME_SHAPE = re.compile(r"^(?P<date>\d{8})_(?P<rest>.+)\.pdf$", re.IGNORECASE)
 
 
-def pdfa_finding(view: PdfView, location: str) -> Finding:
-    rid = "MSS-DOC-03"
-    if view.refused:
-        return M.fail(rid, "pdf.refused", location, reason=view.refused)
-    if view.xmp_problem:
-        return M.fail(rid, "pdf.pdfa-undeclared", location, problem=view.xmp_problem)
-    if view.pdfa_part != "1":
-        return M.fail(rid, "pdf.pdfa-part", location, got=view.pdfa_part or "absent")
-    return M.passed(rid, "pdf.pdfa-ok", location, conformance=(view.pdfa_conformance or "").lower())
+def pdfa_findings(view: PdfView, location: str) -> list[Finding]:
+    """MSS-DOC-03's PDF/A-1 part on one PDF (the wording is the PDF/A module's, the rule MSSanté's)."""
+    return pdfa_report_findings(view, "MSS-DOC-03", location)
 
 
 def _norm(text: str) -> str:
@@ -82,11 +80,12 @@ def name_mismatch(name: str, date: str | None, display: str, birth_name: str, fi
 
 @check("pdf", "mssante", "MSS-DOC-03")
 def check_pdf(pdf: Named[PdfView], ctx: CheckContext) -> Iterator[Finding]:
-    """MSS-DOC-03's PDF/A-1 declaration on a PDF, alone or attached to a message. The naming rule is
-    for copies attached to a message and is judged there, against the CDA copied (documents.py):
-    a PDF given alone (a printed ordonnance, a scanned letter) is not held to it, and a PDF document of
-    an IHE_XDM archive is not a copy attached to the message at all."""
+    """MSS-DOC-03 on a PDF: PDF/A-1 judged on the file. The attachment-name rule is judged on a copy
+    attached to a message, against the CDA it copies (documents.py); a PDF given alone has only its name
+    on disk, and a PDF document of an IHE_XDM archive is not a copy attached to the message at all."""
     if pdf.held_by == "xdm":
         yield M.not_applicable("MSS-DOC-03", "pdf.in-archive", pdf.name)
         return
-    yield pdfa_finding(pdf.view, pdf.name)
+    yield from pdfa_findings(pdf.view, pdf.name)
+    if pdf.held_by != "email":
+        yield M.not_applicable("MSS-DOC-03", "pdf.name-not-attached", f"{pdf.name} (file name)")

@@ -25,6 +25,7 @@ from typing import Any
 
 from cryptography import x509
 
+from conformance.identity import DEMO, Software, software_of
 from conformance.socles.mssante.build.inputs import Bal
 
 AEAD_PFS_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!eNULL"
@@ -73,6 +74,7 @@ class MssConfig:
     whitelist: frozenset[str]
     patients: list[dict[str, Any]] = field(default_factory=list)
     timeout: float = 10.0
+    software: Software = DEMO  # named in the X-Mailer header of every message
 
     @classmethod
     def from_settings(cls, s: dict[str, Any]) -> MssConfig:
@@ -91,6 +93,7 @@ class MssConfig:
             whitelist=frozenset(d.lower() for d in s.get("whitelist") or []),
             patients=list(s.get("patients") or []),
             timeout=float(s.get("timeout") or 10.0),
+            software=software_of(s),
         )
 
 
@@ -186,10 +189,20 @@ def submit(
     timeout: float | None = None,
 ) -> SmtpReport:
     """Submit `data` from the BAL to `rcpts`; DSN asked (NOTIFY=SUCCESS,FAILURE, RET=HDRS) when `envid`."""
+    data = with_mailer(data, cfg.software)
     if flaws.client_cert_late:
         with suppress(AuthenticationRefused):
             return _submit(cfg, rcpts, data, envid, flaws, timeout, client_cert=False)
     return _submit(cfg, rcpts, data, envid, flaws, timeout, client_cert=True)
+
+
+def with_mailer(data: bytes, software: Software) -> bytes:
+    """The message with an X-Mailer header naming the software, unless it already names one."""
+    head = data[: data.find(b"\n\n") if b"\n\n" in data else len(data)]
+    if b"\nx-mailer:" in b"\n" + head.lower().replace(b"\r\n", b"\n"):
+        return data
+    eol = b"\r\n" if b"\r\n" in data[:2048] else b"\n"
+    return b"X-Mailer: " + software.product.encode("ascii", "replace") + eol + data
 
 
 def _submit(

@@ -18,7 +18,7 @@ from typing import Any
 
 import conformance.socles.mssante.service.tlsconf as tlsconf
 from conformance import identities
-from conformance.engine.evidence import EvidenceJournal, EvidenceRef, now_iso
+from conformance.engine.evidence import HARNESS, OBSERVED, EvidenceJournal, EvidenceRef, now_iso
 from conformance.formats.pki import TestPKI
 from conformance.socles.mssante.service.clientcert import describe_client_cert
 from conformance.socles.mssante.service.dsn import delivery_report, notify_values
@@ -165,7 +165,11 @@ class Operator:
         meta = {"session": record.id, "variant": record.variant, "peer": record.peer}
         try:
             record.evidence = self.journal.record(
-                f"{record.protocol}-session", record.id.replace("#", "-"), record.to_json_bytes(), meta=meta
+                f"{record.protocol}-session",
+                record.id.replace("#", "-"),
+                record.to_json_bytes(),
+                meta=meta,
+                role=OBSERVED,
             )
         except (OSError, ValueError):  # journal closed under a late connection: keep the record in memory
             record.evidence = None
@@ -208,13 +212,17 @@ class Operator:
             )
             self.store.mailbox(mail_from).append(report)
             self.journal.record(
-                "dsn", f"dsn-{seq}.eml", report, meta={"session": session, "to": mail_from, "for_message": ref.sha256}
+                "dsn",
+                f"dsn-{seq}.eml",
+                report,
+                meta={"session": session, "to": mail_from, "for_message": ref.sha256},
+                role=HARNESS,
             )
         return sub
 
     def deliver(self, address: str, message: bytes) -> EvidenceRef:
         """Put an incoming test message in a mailbox, as if another operator had relayed it."""
-        ref = self.journal.record("incoming", "incoming.eml", message, meta={"to": address})
+        ref = self.journal.record("incoming", "incoming.eml", message, meta={"to": address}, role=HARNESS)
         self.store.mailbox(address).append(message)
         return ref
 

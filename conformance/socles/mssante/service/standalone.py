@@ -1,23 +1,47 @@
-"""`conformance serve --socle mssante`: the mock operator on its own, for manual tests and other tools.
+"""`conformance serve --socle mssante`: the mock operator on its own, for a DUI under development, or curl.
 
 A vendor points a DUI (or curl, Thunderbird, a script) at it, and reads what was captured in
 `<out_dir>/evidence` afterwards, with `conformance validate` on any message or session record.
+`describe` gives the settings section a DUI needs (the driver protocol's `mssante` section), for the
+banner and for `conformance kit`; the fixed default ports are the socle's `Service.ports`.
 """
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from conformance import identities
 from conformance.engine.standalone import recording, wait_until_stopped
+from conformance.socles.mssante.fixtures import NIL
 from conformance.socles.mssante.service.operator import Operator
 
+SIZE_LIMIT: int = inspect.signature(Operator).parameters["size_limit"].default
 
-def banner(op: Operator, evidence: Path) -> str:
-    s = op.settings()
-    bal = str(identities.dui_bal()["address"])
+
+def describe(host: str, ports: Mapping[str, int], files: Mapping[str, str]) -> dict[str, Any]:
+    """The `mssante` settings section (docs/driver-protocol.md) for an operator on `host` and `ports`."""
+    return {
+        "host": host,
+        "smtp_port": ports["smtp"],
+        "imap_port": ports["imap"],
+        "size_limit": SIZE_LIMIT,
+        "ca_bundle": files["ca_bundle"],
+        "crl": files["crl"],
+        "client_cert": files["client_cert"],
+        "client_key": files["client_key"],
+        "bal": identities.dui_bal(),
+        "nil": NIL,
+        "whitelist": identities.whitelist(),
+        "patients": identities.patients(),
+    }
+
+
+def banner(s: Mapping[str, Any], whitelist: list[str], evidence: Path) -> str:
+    bal = str(s["bal"]["address"])
     doctor = str(identities.professional("doctor")["address"])
     return "\n".join(
         [
@@ -28,7 +52,7 @@ def banner(op: Operator, evidence: Path) -> str:
             f"  CRL:         {s['crl']}",
             f"  client cert: {s['client_cert']}   (ORG certificate of BAL {bal})",
             f"  client key:  {s['client_key']}",
-            f"  size limit:  {s['size_limit']} bytes;  liste blanche: {', '.join(sorted(op.whitelist))}",
+            f"  size limit:  {s['size_limit']} bytes;  liste blanche: {', '.join(sorted(whitelist))}",
             f"  evidence:    {evidence}",
             "Example:",
             f"  curl --ssl-reqd smtp://{s['host']}:{s['smtp_port']} --mail-from {bal} --mail-rcpt {doctor} "
@@ -55,5 +79,6 @@ def run_standalone(
         whitelist = identities.whitelist()
         smtp, imap = ports.get("smtp", 0), ports.get("imap", 0)
         with Operator(journal, pki, host=host, whitelist=whitelist, smtp_port=smtp, imap_port=imap) as op:
-            echo(banner(op, journal.root))
+            settings = describe(host, {"smtp": op.smtp_port, "imap": op.imap_port}, pki.describe())
+            echo(banner(settings, whitelist, journal.root))
             wait_until_stopped(stop_event or threading.Event(), echo)

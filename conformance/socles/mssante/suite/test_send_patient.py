@@ -5,20 +5,12 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.verifier import Verifier
-from conformance.messages import Text
 from conformance.socles.mssante.fixtures import MssHarness, Sent, doc_request
-from conformance.socles.mssante.messages import M
 
 
-def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why: Text) -> None:
-    verify.expect(
-        rid,
-        sent.outcome.status == "refused" and not sent.messages,
-        M.text("to-usager.sent", why=why, status=sent.outcome.status, count=len(sent.messages)),
-        ok_text=M.text("to-usager.refused", why=why, detail=sent.outcome.detail),
-        location="driver outcome + operator traffic",
-        evidence={"outcome": sent.outcome.to_json(), "messages": len(sent.messages)},
-    )
+def _nothing_sent(mss: MssHarness, sent: Sent, verify: Verifier, rid: str, why: str) -> None:
+    facts = {**sent.facts(), "why": why}
+    verify.observe(rid, "to-usager.nothing-sent", facts, "driver outcome + operator traffic")
 
 
 @pytest.mark.requirements("MSS-PAT-01", "MSS-PAT-02", "MSS-DOC-06")
@@ -50,7 +42,7 @@ def test_refuse_patient_without_qualified_ins(mss: MssHarness, verify: Verifier)
         sent,
         verify,
         "MSS-PAT-01",
-        M.text("to-usager.unqualified"),
+        "to-usager.unqualified",
     )
 
 
@@ -68,7 +60,7 @@ def test_never_send_invisible_document(mss: MssHarness, verify: Verifier) -> Non
         sent,
         verify,
         "MSS-PAT-03",
-        M.text("to-usager.invisible"),
+        "to-usager.invisible",
     )
 
 
@@ -81,5 +73,5 @@ def test_patient_opposition_enforced(mss: MssHarness, verify: Verifier) -> None:
         sent,
         verify,
         "MSS-PAT-04",
-        M.text("to-usager.opposition"),
+        "to-usager.opposition",
     )

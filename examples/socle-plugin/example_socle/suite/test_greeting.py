@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from example_socle.checks import M
 
 from conformance.drivers.base import Action
 from conformance.model import Artifact, CheckContext
@@ -20,9 +19,9 @@ def test_greeting(greeter: Any, dui: Any, verify: Any) -> None:
     outcome = dui.act(Action("greeting.send", {"resident": RESIDENT}))
     received = greeter.wait(since, dui.traffic_timeout) if outcome.ok else []
     if not received:
+        facts = {"status": outcome.status, "detail": outcome.detail, "received": len(received)}
         for rid in verify.declared:
-            text = M.text("nothing-received", status=outcome.status, detail=outcome.detail)
-            verify.expect(rid, False, text, location="driver outcome", evidence=outcome.to_json())
+            verify.observe(rid, "nothing-received", facts, "driver outcome")
     for body, ref in received:
         art = Artifact("greeting", ref.path, body, meta={"evidence_ref": ref})
         verify.artifact(art, CheckContext(patient=RESIDENT))

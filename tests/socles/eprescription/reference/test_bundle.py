@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -29,7 +30,8 @@ PARAMS = {
         line("vaseline-salicylee", 1, "g", 2, 10),
     ],
 }
-CTX = CheckContext(extra={"ordonnance_lines": {"ordonnance": 4}})
+AT = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)  # the reference time EP-29 judges authoredOn against
+CTX = CheckContext(extra={"ordonnance_lines": {"ordonnance": 4}, "at": AT})
 
 
 def _failing(flaw: BundleFlaw | None) -> set[str]:

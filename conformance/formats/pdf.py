@@ -1,0 +1,181 @@
+"""The PDF a DUI prints: PDF/A-1b for real (embedded TrueType fonts, an sRGB ICC v2 output intent, no
+transparency), shared by every socle that prints or carries one (MSSanté copies, DMP N1, the ordonnance).
+
+MSSanté Ref#2 ECO.2.1.5 wants PDF/A-1 copies, the DMP's N1 documents are PDF/A-1 (XDS-SD formatCode
+"urn:ihe:iti:xds-sd:pdf:2008"): one builder makes both, and `conformance.formats.pdfa` checks what it
+made the way Apache PDFBox Preflight does. fpdf2 in PDF/A-1B mode embeds the fonts it is given, refuses
+the non-embedded standard 14 fonts, transparency and encryption, and adds the ICC's own sRGB2014 (v2)
+output intent. The font is Noto Sans (OFL, `fontpkg-noto-sans`), reduced once per process to the
+Windows-1252 repertoire (what French text needs) and to its Regular and Bold instances, so each document
+embeds a subset of a ~18 kB font rather than parsing the 2 MB variable font (the reduced fonts are kept
+in the user's cache, `font_cache_dir`).
+
+The file is byte-for-byte reproducible for a given input and creation date: the XMP packet is ours (fpdf2
+would stamp the current time as ModifyDate), and the trailer ID is derived from the content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import os
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from fpdf import FPDF
+
+PRODUCER = "dui-conformance (fpdf2)"
+_ENCODING = "windows-1252"  # the repertoire the embedded font subset covers
+FONT = "NotoSans"
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: Path
+    bold: Path
+
+
+def _repertoire() -> list[int]:
+    chars = bytes(range(0x20, 0x100)).decode(_ENCODING, "ignore")
+    return sorted({ord(c) for c in chars if c.isprintable()} | {0xA0})
+
+
+def font_cache_dir() -> Path:
+    """$CONFORMANCE_FONT_CACHE, else $XDG_CACHE_HOME/dui-conformance/fonts, else ~/.cache/..."""
+    base = os.environ.get("CONFORMANCE_FONT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dui-conformance", "fonts"
+    )
+    return Path(base)
+
+
+def _reduce(source: Path) -> dict[int, bytes]:
+    """Regular (400) and Bold (700) static instances of the variable font, Windows-1252 glyphs only."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    variable = TTFont(source, lazy=True)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.layout_features = []
+    options.hinting = False
+    options.drop_tables += ["GDEF", "GPOS", "GSUB"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=_repertoire())
+    subsetter.subset(variable)  # first: instancing 250 glyphs is fast, instancing 3,000 is not
+    reduced = io.BytesIO()
+    variable.save(reduced)
+    out: dict[int, bytes] = {}
+    for weight in (400, 700):
+        reduced.seek(0)
+        static = instancer.instantiateVariableFont(TTFont(reduced), {"wght": weight, "wdth": 100})
+        buf = io.BytesIO()
+        static.save(buf)
+        out[weight] = buf.getvalue()
+    return out
+
+
+@cache
+def fonts() -> Fonts:
+    """The two font files fpdf2 embeds, made once per machine (~0.4 s) and kept in the font cache.
+
+    fpdf2 reads fonts from files only; the cache key is the font package's version and the repertoire,
+    and a cache that cannot be written falls back to a folder of this process.
+    """
+    from importlib.metadata import version
+
+    from fontpkg_noto_sans import ROOT
+
+    source = ROOT / "files" / "NotoSans[wdth,wght].ttf"
+    key = hashlib.sha256(f"{version('fontpkg-noto-sans')}|{_repertoire()}".encode()).hexdigest()[:16]
+    names = {400: f"{FONT}-Regular.ttf", 700: f"{FONT}-Bold.ttf"}
+    for folder in (font_cache_dir() / key, Path(tempfile.gettempdir()) / f"dui-conformance-fonts-{os.getpid()}"):
+        paths = {w: folder / n for w, n in names.items()}
+        if all(p.is_file() for p in paths.values()):
+            return Fonts(paths[400], paths[700])
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for weight, data in _reduce(source).items():
+                tmp = paths[weight].with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, paths[weight])  # atomic: a concurrent process sees the old file or the new
+            return Fonts(paths[400], paths[700])
+        except OSError:
+            continue
+    raise OSError("no writable folder for the PDF fonts (set CONFORMANCE_FONT_CACHE)")
+
+
+def printable(text: str) -> str:
+    """Text the embedded font can show; anything else becomes '?' rather than an exception."""
+    return text.encode(_ENCODING, "replace").decode(_ENCODING)
+
+
+def xmp_packet(title: str, author: str, created: datetime, *, pdfa: bool = True, padding: int = 0) -> str:
+    """XMP metadata (dc, xmp, pdf and, when `pdfa`, the PDF/A-1b identification), dates fixed to `created`."""
+    stamp = created.astimezone(UTC).isoformat(timespec="seconds")
+    pdfaid = (
+        '\n   xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="1" pdfaid:conformance="B"' if pdfa else ""
+    )
+    esc = html.escape
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '  <rdf:Description rdf:about=""\n'
+        '   xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
+        '   xmlns:xmp="http://ns.adobe.com/xap/1.0/"\n'
+        '   xmlns:pdf="http://ns.adobe.com/pdf/1.3/"'
+        f"{pdfaid}\n"
+        f'   xmp:CreateDate="{stamp}" xmp:ModifyDate="{stamp}" xmp:MetadataDate="{stamp}"\n'
+        f'   xmp:CreatorTool="{esc(PRODUCER)}" pdf:Producer="{esc(PRODUCER)}">\n'
+        f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{esc(printable(title))}</rdf:li></rdf:Alt></dc:title>\n'
+        f"   <dc:creator><rdf:Seq><rdf:li>{esc(printable(author))}</rdf:li></rdf:Seq></dc:creator>\n"
+        "  </rdf:Description>\n"
+        " </rdf:RDF>\n"
+        "</x:xmpmeta>" + ("\n" + " " * (padding - 1) if padding > 0 else "")
+        # XMP packets carry whitespace padding by design: the size tests grow the file here
+    )
+
+
+def pdfa_document(title: str, author: str, created: datetime, *, pdfa: bool = True, padding: int = 0) -> FPDF:
+    """A new A4 document, PDF/A-1b (fpdf2 enforces it) with the fonts "NotoSans" regular and "B" loaded.
+
+    `pdfa=False` makes the same document without the PDF/A identification in its XMP (a PDF that does
+    not claim PDF/A: the MSSanté seeded defect); the content is unchanged.
+    """
+    pdf = FPDF(format="A4", enforce_compliance="PDF/A-1B")
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    pdf.set_creation_date(created)
+    pdf.set_title(printable(title))
+    pdf.set_author(printable(author))
+    pdf.set_creator(PRODUCER)
+    pdf.set_producer(PRODUCER)
+    pdf.set_lang("fr-FR")
+    pdf.set_xmp_metadata(xmp_packet(title, author, created, pdfa=pdfa, padding=padding))
+    f = fonts()
+    pdf.add_font(FONT, "", f.regular)
+    pdf.add_font(FONT, "B", f.bold)
+    return pdf
+
+
+def build_pdf(
+    title: str, lines: list[str], *, author: str, created: datetime, pdfa: bool = True, padding: int = 0
+) -> bytes:
+    """An A4 document: title, then `lines`; `padding` adds that many bytes (give or take a length digit)."""
+    pdf = pdfa_document(title, author, created, pdfa=pdfa, padding=padding)
+    pdf.add_page()
+    # cell() with lines wrapped beforehand: fpdf2's multi_cell line breaking costs ~1 ms a line
+    pdf.set_font(FONT, style="B", size=14)
+    for part in textwrap.wrap(printable(title), 60) or [" "]:
+        pdf.cell(0, 8, part, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(FONT, size=11)
+    for line in lines:
+        for part in textwrap.wrap(printable(line), 85) or [" "]:
+            pdf.cell(0, 6, part, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

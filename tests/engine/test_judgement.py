@@ -1,0 +1,56 @@
+"""Judgement records: contexts written down with their parts and files, read back from the evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.engine.evidence import EvidenceJournal
+from conformance.engine.evidence_store import open_evidence
+from conformance.engine.judgement import Judgement, JudgementError, decode, decode_context, encode, encode_context
+from conformance.model import CheckContext
+
+
+def test_a_context_round_trips_through_the_evidence(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(b"CA BUNDLE")
+    journal = EvidenceJournal(tmp_path / "evidence")
+
+    def attach(data: bytes, what: str) -> str:
+        return journal.attach("part", what, data).path
+
+    ctx = CheckContext(
+        patient={"ins": "1"},
+        whitelist=("a.fr",),
+        extra={"ca_bundle": bundle, "documents": {"D1": b"%PDF"}, "n": 3},
+    )
+    data = encode_context(ctx, attach)
+    again = encode_context(ctx, attach)
+    assert data == again and len(journal.refs()) == 2  # the same bytes are recorded once
+    journal.close()
+    store = open_evidence(tmp_path / "evidence")
+    back = decode_context(data, store)
+    assert back.whitelist == ("a.fr",) and back.patient == {"ins": "1"}
+    assert back.extra["documents"] == {"D1": b"%PDF"} and back.extra["n"] == 3
+    assert Path(back.extra["ca_bundle"]).read_bytes() == b"CA BUNDLE"
+    store.close()
+
+
+def test_what_cannot_be_written_down_is_refused() -> None:
+    with pytest.raises(TypeError):
+        encode({"x": object()}, lambda data, what: "p")
+    with pytest.raises(TypeError):
+        encode({"$evidence": "forged"}, lambda data, what: "p")
+
+
+def test_a_record_pointing_at_missing_or_edited_evidence(tmp_path: Path) -> None:
+    journal = EvidenceJournal(tmp_path)
+    journal.close()
+    store = open_evidence(tmp_path)
+    with pytest.raises(JudgementError):
+        decode({"$evidence": "00001-part-x"}, store)
+    with pytest.raises(JudgementError):
+        Judgement.from_json({"schema": "other"})
+    with pytest.raises(JudgementError):
+        Judgement.from_json({"schema": "dui-conformance/judgement/1", "scenario": "s", "socle": "a", "checks": "a"})
