@@ -25,7 +25,7 @@ from typing import Any
 
 from conformance.engine.evidence import DUI, OBSERVED
 from conformance.engine.evidence_store import EvidenceStore, evidence_folder, open_evidence
-from conformance.engine.judgement import Judgement, JudgementError, decode, decode_context
+from conformance.engine.judgement import BYTES, Judgement, JudgementError, decode, decode_context
 from conformance.engine.messages import M
 from conformance.engine.rejudge import judgement_entries
 from conformance.engine.validate import FileResult, Part, detect_kind, validate_bytes, verdict_of
@@ -56,6 +56,19 @@ def _contexts(store: EvidenceStore) -> dict[str, list[Judgement]]:
         )
         out.setdefault(str(j.artifact.get("path")), {}).setdefault(key, j)
     return {path: list(found.values()) for path, found in out.items()}
+
+
+def _carried(value: Any) -> Iterable[str]:
+    """The evidence paths a recorded meta references: bytes the judged artifact carried beside itself."""
+    if isinstance(value, list):
+        for v in value:
+            yield from _carried(v)
+    elif isinstance(value, dict):
+        if set(value) == {BYTES}:
+            yield str(value[BYTES])
+        else:
+            for v in value.values():
+                yield from _carried(v)
 
 
 def _not_against_the_dui(found: list[Finding], provoked: set[str]) -> list[Finding]:
@@ -119,11 +132,13 @@ def validate_evidence(
     store = open_evidence(Path(source))
     try:
         contexts = _contexts(store)
+        # bytes a judged artifact carried beside itself (a request's MTOM parts): judged with it, never alone
+        carried = {p for js in contexts.values() for j in js for p in _carried((j.artifact or {}).get("meta"))}
         results: list[FileResult] = []
         for entry in store.entries:
             path = str(entry.get("path"))
-            if entry.get("role") not in JUDGED_ROLES or (entry.get("meta") or {}).get("part_of"):
-                continue  # not the DUI's, or a part judged with its container (its judgement expands it)
+            if entry.get("role") not in JUDGED_ROLES or (entry.get("meta") or {}).get("part_of") or path in carried:
+                continue  # not the DUI's, or a part judged with its container (its judgement expands or carries it)
             judgements = [j for j in contexts.get(path, []) if wanted is None or j.checks in wanted]
             if not judgements and entry.get("role") != DUI:
                 continue  # an account only its scenario's context makes sense of
