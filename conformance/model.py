@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -143,3 +144,15 @@ class CheckContext:
     patient: dict[str, Any] | None = None  # the synthetic identity the scenario used
     whitelist: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    # the reference time of time-dependent rules: when the artifact was captured (evidence journal)
+    # or the time given with `validate --at`; None for a bare file, where rules say they used the
+    # validation time (an upper bound of any capture time) or that they cannot judge without one
+    at: datetime | None = None
+    at_source: str = ""  # "capture" | "given"
+
+    def reference_time(self) -> tuple[datetime, str]:
+        """(reference time, where it comes from: "capture", "given" or "validation")."""
+        if self.at is not None:
+            at = self.at if self.at.tzinfo else self.at.replace(tzinfo=UTC)
+            return at, self.at_source or "given"
+        return datetime.now(UTC), "validation"

@@ -6,8 +6,14 @@ of the artifact (an e-mail view, a parsed CDA, a FHIR view), built once per arti
 the prologue every check used to repeat (parse, refuse what cannot be parsed) lives in one place.
 A socle without a reader for a kind receives the `Artifact` itself.
 
-`run_checks` is the single code path from an artifact to findings: scenarios (the verifier),
-`conformance validate` and the mock services all call it, so they cannot disagree.
+An artifact may hold others (an ITI-41 request its XDS metadata and its documents, an e-mail its
+IHE_XDM archive and PDF copies, an archive its documents). The socle that reads the container says
+what it holds with an *expander*, `@expander(kind, socle)` over `fn(subject, artifact, ctx)`, which
+yields the sub-artifacts from the subject its reader already made (no second parse). `judge` walks
+that tree, bounded in depth and size, each artifact judged once; `run_checks` is its flat form.
+They are the single code path from an artifact to findings: scenarios (the verifier),
+`conformance validate` and the mock services all call them, so they cannot disagree about what a
+file holds or how each part is judged.
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from conformance.model import Artifact, CheckContext, Finding, Verdict
 
 CheckFn = Callable[[Any, CheckContext], Iterable[Finding]]
 ReadFn = Callable[[Artifact, CheckContext], Any]
+ExpandFn = Callable[[Any, Artifact, CheckContext], Iterable[Artifact]]
+
+MAX_DEPTH = 4  # e-mail > IHE_XDM archive > document > (nothing deeper today): room for one more level
+MAX_PARTS = 256  # sub-artifacts of one artifact, all levels together
 
 
 class RegistryError(ValueError):
@@ -64,10 +74,20 @@ class RegisteredCheck:
     origin: tuple[str, int] = ("", 0)  # file and line, to tell a re-import from a duplicate
 
 
+@dataclass(frozen=True)
+class Expander:
+    """How one socle finds the artifacts an artifact of `kind` holds (from what its reader made)."""
+
+    kind: str
+    socle: str
+    fn: ExpandFn
+
+
 @dataclass
 class _Registry:
     checks: dict[str, RegisteredCheck] = field(default_factory=dict)
     readers: dict[tuple[str, str], Reader] = field(default_factory=dict)
+    expanders: dict[tuple[str, str], Expander] = field(default_factory=dict)
 
 
 _REG = _Registry()
@@ -115,6 +135,29 @@ def reader(kind: str, socle: str, refusal_rule: str, *, fail_skipped: bool = Tru
     return deco
 
 
+def expander(kind: str, socle: str) -> Callable[[ExpandFn], ExpandFn]:
+    """Register `fn(subject, artifact, ctx) -> Iterable[Artifact]`: the artifacts a `kind` artifact holds.
+
+    `subject` is what `socle`'s reader made of the artifact (the artifact itself without a reader);
+    an artifact the reader refuses is not expanded (its refusal rule already says why). Each
+    sub-artifact is judged like a file of its kind; its `meta` carries what only the container
+    knows (the e-mail's X-MSS-INS header for its archive, the MTOM parts for the XDS metadata).
+    """
+
+    def deco(fn: ExpandFn) -> ExpandFn:
+        known = _REG.expanders.get((kind, socle))
+        if known is not None and _origin(known.fn) != _origin(fn):
+            raise RegistryError(f"{socle} registers two expanders of {kind!r}")
+        _REG.expanders[(kind, socle)] = Expander(kind, socle, fn)
+        return fn
+
+    return deco
+
+
+def expander_for(kind: str, socle: str) -> Expander | None:
+    return _REG.expanders.get((kind, socle))
+
+
 def checks_for(kind: str, socles: Iterable[str] | None = None) -> list[RegisteredCheck]:
     wanted = set(socles) if socles is not None else None
     return [c for c in _REG.checks.values() if c.kind == kind and (wanted is None or c.socle in wanted)]
@@ -159,24 +202,39 @@ def _refused(rd: Reader, exc: Unreadable, checks: list[RegisteredCheck]) -> list
     ]
 
 
-def _socle_findings(art: Artifact, ctx: CheckContext, socle: str, checks: list[RegisteredCheck]) -> list[Finding]:
+def _none(subject: Any, ctx: CheckContext) -> Iterable[Finding]:
+    return ()
+
+
+def _socle_findings(
+    art: Artifact, ctx: CheckContext, socle: str, checks: list[RegisteredCheck]
+) -> tuple[list[Finding], list[Artifact]]:
+    """What `socle` says about `art`, and the artifacts it finds inside (its reader reads once)."""
     rd = _REG.readers.get((art.kind, socle))
     subject: Any = art
     if rd is not None:
         try:
             subject = rd.read(art, ctx)
         except Unreadable as exc:
-            return _refused(rd, exc, checks)
+            return _refused(rd, exc, checks), []
         except Exception as exc:  # a reader bug: reported like a check bug
             broken = RegisteredCheck(f"reader of {art.kind} ({socle})", art.kind, socle, rd.read, ())
-            return [_crashed(broken, exc, art.name)]
+            return [_crashed(broken, exc, art.name)], []
     found: list[Finding] = []
     for rc in checks:
         try:
             found.extend(rc.fn(subject, ctx))
         except Exception as exc:
             found.append(_crashed(rc, exc, art.name))
-    return found
+    parts: list[Artifact] = []
+    ex = _REG.expanders.get((art.kind, socle))
+    if ex is not None:
+        try:
+            parts = list(ex.fn(subject, art, ctx))
+        except Exception as exc:  # an expander bug hides parts: reported, never a traceback
+            broken = RegisteredCheck(f"expander of {art.kind} ({socle})", art.kind, socle, rd.read if rd else _none, ())
+            found.append(_crashed(broken, exc, art.name))
+    return found, parts
 
 
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:
@@ -192,26 +250,80 @@ def dedupe(findings: Iterable[Finding]) -> list[Finding]:
     return out
 
 
+@dataclass
+class Judged:
+    """One artifact of a judged tree: what it is, where it came from, what the checks said."""
+
+    artifact: Artifact
+    findings: list[Finding]
+    parent: str | None = None  # name of the artifact that holds it (None: the artifact given)
+    depth: int = 0
+
+    @property
+    def evidence(self) -> str:
+        ref = self.artifact.meta.get("evidence_ref")
+        return str(getattr(ref, "sha256", "") or self.artifact.sha256)
+
+
+def _judge_one(art: Artifact, ctx: CheckContext, socles: Iterable[str] | None) -> tuple[list[Finding], list[Artifact]]:
+    wanted = set(socles) if socles is not None else None
+    by_socle: dict[str, list[RegisteredCheck]] = {}
+    for rc in checks_for(art.kind, socles):
+        by_socle.setdefault(rc.socle, []).append(rc)
+    for k, socle in _REG.expanders:
+        if k == art.kind and (wanted is None or socle in wanted):
+            by_socle.setdefault(socle, [])
+    found: list[Finding] = []
+    parts: list[Artifact] = []
+    for socle, checks in by_socle.items():
+        f, p = _socle_findings(art, ctx, socle, checks)
+        found.extend(f)
+        parts.extend(p)
+    return dedupe(found), parts
+
+
+def judge(art: Artifact, ctx: CheckContext | None = None, socles: Iterable[str] | None = None) -> list[Judged]:
+    """`art` and every artifact it holds, depth first, each judged by every check of `socles` (all
+    when None) for its kind. The same content found twice (same kind and bytes) is judged once; the
+    walk stops at `MAX_DEPTH` levels and `MAX_PARTS` sub-artifacts (a hostile container cannot make
+    it unbounded). Catalog levels are not applied here (see `conformance.levels.apply_levels`)."""
+    ctx = ctx or CheckContext()
+    socles = list(socles) if socles is not None else None
+    out: list[Judged] = []
+    seen: set[tuple[str, str]] = set()
+
+    def walk(a: Artifact, parent: str | None, depth: int) -> None:
+        seen.add((a.kind, a.sha256))
+        findings, parts = _judge_one(a, ctx, socles)
+        out.append(Judged(a, findings, parent, depth))
+        if depth >= MAX_DEPTH:
+            return
+        for part in parts:
+            if len(out) > MAX_PARTS or (part.kind, part.sha256) in seen:
+                continue
+            walk(part, a.name, depth + 1)
+
+    walk(art, None, 0)
+    return out
+
+
 def run_checks(
     art: Artifact,
     ctx: CheckContext | None = None,
     socles: Iterable[str] | None = None,
     evidence: str | None = None,
 ) -> list[Finding]:
-    """Every registered check of `socles` (all when None) over `art`, each socle reading it once.
+    """Every registered check of `socles` (all when None) over `art` and the artifacts it holds.
 
-    Findings carry `evidence` (default: the artifact's SHA-256) unless a check named another; catalog
-    levels are not applied here (see `conformance.levels.apply_levels`), the caller decides.
+    Findings carry the SHA-256 of the artifact they were computed from unless a check named another
+    (`evidence`, when given, stands for `art` itself); catalog levels are not applied here (see
+    `conformance.levels.apply_levels`), the caller decides.
     """
-    ctx = ctx or CheckContext()
-    by_socle: dict[str, list[RegisteredCheck]] = {}
-    for rc in checks_for(art.kind, socles):
-        by_socle.setdefault(rc.socle, []).append(rc)
     found: list[Finding] = []
-    for socle, checks in by_socle.items():
-        found.extend(_socle_findings(art, ctx, socle, checks))
-    digest = evidence or art.sha256
-    return [f if f.evidence else replace(f, evidence=digest) for f in dedupe(found)]
+    for node in judge(art, ctx, socles):
+        digest = (evidence or art.sha256) if node.parent is None else node.evidence
+        found.extend(f if f.evidence else replace(f, evidence=digest) for f in node.findings)
+    return dedupe(found)
 
 
 def signature_ok(fn: Callable[..., Any]) -> bool:

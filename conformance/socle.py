@@ -6,7 +6,7 @@ socles imports nothing heavy:
 
 | hook        | what it contributes                                   | used by                      |
 |-------------|-------------------------------------------------------|------------------------------|
-| `checks`    | modules that register its readers and checks          | scenarios, validate          |
+| `checks`    | modules that register its readers, checks, expanders  | scenarios, validate          |
 | `kinds`     | artifact kinds it recognises in a file (`Kind`)       | validate                     |
 | `options`   | its options (`Option`), declared once                 | pytest plugin, CLI           |
 | `configure` | applies those options before a run or a validation    | pytest plugin, CLI           |
@@ -74,8 +74,9 @@ class Option:
 class Kind:
     """An artifact kind a socle recognises in a file, for `conformance validate`.
 
-    `sniff` ("module:function") gets the file's first bytes and returns True when they are of this
-    kind; kinds are tried by ascending `order` (a more specific kind before the generic one it
+    `sniff` ("module:function") gets the file as `formats.sniff.Sniffed` (its head bytes and the outline
+    of its XML by a bounded streaming parse) and returns True when it is of this kind; kinds are tried
+    by ascending `order` (a more specific kind before the generic one it
     refines, e.g. an ITI-18 query before any SOAP envelope).
     """
 

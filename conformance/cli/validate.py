@@ -8,6 +8,7 @@ of files; a progress bar shows on a terminal.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +18,16 @@ from typing import Any
 import click
 
 from conformance.cli.common import SharedOptions, UsageFailure, echo_json, jobs_option, socles_from, usage_errors
+
+
+def _parse_at(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time (2026-01-31T14:05:00+01:00)") from None
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 @click.command(cls=SharedOptions)
@@ -43,6 +54,30 @@ from conformance.cli.common import SharedOptions, UsageFailure, echo_json, jobs_
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
 )
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help="Capture time of the files (ISO 8601; UTC when no offset): time-dependent rules judge against it. "
+    "Without it they use the validation time or say they cannot judge.",
+)
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="CA.pem",
+    help="Trust anchors (PEM, repeatable) for the signers of VIHF and XAdES signatures. Without anchors "
+    "signer trust is reported not evaluated, never passed.",
+)
+@click.option(
+    "--crl",
+    "crls",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Certificate revocation lists (PEM or DER, repeatable) for the signers' chains.",
+)
 def validate(
     files: tuple[Path, ...],
     as_json: bool,
@@ -51,17 +86,22 @@ def validate(
     scheduler: str | None,
     shared_files: bool,
     progress: bool | None,
+    at: str | None,
+    trust: tuple[Path, ...],
+    crls: tuple[Path, ...],
     **values: object,
 ) -> None:
-    """Check saved artifacts (e-mail, XDM zip, CDA, PDF...) or folders of them: which rule fails, and where.
+    """Check saved artifacts (e-mail, XDM zip, CDA, SOAP request, FHIR, PDF...), everything they hold, or
+    folders of them: which rule fails, and where.
 
     A run folder (or its evidence/ folder, or evidence.zip) is validated as the run judged it: only what the
-    DUI sent, with the recorded contexts, at each exchange's capture time. Run folders are validated in this
-    process after the other files.
+    DUI sent, with the recorded contexts, at each exchange's capture time (--at does not apply to it). Run
+    folders are validated in this process after the other files.
     """
     from conformance.engine.batch import BatchSettings, Summary, count
     from conformance.engine.options import apply, normalise, options_for
     from conformance.engine.validate_evidence import is_evidence
+    from conformance.formats.trust import TrustError, TrustStore
     from conformance.socle import installed_socles
 
     if as_json and as_jsonl:
@@ -72,7 +112,21 @@ def validate(
     wanted = socles_from(given["socle"]) if given["socle"] else None
     with usage_errors():
         apply(given, installed_socles().values())  # every socle: its checks may run on these files
-    settings = BatchSettings(values=given, socles=tuple(wanted) if wanted is not None else None)
+    when = _parse_at(at)
+    if crls and not trust:
+        raise click.UsageError("--crl needs --trust: revocation is checked along a chain to trust anchors")
+    if trust:
+        try:
+            TrustStore.load(trust, crls)  # read once here: an unreadable anchor is a usage error, not a verdict
+        except TrustError as exc:
+            raise click.BadParameter(str(exc), param_hint="--trust/--crl") from None
+    settings = BatchSettings(
+        values=given,
+        socles=tuple(wanted) if wanted is not None else None,
+        at=when.isoformat() if when else "",
+        trust=tuple(map(str, trust)),
+        crls=tuple(map(str, crls)),
+    )
     show = sys.stderr.isatty() if progress is None else progress
     total = count(files) if show and not any(is_evidence(p) for p in files) else None
     results = _results(files, settings, jobs, scheduler, shared_files)
@@ -131,7 +185,7 @@ def _evidence_results(sources: list[Path], settings: Any) -> Iterator[dict[str, 
     load_all_checks()
     for path in sources:
         try:
-            found = validate_evidence(path, settings.socles)
+            found = validate_evidence(path, settings.socles, extra=settings.extra())
         except EvidenceError as exc:
             raise UsageFailure(f"{path}: {exc}") from exc
         yield from (r.to_json() for r in found)
@@ -145,11 +199,12 @@ def _line(data: dict[str, Any]) -> str:
 
 def _print_text(r: dict[str, Any]) -> None:
     click.echo(f"{r['file']}: {r['kind']}: {str(r['verdict']).upper()}")
+    parts = {p["sha256"]: p["name"] for p in (r.get("parts") or [])[1:]}  # the artifacts the file holds
     for f in r["findings"]:
         if f["verdict"] != "pass":
-            click.echo(
-                f"  {str(f['verdict']).upper():<14} {f['requirement']:<12} {f['location']}\n  {'':14} {f['message']}"
-            )
+            part = parts.get(f.get("evidence") or "")
+            where = f"[{part}] {f['location']}" if part else f["location"]
+            click.echo(f"  {str(f['verdict']).upper():<14} {f['requirement']:<12} {where}\n  {'':14} {f['message']}")
 
 
 class _bar:

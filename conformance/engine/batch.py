@@ -36,6 +36,24 @@ class BatchSettings:
     values: dict[str, Any] = field(default_factory=dict)
     socles: tuple[str, ...] | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    at: str = ""  # `--at`: the capture time time-dependent rules judge against (ISO 8601), "" for none
+    trust: tuple[str, ...] = ()  # `--trust` anchor files, read by each worker (paths: plain data to ship)
+    crls: tuple[str, ...] = ()  # `--crl` files
+
+    def extra(self) -> dict[str, Any]:
+        """The checks' extra context: the signers' trust store when anchors are given."""
+        from conformance.formats.trust import TrustStore
+
+        return {"trust": TrustStore.load(self.trust, self.crls)} if self.trust else {}
+
+    def context(self) -> Any:
+        """The context every file of the batch is judged with (built once per worker)."""
+        import datetime as dt
+
+        from conformance.model import CheckContext
+
+        at = dt.datetime.fromisoformat(self.at) if self.at else None
+        return CheckContext(extra=self.extra(), at=at, at_source="given" if at else "")
 
 
 def walk(paths: Iterable[Path]) -> Iterator[Path]:
@@ -62,17 +80,22 @@ def count(paths: Iterable[Path]) -> int:
 # -- the worker side ----------------------------------------------------------------------------
 
 _SETTINGS: BatchSettings | None = None
+_CONTEXT: Any = None  # the settings' CheckContext, built once per process
 
 
 def prepare(settings: BatchSettings) -> None:
     """Apply the option values and load every socle's checks, once per process."""
-    global _SETTINGS
     from conformance.engine.options import apply
     from conformance.socle import installed_socles, load_all_checks
 
     apply(settings.values, installed_socles().values())
     load_all_checks()
-    _SETTINGS = settings
+    _use(settings)
+
+
+def _use(settings: BatchSettings) -> None:
+    global _SETTINGS, _CONTEXT
+    _SETTINGS, _CONTEXT = settings, settings.context()
 
 
 def validate_chunk(paths: list[str]) -> list[dict[str, Any]]:
@@ -81,7 +104,7 @@ def validate_chunk(paths: list[str]) -> list[dict[str, Any]]:
 
     settings = _SETTINGS or BatchSettings()
     socles = list(settings.socles) if settings.socles is not None else None
-    return [validate_path(p, socles=socles, max_bytes=settings.max_bytes).to_json() for p in paths]
+    return [validate_path(p, _CONTEXT, socles=socles, max_bytes=settings.max_bytes).to_json() for p in paths]
 
 
 def validate_named(items: list[tuple[str, bytes | str]]) -> list[dict[str, Any]]:
@@ -94,7 +117,7 @@ def validate_named(items: list[tuple[str, bytes | str]]) -> list[dict[str, Any]]
     return [
         unreadable(name, data)
         if isinstance(data, str)
-        else validate_bytes(name, data, socles=socles, max_bytes=settings.max_bytes).to_json()
+        else validate_bytes(name, data, _CONTEXT, socles=socles, max_bytes=settings.max_bytes).to_json()
         for name, data in items
     ]
 
@@ -150,12 +173,11 @@ def start_method() -> str:
 def validate_files(files: Iterable[Path], settings: BatchSettings, jobs: int = 1) -> Iterator[dict[str, Any]]:
     """One JSON result per file of `files`, in order; `jobs` worker processes (1: in this process, whose
     options the caller has applied)."""
-    global _SETTINGS
     if jobs <= 1:
         from conformance.socle import load_all_checks
 
         load_all_checks()
-        _SETTINGS = settings
+        _use(settings)
         for chunk in chunks(files):
             yield from validate_chunk(chunk)
         return

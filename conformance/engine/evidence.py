@@ -121,7 +121,16 @@ class EvidenceJournal:
             self._journal.flush()
         return ref
 
-    def attach(self, kind: str, name: str, data: bytes, *, role: str = DUI, time: str | None = None) -> EvidenceRef:
+    def attach(
+        self,
+        kind: str,
+        name: str,
+        data: bytes,
+        *,
+        role: str = DUI,
+        time: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> EvidenceRef:
         """Like `record`, but bytes already recorded under `kind` are not written twice (the parts of a
         request judged by forty scenarios, the CA bundle every TLS check reads).
 
@@ -136,7 +145,7 @@ class EvidenceJournal:
                 seen = {"scenario": self.scenario, "after": after, "role": role, "time": time or now_iso()}
                 self.attached_again(known, seen)
             return known
-        ref = self.record(kind, name, data, role=role, time=time, meta={"attached": True})
+        ref = self.record(kind, name, data, role=role, time=time, meta={**(meta or {}), "attached": True})
         with self._lock:
             return self._attached.setdefault(key, ref)
 

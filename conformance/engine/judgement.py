@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +82,11 @@ def decode(value: Any, store: EvidenceStore) -> Any:
 
 
 def encode_context(ctx: CheckContext, attach: Attach) -> dict[str, Any]:
-    return {f.name: encode(getattr(ctx, f.name), attach, f"ctx.{f.name}") for f in dataclasses.fields(ctx)}
+    out = {
+        f.name: encode(getattr(ctx, f.name), attach, f"ctx.{f.name}") for f in dataclasses.fields(ctx) if f.name != "at"
+    }
+    out["at"] = ctx.at.isoformat() if ctx.at is not None else None  # the reference time, as ISO 8601
+    return out
 
 
 def decode_context(data: Mapping[str, Any], store: EvidenceStore) -> CheckContext:
@@ -91,6 +96,11 @@ def decode_context(data: Mapping[str, Any], store: EvidenceStore) -> CheckContex
         if f.name not in data:
             continue
         value = decode(data[f.name], store)
+        if f.name == "at" and value is not None:
+            try:
+                value = datetime.fromisoformat(str(value))
+            except ValueError as exc:
+                raise JudgementError(f"context reference time unreadable: {exc}") from exc
         kwargs[f.name] = tuple(value) if isinstance(getattr(defaults, f.name), tuple) and value is not None else value
     if not isinstance(kwargs.get("extra", {}), dict):
         raise JudgementError("context extra is not an object")

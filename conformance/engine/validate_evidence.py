@@ -1,15 +1,18 @@
 """`conformance validate RUN_DIR`: a run's evidence validated as the run judged it, with every rule.
 
-The evidence index says what each entry is (its kind), who produced it (its role) and when (its capture
-time); the judgement records say with which context a scenario judged it. So only what the DUI sent (role
-`dui`) and the harness's account of what it did (role `observed`) are judged; the messages the harness sent
-the DUI (deliberately bad ones included), the mock services' answers, a sandbox platform's answers and the
-relay's sessions with it (role `platform`) and the harness's own records are not. Each entry is judged once
-per distinct context it was judged with in the run, by every check of the socle that judged it (not only the
-rules a scenario declared), at its capture time; an entry no scenario judged is judged by every installed
-socle with an empty context. A rule a scenario made the DUI break on purpose (it gave it a deliberately bad
-input, judgement `provoked`) is reported not applicable, with the reason. Nothing is read outside the
-evidence, and a file that does not match its index entry is reported, never judged.
+The evidence index says what each entry is (its kind), who produced it (its role) and when (its capture time);
+the judgement records say with which context a scenario judged it. So only what the DUI sent (role `dui`) and
+the harness's account of what it did (role `observed`) are judged; the messages the harness sent the DUI
+(deliberately bad ones included), the mock services' answers, a sandbox platform's answers and the relay's
+sessions with it (role `platform`) and the harness's own records are not. Each entry is judged once per
+distinct context it was judged with in the run, by every check of the socle that judged it (not only the rules
+a scenario declared), and every artifact it holds (the socles' expanders, as in the scenario: a part recorded
+with `part_of` is judged with its container, never alone), at its capture time. An entry no scenario judged is
+judged as a saved file would be (`engine.validate.validate_bytes`: its kind, else sniffed from its content) by
+every installed socle, with what the journal captured with it (`meta`) and at its capture time. A rule a
+scenario made the DUI break on purpose (it gave it a deliberately bad input, judgement `provoked`) is reported
+not applicable, with the reason. Nothing is read outside the evidence, and a file that does not match its
+index entry is reported, never judged.
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ from typing import Any
 
 from conformance.engine.evidence import DUI, OBSERVED
 from conformance.engine.evidence_store import EvidenceStore, evidence_folder, open_evidence
-from conformance.engine.judgement import Judgement, JudgementError, decode, decode_context
+from conformance.engine.judgement import BYTES, Judgement, JudgementError, decode, decode_context
 from conformance.engine.messages import M
 from conformance.engine.rejudge import judgement_entries
-from conformance.engine.validate import FileResult, verdict_of
+from conformance.engine.validate import FileResult, Part, detect_kind, validate_bytes, verdict_of
 from conformance.engine.verifier import at_capture_time
-from conformance.levels import apply_levels
-from conformance.model import Artifact, CheckContext, Finding, Verdict
-from conformance.registry import checks_for, dedupe, run_checks
+from conformance.model import CheckContext, Finding, Verdict
+from conformance.registry import checks_for, dedupe, expander_for
+from conformance.socle import installed_socles
 
 JUDGED_ROLES = (DUI, OBSERVED)
 
@@ -55,6 +58,19 @@ def _contexts(store: EvidenceStore) -> dict[str, list[Judgement]]:
     return {path: list(found.values()) for path, found in out.items()}
 
 
+def _carried(value: Any) -> Iterable[str]:
+    """The evidence paths a recorded meta references: bytes the judged artifact carried beside itself."""
+    if isinstance(value, list):
+        for v in value:
+            yield from _carried(v)
+    elif isinstance(value, dict):
+        if set(value) == {BYTES}:
+            yield str(value[BYTES])
+        else:
+            for v in value.values():
+                yield from _carried(v)
+
+
 def _not_against_the_dui(found: list[Finding], provoked: set[str]) -> list[Finding]:
     return [
         M.not_applicable(f.requirement, "provoked", f.location, message=f.message_en)
@@ -64,53 +80,80 @@ def _not_against_the_dui(found: list[Finding], provoked: set[str]) -> list[Findi
     ]
 
 
-def _judge(store: EvidenceStore, entry: dict[str, Any], data: bytes, judgements: list[Judgement]) -> list[Finding]:
-    sha = str(entry.get("sha256"))
-    at = str(entry.get("time") or "")
-    if not judgements:
-        art = Artifact(str(entry.get("kind")), str(entry.get("path")), data)
-        return run_checks(art, at_capture_time(CheckContext(), at), None, evidence=sha)
+def _unjudged(
+    path: str, entry: dict[str, Any], data: bytes, socles: list[str] | None, extra: dict[str, Any]
+) -> FileResult | None:
+    """What the DUI sent that no scenario judged: judged like a saved file (its kind, else sniffed) with
+    what the journal captured with it (`meta`: an HTTP body's content type) at its capture time."""
+    kind = str(entry.get("kind"))
+    if not checks_for(kind, socles) and not any(expander_for(kind, s) for s in socles or installed_socles()):
+        kind = detect_kind(path, data)
+        if kind == "unknown" or not checks_for(kind, socles):
+            return None  # bytes no check reads
+    ctx = at_capture_time(CheckContext(extra=dict(extra)), str(entry.get("time") or ""))
+    return validate_bytes(path, data, ctx, socles, meta=dict(entry.get("meta") or {}), kind=kind)
+
+
+def _judged(
+    store: EvidenceStore, path: str, entry: dict[str, Any], data: bytes, judgements: list[Judgement]
+) -> FileResult:
+    """The entry judged again with each context a scenario judged it with, at its capture time."""
     found: list[Finding] = []
+    parts: list[Part] = []
+    result: FileResult | None = None
     for j in judgements:
         record = j.artifact or {}
         try:
             meta = decode(record.get("meta") or {}, store)
             ctx = at_capture_time(decode_context(j.context or {}, store), j.at)
         except JudgementError as exc:
-            found.append(M.fail("HARNESS-INPUT", "input-unreadable", str(entry.get("path")), reason=str(exc)))
+            found.append(M.fail("HARNESS-INPUT", "input-unreadable", path, reason=str(exc)))
             continue
-        art = Artifact(str(record.get("kind")), str(record.get("name")), data, meta if isinstance(meta, dict) else {})
-        found.extend(_not_against_the_dui(run_checks(art, ctx, [j.checks], evidence=sha), set(j.provoked or ())))
-    return found
+        kind = str(record.get("kind"))
+        name = str(record.get("name"))
+        result = validate_bytes(name, data, ctx, [j.checks], meta=meta if isinstance(meta, dict) else {}, kind=kind)
+        found.extend(_not_against_the_dui(result.findings, set(j.provoked or ())))
+        parts.extend(p for p in result.parts if p not in parts)
+    findings = [f if f.evidence else replace(f, evidence=entry.get("sha256")) for f in dedupe(found)]
+    kind = result.kind if result is not None else str(entry.get("kind"))
+    when, source = (result.reference_time, result.reference_source) if result is not None else ("", "validation")
+    return FileResult(path, kind, verdict_of(findings), findings, parts, when, source)
 
 
-def validate_evidence(source: Path, socles: Iterable[str] | None = None) -> list[FileResult]:
-    """One result per entry judged (see the module docstring); `socles` narrows the judging socles."""
+def validate_evidence(
+    source: Path, socles: Iterable[str] | None = None, extra: dict[str, Any] | None = None
+) -> list[FileResult]:
+    """One result per entry judged (see the module docstring); `socles` narrows the judging socles;
+    `extra` (e.g. `validate --trust`'s anchors) is given to what no scenario judged, whose context is empty."""
     from conformance.socle import load_all_checks
 
     load_all_checks()
-    wanted = set(socles) if socles is not None else None
+    wanted = sorted(socles) if socles is not None else None
     store = open_evidence(Path(source))
     try:
         contexts = _contexts(store)
+        # bytes a judged artifact carried beside itself (a request's MTOM parts): judged with it, never alone
+        carried = {p for js in contexts.values() for j in js for p in _carried((j.artifact or {}).get("meta"))}
         results: list[FileResult] = []
         for entry in store.entries:
-            path, kind = str(entry.get("path")), str(entry.get("kind"))
-            if entry.get("role") not in JUDGED_ROLES:
-                continue
+            path = str(entry.get("path"))
+            if entry.get("role") not in JUDGED_ROLES or (entry.get("meta") or {}).get("part_of") or path in carried:
+                continue  # not the DUI's, or a part judged with its container (its judgement expands or carries it)
             judgements = [j for j in contexts.get(path, []) if wanted is None or j.checks in wanted]
-            if not judgements and (entry.get("role") != DUI or not checks_for(kind, wanted)):
-                continue  # an account only its scenario's context makes sense of, or bytes no check reads
+            if not judgements and entry.get("role") != DUI:
+                continue  # an account only its scenario's context makes sense of
             data = store.read(path)
             if data is None:
                 missing = M.fail("HARNESS-INPUT", "input-unreadable", path, reason="missing or altered evidence")
-                results.append(FileResult(path, kind, "fail", [missing]))
+                results.append(FileResult(path, str(entry.get("kind")), "fail", [missing]))
                 continue
-            findings = [
-                f if f.evidence else replace(f, evidence=entry.get("sha256"))
-                for f in apply_levels(dedupe(_judge(store, entry, data, judgements)))
-            ]
-            results.append(FileResult(path, kind, verdict_of(findings), findings))
+            result = (
+                _judged(store, path, entry, data, judgements)
+                if judgements
+                else _unjudged(path, entry, data, wanted, dict(extra or {}))
+            )
+            if result is not None:
+                results.append(result)
         return results
     finally:
         store.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from conformance.engine.evidence import DUI, HARNESS, JUDGEMENT, OBSERVED, now_iso
@@ -23,17 +24,22 @@ from conformance.engine.judgement import KIND, Judgement, encode_context, encode
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.observations import Observation
-from conformance.registry import run_checks
+from conformance.registry import dedupe, judge
 
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceRef
     from conformance.engine.recorder import RunRecorder
 
-CAPTURED_AT = "captured_at"  # ctx.extra key: the capture time, "now" for every rule that reads a clock
-
 
 def at_capture_time(ctx: CheckContext, at: str) -> CheckContext:
-    return replace(ctx, extra={**ctx.extra, CAPTURED_AT: at})
+    """`ctx` with the capture time `at` (ISO 8601, the evidence entry's) as the reference time of every
+    time-dependent rule (`CheckContext.at`, source "capture"): in a scenario, in its re-judgement and in
+    the validation of its evidence alike. An entry without a readable time leaves `ctx` as it is."""
+    try:
+        when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return ctx
+    return replace(ctx, at=when if when.tzinfo else when.replace(tzinfo=UTC), at_source="capture")
 
 
 class Verifier:
@@ -79,13 +85,15 @@ class Verifier:
         ref = self._evidence(art)
         ctx = at_capture_time(ctx or CheckContext(), ref.time)
         keep = list(self.declared) if only_declared else None
-        found = [
-            f for f in run_checks(art, ctx, [self.checks], evidence=ref.sha256) if keep is None or f.requirement in keep
-        ]
+        found: list[Finding] = []
+        for node in judge(art, ctx, [self.checks]):  # the artifact and the parts the socle finds in it
+            part_ref = ref if node.parent is None else self._part(node.artifact, ref)
+            mine = [f for f in node.findings if keep is None or f.requirement in keep]
+            found.extend(f if f.evidence else replace(f, evidence=part_ref.sha256) for f in mine)
+            judged = [self.charge["requirement"]] if self.charge else sorted({f.requirement for f in mine})
+            self.recorder.journal.tag(part_ref, judged if mine else [])
         self._judgement(ref, art, ctx, keep, list(provoked))
-        judged = [self.charge["requirement"]] if self.charge else sorted({f.requirement for f in found})
-        self.recorder.journal.tag(ref, judged if found else [])
-        return self.accept(found)
+        return self.accept(dedupe(found))
 
     def observe(self, requirement: str, rule: str, facts: Mapping[str, Any], location: str = "") -> list[Finding]:
         """Facts the scenario saw, recorded as an observation and judged by the socle's `rule` judge."""
@@ -153,6 +161,14 @@ class Verifier:
         role = str(art.meta.get("role") or (source.role if source is not None else DUI))
         return self.recorder.journal.attach(
             art.kind, art.name, art.data, role=role, time=source.time if source is not None else None
+        )
+
+    def _part(self, part: Artifact, container: EvidenceRef) -> EvidenceRef:
+        """A part the socle found in a judged artifact (a request's CDA, an e-mail's archive): evidence of
+        its own, with its container's role and capture time and `part_of` naming the container. It is
+        judged again with its container (the judgement record replays the expansion), never alone."""
+        return self.recorder.journal.attach(
+            part.kind, part.name, part.data, role=container.role, time=container.time, meta={"part_of": container.path}
         )
 
     def _judgement(

@@ -68,3 +68,45 @@ def parse_cx(value: str) -> CxId | None:
 
 def is_ins_oid(oid: str) -> bool:
     return oid in INS_OIDS
+
+
+_SEXES = {"1": "M", "2": "F"}  # sex digit of a NIR/NIA; 3/4 and 7/8 (provisional numbers) carry no sex to compare
+_SEX_WORDS = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F"}  # CDA/PID-8 codes and FHIR gender
+
+
+@dataclass(frozen=True)
+class TraitConflict:
+    """One trait the matricule contradicts: `trait` is "sex", "year" or "month"; `found` is what the
+    traits say (the sex as written, YYYY, MM), `encoded` what the matricule says (its sex digit, YY, MM).
+    Plain data, so each socle words it in French and English from its own message table."""
+
+    trait: str
+    found: str
+    encoded: str
+
+
+def traits_disagreement(ins: str, birth_date: str | None, sex: str | None) -> list[TraitConflict]:
+    """What the traits contradict in the matricule (sex digit, birth year and month).
+
+    A NIR/NIA begins with the sex digit (1 male, 2 female), then the last two digits of the birth
+    year and the birth month (INS specifications of the shared specs, §5 of the DMP notes; the NIA
+    is built like the NIR). Birth months 20 and
+    30-42 or above 50 stand for an unknown or fictitious month and are not compared; neither are a
+    sex digit other than 1/2 nor traits that are absent or indeterminate (UN, U, unknown, other).
+    `birth_date` is YYYY[MM[DD...]] digits (CDA TS, PID-7) or an ISO date (FHIR). One function for
+    every socle that compares them (the CDA and XDS metadata of the DMP, a FHIR Patient), so a
+    matricule is read the same way everywhere.
+    """
+    if nir_problem(ins) is not None:
+        return []  # the matricule itself is wrong: that is the key rule's finding
+    out: list[TraitConflict] = []
+    coded = _SEX_WORDS.get((sex or "").strip().upper())
+    if ins[0] in _SEXES and coded and coded != _SEXES[ins[0]]:
+        out.append(TraitConflict("sex", str(sex), ins[0]))
+    digits = "".join(ch for ch in (birth_date or "") if ch.isdigit())
+    if len(digits) >= 4 and digits[2:4] != ins[1:3]:
+        out.append(TraitConflict("year", digits[:4], ins[1:3]))
+    month = ins[3:5]
+    if len(digits) >= 6 and "01" <= month <= "12" and digits[4:6] != month:
+        out.append(TraitConflict("month", digits[4:6], month))
+    return out

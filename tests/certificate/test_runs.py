@@ -53,6 +53,18 @@ def test_validating_the_evidence_finds_nothing_the_certificate_does_not_report(d
     assert bad <= reported, bad - reported
 
 
+def test_a_request_in_the_evidence_is_validated_with_what_it_holds(demo_run: Path) -> None:
+    """An ITI-41 request is judged with its XDS metadata and CDA (the socle's expander, as in the scenario)
+    at its capture time; the parts the scenario recorded (`part_of`) are judged with it, never alone."""
+    results = validate_evidence(demo_run)
+    index = json.loads((demo_run / "evidence" / "index.json").read_text())
+    parts = {e["path"] for e in index["entries"] if (e.get("meta") or {}).get("part_of")}
+    assert parts and not parts & {r.file for r in results}
+    feeds = [r for r in results if r.kind == "soap"]
+    assert feeds and all({"xds-metadata", "cda"} <= {p.kind for p in r.parts} for r in feeds)
+    assert all(r.reference_source == "capture" and r.reference_time for r in feeds)
+
+
 def test_validate_command_over_a_run_folder(demo_run: Path) -> None:
     done = conformance("validate", demo_run, "--json")
     assert done.returncode == 0, done.stdout[-2000:]

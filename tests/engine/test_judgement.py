@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from conformance.engine.evidence import EvidenceJournal
 from conformance.engine.evidence_store import open_evidence
 from conformance.engine.judgement import Judgement, JudgementError, decode, decode_context, encode, encode_context
+from conformance.engine.verifier import at_capture_time
 from conformance.model import CheckContext
 
 
@@ -34,6 +36,23 @@ def test_a_context_round_trips_through_the_evidence(tmp_path: Path) -> None:
     assert back.whitelist == ("a.fr",) and back.patient == {"ins": "1"}
     assert back.extra["documents"] == {"D1": b"%PDF"} and back.extra["n"] == 3
     assert Path(back.extra["ca_bundle"]).read_bytes() == b"CA BUNDLE"
+    store.close()
+
+
+def test_the_reference_time_is_the_capture_time_and_is_written_down(tmp_path: Path) -> None:
+    """One mechanism for "now": the evidence entry's capture time becomes `CheckContext.at` (source
+    capture) in the scenario, its re-judgement and the validation of its evidence; the record keeps it."""
+    ctx = at_capture_time(CheckContext(), "2026-03-01T10:00:00.123Z")
+    assert ctx.reference_time() == (datetime(2026, 3, 1, 10, 0, 0, 123000, tzinfo=UTC), "capture")
+    assert at_capture_time(CheckContext(), "") == CheckContext()  # no capture time: the validation time
+    data = encode_context(ctx, lambda b, what: "p")
+    assert data["at"] == "2026-03-01T10:00:00.123000+00:00" and data["at_source"] == "capture"
+    journal = EvidenceJournal(tmp_path / "evidence")
+    journal.close()
+    store = open_evidence(tmp_path / "evidence")
+    assert decode_context(data, store).reference_time() == ctx.reference_time()
+    with pytest.raises(JudgementError):
+        decode_context({**data, "at": "yesterday"}, store)
     store.close()
 
 

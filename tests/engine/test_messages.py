@@ -11,15 +11,13 @@ PACKAGE = Path(__file__).resolve().parents[2] / "conformance"
 
 
 def test_every_message_is_used_and_every_use_is_in_the_table() -> None:
-    sources = "".join(
-        p.read_text()
-        for p in [
-            *PACKAGE.glob("engine/**/*.py"),
-            *PACKAGE.glob("drivers/*.py"),
-            PACKAGE / "registry.py",
-            PACKAGE / "observations.py",
-        ]
-    )
+    core = [
+        *PACKAGE.glob("engine/**/*.py"),
+        *PACKAGE.glob("drivers/*.py"),
+        PACKAGE / "registry.py",
+        PACKAGE / "observations.py",
+    ]
+    sources = "".join(p.read_text() for p in [*core, PACKAGE / "formats" / "sniff.py"])
     for key in M.table:
         assert f'"{key}"' in sources, f"message {key} is never used"
     used = set(re.findall(r'M\.\w+\([^)]*?"([a-z]+(?:-[a-z]+)+)"', sources))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from conformance import registry, socle
 from conformance.engine.validate import detect_kind, validate_bytes, validate_path, verdict_of
 from conformance.levels import apply_levels
 from conformance.messages import Text, finding
-from conformance.model import Finding, Verdict
+from conformance.model import CheckContext, Finding, Verdict
 from tests.socles.mssante.helpers import Doc, build_message, cda_bytes, pdf_bytes, xdm_zip
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
@@ -55,12 +57,16 @@ def test_detect_kind(name: str, data: bytes, kind: str) -> None:
 
 @pytest.mark.requirements("MSS-MSG-01", "MSS-DOC-02")
 def test_good_message_result_and_json_shape() -> None:
-    result = validate_bytes("message.eml", build_message())
+    """MSSanté's rules on a good message (its test CDA is a minimal one, not a full CI-SIS header: the
+    DMP socle's CDA rules, which validate also runs on it, are tested on the demo's own messages)."""
+    result = validate_bytes("message.eml", build_message(), socles=["mssante"])
     assert result.kind == "email"
     assert result.verdict in ("pass", "warn")  # warn: value sets the harness does not ship (formatCode...)
     assert not [f for f in result.findings if f.verdict is Verdict.FAIL]
     doc = result.to_json()
-    assert set(doc) == {"file", "kind", "verdict", "findings"}
+    assert set(doc) == {"file", "kind", "verdict", "findings", "parts", "reference_time"}
+    assert [p["kind"] for p in doc["parts"]] == ["email", "xdm", "cda", "pdf"]  # message, archive, its CDA, PDF copy
+    assert doc["reference_time"] == {"time": "", "source": "validation"}
     assert json.dumps(doc, ensure_ascii=False)
     assert all(f["location"] and f["message_fr"] and f["evidence"] for f in doc["findings"])
 
@@ -141,3 +147,70 @@ def test_corpus_files_are_recognised() -> None:
         assert detect_kind(path.name, path.read_bytes()) == "fhir"
     for path in sorted((CORPUS / "xdm").glob("*.zip")):
         assert detect_kind(path.name, path.read_bytes()) == "xdm"
+
+
+# -- issue 12: kind detection by a bounded streaming parse ----------------------------------------------------------
+
+HL7_DOC = b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id root='1.2.3'/></ClinicalDocument>"
+ADVERSARIAL = {
+    "unterminated-pi": b"<?" + b"x" * 65536,
+    "pi-storm": b"<?" * 32768,
+    "open-brackets": b"<" * 65536,
+    "endless-comment": b"<?xml version='1.0'?><!--" + b"-" * 65536,
+    "doctype-of-entities": b"<!DOCTYPE a [" + b"<!ENTITY a 'b'>" * 4400 + b"]><a/>",
+    "nested-comments": b"<!--<!--" * 8192,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_a_64kb_adversarial_prologue_is_answered_in_under_a_tenth_of_a_second(name: str) -> None:
+    """Issue 12 acceptance: 64 KB of unterminated `<?` used to cost 9 s (a quadratic regex)."""
+    data = ADVERSARIAL[name]
+    assert len(data) >= 65536
+    validate_bytes(name, data)  # warm: the first call imports every socle's checks
+    start = time.perf_counter()
+    result = validate_bytes(name, data)
+    assert time.perf_counter() - start < 0.1
+    assert result.verdict == "fail" and result.findings[0].requirement == "HARNESS-KIND"
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"<?xml version='1.0'?>\n<!--" + b" padding " * 10000 + b"-->\n" + HL7_DOC, "cda"),  # beyond 64 KB
+        (
+            b"<xsl:stylesheet xmlns:xsl='http://www.w3.org/1999/XSL/Transform' version='1.0'>"
+            b"<data:Contenu xmlns:data='urn:data'>" + HL7_DOC + b"</data:Contenu></xsl:stylesheet>",
+            "cda",
+        ),  # the ANS self-presentable form
+        (b"<xsl:stylesheet xmlns:xsl='http://www.w3.org/1999/XSL/Transform' version='1.0'/>", "unknown"),
+        (b"<!DOCTYPE html><html><body>Lettre</body></html>", "unknown"),
+        (b"<ClinicalDocument><id/></ClinicalDocument>", "unknown"),  # no HL7 namespace: not a CDA
+        (
+            b"<s:Envelope xmlns:s='http://www.w3.org/2003/05/soap-envelope'><s:Header/><s:Body>"
+            b"<q:AdhocQueryRequest xmlns:q='urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0'/></s:Body></s:Envelope>",
+            "dmp-consult",
+        ),
+        (b'  [{"resourceType": "Bundle"}]', "unknown"),  # JSON, but not an object
+    ],
+    ids=["comment-beyond-64KB", "self-presentable", "xsl-without-cda", "html", "no-namespace", "iti18", "json-array"],
+)
+def test_kind_by_streaming_parse(data: bytes, kind: str) -> None:
+    assert detect_kind("file.xml", data) == kind
+
+
+def test_a_self_presentable_cda_is_judged_as_a_cda() -> None:
+    data = (
+        b"<xsl:stylesheet xmlns:xsl='http://www.w3.org/1999/XSL/Transform' version='1.0'>"
+        b"<data:Contenu xmlns:data='urn:data'>" + HL7_DOC + b"</data:Contenu></xsl:stylesheet>"
+    )
+    result = validate_bytes("auto.xml", data)
+    assert result.kind == "cda" and "HARNESS-KIND" not in {f.requirement for f in result.findings}
+    assert {f.requirement for f in result.findings} >= {"DMP-C02", "DMP-I01"}  # judged, on a poor document
+
+
+def test_the_reference_time_given_is_said() -> None:
+    at = dt.datetime(2026, 1, 31, 13, 5, tzinfo=dt.UTC)
+    result = validate_bytes("doc.xml", HL7_DOC, CheckContext(at=at, at_source="given"))
+    assert (result.reference_time, result.reference_source) == ("2026-01-31T13:05:00+00:00", "given")
+    assert result.to_json()["reference_time"] == {"time": "2026-01-31T13:05:00+00:00", "source": "given"}

@@ -26,9 +26,12 @@ SOCLE = Socle(
         f"conformance.socles.dmp.checks.{m}"
         for m in (
             "readers",
+            "parts",
             "cda_header",
             "cda_participants",
             "cda_body",
+            "cda_times",
+            "consistency",
             "dlu",
             "ins_rules",
             "cda_schema",

@@ -2,8 +2,8 @@
 
 Registered as a plugin by the engine when `--socle dmp` is selected. A scenario asks the DUI to
 feed one document for one synthetic patient; the step returns the DUI's answer and what the mock
-DMP saw, and `Fed.check` hands the captured request (soap), its XDS metadata, its CDA documents and
-the DUI-vs-DMP observation to the registered checks.
+DMP saw, and `Fed.check` hands the captured request (soap, which the socle expands into its XDS
+metadata and CDA documents, as `validate` does) and the DUI-vs-DMP observation to the registered checks.
 """
 
 from __future__ import annotations
@@ -39,11 +39,6 @@ DOCUMENTS = {
 
 
 CONSULTS = ("ITI-18", "ITI-43")
-
-
-def is_cda(data: bytes) -> bool:
-    """Which MTOM parts are CDA documents (the lot also carries its signature), whatever their ids."""
-    return b"ClinicalDocument" in data[:4096]
 
 
 def document(kind: str = "suivi", title: str | None = None) -> dict[str, Any]:
@@ -90,20 +85,8 @@ class Fed:
             meta = {"evidence_ref": ex.request_ref, "content_type": ex.content_type}
             cut = {"source_ref": ex.request_ref}  # parts of the request: its role and capture time
             if ex.transaction == "ITI-41":
+                # the request, its XDS metadata and its documents: expanded by the socle (checks.parts), as in validate
                 verify.artifact(Artifact("soap", ex.request_ref.path, ex.request, meta), self.ctx)
-                if ex.envelope:
-                    verify.artifact(
-                        Artifact(
-                            "xds-metadata",
-                            f"{ex.request_ref.path}#envelope",
-                            ex.envelope,
-                            {**cut, "documents": ex.documents},
-                        ),
-                        self.ctx,
-                    )
-                for doc_id, data in sorted(ex.documents.items()):
-                    if is_cda(data):
-                        verify.artifact(Artifact("cda", f"{ex.request_ref.path}#{doc_id}", data, dict(cut)), self.ctx)
                 verify.artifact(exchange_artifact(self.outcome, ex), self.ctx)
             elif ex.transaction in CONSULTS:
                 verify.artifact(consult_artifact(ex), self.ctx)
@@ -188,10 +171,10 @@ class DmpHarness:
     def context(self, pat: dict[str, Any]) -> CheckContext:
         return CheckContext(
             patient=pat,
-            # Paths, not strings: the bundle and the CRLs are recorded with the judgement, so it can be re-judged
+            # Paths, not strings: the bundle and the CRL are recorded with the judgement, so it can be re-judged
             extra={
                 "ca_bundle": Path(self.service.pki.ca_bundle),
-                "crl": Path(self.service.pki.crl),
+                "crl": Path(self.service.pki.crl),  # signer trust with revocation (VIHF, XAdES)
                 "batch_feed": True,
                 "facility_type": "SA17",
             },

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from conformance.formats.ebrim import QUERY, XDSB
+from conformance.formats.sniff import Sniffed, soap_body
 
-from conformance.formats.sniff import Sniffed
-
-_CONSULT = re.compile(rb"<(\w+:)?(AdhocQueryRequest|RetrieveDocumentSetRequest)\b")
+_CONSULT = {(QUERY, "AdhocQueryRequest"), (XDSB, "RetrieveDocumentSetRequest")}
 
 
 def is_consult(s: Sniffed) -> bool:
-    """A DMP search or retrieval (ITI-18, ITI-43): a SOAP envelope carrying the query, not a feed."""
-    return s.xml_root == b"Envelope" and _CONSULT.search(s.head) is not None
+    """A DMP search or retrieval (ITI-18, ITI-43): a SOAP envelope whose Body carries the query, not a feed."""
+    return soap_body(s.xml) in _CONSULT

@@ -19,7 +19,7 @@ SOCLE = Socle(
     suite=_HERE / "suite",
     checks=tuple(
         f"conformance.socles.mssante.checks.{m}"
-        for m in ("readers", "acks", "cda", "documents", "message", "patient", "pdf", "xdm", "session")
+        for m in ("readers", "parts", "acks", "documents", "message", "patient", "pdf", "xdm", "session")
     )
     + ("conformance.socles.mssante.observations",),
     identity="conformance.socles.mssante.identity:observed",

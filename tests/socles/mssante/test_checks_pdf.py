@@ -19,7 +19,15 @@ def test_pdfa1_declared() -> None:
 
 
 @pytest.mark.requirements("MSS-DOC-03")
-@pytest.mark.parametrize("name", ["scan.pdf", "ordonnance.pdf", "20261340_Lettre_MARTIN-ESSAI_Jeanne.pdf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "scan.pdf",
+        "ordonnance.pdf",
+        "20261340_Lettre_MARTIN-ESSAI_Jeanne.pdf",
+        "20261120_Lettre_MARTIN-ESSAI_Jeanne.txt",
+    ],
+)
 def test_bare_pdf_name_is_not_judged(name: str) -> None:
     """The name rule is about a message's attachment name (issue 12: the printed ordonnance failed it)."""
     found = run_checks("pdf", pdf_bytes("1"), name=name)

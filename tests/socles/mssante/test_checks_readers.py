@@ -17,7 +17,6 @@ KINDS = {  # kind -> the rule that fails when an artifact of that kind cannot be
     "email": "MSS-MSG-01",
     "xdm": "MSS-XDM-01",
     "pdf": "MSS-DOC-03",
-    "cda": "MSS-XDM-04",
     "smtp-session": "MSS-TLS-01",
     "imap-session": "MSS-TLS-02",
 }
@@ -64,10 +63,17 @@ def test_a_refused_message_fails_every_email_rule_with_the_reason() -> None:
     assert all(f.message_fr.startswith("invérifiable : le message est refusé (") for f in others)
 
 
-@pytest.mark.requirements("MSS-XDM-01", "MSS-XDM-02", "MSS-XDM-03", "MSS-XDM-04", "MSS-XDM-05")
+@pytest.mark.requirements("MSS-XDM-01", "MSS-XDM-02", "MSS-XDM-03", "MSS-XDM-04", "MSS-XDM-05", "MSS-XDM-07")
 def test_an_unreadable_archive_fails_the_xdm_rules_as_before() -> None:
     found = run_checks("xdm", b"PK\x03\x04 not a zip", name="IHE_XDM.zip")
-    assert [f.requirement for f in found] == ["MSS-XDM-01", "MSS-XDM-02", "MSS-XDM-03", "MSS-XDM-04", "MSS-XDM-05"]
+    assert [f.requirement for f in found] == [
+        "MSS-XDM-01",
+        "MSS-XDM-02",
+        "MSS-XDM-03",
+        "MSS-XDM-04",
+        "MSS-XDM-05",
+        "MSS-XDM-07",
+    ]
     assert found[0].message_en.startswith("the IHE_XDM archive cannot be read: ")
     assert {f.message_en for f in found[1:]} == {
         "cannot be verified: the IHE_XDM archive is unreadable (see MSS-XDM-01)"
@@ -76,12 +82,11 @@ def test_an_unreadable_archive_fails_the_xdm_rules_as_before() -> None:
     assert run_checks("xdm", xdm_zip(), name="IHE_XDM.zip")  # and a readable one is judged
 
 
-@pytest.mark.requirements("MSS-XDM-04")
-def test_an_unreadable_cda_fails_its_rule_at_the_file() -> None:
-    [f] = run_checks("cda", b"<ClinicalDocument><unclosed>", name="doc.xml")
-    assert (f.requirement, f.verdict, f.location) == ("MSS-XDM-04", Verdict.FAIL, "doc.xml")
-    assert f.message_en.startswith("the CDA document cannot be read: ")
-    assert run_checks("cda", cda_bytes(Doc()), name="doc.xml")[0].verdict is Verdict.PASS
+def test_a_cda_alone_is_not_mssantes() -> None:
+    """A CDA given alone is judged by the DMP socle (DMP-I01/I02 on its INS): MSSanté judges a CDA only
+    as a document of an archive (MSS-XDM-04/05), so no rule reports the same INS twice."""
+    assert registry.reader_for("cda", "mssante") is None and not registry.checks_for("cda", ["mssante"])
+    assert run_checks("cda", cda_bytes(Doc()), name="doc.xml") == []
 
 
 @pytest.mark.requirements("MSS-DOC-03")

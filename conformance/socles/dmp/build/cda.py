@@ -37,6 +37,7 @@ class CdaFlaws:
     ins_key_offset: int = 0  # the recordTarget INS carries its NIR key plus this (DMP-I02)
     extra_ins_root: str | None = None  # a second recordTarget INS id under this root (DMP-I01)
     birthplace: bool = True  # INS trait (DMP-I03)
+    legal_time_shift: dt.timedelta = dt.timedelta(0)  # added to legalAuthenticator/time (DMP-C10)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def build_cda(patient: dict[str, Any], spec: DocSpec, org: Org, pdf: bytes, flaw
         root=flaws.custodian_root,
     )
     legal = _el(doc, "legalAuthenticator")
-    _el(legal, "time", value=when)
+    _el(legal, "time", value=ts(spec.when + flaws.legal_time_shift) if flaws.legal_time_shift else when)
     _el(legal, "signatureCode", code="S")
     entity = _el(legal, "assignedEntity")
     _el(entity, "id", root="1.2.250.1.71.4.2.1", extension=org.author_id)

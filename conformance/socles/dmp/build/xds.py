@@ -67,6 +67,8 @@ class XdsFlaws:
     title_from_cda: bool = True  # (C06)
     source_patient_type: str = "PI"  # (I06)
     wsa_action: str = ITI41  # (T02)
+    mime_type: str = "text/xml"  # the CDA entry's mimeType (X14: application/xslt+xml for a plain CDA)
+    submission_shift: dt.timedelta = dt.timedelta(0)  # added to submissionTime (X13: local time written as UTC)
 
 
 @dataclass
@@ -159,7 +161,8 @@ class LotBuilder:
 
     def entry(self, objects: etree._Element, eid: str, data: bytes, doc: FeedDoc | None) -> None:
         f, p, org = self.flaws, self.patient, self.org
-        e = _rim(objects, "ExtrinsicObject", id=eid, mimeType="text/xml", objectType=DOC_ENTRY_TYPE)
+        mime = f.mime_type if doc else "text/xml"  # the signature entry keeps text/xml
+        e = _rim(objects, "ExtrinsicObject", id=eid, mimeType=mime, objectType=DOC_ENTRY_TYPE)
         spec = doc.spec if doc else None
         when = spec.when if spec else dt.datetime.now(dt.UTC)
         if f.creation_time or spec is None:
@@ -250,7 +253,7 @@ class LotBuilder:
         )
         objects = _rim(etree.SubElement(root, f"{{{LCM}}}SubmitObjectsRequest"), "RegistryObjectList")
         ss = _rim(objects, "RegistryPackage", id="SubmissionSet01")
-        _slot(ss, "submissionTime", utc(now))
+        _slot(ss, "submissionTime", utc(now + f.submission_shift))
         _name(ss, f"Lot {self.org.name}")
         self.author(ss, SS_AUTHOR, "SubmissionSet01")
         if f.content_type:

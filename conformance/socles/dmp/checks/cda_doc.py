@@ -58,7 +58,9 @@ def open_cda(data: bytes) -> tuple[CdaDoc | None, str]:
     if q.namespace == HL7 and q.localname == "ClinicalDocument":
         return CdaDoc(root, data=data), ""
     if q.namespace == XSL and q.localname in ("stylesheet", "transform"):
-        inner = first(root, "*/cda:ClinicalDocument")
+        inner = first(root, "cda:ClinicalDocument")
+        if inner is None:
+            inner = first(root, "*/cda:ClinicalDocument")
         if inner is not None:
             return CdaDoc(inner, self_presentable=True, data=data), ""
         return None, "XSL stylesheet without an embedded cda:ClinicalDocument"

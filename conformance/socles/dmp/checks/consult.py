@@ -10,7 +10,6 @@ quoted literals; for ITI-43 a DocumentRequest with repository and document ids.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -37,7 +36,7 @@ from conformance.registry import check
 from ..messages import M
 from .collector import Collector
 from .readers import CONSULT_ACTIONS, ConsultRequest
-from .vihf import attributes, parse_time, text_of, verify_signature
+from .vihf import attributes, text_of, verify_signature
 
 RID = "DMP-H04"
 N = {"s": SOAP12, "wsa": WSA, "wsse": WSSE, "saml": SAML, "query": QUERY, "rim": RIM, "xdsb": XDSB}
@@ -86,12 +85,7 @@ def _vihf(env: etree._Element, ctx: CheckContext, out: Collector) -> None:
         out.fail(RID, M.text("consult.assertions", count=len(found)), loc)
         return
     probe = Collector()
-    if verify_signature(
-        found[0],
-        str(ctx.extra.get("ca_bundle") or "") or None,
-        parse_time(ctx.extra.get("captured_at")) or dt.datetime.now(dt.UTC),
-        probe,
-    ) is None or probe.has_failure("DMP-V02"):
+    if verify_signature(found[0], ctx, probe) is None or probe.has_failure("DMP-V02"):
         failures = probe.failures()
         why = Text("; ".join(f.message_en for f in failures), "; ".join(f.message_fr for f in failures))
         out.fail(RID, M.text("consult.vihf-signature") + why, loc)

@@ -55,6 +55,23 @@ class Ts:
         utc = (local - sign * delta).replace(tzinfo=UTC)
         return utc.strftime("%Y%m%d%H%M%S")[: len(self.digits)]
 
+    def earliest_utc(self) -> datetime:
+        """The earliest instant the value can denote: the start of its period, in UTC; without an
+        offset, as if written in the easternmost zone (UTC+14), so that no reading is earlier."""
+        start = datetime.strptime((self.digits + "0101000000"[len(self.digits) - 4 :])[:14], "%Y%m%d%H%M%S")
+        if self.offset is None:
+            return (start - timedelta(hours=14)).replace(tzinfo=UTC)
+        sign = 1 if self.offset[0] == "+" else -1
+        delta = timedelta(hours=int(self.offset[1:3]), minutes=int(self.offset[3:5]))
+        return (start - sign * delta).replace(tzinfo=UTC)
+
+
+def dtm_instant(value: str) -> datetime | None:
+    """An XDS DTM (UTC digits) as the start of its period, or None when it is not one."""
+    if dtm_problem(value, 4) is not None:
+        return None
+    return datetime.strptime((value + "0101000000"[len(value) - 4 :])[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
 
 def _calendar_problem(digits: str) -> str | None:
     if len(digits) not in _LENGTHS:

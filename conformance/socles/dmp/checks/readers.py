@@ -46,7 +46,11 @@ def resolved_documents(artifact: Artifact, ctx: CheckContext) -> dict[str, bytes
 
 @reader("xds-metadata", DMP, "DMP-X01", fail_skipped=False)
 def read_xds(artifact: Artifact, ctx: CheckContext) -> XdsMetadata:
-    md, problem = read_metadata(artifact.data, resolved_documents(artifact, ctx))
+    """The metadata of a SubmitObjectsRequest; the tree the request's reader already parsed when the
+    artifact comes from an ITI-41 request (`meta["tree"]`, see checks.parts), else its bytes."""
+    tree = artifact.meta.get("tree")
+    source = tree if isinstance(tree, etree._Element) else artifact.data
+    md, problem = read_metadata(source, resolved_documents(artifact, ctx))
     if md is None:
         raise refusal("read.xds", "/", problem=problem)
     return md
@@ -60,6 +64,7 @@ class SoapRequest:
     documents: dict[str, bytes]
     framing: str  # "mtom" (with its HTTP Content-Type), "bare" (MTOM body without headers), "envelope"
     params: dict[str, str]  # parameters of the multipart Content-Type ("mtom" only)
+    envelope_bytes: bytes = b""  # the SOAP part as it was sent (the XDS metadata artifact's bytes)
 
 
 def _bare_mime(data: bytes) -> str:
@@ -78,11 +83,11 @@ def read_soap(artifact: Artifact, ctx: CheckContext) -> SoapRequest:
     try:
         if ctype or bare:
             msg = parse_mtom(ctype or bare, artifact.data)
-            return SoapRequest(msg.envelope, msg.documents, "mtom" if ctype else "bare", msg.params)
+            return SoapRequest(msg.envelope, msg.documents, "mtom" if ctype else "bare", msg.params, msg.envelope_bytes)
     except MtomError as exc:
         raise unreadable(exc.text, exc.location) from exc
     try:
-        return SoapRequest(parse_xml(artifact.data), {}, "envelope", {})
+        return SoapRequest(parse_xml(artifact.data), {}, "envelope", {}, artifact.data)
     except XmlRefused as exc:
         raise refusal("read.not-soap", "/", reason=str(exc)) from exc
 

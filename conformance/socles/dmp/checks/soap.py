@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from conformance.formats.ebrim import ITI41, SOAP12, WSA, WSSE
 from conformance.model import CheckContext, Finding
@@ -80,6 +81,6 @@ def check_request_vihf(request: SoapRequest, ctx: CheckContext) -> Iterable[Find
         found = [s.ext(SS_IDS["patientId"]) for s in md.submission_sets]
         found += [e.ext(DE_IDS["patientId"]) for e in md.entries]
         ids = [i for i in found if i]
-    sub = CheckContext(patient=ctx.patient, extra={**ctx.extra, "patient_ids": ids})
+    sub = replace(ctx, extra={**ctx.extra, "patient_ids": ids})
     judge_assertion(assertions[0], sub, out)
     return out.finish()

@@ -1,10 +1,11 @@
 """VIHF checks (kind "vihf": a SAML 2.0 assertion; also run on the "soap" kind from wsse:Security).
 
-The signature is verified by signxml against the test IGC-Santé bundle the scenario passes in
-`ctx.extra["ca_bundle"]` (artifact mode without it: against the certificate the token carries,
-and the finding says trust was not established). Attributes are read only from what the
-signature covers (signxml's `signed_xml`), and the covered element must be the assertion found
-in the message: a wrapped or substituted assertion fails DMP-V02.
+The signature is verified by signxml against the certificate the token carries; who signed it is
+judged apart (`conformance.formats.trust`): a chain to the anchors the context gives (the scenario's
+test IGC-Santé `ca_bundle` and `crl`, or `validate --trust CA.pem --crl FILE`), with revocation, at
+the capture time. Without anchors the signer's trust is reported not evaluated, never passed.
+Attributes are read only from what the signature covers (signxml's `signed_xml`), and the covered
+element must be the assertion found in the message: a wrapped or substituted assertion fails DMP-V02.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import binascii
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from cryptography import x509
 from lxml import etree
@@ -24,11 +24,13 @@ from signxml.exceptions import InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration
 
 from conformance.formats.ebrim import SAML
-from conformance.formats.revocation import is_revoked, path_problem
+from conformance.formats.trust import TRUSTED, UNTRUSTED, judge_signer, store_from
+from conformance.messages import Text
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
 from ..messages import M
+from .clock import CLOCK_SKEW, parse_time, reference_time
 from .collector import Collector
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -67,22 +69,22 @@ ROLE_SYSTEMS = {
 }
 PURPOSES = {"normal", "bris_de_glace", "centre_15"}
 SECTOR = re.compile(r"^SA\d{2}\^1\.2\.250\.1\.71\.4\.2\.4$|^(EXP_PATIENT|SNR)\^1\.2\.250\.1\.213\.1\.1\.4\.6$")
-CLOCK_SKEW = dt.timedelta(minutes=10)
 SMARTCARD = {  # SAML 2.0 authentication contexts of a CPS/CPE card (S6: DIRECTE = user authenticated by card)
     "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard",
     "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
 }
-VIHF_RULES = ("DMP-V01", "DMP-V02", "DMP-V03", "DMP-V04", "DMP-V05", "DMP-V06", "DMP-V07", "DMP-V08", "DMP-V09")
-
-
-def parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+VIHF_RULES = (
+    "DMP-V01",
+    "DMP-V02",
+    "DMP-V03",
+    "DMP-V04",
+    "DMP-V05",
+    "DMP-V06",
+    "DMP-V07",
+    "DMP-V08",
+    "DMP-V09",
+    "DMP-V10",
+)
 
 
 def _c14n(el: etree._Element) -> bytes:
@@ -121,19 +123,34 @@ def carried_certificate(text: str) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
 
-def trust_arguments(ca_bundle: str | None, cert: x509.Certificate) -> tuple[dict[str, Any], bool]:
-    """signxml `verify` arguments and whether trust is anchored: chained to `ca_bundle` when the
-    scenario gives it, else (artifact mode) the signature is checked against the carried certificate only."""
-    if ca_bundle:
-        return {"ca_pem_file": ca_bundle}, True
-    return {"x509_cert": cert}, False
+def judge_signer_trust(
+    rid: str,
+    cert: x509.Certificate,
+    carried: list[x509.Certificate],
+    ctx: CheckContext,
+    at: dt.datetime,
+    when: Text,
+    loc: str,
+    out: Collector,
+) -> str:
+    """`rid` on the signer's trust: a verified chain to the anchors the context gives (validate --trust,
+    the scenario's test IGC-Santé), key usage and CRLs at `at`. Without anchors the trust is reported
+    not evaluated (a not-applicable finding and no pass), never passed. Returns the status."""
+    verdict = judge_signer(cert, carried, store_from(ctx.extra), at)
+    if verdict.status == UNTRUSTED:
+        out.fail(rid, M.text("signer.untrusted", reason=verdict.reason, when=when), loc)
+    elif verdict.status != TRUSTED:
+        why = (
+            M.text("signer.no-crl", subject=verdict.reason) if verdict.code == "no-crl" else M.text("signer.no-anchor")
+        )
+        out.not_applicable(rid, M.text("signer.not-evaluated", why=why, when=when), loc)
+    return verdict.status
 
 
-def verify_signature(
-    assertion: etree._Element, ca_bundle: str | None, now: dt.datetime, out: Collector, *, crl: str | None = None
-) -> etree._Element | None:
-    """The signed assertion as signxml sees it, or None after a DMP-V02 failure (a revoked signer
-    included, when the CRLs of the trust anchors are given)."""
+def verify_signature(assertion: etree._Element, ctx: CheckContext, out: Collector) -> etree._Element | None:
+    """The signed assertion as signxml sees it, or None after a DMP-V02 failure. The signature is
+    verified against the certificate it carries; who signed it is then judged by `judge_signer_trust`
+    at the capture time (or `--at`, or the token's IssueInstant for a bare file)."""
     loc = "/saml:Assertion/ds:Signature"
     sig = assertion.find("ds:Signature", N)
     if sig is None:
@@ -156,28 +173,33 @@ def verify_signature(
                 M.text("vihf.algorithm", path="ds:DigestMethod", got=digest.get("Algorithm"), expected="SHA-256"),
                 loc,
             )
-    pem = (sig.findtext("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=N) or "").strip()
-    if not pem:
+    pems = [(c.text or "").strip() for c in sig.iterfind("ds:KeyInfo/ds:X509Data/ds:X509Certificate", N)]
+    if not pems or not pems[0]:
         out.fail("DMP-V02", M.text("vihf.no-certificate"), loc)
         return None
     try:
-        cert = carried_certificate(pem)
+        carried = [carried_certificate(p) for p in pems]
     except ValueError as exc:
         out.fail("DMP-V02", M.text("vihf.certificate-unreadable", reason=exc), loc)
         return None
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+    cert = carried[0]
+    at, when = reference_time(ctx, assertion.get("IssueInstant"))
+    if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
         out.fail(
             "DMP-V02",
-            M.text("vihf.certificate-expired", start=cert.not_valid_before_utc, end=cert.not_valid_after_utc),
+            M.text(
+                "vihf.certificate-expired", start=cert.not_valid_before_utc, end=cert.not_valid_after_utc, when=when
+            ),
             loc,
         )
         return None
     issuer = assertion.find("saml:Issuer", N)
     if issuer is None or (issuer.text or "").strip() != cert.subject.rfc4514_string():
         out.fail("DMP-V02", M.text("vihf.issuer"), "/saml:Assertion/saml:Issuer")
-    kw, anchored = trust_arguments(ca_bundle, cert)
     try:
-        result = XMLVerifier().verify(etree.tostring(assertion), id_attribute="ID", expect_config=EXPECT, **kw)
+        result = XMLVerifier().verify(
+            etree.tostring(assertion), id_attribute="ID", expect_config=EXPECT, x509_cert=cert
+        )
     except (InvalidSignature, InvalidInput, ValueError, TypeError, etree.Error) as exc:
         # TypeError: signxml decodes an empty SignatureValue (None) without checking it
         out.fail("DMP-V02", M.text("vihf.signature-invalid", reason=exc), loc)
@@ -186,11 +208,10 @@ def verify_signature(
     if signed is None or _c14n(signed) != _c14n(assertion):
         out.fail("DMP-V02", M.text("vihf.wrapping"), loc)
         return None
-    if ca_bundle and crl and is_revoked(problem := path_problem(cert, ca_bundle, crl, now)):
-        out.fail("DMP-V02", M.text("vihf.signer-revoked", subject=cert.subject.rfc4514_string(), reason=problem), loc)
-        return None
-    out.cover("DMP-V02", M.text("vihf.signature-ok-anchored" if anchored else "vihf.signature-ok-unanchored"), loc)
-    return signed
+    trust = judge_signer_trust("DMP-V02", cert, carried, ctx, at, when, loc, out)
+    if trust == TRUSTED:
+        out.cover("DMP-V02", M.text("vihf.signature-trusted", signer=cert.subject.rfc4514_string(), when=when), loc)
+    return None if trust == UNTRUSTED else signed
 
 
 def structure_rules(a: etree._Element, out: Collector) -> None:
@@ -218,7 +239,7 @@ def structure_rules(a: etree._Element, out: Collector) -> None:
     out.cover("DMP-V01", M.text("vihf.structure-ok"), loc)
 
 
-def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: dt.datetime) -> None:
+def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext) -> None:
     attrs = attributes(a)
     loc = "/saml:Assertion/saml:AttributeStatement"
     for name in REQUIRED:
@@ -274,23 +295,56 @@ def attribute_rules(a: etree._Element, out: Collector, ctx: CheckContext, now: d
     version = text_of(attrs.get("VIHF_Version", []))
     if version not in ("3.0", "4.0"):
         out.fail("DMP-V09", M.text("vihf.version", version=version), loc)
+    at, source = ctx.reference_time()
     issued = parse_time(a.get("IssueInstant"))
-    if issued is None or abs(issued - now) > CLOCK_SKEW:
-        out.fail("DMP-V09", M.text("vihf.issue-instant", value=a.get("IssueInstant")), "/saml:Assertion/@IssueInstant")
+    if source == "validation":
+        out.not_applicable("DMP-V09", M.text("vihf.issue-instant-no-capture"), "/saml:Assertion/@IssueInstant")
+    elif issued is None or abs(issued - at) > CLOCK_SKEW:
+        when = reference_time(ctx)[1]
+        out.fail(
+            "DMP-V09",
+            M.text("vihf.issue-instant", value=a.get("IssueInstant"), when=when),
+            "/saml:Assertion/@IssueInstant",
+        )
+    out.cover("DMP-V09", M.text("vihf.version-ok", version=version), loc)
+    validity_window(a, ctx, out)
+
+
+def validity_window(a: etree._Element, ctx: CheckContext, out: Collector) -> None:
+    """DMP-V10 (SAML 2.0 Core §2.5.1): NotBefore is earlier than NotOnOrAfter, the assertion does not
+    expire before it is issued, and the capture time (when known) falls inside its window."""
+    rid, loc = "DMP-V10", "/saml:Assertion/saml:Conditions"
     cond = a.find("saml:Conditions", N)
-    if cond is not None:
-        not_after = parse_time(cond.get("NotOnOrAfter"))
-        if not_after is not None and (issued is None or not_after <= issued or not_after < now):
-            out.fail("DMP-V09", M.text("vihf.not-on-or-after"), "/saml:Assertion/saml:Conditions")
-    out.cover("DMP-V09", M.text("vihf.validity-ok"), loc)
+    issued = parse_time(a.get("IssueInstant"))
+    if cond is None or not (cond.get("NotBefore") or cond.get("NotOnOrAfter")):
+        out.not_applicable(rid, M.text("vihf.no-window"), loc)
+        return
+    before, after = parse_time(cond.get("NotBefore")), parse_time(cond.get("NotOnOrAfter"))
+    for name, raw, parsed in (
+        ("NotBefore", cond.get("NotBefore"), before),
+        ("NotOnOrAfter", cond.get("NotOnOrAfter"), after),
+    ):
+        if raw and parsed is None:
+            out.fail(rid, M.text("vihf.window-form", name=name, value=raw), f"{loc}/@{name}")
+    if before is not None and after is not None and not before < after:
+        out.fail(rid, M.text("vihf.window-empty", before=cond.get("NotBefore"), after=cond.get("NotOnOrAfter")), loc)
+    if after is not None and issued is not None and after <= issued:
+        out.fail(
+            rid, M.text("vihf.expired-at-issue", after=cond.get("NotOnOrAfter"), issued=a.get("IssueInstant")), loc
+        )
+    at, source = ctx.reference_time()
+    if source != "validation":
+        when = reference_time(ctx)[1]
+        if (after is not None and at >= after) or (before is not None and at < before - CLOCK_SKEW):
+            out.fail(rid, M.text("vihf.outside-window", when=when), loc)
+    out.cover(rid, M.text("vihf.window-ok"), loc)
 
 
 def judge_assertion(assertion: etree._Element, ctx: CheckContext, out: Collector) -> None:
-    now = parse_time(ctx.extra.get("captured_at")) or dt.datetime.now(dt.UTC)
-    signed = verify_signature(assertion, ctx.extra.get("ca_bundle"), now, out, crl=ctx.extra.get("crl"))
+    signed = verify_signature(assertion, ctx, out)
     target = signed if signed is not None else assertion
     structure_rules(target, out)
-    attribute_rules(target, out, ctx, now)
+    attribute_rules(target, out, ctx)
 
 
 @check("vihf", "dmp", *VIHF_RULES)

@@ -3,9 +3,10 @@
 Input: the ITI-41 request with its MTOM parts resolved (`artifact.meta["documents"]`, as the mock
 DMP records them), or a ProvideAndRegisterDocumentSetRequest with inline parts. The part of the
 signature DocumentEntry (DMP-S01 says which one it is) must be an IHE DSG detached signature
-(specs/dmp.md §1.4, S7): a `ds:Signature` verified by signxml's XAdES verifier against the test
-IGC-Santé of the scenario (`ctx.extra["ca_bundle"]`; in artifact mode against the carried
-certificate only, and the finding says so), whose signed `ds:Manifest` references
+(specs/dmp.md §1.4, S7): a `ds:Signature` verified by signxml's XAdES verifier against the
+certificate it carries, its signer judged apart (a chain to the anchors the context gives, with
+revocation, at the capture time: `vihf.judge_signer_trust`; not evaluated without anchors), whose
+signed `ds:Manifest` references
 `urn:oid:<SubmissionSet.uniqueId>` and `urn:oid:<uniqueId>` of every document with the digest of
 the bytes sent, and whose signed properties carry SigningTime and SigningCertificate.
 
@@ -32,13 +33,16 @@ from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, Signatur
 from signxml.algorithms import digest_algorithm_implementations as DIGESTS
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
+from conformance.formats.trust import TRUSTED
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
+from conformance.messages import Text
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 
 from ..messages import M
+from .clock import CLOCK_SKEW, parse_time, reference_time
 from .collector import Collector
-from .vihf import CLOCK_SKEW, DS, carried_certificate, parse_time, trust_arguments
+from .vihf import DS, carried_certificate, judge_signer_trust
 from .xds_model import DE_IDS, SS_IDS, XdsMetadata, is_signature
 from .xpaths import where
 
@@ -92,14 +96,11 @@ def check_xades(md: XdsMetadata, ctx: CheckContext) -> Iterable[Finding]:
                     doc.data if doc is not None else None,
                 )
             )
-    now = parse_time(ctx.extra.get("captured_at")) or dt.datetime.now(dt.UTC)
-    judge_signature(part.data, sig.id, objects, ctx.extra.get("ca_bundle"), now, out)
+    judge_signature(part.data, sig.id, objects, ctx, out)
     return out.finish()
 
 
-def judge_signature(
-    data: bytes, sig_id: str, objects: list[LotObject], ca_bundle: str | None, now: dt.datetime, out: Collector
-) -> None:
+def judge_signature(data: bytes, sig_id: str, objects: list[LotObject], ctx: CheckContext, out: Collector) -> None:
     """Every DMP-S02 sub-rule on the bytes of the signature part."""
     base = _loc(sig_id)
     try:
@@ -120,12 +121,10 @@ def judge_signature(
     except ValueError as exc:
         out.fail(R, M.text("xades.certificate-unreadable", reason=exc), _loc(sig_id, "ds:KeyInfo"))
         return
-    kw, anchored = trust_arguments(ca_bundle, carried[0])
     try:
-        results = XAdESVerifier().verify(etree.tostring(root), expect_config=CONFIG, **kw)
+        results = XAdESVerifier().verify(etree.tostring(root), expect_config=CONFIG, x509_cert=carried[0])
     except Exception as exc:  # noqa: BLE001  any refusal of a hostile or broken signature is a finding, never a crash
-        key = "xades.invalid-anchored" if anchored else "xades.invalid-unanchored"
-        out.fail(R, M.text(key, reason=exc), base)
+        out.fail(R, M.text("xades.invalid", reason=exc), base)
         return
     signed_info = root.findall("ds:SignedInfo/ds:Reference", N)
     manifests = []
@@ -154,9 +153,16 @@ def judge_signature(
         _manifest(manifests, objects, sig_id, out)
     props = next((r for r in results if getattr(r, "signed_properties", None) is not None), None)
     signing_cert = _signing_certificate(carried, results)
-    if props is not None:
-        _properties(props.signed_xml, signing_cert, now, sig_id, out)
-    out.cover(R, M.text("xades.ok-anchored" if anchored else "xades.ok-unanchored"), base)
+    signed_props = props.signed_xml if props is not None else None
+    stated = ""
+    if signed_props is not None:
+        stated = signed_props.findtext("xades:SignedSignatureProperties/xades:SigningTime", namespaces=N) or ""
+    now, when = reference_time(ctx, stated.strip() or None)
+    if signed_props is not None:
+        _properties(signed_props, signing_cert, now, when, sig_id, out)
+    signer = signing_cert or carried[0]
+    if judge_signer_trust(R, signer, carried, ctx, now, when, base, out) == TRUSTED:
+        out.cover(R, M.text("xades.ok", signer=signer.subject.rfc4514_string(), when=when), base)
 
 
 def _algorithms(root: etree._Element, sig_id: str, out: Collector) -> None:
@@ -273,7 +279,7 @@ def _dn(value: str) -> list[str]:
 
 
 def _properties(
-    props: etree._Element, cert: x509.Certificate | None, now: dt.datetime, sig_id: str, out: Collector
+    props: etree._Element, cert: x509.Certificate | None, now: dt.datetime, when: Text, sig_id: str, out: Collector
 ) -> None:
     ssp = props.find("xades:SignedSignatureProperties", N)
     loc = _loc(sig_id, "ds:Object/xades:QualifyingProperties/xades:SignedProperties/xades:SignedSignatureProperties")
@@ -281,13 +287,13 @@ def _properties(
         out.fail(R, M.text("xades.no-signature-properties"), loc)
         return
     when_text = (ssp.findtext("xades:SigningTime", namespaces=N) or "").strip()
-    when = parse_time(when_text)
+    signed_at = parse_time(when_text)
     if not when_text:
         out.fail(R, M.text("xades.no-signing-time"), loc + "/xades:SigningTime")
-    elif when is None:
+    elif signed_at is None:
         out.fail(R, M.text("xades.signing-time-form", value=when_text), loc + "/xades:SigningTime")
-    elif when - now > CLOCK_SKEW:
-        out.fail(R, M.text("xades.signing-time-late", value=when_text, now=now), loc + "/xades:SigningTime")
+    elif signed_at - now > CLOCK_SKEW:
+        out.fail(R, M.text("xades.signing-time-late", value=when_text, when=when), loc + "/xades:SigningTime")
     first_cert = ssp.find("xades:SigningCertificate/xades:Cert", N)
     if first_cert is None:
         first_cert = ssp.find("xades:SigningCertificateV2/xades:Cert", N)

@@ -8,7 +8,7 @@ run passes.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import datetime as dt
 
 from conformance.identities import patient
 from conformance.socle import Defect, defect_row
@@ -119,7 +119,7 @@ DEFECTS: tuple[Defect, ...] = (
         "vihf-reused-after-expiry",
         "DMP-V09",
         "caches its VIHF and keeps sending it 9 hours later, after its NotOnOrAfter (8 h)",
-        DmpFlaws(vihf={"issued_ago": timedelta(hours=9)}),
+        DmpFlaws(vihf={"issued_ago": dt.timedelta(hours=9)}),
     ),
     _dmp("xds-no-source-id", "DMP-X01", "the SubmissionSet has no sourceId", DmpFlaws(xds=XdsFlaws(source_id=False))),
     _dmp(
@@ -275,6 +275,37 @@ DEFECTS: tuple[Defect, ...] = (
         "DMP-H03",
         "replaces a document with the entryUUID it remembers instead of looking it up in the DMP (no ITI-18)",
         DmpFlaws(lapse=Lapse.REPLACES_FROM_MEMORY),
+    ),
+    # added with the rules of issue 12
+    _dmp(
+        "vihf-validity-backwards",
+        "DMP-V10",
+        "the VIHF's NotOnOrAfter is computed backwards: an hour before its IssueInstant",
+        DmpFlaws(vihf={"validity": dt.timedelta(hours=-1)}),
+    ),
+    _dmp(
+        "cda-signed-tomorrow",
+        "DMP-C10",
+        "legalAuthenticator/time a day in the future (the signing date typed as tomorrow)",
+        DmpFlaws(cda=CdaFlaws(legal_time_shift=dt.timedelta(days=1))),
+    ),
+    _dmp(
+        "xds-submission-local-time",
+        "DMP-X13",
+        "submissionTime written in local time as if it were UTC (two hours ahead in summer)",
+        DmpFlaws(xds=XdsFlaws(submission_shift=dt.timedelta(hours=2))),
+    ),
+    _dmp(
+        "xds-mime-self-presentable",
+        "DMP-X14",
+        "a plain CDA declared application/xslt+xml (the self-presentable mimeType)",
+        DmpFlaws(xds=XdsFlaws(mime_type="application/xslt+xml")),
+    ),
+    _dmp(
+        "record-birth-date-typo",
+        "DMP-I07",
+        "the DUI's record has a typo in the birth date (May for April): CDA and metadata say it, not the INS",
+        DmpFlaws(record={"birth_date": "1938-05-12"}),
     ),
     _dmp(
         "dmp-tls-any-issuer",

@@ -76,6 +76,7 @@ def feed_request(
     old_entry: str | None = None,
 ) -> FeedRequest:
     """The ITI-41 request feeding one document (`doc` as in the verb dmp.feed), replacing `old_entry` if given."""
+    patient = {**patient, **flaws.record}  # the traits the DUI's record holds (the INS stays INSi's)
     type_code = str(doc.get("type_code") or "11506-3")
     display = str(doc.get("type_display") or "CR ou fiche de suivi de soins par auxiliaire médical")
     title = str(doc.get("title") or display)

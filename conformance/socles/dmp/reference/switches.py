@@ -34,6 +34,8 @@ class DmpFlaws:
     xds: XdsFlaws = XdsFlaws()
     vihf: Mapping[str, Any] = field(default_factory=dict)  # VihfInput field overrides
     vihf_signed: bool = True
+    # traits the DUI's own record holds instead of the INSi ones (its CDA and XDS metadata both say them)
+    record: Mapping[str, Any] = field(default_factory=dict)
     mtom_start_info: bool = True
     tls: DmpTls = DmpTls()
     lapse: Lapse | None = None

@@ -17,9 +17,6 @@ from conformance.engine.capture.imports import Judged
 from conformance.formats.ebrim import ITI41
 from conformance.model import Artifact, CheckContext
 
-from ..fixtures import is_cda
-from ..mtom import MtomError, parse_mtom
-
 CONSULTS = {
     b"AdhocQueryRequest": "ITI-18",
     b"RetrieveDocumentSetRequest": "ITI-43",
@@ -43,17 +40,5 @@ def read(ex: CapturedExchange, trust: Path | None) -> Sequence[Judged] | None:
     meta = {"content_type": ex.content_type, "transaction": which}
     if which != "ITI-41":
         return [Judged(Artifact("dmp-consult", ex.name, ex.request, meta), ctx)]
-    judged = [Judged(Artifact("soap", ex.name, ex.request, meta), ctx)]
-    try:
-        msg = parse_mtom(ex.content_type, ex.request) if ex.content_type.lower().startswith("multipart/") else None
-    except MtomError:
-        msg = None  # the soap check says why it cannot be read
-    if msg is not None:
-        envelope = Artifact("xds-metadata", f"{ex.name}#envelope", msg.envelope_bytes, {"documents": msg.documents})
-        judged.append(Judged(envelope, ctx))
-        judged.extend(
-            Judged(Artifact("cda", f"{ex.name}#{doc_id}", data), ctx)
-            for doc_id, data in sorted(msg.documents.items())
-            if is_cda(data)
-        )
-    return judged
+    # the socle's expander (checks/parts.py) yields the request's XDS metadata and documents, as in a scenario
+    return [Judged(Artifact("soap", ex.name, ex.request, meta), ctx)]

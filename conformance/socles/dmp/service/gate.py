@@ -19,6 +19,7 @@ from lxml import etree
 
 from conformance.formats.ebrim import SAML, SOAP12, WSA, WSSE
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
+from conformance.model import CheckContext
 
 from ..checks.collector import Collector
 from ..checks.vihf import verify_signature
@@ -128,7 +129,8 @@ def admit(env: etree._Element, action: str, ca_bundle: str, crl: str | None = No
         )
     probe = Collector()
     now = dt.datetime.now(dt.UTC)
-    signed = verify_signature(assertions[0], ca_bundle, now, probe, crl=crl)
+    seen = CheckContext(at=now, at_source="capture", extra={"ca_bundle": ca_bundle, "crl": crl or ""})
+    signed = verify_signature(assertions[0], seen, probe)
     if signed is None:
         why = "; ".join(f.message_en for f in probe.findings) or "signature not valid"
         return fault("Sender", f"VIHF refused: {why}", relates, vihf_policy.FAILED_AUTHENTICATION)

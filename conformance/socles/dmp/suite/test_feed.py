@@ -55,6 +55,12 @@ N1_RULES = [
     ("DMP-R01", "Réponse Success restituée comme versée"),
     ("DMP-R02", "Statut du DMP vérifié (TD0.2) avant le versement"),
     ("DMP-H02", "Session TLS ouverte avec le certificat d'authentification de la structure"),
+    ("DMP-V10", "Période de validité du VIHF cohérente"),
+    ("DMP-C10", "Dates de création et de signature du CDA non futures"),
+    ("DMP-C11", "Décalage UTC des dates de l'en-tête CDA"),
+    ("DMP-X13", "creationTime et submissionTime non futurs"),
+    ("DMP-X14", "mimeType conforme au contenu de la partie"),
+    ("DMP-I07", "Matricule INS cohérent avec le sexe et la date de naissance"),
 ]
 
 

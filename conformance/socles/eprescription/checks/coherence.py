@@ -12,14 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.formats.ins import nir_problem
+from conformance.formats.ins import nir_problem, traits_disagreement
 from conformance.messages import Text
 from conformance.model import CheckContext, Finding
 from conformance.registry import check
 from conformance.socles.eprescription.checks.view import View, remembered, select
 from conformance.socles.eprescription.messages import M
-
-_SEX_DIGIT = {"1": "male", "2": "female"}  # 3/4, 7/8: provisional numbers, no sex to compare
 
 
 def reference_time(ctx: CheckContext) -> tuple[datetime, Text]:
@@ -157,17 +155,15 @@ def ins_traits(view: View, ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _traits(ins: str, patient: dict[str, Any], loc: str, where: str) -> Iterator[Finding]:
-    gender, birth = patient.get("gender"), patient.get("birthDate")
-    problems: list[tuple[Text, str]] = []
-    if ins[0] in _SEX_DIGIT and gender in ("male", "female") and gender != _SEX_DIGIT[ins[0]]:
-        problems.append((M.text("traits.sex", digit=ins[0], gender=gender), f"{loc}.gender"))
-    digits = "".join(ch for ch in birth if ch.isdigit()) if isinstance(birth, str) else ""
-    if len(digits) >= 4 and digits[2:4] != ins[1:3]:
-        problems.append((M.text("traits.year", year=digits[:4], ins_year=ins[1:3]), f"{loc}.birthDate"))
-    month = ins[3:5]
-    if len(digits) >= 6 and "01" <= month <= "12" and digits[4:6] != month:
-        problems.append((M.text("traits.month", month=digits[4:6], ins_month=month), f"{loc}.birthDate"))
-    for text, place in problems:
+    """The matricule read as every socle reads it (`formats.ins.traits_disagreement`), worded here."""
+    birth, gender = patient.get("birthDate"), patient.get("gender")
+    conflicts = traits_disagreement(
+        ins, birth if isinstance(birth, str) else None, gender if isinstance(gender, str) else None
+    )
+    for c in conflicts:
+        place = f"{loc}.gender" if c.trait == "sex" else f"{loc}.birthDate"
+        key = "traits.sex" if c.trait == "sex" else "traits.year" if c.trait == "year" else "traits.month"
+        text = M.text(key, found=c.found, encoded=c.encoded)
         yield M.fail("ID-04", "traits.disagree", place, ins=ins, problem=text)
-    if not problems:
+    if not conflicts:
         yield M.passed("ID-04", "traits.agree", where, ins=ins)

@@ -254,6 +254,7 @@ class Deviations:
     hash_of_document: bool = True  # False: hash of the embedded PDF instead of the file (MSS-XDM-03)
     patient_id_key_valid: bool = True  # False: wrong NIR key in METADATA patientId (MSS-XDM-04)
     typecode_from_cda: bool = True  # False: typeCode differs from the CDA code (MSS-XDM-05)
+    mime_type: str = "text/xml"  # DocumentEntry mimeType of the CDA files (MSS-XDM-07)
     # mdn.py
     mdn_original_message_id: bool = True  # Original-Message-ID in MDNs (MSS-ACK-04)
 

@@ -297,7 +297,9 @@ def build_metadata(
         h = entry.header
         doc_id = rim.new_id()
         doc_ids.append(doc_id)
-        eo = rim.el(objects, "ExtrinsicObject", id=doc_id, mimeType="text/xml", objectType=DOC_ENTRY, status=APPROVED)
+        eo = rim.el(
+            objects, "ExtrinsicObject", id=doc_id, mimeType=deviations.mime_type, objectType=DOC_ENTRY, status=APPROVED
+        )
         hashed = entry.data if deviations.hash_of_document else entry.embedded_pdf
         rim.slot(eo, "creationTime", utc_ts(h.effective_time))
         rim.slot(eo, "hash", hashlib.sha1(hashed).hexdigest())

@@ -18,19 +18,15 @@ from conformance.socles.mssante.messages import M
 from .cdaview import CdaView
 from .emailview import XDM_SUBJECT_PREFIX, ZIP_TYPES, Attachment, EmailView
 from .message import unfold
-from .pdf import name_mismatch, name_shape_problem, pdfa_findings
-from .xdm import ALL_RULES, cannot_verify, xdm_findings
+from .pdf import name_mismatch, name_shape_problem
+from .xdm import ALL_RULES, cannot_verify
 from .xdmview import DE_PATIENT_ID, SS_PATIENT_ID, DocEntry
-
-
-def _x_mss_ins(view: EmailView) -> str | None:
-    values = view.headers("X-MSS-INS")
-    return values[0].strip() if len(values) == 1 else None
 
 
 @check("email", "mssante", *ALL_RULES)
 def check_embedded_xdm(view: EmailView, ctx: CheckContext) -> Iterator[Finding]:
-    """MSS-XDM-01..05 on every IHE_XDM archive attached to the message."""
+    """MSS-XDM-01..06 when the message carries no readable archive; each archive it carries is an
+    artifact of its own (parts.email_parts), judged by the XDM rules with the message's X-MSS-INS."""
     if not view.zips:
         for rid in ALL_RULES:
             if view.documents_expected(ctx):
@@ -43,13 +39,12 @@ def check_embedded_xdm(view: EmailView, ctx: CheckContext) -> Iterator[Finding]:
         if id(att) not in done:
             yield M.fail("MSS-XDM-01", "documents.zip-undecodable", att.part.label, problem=att.problem)
             yield from cannot_verify(M.text("documents.zip-undecodable-others"), att.part.label)
-    for _, xv in view.xdms:
-        yield from xdm_findings(xv, x_mss_ins=_x_mss_ins(view), in_email=True)
 
 
 @check("email", "mssante", "MSS-DOC-03")
 def check_pdf_copies(view: EmailView, ctx: CheckContext) -> Iterator[Finding]:
-    """MSS-DOC-03: every PDF copy is PDF/A-1 and named after the CDA it copies."""
+    """MSS-DOC-03: every PDF copy is named after the CDA it copies (its PDF/A-1 declaration is judged
+    on the PDF, an artifact of its own)."""
     rid = "MSS-DOC-03"
     if not view.pdfs:
         if view.cdas() or view.documents_expected(ctx):
@@ -65,7 +60,7 @@ def check_pdf_copies(view: EmailView, ctx: CheckContext) -> Iterator[Finding]:
         if pv is None:
             yield M.fail(rid, "documents.pdf-undecodable", att.part.label, problem=att.problem)
             continue
-        yield from pdfa_findings(pv, att.part.label)
+        # its PDF/A declaration is judged on the PDF itself (parts.email_parts); its name against the CDA here
         yield from _pdf_name(att.name, att.part.label, cdas, unmatched)
 
 

@@ -4,8 +4,9 @@ Ref#2 ECO.2.1.5/2.1.6: each CDA travels with a PDF/A-1 copy named
 `<AAAAMMJJ>_<type ≤40>_<NOM>_<prénom>[_<n° dossier>].pdf`. PDF/A-1 is judged on what the file is
 (`conformance.formats.pdfa`: fonts, output intent, transparency, actions, encryption, XMP), not on
 what its XMP says. The name rule is about the attachment's name in a message, compared with the CDA
-it copies (documents.py): a PDF given alone has only the name of the file on someone's disk (the
-printed ordonnance, a scan), so the name rule is not applicable to it.
+it copies (documents.py; a PDF document of an IHE_XDM archive is not an attachment): a PDF given
+alone has only the name of the file on someone's disk (the printed ordonnance, a scan), so the name
+rule is not applicable to it.
 """
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ def name_mismatch(name: str, date: str | None, display: str, birth_name: str, fi
 
 @check("pdf", "mssante", "MSS-DOC-03")
 def check_pdf(pdf: Named[PdfView], ctx: CheckContext) -> Iterator[Finding]:
-    """MSS-DOC-03 on a PDF given alone: PDF/A-1 judged; the attachment-name rule is not applicable."""
+    """MSS-DOC-03 on a PDF: PDF/A-1 judged on the file. The attachment-name rule is judged on a copy
+    attached to a message, against the CDA it copies (documents.py); a PDF given alone has only its name
+    on disk, and a PDF document of an IHE_XDM archive is not a copy attached to the message at all."""
+    if pdf.held_by == "xdm":
+        yield M.not_applicable("MSS-DOC-03", "pdf.in-archive", pdf.name)
+        return
     yield from pdfa_findings(pdf.view, pdf.name)
-    yield M.not_applicable("MSS-DOC-03", "pdf.name-not-attached", f"{pdf.name} (file name)")
+    if pdf.held_by != "email":
+        yield M.not_applicable("MSS-DOC-03", "pdf.name-not-attached", f"{pdf.name} (file name)")

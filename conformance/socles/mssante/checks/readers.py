@@ -3,15 +3,16 @@
 | kind           | subject of the checks                 | refusal rule |
 |----------------|---------------------------------------|--------------|
 | `email`        | `EmailView` (MIME tree, XDM, PDFs)     | MSS-MSG-01   |
-| `xdm`          | `XdmView`                             | MSS-XDM-01   |
+| `xdm`          | `Archive` (XdmView + its e-mail's say) | MSS-XDM-01   |
 | `pdf`          | `Named[PdfView]`                      | MSS-DOC-03   |
-| `cda`          | `Named[CdaView]`                      | MSS-XDM-04   |
 | `smtp-session` | `Session`                             | MSS-TLS-01   |
 | `imap-session` | `Session`                             | MSS-TLS-02   |
 
 A refused artifact fails the refusal rule with the reason and every other rule of the kind with
 "cannot be verified" (`conformance.registry`). A PDF is never refused here: an unreadable one still
-has a file name to judge, and MSS-DOC-03 says both.
+has a file name to judge, and MSS-DOC-03 says both. A CDA given alone is the DMP socle's (its
+recordTarget INS is DMP-I01/I02); MSSanté judges a CDA only as part of an archive (MSS-XDM-04/05).
+What an e-mail and an archive hold is found by the expanders of `parts.py`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from conformance.model import Artifact, CheckContext
 from conformance.registry import Unreadable, reader
 from conformance.socles.mssante.messages import M
 
-from .cdaview import CdaView, cda_view
 from .emailview import EmailView, email_view
 from .pdfview import PdfView, pdf_view
 from .sessionview import MAX_RECORD, SCHEMA, Session
@@ -40,6 +40,7 @@ class Named(Generic[T]):
 
     name: str
     view: T
+    held_by: str = ""  # "email" (an attachment), "xdm" (a document of an archive), "" (given alone)
 
 
 def refusal(text: Text, location: str, others: Text | None = None) -> Unreadable:
@@ -56,25 +57,31 @@ def read_email(art: Artifact, ctx: CheckContext) -> EmailView:
     return view
 
 
+@dataclass(frozen=True)
+class Archive:
+    """An IHE_XDM archive, and what the e-mail that carries it says about it (nothing when alone)."""
+
+    view: XdmView
+    x_mss_ins: str | None = None  # the message's X-MSS-INS header (a non-INS patientId needs "N")
+    in_email: bool = False
+
+
 @reader("xdm", "mssante", "MSS-XDM-01")
-def read_xdm(art: Artifact, ctx: CheckContext) -> XdmView:
-    view = xdm_view(art.data, art.name, art.sha256)
+def read_xdm(art: Artifact, ctx: CheckContext) -> Archive:
+    """The archive given alone, or found in an e-mail (`meta`: its view already read, X-MSS-INS)."""
+    given = art.meta.get("xdm_view")
+    view = given if isinstance(given, XdmView) else xdm_view(art.data, art.name, art.sha256)
     if view.refused:
         raise refusal(M.text("xdm.refused", reason=view.refused), view.loc(), M.text("xdm.refused-others"))
-    return view
+    x_mss_ins = art.meta.get("x_mss_ins")
+    return Archive(view, x_mss_ins if isinstance(x_mss_ins, str) else None, bool(art.meta.get("in_email")))
 
 
 @reader("pdf", "mssante", "MSS-DOC-03")
 def read_pdf(art: Artifact, ctx: CheckContext) -> Named[PdfView]:
-    return Named(art.name, pdf_view(art.data, art.sha256))
-
-
-@reader("cda", "mssante", "MSS-XDM-04")
-def read_cda(art: Artifact, ctx: CheckContext) -> Named[CdaView]:
-    view = cda_view(art.data, art.sha256)
-    if not view.is_cda:
-        raise refusal(M.text("cda.refused", reason=view.refused), art.name)
-    return Named(art.name, view)
+    given = art.meta.get("pdf_view")  # a PDF copy of an e-mail: its view is the message's
+    view = given if isinstance(given, PdfView) else pdf_view(art.data, art.sha256)
+    return Named(art.name, view, str(art.meta.get("held_by") or ""))
 
 
 def read_session(art: Artifact, ctx: CheckContext) -> Session:

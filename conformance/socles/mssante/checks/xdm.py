@@ -15,6 +15,7 @@ from lxml import etree
 
 from conformance import messages
 from conformance.formats.ins import INS_OIDS, CxId, nir_problem, parse_cx
+from conformance.formats.sniff import content_words, mime_contradiction
 from conformance.messages import Text
 from conformance.model import CheckContext, Finding, Verdict
 from conformance.registry import check
@@ -22,6 +23,7 @@ from conformance.socles.mssante.messages import M
 
 from .cdaview import utc_digits
 from .locate import LCM, RIM
+from .readers import Archive
 from .valuesets import in_value_set
 from .xdmview import (
     DE_PATIENT_ID,
@@ -35,13 +37,13 @@ from .xdmview import (
 )
 
 ISO_8_3 = re.compile(r"^[A-Z0-9_]{1,8}(\.[A-Z0-9_]{1,3})?$")
-ALL_RULES = ("MSS-XDM-01", "MSS-XDM-02", "MSS-XDM-03", "MSS-XDM-04", "MSS-XDM-05")
+ALL_RULES = ("MSS-XDM-01", "MSS-XDM-02", "MSS-XDM-03", "MSS-XDM-04", "MSS-XDM-05", "MSS-XDM-07")
 
 
 @check("xdm", "mssante", *ALL_RULES)
-def check_xdm_archive(view: XdmView, ctx: CheckContext) -> Iterator[Finding]:
-    """Every XDM rule on an archive given alone (an unreadable one is refused by its reader)."""
-    yield from xdm_findings(view)
+def check_xdm_archive(archive: Archive, ctx: CheckContext) -> Iterator[Finding]:
+    """Every XDM rule on an archive, alone or found in an e-mail (an unreadable one is refused by its reader)."""
+    yield from xdm_findings(archive.view, x_mss_ins=archive.x_mss_ins, in_email=archive.in_email)
 
 
 def cannot_verify(text: Text, location: str) -> list[Finding]:
@@ -62,7 +64,26 @@ def xdm_findings(view: XdmView, *, x_mss_ins: str | None = None, in_email: bool 
         out += files_match(view, sub)
         out += patient_ids(view, sub, x_mss_ins=x_mss_ins, in_email=in_email)
         out += codes_match(view, sub)
+        out += mime_types(view, sub)
     return out
+
+
+def mime_types(view: XdmView, sub: Subset) -> Iterator[Finding]:
+    """MSS-XDM-07: the mimeType each DocumentEntry declares is what its file holds (an HTML page or a
+    PDF declared text/xml is not a CDA, whatever the metadata claims)."""
+    rid = "MSS-XDM-07"
+    judged = False
+    for e in sub.entries:
+        if e.data is None:
+            continue  # an unresolved URI is MSS-XDM-03's
+        judged = True
+        declared = e.element.get("mimeType", "")
+        found = mime_contradiction(declared, e.data)
+        if found is not None:
+            loc = view.loc(sub.metadata_name, e.element)
+            yield M.fail(rid, "mime.differs", loc, id=e.id, declared=declared, found=content_words(found))
+    if judged:
+        yield M.passed(rid, "mime.agrees", view.loc(sub.metadata_name))
 
 
 def layout(view: XdmView) -> Iterator[Finding]:
@@ -70,10 +91,11 @@ def layout(view: XdmView) -> Iterator[Finding]:
     content = view.content
     assert content is not None
     problems: list[tuple[Text, str]] = []
-    macosx = [p for p in content.problems if p.kind == "junk" and p.entry.startswith("__MACOSX/")]
-    if macosx:
-        problems.append((M.text("xdm.macosx", count=len(macosx)), view.loc("__MACOSX/")))
-    problems += [(Text(p.message_en, p.message_fr), view.loc(p.entry)) for p in content.problems if p not in macosx]
+    # archiver junk (__MACOSX/, .DS_Store) is not named by ITI-32 nor by the rule: reported, not failed
+    junk = [p.entry for p in content.problems if p.kind == "junk"]
+    if junk:
+        yield M.not_applicable(rid, "xdm.junk-ignored", view.loc(junk[0]), count=len(junk), entries=", ".join(junk[:5]))
+    problems += [(Text(p.message_en, p.message_fr), view.loc(p.entry)) for p in content.problems if p.kind != "junk"]
     for wanted in ("README.TXT", "INDEX.HTM"):
         if wanted in content.files:
             continue

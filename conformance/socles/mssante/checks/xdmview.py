@@ -15,6 +15,7 @@ from lxml import etree
 from conformance.formats.ebrim import DE_IDS, DE_SCHEMES, DOC_ENTRY_TYPE, SS_IDS, SUBMISSION_SET_NODE
 from conformance.formats.ebrim import HAS_MEMBER as EBRIM_HAS_MEMBER
 from conformance.formats.safezip import ZipContent, ZipRefused, read_zip
+from conformance.formats.sniff import is_cda_bytes
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 
 from .cache import cached
@@ -191,6 +192,5 @@ def _resolve(content: ZipContent, directory: str, entry: DocEntry) -> None:
     if name is None:
         return
     entry.data = content.files[name]
-    head = entry.data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<") and b"ClinicalDocument" in entry.data[:65536]:
+    if is_cda_bytes(entry.data):  # by a streaming parse: a leading comment of any length hides nothing
         entry.cda = parse_cda(entry.data)

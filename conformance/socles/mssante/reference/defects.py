@@ -125,6 +125,12 @@ DEFECTS: tuple[Defect, ...] = (
         "METADATA typeCode differs from the CDA code",
         Deviations(typecode_from_cda=False),
     ),
+    _mss(
+        "cda-declared-pdf",
+        "MSS-XDM-07",
+        "METADATA declares the CDA files application/pdf (the mimeType of their PDF copy)",
+        Deviations(mime_type="application/pdf"),
+    ),
     # receiving
     _mss(
         "integrate-by-subject",

@@ -57,9 +57,9 @@ def test_patient_identity(sent: Sent, verify: Verifier) -> None:
     sent.check(verify)
 
 
-@pytest.mark.requirements("MSS-XDM-05")
+@pytest.mark.requirements("MSS-XDM-05", "MSS-XDM-07")
 def test_metadata_codes(sent: Sent, verify: Verifier) -> None:
-    """Envoi à un professionnel : métadonnées XDS cohérentes avec l'en-tête CDA et les jeux de valeurs"""
+    """Envoi à un professionnel : métadonnées XDS cohérentes avec l'en-tête CDA, les jeux de valeurs et le contenu"""
     sent.check(verify)
 
 
