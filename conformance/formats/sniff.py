@@ -92,7 +92,11 @@ def xml_outline(data: bytes, start: int = 0, limit: int = XML_SNIFF_LIMIT) -> Xm
         pos += _CHUNK
         for _, el in parser.read_events():  # the events before a syntax error still count
             if len(elements) < OUTLINE_ELEMENTS and (depth := _depth(el)) <= OUTLINE_DEPTH:
-                q = etree.QName(el)
+                try:
+                    q = etree.QName(el)
+                except ValueError:  # a name lxml's recovery kept but will not name ('evil:a', undeclared prefix)
+                    error = error or f"invalid element name {el.tag!r}"
+                    break
                 elements.append((depth, q.namespace or "", q.localname))
         if elements and (_enough(elements) or len(elements) >= OUTLINE_ELEMENTS):
             break

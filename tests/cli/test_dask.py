@@ -44,8 +44,9 @@ def verdicts(lines: list[dict[str, Any]]) -> list[tuple[str, str, list[tuple[str
 @pytest.mark.parametrize("shared", [False, True], ids=["bytes-shipped", "shared-files"])
 def test_cluster_gives_the_local_verdicts(cli: Invoke, tmp_path: Path, scheduler: str, shared: bool) -> None:
     sample = write_sample(tmp_path)
-    local = cli("validate", "--jsonl", *sample)
-    remote = cli("validate", "--jsonl", "--scheduler", scheduler, *(["--shared-files"] if shared else []), *sample)
+    at = ("--at", "2026-11-20T10:00:00Z")  # a fixed reference time: the output names it (no wall clock)
+    local = cli("validate", "--jsonl", *at, *sample)
+    remote = cli("validate", "--jsonl", *at, "--scheduler", scheduler, *(["--shared-files"] if shared else []), *sample)
     assert remote.exit_code == local.exit_code == 1, remote.output
     assert verdicts(rows(remote.stdout)) == verdicts(rows(local.stdout))
     assert rows(remote.stdout)[-1] == rows(local.stdout)[-1]  # the same summary

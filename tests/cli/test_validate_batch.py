@@ -31,7 +31,8 @@ def test_jsonl_streams_one_object_per_file_then_the_summary(cli: Invoke, sample:
     assert result.exit_code == 1  # the sample holds broken files
     rows = jsonl(result.stdout)
     files, summary = rows[:-1], rows[-1]["summary"]
-    assert len(files) == 7 and all(set(r) == {"file", "kind", "verdict", "findings"} for r in files)
+    keys = {"file", "kind", "verdict", "findings", "parts", "reference_time"}
+    assert len(files) == 7 and all(set(r) == keys for r in files)
     assert summary["files"] == 7 and sum(summary["verdicts"].values()) == 7
     assert summary["kinds"]["unknown"] == {"fail": 2}  # garbage, and a root that is no ClinicalDocument
     assert "HARNESS-KIND" in summary["requirements"]
@@ -55,10 +56,9 @@ def test_text_mode_ends_with_the_summary(cli: Invoke, sample: list[Path]) -> Non
 
 
 def test_a_passing_batch_exits_0(cli: Invoke, tmp_path: Path) -> None:
-    from tests.socles.mssante.helpers import build_message
-
+    good = (Path(__file__).resolve().parents[2] / "fixtures" / "eprescription" / "ordonnance-good.json").read_bytes()
     for i in range(3):
-        (tmp_path / f"m{i}.eml").write_bytes(build_message())
+        (tmp_path / f"o{i}.json").write_bytes(good)
     result = cli("validate", "--jsonl", "-j", "2", tmp_path)
     assert result.exit_code == 0, result.output
     assert jsonl(result.stdout)[-1]["summary"]["files"] == 3

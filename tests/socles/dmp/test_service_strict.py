@@ -44,9 +44,9 @@ DEFECTS = {d.name: d for d in get_socle("dmp").seeded_defects()}
 REFUSED = {
     "vihf-unsigned": (FAILED, "not signed"),
     "vihf-other-key": (FAILED, "signature"),
-    "vihf-self-signed": (FAILED, "signature"),
+    "vihf-self-signed": (FAILED, "signer not trusted"),
     "vihf-revoked-signer": (FAILED, "revoked"),
-    "vihf-expired-signer": (FAILED, "not valid now"),
+    "vihf-expired-signer": (FAILED, "not valid at"),
     "vihf-reused-after-expiry": (INVALID, "expired"),
     "vihf-resource-urn": (FAILED, "Ressource_URN"),
     "vihf-role-outside-j65": (FAILED, "JDV_J65"),
@@ -156,7 +156,8 @@ def _vihf_verdicts(token: bytes, pki: TestPKI, **extra: object) -> dict[str, set
 def test_revoked_signer_fails_v02_when_the_crl_is_known(pki: TestPKI) -> None:
     token = etree.tostring(vihf(pki, cert="revoked_cert", key="revoked_key"))
     assert "fail" in _vihf_verdicts(token, pki, crl=str(pki.crl))["DMP-V02"]
-    assert _vihf_verdicts(token, pki)["DMP-V02"] == {"pass"}  # no CRL given: nothing says it is revoked
+    # no CRL given: nothing says it is revoked, and nothing says it is not: trust not evaluated, never passed
+    assert _vihf_verdicts(token, pki)["DMP-V02"] == {"not-applicable"}
     assert _vihf_verdicts(etree.tostring(vihf(pki)), pki, crl=str(pki.crl))["DMP-V02"] == {"pass"}
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.engine.evidence import now_iso
+from conformance.engine.verifier import at_capture_time
 from conformance.formats.pki import TestPKI
 from conformance.messages import Text, finding
 from conformance.model import Artifact, CheckContext, Finding, Level, Verdict
@@ -50,7 +52,8 @@ class _Gather:
         self.found: list[Finding] = []
 
     def artifact(self, art: Artifact, ctx: CheckContext | None = None, **_: object) -> None:
-        self.found.extend(run_checks(art, ctx or CheckContext(), ["dmp"]))
+        # judged now, as a scenario judges at the capture time (the VIHF validity window, DMP-V10)
+        self.found.extend(run_checks(art, at_capture_time(ctx or CheckContext(), now_iso()), ["dmp"]))
 
     def expect(self, requirement: str, ok: bool, ko: Text, **_: object) -> None:
         self.found.append(finding(requirement, Verdict.PASS if ok else Verdict.FAIL, ko, "scenario"))

@@ -27,7 +27,7 @@ class LegacySigner(XMLSigner):
 
 
 def _verdicts(token: etree._Element, pki: TestPKI) -> dict[str, set[Verdict]]:
-    ctx = CheckContext(patient=PATIENT, extra={"ca_bundle": str(pki.ca_bundle)})
+    ctx = CheckContext(patient=PATIENT, extra={"ca_bundle": str(pki.ca_bundle), "crl": str(pki.crl)})
     out: dict[str, set[Verdict]] = {}
     for f in run_dmp("vihf", etree.tostring(token), ctx, "vihf.xml"):
         out.setdefault(f.requirement, set()).add(f.verdict)

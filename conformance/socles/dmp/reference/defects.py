@@ -117,7 +117,7 @@ DEFECTS: tuple[Defect, ...] = (
     ),
     _dmp(
         "vihf-reused-after-expiry",
-        "DMP-V09",
+        "DMP-V10",
         "caches its VIHF and keeps sending it 9 hours later, after its NotOnOrAfter (8 h)",
         DmpFlaws(vihf={"issued_ago": dt.timedelta(hours=9)}),
     ),
