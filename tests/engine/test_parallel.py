@@ -34,16 +34,26 @@ def entries(out: Path) -> list[dict[str, Any]]:
     return data
 
 
-def evidence_profile(out: Path) -> Counter[tuple[Any, ...]]:
+def evidence_profile(out: Path) -> tuple[Counter[tuple[Any, ...]], set[tuple[Any, ...]]]:
     """What each evidence file is, timestamps and ports aside: kind, role, scenario, requirements.
 
     `connection-burst` records are left out: they aggregate command-less connections by time (a burst ends
-    after a quiet gap), so how many there are and which scenario closes one is timing, like a timestamp."""
-    return Counter(
-        (e["kind"], e.get("role") or e["meta"].get("role"), e["scenario"], tuple(sorted(e["requirements"])))
-        for e in entries(out)
-        if e["kind"] != "connection-burst"
+    after a quiet gap), so how many there are and which scenario closes one is timing, like a timestamp.
+    Attached bytes (`meta.attached`: the parts a scenario judged, kept once per content) are compared as the
+    set of their kinds, roles and requirements: two documents built in the same second are the same bytes
+    and kept once, a second apart they are two files, so their count and first scenario are timing too."""
+    kept = [e for e in entries(out) if e["kind"] != "connection-burst"]
+
+    def role(e: dict[str, Any]) -> Any:
+        return e.get("role") or e["meta"].get("role")
+
+    recorded = Counter(
+        (e["kind"], role(e), e["scenario"], tuple(sorted(e["requirements"])))
+        for e in kept
+        if not e["meta"].get("attached")
     )
+    attached = {(e["kind"], role(e), tuple(sorted(e["requirements"]))) for e in kept if e["meta"].get("attached")}
+    return recorded, attached
 
 
 def verdicts(results: dict[str, Any]) -> dict[tuple[str, str], str]:
