@@ -99,11 +99,13 @@ def test_parallel_evidence_is_numbered_in_collection_order(parallel_run: Run) ->
     rows = entries(parallel_run.out)
     assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
     assert all(r["path"].startswith(f"{r['seq']:05d}-") for r in rows)
-    positions = [order[r["scenario"]] for r in rows]
+    # a burst of command-less connections may be flushed when the operator stops, after every scenario
+    assert all(r["kind"] == "connection-burst" for r in rows if r["scenario"] is None)
+    positions = [order[r["scenario"]] for r in rows if r["scenario"] is not None]
     assert positions == sorted(positions)
     journal = [json.loads(line) for line in (parallel_run.out / "evidence" / "journal.jsonl").read_text().splitlines()]
     assert [j["path"] for j in journal] == [r["path"] for r in rows]
-    for row in rows:  # every scenario lists exactly the evidence captured while it ran
+    for row in (r for r in rows if r["scenario"] is not None):  # every scenario lists the evidence it captured
         scenario = next(x for s in results["socles"].values() for x in s["scenarios"] if x["id"] == row["scenario"])
         assert row["sha256"] in scenario["evidence"]
     assert not (parallel_run.out / "workers").exists()
