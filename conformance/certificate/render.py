@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from conformance.certificate.payload import TALLIES  # the order the tallies are shown in
 from conformance.certificate.sign import canonical, fingerprint, is_auto_attestation
 
 _VERDICTS_FR = {
@@ -269,17 +270,6 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Page",
     },
 }
-TALLY_ORDER = (
-    "pass",
-    "warn",
-    "fail",
-    "not-tested",
-    "not-checked",
-    "not-applicable",
-    "not-run",
-    "not-run-sandbox",
-    "not-run-imported",
-)
 
 
 @dataclass
@@ -307,7 +297,7 @@ def software_view(observed: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def tally_text(tallies: dict[str, int], t: dict[str, str]) -> str:
     """'43 conformes · 1 avec réserve · 0 non conformes · …': passed and failed always, the others when any."""
-    shown = [k for k in TALLY_ORDER if tallies.get(k) or k in ("pass", "fail")]
+    shown = [k for k in TALLIES if tallies.get(k) or k in ("pass", "fail")]
     return " · ".join(f"{tallies.get(k, 0)} {t['n_' + k]}" for k in shown)
 
 
