@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from conformance.engine import parallel_refs
 from conformance.engine.evidence import INDEX_SCHEMA, EvidenceRef, now_iso, read_journal, write_json_atomic
-from conformance.engine.recorder import ScenarioRecord
+from conformance.engine.recorder import SCENARIOS_LOG, ScenarioRecord
 from conformance.engine.results import SCHEMA as RESULTS_SCHEMA
 from conformance.engine.results import build_results
 from conformance.model import Finding
@@ -125,13 +125,17 @@ def planned(folders: list[Path]) -> dict[str, int] | None:
 
 
 def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
-    """The scenarios a worker ran to an end, from its results.json (socles.*.scenarios[])."""
+    """The scenarios a worker ran to an end: its results.json (socles.*.scenarios[]), then those its
+    scenarios.jsonl holds beyond it (a worker killed less than `recorder.WRITE_EVERY` after a scenario ended)."""
     results = worker_results(folder)
+    rows = [s for socle in results.get("socles", {}).values() for s in socle.get("scenarios", [])]
+    listed = {s.get("id") for s in rows}
+    rows += [s for s in scenario_log(folder) if s.get("id") not in listed]
     out: list[ScenarioRecord] = []
-    for socle in results.get("socles", {}).values():
-        for s in socle.get("scenarios", []):
-            if s.get("outcome") == "pending":
-                continue  # begun, never ended: its findings were never final
+    for s in rows:
+        if s.get("outcome") == "pending":
+            continue  # begun, never ended: its findings were never final
+        try:
             out.append(
                 ScenarioRecord(
                     nodeid=s["id"],
@@ -145,6 +149,26 @@ def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
                     findings=[Finding.from_json(f) for f in s.get("findings", [])],
                 )
             )
+        except (KeyError, TypeError, ValueError):
+            continue  # not a scenario record: a folder is read, never trusted
+    return out
+
+
+def scenario_log(folder: Path) -> list[dict[str, Any]]:
+    """The worker's scenarios.jsonl, up to a last line cut by a kill."""
+    path = folder / SCENARIOS_LOG
+    out: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            break
+        if isinstance(row, dict):
+            out.append(row)
     return out
 
 
@@ -319,6 +343,7 @@ def merge_run(
     evidence = cast("EvidenceJournal", MergedEvidence(entries))  # build_results reads only refs()
     expected = expected_by_socle if expected_by_socle is not None else planned(folders)
     results = build_results(recorder.info, scenarios, evidence, max(len(order), len(scenarios)), expected)
+    recorder.settle(scenarios)
     write_json_atomic(recorder.out / "results.json", results)
     shutil.rmtree(workers, ignore_errors=True)
     return results

@@ -66,10 +66,19 @@ def build_results(
         cat = catalog_for(name)
         manifests.append(cat.manifest())
         own = [s for s in scenarios if s.socle == name]
+        # one pass over the findings and the scenarios' requirements (rebuilt at every scenario's end: a
+        # scan per requirement made the run's bookkeeping quadratic)
+        found_by_req: dict[str, list[Finding]] = {}
+        tests_by_req: dict[str, list[str]] = {}
+        for s in own:
+            for f in s.findings:
+                found_by_req.setdefault(f.requirement, []).append(f)
+            for rid in dict.fromkeys(s.requirements):
+                tests_by_req.setdefault(rid, []).append(s.nodeid)
         reqs: dict[str, Any] = {}
         for req in cat.requirements.values():
-            found = [f for s in own for f in s.findings if f.requirement == req.id]
-            tests = [s.nodeid for s in own if req.id in s.requirements]
+            found = found_by_req.get(req.id, [])
+            tests = tests_by_req.get(req.id, [])
             evidence = set(evidence_by_req.get(req.id, set()))
             evidence.update(f.evidence for f in found if f.evidence)
             verdict = requirement_verdict(found) if req.checked else "not-checked"

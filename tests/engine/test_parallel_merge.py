@@ -226,3 +226,23 @@ def test_an_interrupted_run_says_incomplete_for_a_socle_whose_scenarios_did_not_
         results = merge_run(recorder(out), out / "workers", order, "interrupted")
 
         assert results["status"] == "interrupted" and results["socles"][SOCLE]["verdict"] == verdict
+
+
+def test_a_worker_killed_before_its_results_caught_up_loses_no_ended_scenario(tmp_path: Path) -> None:
+    """results.json lags scenarios.jsonl by at most recorder.WRITE_EVERY: a worker killed in that window
+    still has its ended scenario merged, from the log."""
+    out = tmp_path / "run"
+    gw0 = recorder(out / "workers" / "gw0")
+    before = (out / "workers" / "gw0" / "results.json").read_bytes()  # written before any scenario ended
+    scenario(gw0, "t.py::a", rid(0), Verdict.PASS, ["a1"])
+    gw0.end("t.py::a", "passed", 0.1)
+    gw0.settle([])  # the kill: no further write of its own
+    (out / "workers" / "gw0" / "results.json").write_bytes(before)
+
+    results = merge_run(recorder(out), out / "workers", ["t.py::a"], "interrupted")
+
+    scenarios = results["socles"][SOCLE]["scenarios"]
+    assert [(s["id"], s["outcome"]) for s in scenarios] == [("t.py::a", "passed")]
+    assert results["socles"][SOCLE]["requirements"][rid(0)]["verdict"] == "pass"
+    merged_log = [json.loads(line)["id"] for line in (out / "scenarios.jsonl").read_text().splitlines()]
+    assert merged_log == ["t.py::a"]

@@ -24,9 +24,18 @@ MAX_CODE = 200
 
 @cache
 def _parser() -> Any:
-    from ucumvert import get_ucum_parser
+    """ucumvert's UCUM grammar, compiled by lark as `ucumvert.get_ucum_parser` does, without importing the
+    ucumvert package: its `__init__` loads pint and its unit registry (0.3 s per process) for a grammar file."""
+    from importlib.util import find_spec
+    from pathlib import Path
 
-    return get_ucum_parser()
+    from lark import Lark
+
+    spec = find_spec("ucumvert")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("ucumvert")
+    grammar = Path(next(iter(spec.submodule_search_locations))) / "ucum_grammar.lark"
+    return Lark(grammar.read_text(encoding="utf-8"), start="main_term", strict=True)
 
 
 @cache
