@@ -146,7 +146,8 @@ class ManualDriver(Driver):
         )
         step = self.board.begin(action, prompt, self.step_timeout)
         self._show(step)
-        while not step.done.wait(timeout=0.2):
+        # poll the traffic every 0.2 s, and wake at the deadline itself rather than at the next poll after it
+        while not step.done.wait(timeout=min(0.2, max(0.0, step.deadline - time.monotonic()) + 0.001)):
             self._watch_traffic(step)
             if time.monotonic() > step.deadline:
                 self.board.expire(step)

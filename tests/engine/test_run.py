@@ -25,6 +25,7 @@ def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
         str(tmp_path),
         "-c",
         str(RUN_INI),
+        "--assert=plain",  # scenarios judge through findings: no assertion rewriting of the harness
         "-k",
         "upper",
         "-p",
