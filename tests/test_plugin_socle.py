@@ -80,6 +80,9 @@ def test_serve_runs_its_service(env: dict[str, str], tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Ctrl-C as a terminal sends it: a test session started in the background (CI) ignores SIGINT, and
+        # its children would inherit that (Python then never raises KeyboardInterrupt)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None

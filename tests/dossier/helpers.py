@@ -7,21 +7,21 @@ real demo runs (`demo_run`), run once per test process and shared by every test 
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from conformance.certificate.issue import issue_certificate
 from conformance.demo import DemoDriver
 from conformance.dossier.finess import luhn_ok
 from conformance.engine.evidence import DUI, EvidenceJournal
 from conformance.identity import Software
+from tests.helpers import shared_folder
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -132,10 +132,6 @@ def issue(
     return issue_certificate(folder, results, **kw)
 
 
-_RUNS: dict[tuple[str, str], Path] = {}
-_BASE: list[Path] = []
-
-
 class EssaiDui(DemoDriver):
     """The vendor's "DUI Essai": the reference behaviour under its own name, in the version and with the
     seeded defect the test asks for (environment: a python driver is created with no argument). The demo DUI
@@ -146,15 +142,11 @@ class EssaiDui(DemoDriver):
         self.software = Software("DUI Essai", os.environ.get("DOSSIER_ESSAI_VERSION", "1.0.0"), "ESSAI-HOMOL-0001")
 
 
-def demo_run(version: str, dui: str = "demo") -> Path:
+def demo_run(factory: pytest.TempPathFactory, version: str, dui: str = "demo") -> Path:
     """A full `conformance run` of "DUI Essai" in `version` (`demo`, or `demo:<defect>` for one seeded defect),
-    once per test process."""
-    key = (version, dui)
-    if key not in _RUNS:
-        if not _BASE:
-            _BASE.append(Path(tempfile.mkdtemp(prefix="dossier-demo-runs-")))
-            atexit.register(shutil.rmtree, _BASE[0], True)
-        out = _BASE[0] / f"{dui.replace(':', '-')}-{version}"
+    made once per test session whichever xdist worker asks first (`tests.helpers.shared_folder`)."""
+
+    def make(out: Path) -> None:
         proc = subprocess.run(
             [str(BIN / "conformance"), "run", "--dui", "python:tests.dossier.helpers:EssaiDui", "--out", str(out),
              "--solution-name", "DUI Essai", "--solution-version", version, "--solution-vendor", "Éditeur Essai"],
@@ -163,5 +155,5 @@ def demo_run(version: str, dui: str = "demo") -> Path:
                  "DOSSIER_ESSAI_DEFECT": dui.partition(":")[2]},
         )  # fmt: skip
         assert (out / "certificate.html").is_file(), proc.stdout[-3000:] + proc.stderr[-2000:]
-        _RUNS[key] = out
-    return _RUNS[key]
+
+    return shared_folder(factory, f"dossier-{dui.replace(':', '-')}-{version}", make)

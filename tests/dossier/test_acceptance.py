@@ -23,7 +23,7 @@ from tests.dossier.helpers import demo_run, grappe, members_csv
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("certificates")
     for version in ("4.2.1", "5.0"):
-        run = demo_run(version)
+        run = demo_run(tmp_path_factory, version)
         (folder / version).mkdir()
         for name in ("certificate.html", "evidence.zip"):
             shutil.copyfile(run / name, folder / version / name)

@@ -25,11 +25,13 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 pytestmark = pytest.mark.skipif(find_browser() is None, reason="Chromium is not installed")
 
 
-def test_pdf_summary_first_and_screenshot(certs: Path, tmp_path: Path) -> None:
+def test_pdf_summary_first_and_screenshot(
+    certs: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for version in ("4.2.1", "5.0"):  # certificates of real demo runs, as a grappe would hand them in
         (certs / version).mkdir()
         for name in ("certificate.html", "evidence.zip"):
-            shutil.copyfile(demo_run(version) / name, certs / version / name)
+            shutil.copyfile(demo_run(tmp_path_factory, version) / name, certs / version / name)
     rows = grappe(17, organismes=3)
     rows[4] = (*rows[4][:3], rows[4][3][:8] + str((int(rows[4][3][8]) + 1) % 10), *rows[4][4:])  # a doubtful key
     written = write_dossier(assemble(read_members(members_csv(rows)), certs, load_programme()), tmp_path / "out")

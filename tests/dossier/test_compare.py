@@ -113,9 +113,9 @@ def test_inputs_that_cannot_be_compared(certs: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.requirements(next(d.requirement for d in all_defects() if d.name == DEFECT))
-def test_demo_against_a_seeded_defect_names_exactly_its_requirement() -> None:
+def test_demo_against_a_seeded_defect_names_exactly_its_requirement(tmp_path_factory: pytest.TempPathFactory) -> None:
     defect = next(d for d in all_defects() if d.name == DEFECT)
-    good, bad = demo_run("4.2.1"), demo_run("4.2.1", f"demo:{DEFECT}")
+    good, bad = demo_run(tmp_path_factory, "4.2.1"), demo_run(tmp_path_factory, "4.2.1", f"demo:{DEFECT}")
     for a, b in ((good, bad), (good / "certificate.html", bad / "certificate.html")):
         c = compare(load_side(a), load_side(b))
         assert [(x.socle, x.requirement) for x in c.of("regression")] == [(defect.socle, defect.requirement)]

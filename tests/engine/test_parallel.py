@@ -196,6 +196,7 @@ def test_interrupted_parallel_run_keeps_what_was_recorded(tmp_path: Path) -> Non
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background session ignores SIGINT
     )
     ended: list[str] = []
     deadline = time.monotonic() + 240
