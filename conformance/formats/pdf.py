@@ -6,9 +6,10 @@ MSSanté Ref#2 ECO.2.1.5 wants PDF/A-1 copies, the DMP's N1 documents are PDF/A-
 made the way Apache PDFBox Preflight does. fpdf2 in PDF/A-1B mode embeds the fonts it is given, refuses
 the non-embedded standard 14 fonts, transparency and encryption, and adds the ICC's own sRGB2014 (v2)
 output intent. The font is Noto Sans (OFL, `fontpkg-noto-sans`), reduced once per process to the
-Windows-1252 repertoire (what French text needs) and to its Regular and Bold instances, so each document
-embeds a subset of a ~18 kB font rather than parsing the 2 MB variable font (the reduced fonts are kept
-in the user's cache, `font_cache_dir`).
+Windows-1252 repertoire (what French text needs) and to its Regular instance, so each document embeds a
+subset of a ~18 kB font rather than parsing the 2 MB variable font (the reduced font is kept in the user's
+cache, `font_cache_dir`). One font only, titles set larger rather than bold: fpdf2 subsets and writes every
+font a document declares, used or not, and that is most of a document's cost (about 10 ms per font).
 
 The file is byte-for-byte reproducible for a given input and creation date: the XMP packet is ours (fpdf2
 would stamp the current time as ModifyDate), and the trailer ID is derived from the content.
@@ -37,7 +38,6 @@ FONT = "NotoSans"
 @dataclass(frozen=True)
 class Fonts:
     regular: Path
-    bold: Path
 
 
 def _repertoire() -> list[int]:
@@ -54,7 +54,7 @@ def font_cache_dir() -> Path:
 
 
 def _reduce(source: Path) -> dict[int, bytes]:
-    """Regular (400) and Bold (700) static instances of the variable font, Windows-1252 glyphs only."""
+    """The Regular (400) static instance of the variable font, Windows-1252 glyphs only."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
@@ -72,7 +72,7 @@ def _reduce(source: Path) -> dict[int, bytes]:
     reduced = io.BytesIO()
     variable.save(reduced)
     out: dict[int, bytes] = {}
-    for weight in (400, 700):
+    for weight in (400,):
         reduced.seek(0)
         static = instancer.instantiateVariableFont(TTFont(reduced), {"wght": weight, "wdth": 100})
         buf = io.BytesIO()
@@ -83,7 +83,7 @@ def _reduce(source: Path) -> dict[int, bytes]:
 
 @cache
 def fonts() -> Fonts:
-    """The two font files fpdf2 embeds, made once per machine (~0.4 s) and kept in the font cache.
+    """The font file fpdf2 embeds, made once per machine (~0.2 s) and kept in the font cache.
 
     fpdf2 reads fonts from files only; the cache key is the font package's version and the repertoire,
     and a cache that cannot be written falls back to a folder of this process.
@@ -94,18 +94,18 @@ def fonts() -> Fonts:
 
     source = ROOT / "files" / "NotoSans[wdth,wght].ttf"
     key = hashlib.sha256(f"{version('fontpkg-noto-sans')}|{_repertoire()}".encode()).hexdigest()[:16]
-    names = {400: f"{FONT}-Regular.ttf", 700: f"{FONT}-Bold.ttf"}
+    names = {400: f"{FONT}-Regular.ttf"}
     for folder in (font_cache_dir() / key, Path(tempfile.gettempdir()) / f"dui-conformance-fonts-{os.getpid()}"):
         paths = {w: folder / n for w, n in names.items()}
         if all(p.is_file() for p in paths.values()):
-            return Fonts(paths[400], paths[700])
+            return Fonts(paths[400])
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for weight, data in _reduce(source).items():
                 tmp = paths[weight].with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_bytes(data)
                 os.replace(tmp, paths[weight])  # atomic: a concurrent process sees the old file or the new
-            return Fonts(paths[400], paths[700])
+            return Fonts(paths[400])
         except OSError:
             continue
     raise OSError("no writable folder for the PDF fonts (set CONFORMANCE_FONT_CACHE)")
@@ -143,7 +143,7 @@ def xmp_packet(title: str, author: str, created: datetime, *, pdfa: bool = True,
 
 
 def pdfa_document(title: str, author: str, created: datetime, *, pdfa: bool = True, padding: int = 0) -> FPDF:
-    """A new A4 document, PDF/A-1b (fpdf2 enforces it) with the fonts "NotoSans" regular and "B" loaded.
+    """A new A4 document, PDF/A-1b (fpdf2 enforces it) with the font "NotoSans" (regular) loaded.
 
     `pdfa=False` makes the same document without the PDF/A identification in its XMP (a PDF that does
     not claim PDF/A: the MSSanté seeded defect); the content is unchanged.
@@ -157,9 +157,7 @@ def pdfa_document(title: str, author: str, created: datetime, *, pdfa: bool = Tr
     pdf.set_producer(PRODUCER)
     pdf.set_lang("fr-FR")
     pdf.set_xmp_metadata(xmp_packet(title, author, created, pdfa=pdfa, padding=padding))
-    f = fonts()
-    pdf.add_font(FONT, "", f.regular)
-    pdf.add_font(FONT, "B", f.bold)
+    pdf.add_font(FONT, "", fonts().regular)
     return pdf
 
 
@@ -170,7 +168,7 @@ def build_pdf(
     pdf = pdfa_document(title, author, created, pdfa=pdfa, padding=padding)
     pdf.add_page()
     # cell() with lines wrapped beforehand: fpdf2's multi_cell line breaking costs ~1 ms a line
-    pdf.set_font(FONT, style="B", size=14)
+    pdf.set_font(FONT, size=15)
     for part in textwrap.wrap(printable(title), 60) or [" "]:
         pdf.cell(0, 8, part, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)

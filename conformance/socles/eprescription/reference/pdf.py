@@ -55,7 +55,7 @@ def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
         inp.created or datetime.now(UTC).replace(microsecond=0),
     )
     pdf.add_page()
-    pdf.set_font(FONT, "B", 14)
+    pdf.set_font(FONT, "", 15)
     pdf.cell(0, 8, printable(inp.organization.get("name", "")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 11)
     pdf.cell(
@@ -86,7 +86,7 @@ def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
         payload = other_number(inp.number) if flaw is PrintFlaw.QR_OTHER_NUMBER else inp.number
         pdf.image(io.BytesIO(qr_png(payload)), x=pdf.l_margin, w=40)
     if flaw is not PrintFlaw.NUMBER_ONLY_IN_QR:
-        pdf.set_font(FONT, "B", 12)
+        pdf.set_font(FONT, "", 13)
         pdf.cell(0, 7, printable(f"N° de prescription : {inp.number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 8)
     pdf.multi_cell(0, 4, printable(MENTIONS), new_x="LMARGIN", new_y="NEXT")
