@@ -171,13 +171,12 @@ def start_method() -> str:
 
 
 def validate_files(files: Iterable[Path], settings: BatchSettings, jobs: int = 1) -> Iterator[dict[str, Any]]:
-    """One JSON result per file of `files`, in order; `jobs` worker processes (1: in this process, whose
-    options the caller has applied)."""
+    """One JSON result per file of `files`, in order; `jobs` worker processes (1: in this process). The
+    settings' option values are applied in this process too, as each worker applies them: what a process
+    was configured with before (an external PDF/A validator, a terminology folder) never makes one job
+    judge otherwise than two."""
     if jobs <= 1:
-        from conformance.socle import load_all_checks
-
-        load_all_checks()
-        _use(settings)
+        prepare(settings)
         for chunk in chunks(files):
             yield from validate_chunk(chunk)
         return

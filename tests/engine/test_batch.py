@@ -131,3 +131,19 @@ def test_summary_counts_files_per_kind_and_requirement() -> None:
     # a requirement counts once per file, at its worst verdict in that file
     assert data["requirements"] == {"R-1": {"fail": 1, "pass": 1, "warn": 1}, "R-2": {"pass": 1}}
     assert "3 files: fail 1, pass 1, warn 1" in summary.lines()[0]
+
+
+def test_one_job_judges_with_the_batch_settings_not_with_the_process_state(sample: list[Path]) -> None:
+    """A process configured before (here PDFBox Preflight as the external PDF/A validator, as an earlier test
+    or command may leave it) judges a one-job batch as the workers of a two-job batch do: with the settings."""
+    from conformance.formats import preflight
+
+    expected = list(validate_files(walk(sample), BatchSettings(), jobs=2))
+    try:
+        preflight.configure("preflight")
+    except preflight.PreflightUnavailable:
+        pytest.skip("PDFBox Preflight is not installed")
+    try:
+        assert list(validate_files(walk(sample), BatchSettings(), jobs=1)) == expected
+    finally:
+        preflight.configure(None)
