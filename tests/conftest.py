@@ -77,3 +77,78 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, session_pki: TestPKI) -> 
     """One serial run of every installed socle with the reference DUI, made once for the whole test
     session (all xdist workers) and shared by the tests that only read its folder: never write into it."""
     return shared_run(tmp_path_factory, "demo-all", "--dui", "demo", *demo_options(session_pki))
+
+
+# Seconds the heaviest modules of this suite take in all (pytest --durations=0 with 3 xdist workers on the
+# 2-core machine, 2026-12-05), for laying out the collection below; a module absent here counts as light.
+HEAVY = {
+    "tests/test_sensitivity.py": 434,  # 134 independent full runs: spread item by item
+    "tests/engine/capture/test_sandbox_run.py": 69,
+    "tests/engine/capture/test_imports.py": 44,
+    "tests/certificate/test_browser.py": 36,
+    "tests/cli/test_dask.py": 36,
+    "tests/dossier/test_acceptance.py": 35,
+    "tests/engine/test_parallel.py": 28,
+    "tests/socles/dmp/test_suite.py": 26,
+    "tests/socles/eprescription/test_suite_run.py": 24,
+    "tests/certificate/test_forgeries.py": 24,
+    "tests/drivers/test_manual_run.py": 24,
+    "tests/dossier/test_compare.py": 18,
+    "tests/formats/test_pdfa.py": 17,
+    "tests/drivers/test_console_browser.py": 16,
+    "tests/examples/test_java_bridge.py": 15,
+    "tests/mutations/test_mutations.py": 14,
+    "tests/certificate/test_runs.py": 13,
+}
+SPREAD = "tests/test_sensitivity.py"
+LIGHT = 0.2  # seconds, an average light test
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist worksteal`), order the collection so that each worker's first block starts
+    with its share of the heavy modules, largest first (a long test started last made the run's tail).
+
+    Work stealing hands worker k the k-th contiguous block of the collection and later moves the tail of the
+    longest queue to an idle worker: each block here is a bin of whole heavy modules (their module fixtures
+    are paid once), then its share of the sensitivity runs, then light tests, with bins of the sizes the
+    scheduler cuts. Only the order changes: every worker still collects the same items."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 0))
+    if workers < 2 or len(items) < workers:
+        return
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(_module(item), []).append(item)
+    bins: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    load = [0.0] * workers
+
+    def lightest() -> int:
+        return min(range(workers), key=lambda i: (load[i], len(bins[i])))
+
+    for name in sorted((m for m in modules if m in HEAVY and m != SPREAD), key=lambda m: -HEAVY[m]):
+        i = lightest()
+        bins[i].extend(modules[name])
+        load[i] += HEAVY[name]
+    spread = modules.get(SPREAD, [])
+    for item in spread:
+        i = lightest()
+        bins[i].append(item)
+        load[i] += HEAVY[SPREAD] / len(spread)
+    sizes, left = [], len(items)
+    for k in range(workers):  # as the scheduler cuts: len(pending) // workers still to serve
+        sizes.append(left // (workers - k))
+        left -= sizes[-1]
+    light = [item for name, group in modules.items() if name not in HEAVY for item in group]
+    for item in light:  # fill the bins up to their sizes, the emptiest (in load) first
+        open_bins = [i for i in range(workers) if len(bins[i]) < sizes[i]] or list(range(workers))
+        i = min(open_bins, key=lambda b: load[b])
+        bins[i].append(item)
+        load[i] += LIGHT
+    order: list[int] = []
+    for size in sizes:  # the bin whose length is the size of the block the scheduler cuts next
+        unused = [b for b in range(workers) if b not in order]
+        order.append(next((b for b in unused if len(bins[b]) == size), unused[0]))
+    items[:] = [item for b in order for item in bins[b]]
