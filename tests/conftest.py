@@ -77,4 +77,3 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, session_pki: TestPKI) -> 
     """One serial run of every installed socle with the reference DUI, made once for the whole test
     session (all xdist workers) and shared by the tests that only read its folder: never write into it."""
     return shared_run(tmp_path_factory, "demo-all", "--dui", "demo", *demo_options(session_pki))
-
