@@ -171,8 +171,10 @@ class RunRecorder:
                 self._progress()
 
     def _progress(self) -> None:
+        """The files as of the last ended scenario: a timer may fire while the next one is half-judged, and a
+        scenario's findings count only once it has ended (as the parallel merge counts them)."""
         self.journal.write_index(compact=True)
-        self.write(compact=True)
+        self.write(compact=True, ended_only=True)
 
     def _socle_done(self, socle: str) -> bool:
         """Every selected scenario of `socle` has ended (its verdict is final: written at once)."""
@@ -182,15 +184,16 @@ class RunRecorder:
         return expected is not None and ended >= expected
 
     # -- output ----------------------------------------------------------------------------
-    def results(self) -> dict[str, Any]:
+    def results(self, *, ended_only: bool = False) -> dict[str, Any]:
         with self._lock:
-            scenarios = list(self.scenarios.values())
+            scenarios = [s for s in self.scenarios.values() if not ended_only or s.outcome != "pending"]
         return build_results(self.info, scenarios, self.journal, self.expected_total, self.expected_by_socle)
 
-    def write(self, *, compact: bool = False) -> dict[str, Any]:
-        """`compact` while the run goes on (rewritten after every scenario); indented once it has ended."""
+    def write(self, *, compact: bool = False, ended_only: bool = False) -> dict[str, Any]:
+        """`compact` while the run goes on; indented once it has ended. `ended_only`: leave out the scenario
+        that has begun and not ended (its findings so far)."""
         with self._write_lock:
-            data = self.results()
+            data = self.results(ended_only=ended_only)
             write_json_atomic(self.out / "results.json", data, compact=compact)
             self._written = time.monotonic()
         return data

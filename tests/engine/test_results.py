@@ -79,3 +79,20 @@ def test_results_are_written_at_most_every_write_every_seconds_and_completely_at
     assert data["progress"]["done"] == len(ids) and data["status"] == "complete"
     final = (tmp_path / "results.json").read_text()
     assert json.loads(final)["progress"]["done"] == len(ids) and final.startswith("{\n  ")  # indented at the end
+
+
+def test_a_write_while_a_scenario_runs_leaves_out_its_findings_so_far(tmp_path: Path) -> None:
+    """The timer's write (a run killed just after it) shows the scenarios that ended, never a verdict made
+    from a half-judged scenario."""
+    rec = RunRecorder(RunInfo("r1", tmp_path, ["mssante"], "demo", {"name": "x"}))
+    rec.begin("s1", "mssante", "s1", "t", ["MSS-MSG-01"])
+    rec.add_findings("s1", [Finding("MSS-MSG-01", Verdict.PASS, "ok", "ok")])
+    rec.end("s1", "passed", 0.1)
+    rec.begin("s2", "mssante", "s2", "t", ["MSS-MSG-01"])
+    rec.add_findings("s2", [Finding("MSS-MSG-01", Verdict.FAIL, "half-judged", "à moitié jugé")])
+    data = written(tmp_path / "results.json", 1)  # the timer's write, while s2 runs
+    scenarios = data["socles"]["mssante"]["scenarios"]
+    assert [s["id"] for s in scenarios] == ["s1"]
+    assert data["socles"]["mssante"]["requirements"]["MSS-MSG-01"]["verdict"] == "pass"
+    rec.end("s2", "failed", 0.1)
+    assert rec.finish()["socles"]["mssante"]["requirements"]["MSS-MSG-01"]["verdict"] == "fail"
