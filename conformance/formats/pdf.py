@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 PRODUCER = "dui-conformance (fpdf2)"
 _ENCODING = "windows-1252"  # the repertoire the embedded font subset covers
@@ -158,6 +159,13 @@ def pdfa_document(title: str, author: str, created: datetime, *, pdfa: bool = Tr
     pdf.set_lang("fr-FR")
     pdf.set_xmp_metadata(xmp_packet(title, author, created, pdfa=pdfa, padding=padding))
     pdf.add_font(FONT, "", fonts().regular)
+    for font in pdf.fonts.values():
+        if not isinstance(font, TTFFont):
+            continue
+        # the reduced font's glyph bounding boxes are already right (fontTools computed them when it made it):
+        # without recomputing them, writing the subset copies each glyph's bytes instead of decoding and
+        # encoding its outline again, a third of a document's cost
+        font.ttfont.recalcBBoxes = False
     return pdf
 
 
