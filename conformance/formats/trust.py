@@ -114,14 +114,18 @@ def _revocation(
     chain: Sequence[x509.Certificate], crls: Sequence[x509.CertificateRevocationList], at: dt.datetime
 ) -> SignerTrust | None:
     """None when every link below the anchor is covered by a current CRL of its issuer and none is revoked."""
+    # names compared as DER (cryptography builds a Python Name at every `.issuer`, and comparing two walks
+    # their RDNs), the CRL's signature checked last, on the CRLs that cover the link by name and date
+    named = [(c, c.issuer.public_bytes()) for c in crls]
     for cert, issuer in zip(chain, chain[1:], strict=False):
+        wanted = cert.issuer.public_bytes()
         covering = [
             c
-            for c in crls
-            if c.issuer == cert.issuer
-            and c.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+            for c, name in named
+            if name == wanted
             and c.last_update_utc <= at
             and (c.next_update_utc is None or at <= c.next_update_utc)
+            and c.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
         ]
         subject = cert.subject.rfc4514_string()
         if not covering:
