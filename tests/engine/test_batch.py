@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from conformance.engine.batch import (
     Summary,
     count,
     in_order,
+    prepare,
     validate_files,
     validate_named,
     walk,
@@ -61,8 +63,11 @@ def test_walk_is_ordered_recursive_and_lazy(tmp_path: Path, sample: list[Path]) 
 
 
 def test_two_workers_give_the_results_of_one_in_the_same_order(sample: list[Path]) -> None:
-    one = list(validate_files(walk(sample), BatchSettings(), jobs=1))
-    two = list(validate_files(walk(sample), BatchSettings(), jobs=2))
+    # one reference time for both: without it each judges at its own validation time, which findings name to
+    # the second (two validations a second apart differ in those words, not in their verdicts)
+    settings = BatchSettings(at=datetime.now(UTC).isoformat(timespec="seconds"))
+    one = list(validate_files(walk(sample), settings, jobs=1))
+    two = list(validate_files(walk(sample), settings, jobs=2))
     assert one == two
     assert [r["file"] for r in one] == [str(p) for p in walk(sample)]
     assert {r["kind"] for r in one} == {"email", "xdm", "pdf", "cda", "unknown"}
@@ -71,7 +76,8 @@ def test_two_workers_give_the_results_of_one_in_the_same_order(sample: list[Path
     assert by_name["cda-bad.xml"]["verdict"] == "fail"
     assert by_name["truncated.eml"]["verdict"] == "fail"
     assert len(by_name["message.eml"]["parts"]) == 4  # the e-mail, its archive, the archive's CDA, the PDF copy
-    assert one == [validate_path(p).to_json() for p in walk(sample)]  # the one code path of validate
+    # the one code path of validate, at the same reference time
+    assert one == [validate_path(p, settings.context()).to_json() for p in walk(sample)]
 
 
 def test_socle_selection_reaches_the_workers(sample: list[Path]) -> None:
@@ -111,6 +117,7 @@ def test_shipped_bytes_judge_like_a_path(tmp_path: Path, sample: list[Path]) -> 
     from conformance.engine.batch_dask import read_shipped
 
     paths = [*walk(sample), tmp_path / "absent.eml"]
+    prepare(BatchSettings())  # as a Dask worker does before its first task (no reference time: validation time)
     shipped = validate_named([(str(p), read_shipped(p, BatchSettings().max_bytes)) for p in paths])
     assert shipped == [validate_path(p).to_json() for p in paths]
     assert shipped[-1]["findings"][0]["requirement"] == "HARNESS-INPUT"
@@ -138,12 +145,13 @@ def test_one_job_judges_with_the_batch_settings_not_with_the_process_state(sampl
     or command may leave it) judges a one-job batch as the workers of a two-job batch do: with the settings."""
     from conformance.formats import preflight
 
-    expected = list(validate_files(walk(sample), BatchSettings(), jobs=2))
+    settings = BatchSettings(at=datetime.now(UTC).isoformat(timespec="seconds"))  # one reference time for both
+    expected = list(validate_files(walk(sample), settings, jobs=2))
     try:
         preflight.configure("preflight")
     except preflight.PreflightUnavailable:
         pytest.skip("PDFBox Preflight is not installed")
     try:
-        assert list(validate_files(walk(sample), BatchSettings(), jobs=1)) == expected
+        assert list(validate_files(walk(sample), settings, jobs=1)) == expected
     finally:
         preflight.configure(None)
