@@ -197,15 +197,24 @@ class EvidenceJournal:
 
 def read_journal(root: Path) -> list[dict[str, Any]]:
     """Rebuild the list from journal.jsonl, tolerating a last line cut by a kill."""
+    return read_jsonl(Path(root) / "journal.jsonl")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The objects of an append-only JSON-lines file (journal.jsonl, scenarios.jsonl), up to a line cut by a
+    kill; [] when it cannot be read."""
     out: list[dict[str, Any]] = []
-    path = Path(root) / "journal.jsonl"
-    if not path.exists():
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
         return out
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in lines:
         try:
-            out.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError:
             break
+        if isinstance(row, dict):
+            out.append(row)
     return out
 
 

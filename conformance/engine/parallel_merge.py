@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from conformance.engine import parallel_refs
-from conformance.engine.evidence import INDEX_SCHEMA, EvidenceRef, now_iso, read_journal, write_json_atomic
+from conformance.engine.evidence import (
+    INDEX_SCHEMA,
+    EvidenceRef,
+    now_iso,
+    read_journal,
+    read_jsonl,
+    write_json_atomic,
+)
 from conformance.engine.recorder import SCENARIOS_LOG, ScenarioRecord
 from conformance.engine.results import SCHEMA as RESULTS_SCHEMA
 from conformance.engine.results import build_results
@@ -130,7 +137,7 @@ def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
     results = worker_results(folder)
     rows = [s for socle in results.get("socles", {}).values() for s in socle.get("scenarios", [])]
     listed = {s.get("id") for s in rows}
-    rows += [s for s in scenario_log(folder) if s.get("id") not in listed]
+    rows += [s for s in read_jsonl(folder / SCENARIOS_LOG) if s.get("id") not in listed]
     out: list[ScenarioRecord] = []
     for s in rows:
         if s.get("outcome") == "pending":
@@ -151,24 +158,6 @@ def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
             )
         except (KeyError, TypeError, ValueError):
             continue  # not a scenario record: a folder is read, never trusted
-    return out
-
-
-def scenario_log(folder: Path) -> list[dict[str, Any]]:
-    """The worker's scenarios.jsonl, up to a last line cut by a kill."""
-    path = folder / SCENARIOS_LOG
-    out: list[dict[str, Any]] = []
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return out
-    for line in lines:
-        try:
-            row = json.loads(line)
-        except ValueError:
-            break
-        if isinstance(row, dict):
-            out.append(row)
     return out
 
 

@@ -142,9 +142,7 @@ class RunRecorder:
             rec = self.scenarios[nodeid]
             rec.outcome, rec.duration, rec.detail = outcome, duration, detail
             rec.evidence = [r.sha256 for r in self.journal.refs(nodeid)]
-            if not self._log.closed:
-                self._log.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
-                self._log.flush()
+            self._logged([rec])
         self.journal.scenario = None
         self._changed(force=self._socle_done(rec.socle))
 
@@ -176,6 +174,19 @@ class RunRecorder:
         self.journal.write_index(compact=True)
         self.write(compact=True, ended_only=True)
 
+    def _logged(self, scenarios: list[ScenarioRecord]) -> None:
+        """Append `scenarios` to scenarios.jsonl, flushed (the caller holds `_lock`)."""
+        if not self._log.closed:
+            self._log.writelines(json.dumps(rec.to_json(), ensure_ascii=False) + "\n" for rec in scenarios)
+            self._log.flush()
+
+    def _stop_writing(self) -> None:
+        """No more timed writes nor log lines from this recorder (the caller holds `_write_lock`)."""
+        self._finished = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _socle_done(self, socle: str) -> bool:
         """Every selected scenario of `socle` has ended (its verdict is final: written at once)."""
         expected = self.expected_by_socle.get(socle)
@@ -202,23 +213,15 @@ class RunRecorder:
         """Stop this recorder's own writes: another writer makes results.json (a parallel run's merge), and
         the log holds `scenarios`, the merged records, in their order."""
         with self._write_lock:
-            self._finished = True
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._stop_writing()
             with self._lock:
-                if not self._log.closed:
-                    for rec in scenarios:
-                        self._log.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
-                    self._log.close()
+                self._logged(scenarios)
+                self._log.close()
 
     def finish(self, status: str = "complete") -> dict[str, Any]:
         self.info.finished = now_iso()
         with self._write_lock:
-            self._finished = True
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._stop_writing()
             self.info.status = status
             self.journal.close()
             with self._lock:
