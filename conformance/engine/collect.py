@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.engine.run import RUN_INI
+from conformance.engine.run import LEAN, RUN_INI
 from conformance.socle import get_socle
 
 
@@ -32,7 +32,7 @@ def requirement_marks(socle_name: str) -> dict[str, list[str]]:
 
     suite = get_socle(socle_name).suite
     args = [str(suite), "--collect-only", "-qq", "-p", "no:cacheprovider", "-c", str(RUN_INI), "--rootdir", str(suite)]
-    args += ["--assert=plain"]  # as a run collects (engine.run.argv_for)
+    args += LEAN  # as a run collects (engine.run.argv_for)
     with redirect_stdout(sys.stderr):
         code = pytest.main(args, plugins=[Marks()])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):

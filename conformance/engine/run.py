@@ -27,6 +27,11 @@ from conformance.paths import PACKAGE_DIR
 from conformance.socle import get_socle
 
 RUN_INI = PACKAGE_DIR / "engine" / "run.ini"
+# what a run's pytest session does without: no assertion rewriting (scenarios judge through findings, never bare
+# asserts, and the rewrite hook re-parsed every harness and plug-in module imported after pytest started, about
+# 0.5 s per run); no unraisable-exception plug-in (its warnings never reach a run's reader, and its five full
+# garbage collections at the end cost about 0.2 s per run)
+LEAN = ["--assert=plain", "-p", "no:unraisableexception"]
 USAGE = 2  # exit status of a usage or environment error
 INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
 
@@ -40,11 +45,7 @@ def argv_for(request: RunRequest) -> list[str]:
     assert request.out is not None
     args = [str(get_socle(name).suite) for name in request.socles]
     args += ["-p", "no:cacheprovider", "--rootdir", str(request.out.parent), "-c", str(RUN_INI)]
-    # no assertion rewriting: scenarios judge through findings, never bare asserts, and the rewrite hook
-    # re-parsed every harness and plug-in module imported after pytest started (about 0.5 s per run); no
-    # unraisable-exception plug-in: its warnings never reach a run's reader, and its five full garbage
-    # collections at the end cost about 0.2 s per run
-    args += ["--assert=plain", "-p", "no:unraisableexception"]
+    args += LEAN
     if request.keyword:
         args += ["-k", request.keyword]
     if request.jobs > 1:  # pytest-xdist: the session's controller merges its workers' folders (engine.parallel)
