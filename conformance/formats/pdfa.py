@@ -22,12 +22,10 @@ import hashlib
 import io
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 from lxml import etree
@@ -36,6 +34,7 @@ from pypdf.generic import ArrayObject, BooleanObject, ContentStream, DictionaryO
 
 from conformance.formats import pdfa_fonts
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
+from conformance.kept import Kept
 from conformance.messages import Messages, Text
 
 T = Messages(Path(__file__).with_name("pdfa.toml"), "pdfa")
@@ -457,8 +456,7 @@ def check_pdfa(data: bytes) -> PdfaReport:
     return report
 
 
-_CACHE: OrderedDict[str, PdfaReport] = OrderedDict()
-_LOCK = Lock()
+_KEPT: Kept[PdfaReport] = Kept(128)
 
 
 def pdfa_report(data: bytes, digest: str | None = None) -> PdfaReport:
@@ -468,15 +466,11 @@ def pdfa_report(data: bytes, digest: str | None = None) -> PdfaReport:
 
     validator = preflight.active()
     key = f"{digest or hashlib.sha256(data).hexdigest()}|{validator.label if validator else ''}"
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    report = check_pdfa(data)
-    if validator is not None and report.refused is None:
-        report.external = validator.validate(data)
-    with _LOCK:
-        _CACHE[key] = report
-        while len(_CACHE) > 128:
-            _CACHE.popitem(last=False)
-    return report
+
+    def make() -> PdfaReport:
+        report = check_pdfa(data)
+        if validator is not None and report.refused is None:
+            report.external = validator.validate(data)
+        return report
+
+    return _KEPT.get(key, make)
