@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.formats.ebrim import RS, SOAP12
+from conformance.formats.tls_reuse import reused
 from conformance.formats.xmlsafe import XmlRefused, parse_xml
 from conformance.identity import DEMO, Software, software_of
 
@@ -70,6 +71,12 @@ class DmpAnswer:
 
 
 def tls_context(cfg: DmpConfig, flaws: DmpTls) -> ssl.SSLContext:
+    """Built once, again when one of its files changes (a CRL the harness rewrites)."""
+    files = (cfg.ca_bundle, cfg.crl, cfg.client_cert, cfg.client_key)
+    return reused(("dmp", flaws), files, lambda: _new_context(cfg, flaws))
+
+
+def _new_context(cfg: DmpConfig, flaws: DmpTls) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(str(cfg.client_cert), str(cfg.client_key))

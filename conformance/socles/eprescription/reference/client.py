@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.drivers.base import Outcome
+from conformance.formats.tls_reuse import reused
 from conformance.identity import DEMO, Software, software_of
 from conformance.socles.eprescription.reference.bundle import build_bundle
 from conformance.socles.eprescription.reference.pdf import PrintInput, ordonnance_pdf
@@ -51,6 +52,10 @@ class EpConfig:
         )
 
     def context(self) -> ssl.SSLContext:
+        """Built once, again when one of its files changes."""
+        return reused("eprescription", (self.ca_bundle, self.client_cert, self.client_key), self._new_context)
+
+    def _new_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=self.ca_bundle)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(self.client_cert, self.client_key)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import imaplib
 import smtplib
+import socket
 import ssl
 import warnings
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from typing import Any
 
 from cryptography import x509
 
+from conformance.formats.tls_reuse import reused
 from conformance.identity import DEMO, Software, software_of
 from conformance.socles.mssante.build.inputs import Bal
 
@@ -101,7 +103,13 @@ class MssConfig:
 
 
 def tls_context(cfg: MssConfig, flaws: TlsFlaws = NO_FLAWS, *, client_cert: bool = True) -> ssl.SSLContext:
-    """The client context: IGC-Santé bundle only, host name, CRL of the chain, TLS >= 1.2, ORG certificate."""
+    """The client context: IGC-Santé bundle only, host name, CRL of the chain, TLS >= 1.2, ORG certificate
+    (built once, again when one of its files changes)."""
+    files = (cfg.ca_bundle, cfg.crl, cfg.client_cert, cfg.client_key)
+    return reused(("mssante", flaws, client_cert), files, lambda: _new_context(cfg, flaws, client_cert))
+
+
+def _new_context(cfg: MssConfig, flaws: TlsFlaws, client_cert: bool) -> ssl.SSLContext:
     if flaws.any_issuer:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
@@ -175,6 +183,14 @@ def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
+def _no_delay(sock: socket.socket | None) -> None:
+    """Commands go out when written (TCP_NODELAY), as an interactive protocol's client wants: with Nagle's
+    algorithm a command written while the server delays its ACK of the previous one waits up to 40 ms."""
+    if sock is not None:
+        with suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _quit(smtp: smtplib.SMTP) -> None:
     try:
         smtp.quit()
@@ -221,6 +237,7 @@ def _submit(
     steps = [f"SMTP {cfg.host}:{cfg.smtp_port}", "EHLO"]
     try:  # connecting in the constructor keeps the host for STARTTLS's host-name check
         smtp = smtplib.SMTP(cfg.host, cfg.smtp_port, local_hostname=cfg.bal.domain, timeout=timeout or cfg.timeout)
+        _no_delay(smtp.sock)  # connected, greeting read: the client has written nothing yet
     except (TimeoutError, ConnectionError, OSError) as exc:
         raise OperatorUnreachable(f"opérateur MSSanté injoignable ({cfg.host}:{cfg.smtp_port}) : {exc}") from exc
     try:
@@ -298,6 +315,7 @@ def _imap_open(
     steps.append(f"IMAP {cfg.host}:{cfg.imap_port}")
     try:
         imap = imaplib.IMAP4(cfg.host, cfg.imap_port, timeout=timeout or cfg.timeout)
+        _no_delay(imap.sock)
     except (TimeoutError, ConnectionError, OSError, imaplib.IMAP4.error) as exc:
         raise OperatorUnreachable(f"opérateur MSSanté injoignable ({cfg.host}:{cfg.imap_port}) : {exc}") from exc
     try:

@@ -122,6 +122,7 @@ class RecordingIMAP(imap4.IMAP4Server):
     # -- connection life ------------------------------------------------------------------
     def connectionMade(self) -> None:  # noqa: N802
         transport: Any = self.transport
+        transport.setTcpNoDelay(True)  # answers go out when written (Twisted leaves Nagle on: up to 40 ms each)
         peer = transport.getPeer()
         self.rec.peer = f"{peer.host}:{peer.port}"
         self.server.opened(self)
