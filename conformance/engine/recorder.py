@@ -29,7 +29,7 @@ from conformance.engine.evidence import EvidenceJournal, now_iso, write_json_ato
 from conformance.engine.results import build_results
 from conformance.model import Finding
 
-WRITE_EVERY = 0.25  # seconds: the longest results.json lags scenarios.jsonl while scenarios end quickly
+WRITE_EVERY = 1.0  # seconds: the longest results.json lags scenarios.jsonl (which holds every ended scenario)
 SCENARIOS_LOG = "scenarios.jsonl"
 
 

@@ -25,7 +25,7 @@ import tempfile
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
@@ -172,7 +172,21 @@ def pdfa_document(title: str, author: str, created: datetime, *, pdfa: bool = Tr
 def build_pdf(
     title: str, lines: list[str], *, author: str, created: datetime, pdfa: bool = True, padding: int = 0
 ) -> bytes:
-    """An A4 document: title, then `lines`; `padding` adds that many bytes (give or take a length digit)."""
+    """An A4 document: title, then `lines`; `padding` adds that many bytes (give or take a length digit).
+
+    The bytes depend only on the arguments (see above), so a document asked for again (the same report
+    sent to several recipients in the same second) is the one already made; padded ones are not kept."""
+    if padding:
+        return _build_pdf(title, tuple(lines), author, created, pdfa, padding)
+    return _kept_pdf(title, tuple(lines), author, created, pdfa)
+
+
+@lru_cache(maxsize=64)
+def _kept_pdf(title: str, lines: tuple[str, ...], author: str, created: datetime, pdfa: bool) -> bytes:
+    return _build_pdf(title, lines, author, created, pdfa, 0)
+
+
+def _build_pdf(title: str, lines: tuple[str, ...], author: str, created: datetime, pdfa: bool, padding: int) -> bytes:
     pdf = pdfa_document(title, author, created, pdfa=pdfa, padding=padding)
     pdf.add_page()
     # cell() with lines wrapped beforehand: fpdf2's multi_cell line breaking costs ~1 ms a line
