@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from fpdf.fonts import TTFFont
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PRODUCER = "dui-conformance (fpdf2)"
 _ENCODING = "windows-1252"  # the repertoire the embedded font subset covers
@@ -149,6 +150,11 @@ def pdfa_document(title: str, author: str, created: datetime, *, pdfa: bool = Tr
     `pdfa=False` makes the same document without the PDF/A identification in its XMP (a PDF that does
     not claim PDF/A: the MSSanté seeded defect); the content is unchanged.
     """
+    # fpdf2 (and fontTools under it: 0.2 s) is imported by the first document, not by every process that
+    # imports the reference DUI (a parallel run's controller, `conformance validate`)
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
     pdf = FPDF(format="A4", enforce_compliance="PDF/A-1B")
     created = created if created.tzinfo else created.replace(tzinfo=UTC)
     pdf.set_creation_date(created)

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from conformance.drivers.base import Outcome
 from conformance.socles.eprescription.reference.client import Prescriber
 from conformance.socles.eprescription.reference.switches import ShareFlaw
-from conformance.socles.mssante.api import patient_address
 
 if TYPE_CHECKING:
     from conformance.demo import ReferencePart
@@ -107,7 +106,10 @@ class OrdonnanceSharer:
     def to_patient(self, patient: dict[str, Any], number: str, doc: dict[str, Any], timeout: float) -> Outcome:
         params: dict[str, Any] = {"patient": patient, "documents": [doc], "body": _body(number)}
         if self.flaw is ShareFlaw.SENDS_TO_UNQUALIFIED:
-            # the defect: builds the address from the INS itself, whatever the identity status
+            # the defect: builds the address from the INS itself, whatever the identity status (the MSSanté API,
+            # imported here: it brings the MSSanté harness, which the reference DUI otherwise never needs)
+            from conformance.socles.mssante.api import patient_address
+
             params["to"] = [patient_address(patient)]
         elif not patient.get("qualified"):
             return Outcome("refused", detail=UNQUALIFIED)
