@@ -143,12 +143,14 @@ class EssaiDui(DemoDriver):
 
 
 def demo_run(factory: pytest.TempPathFactory, version: str, dui: str = "demo") -> Path:
-    """A full `conformance run` of "DUI Essai" in `version` (`demo`, or `demo:<defect>` for one seeded defect),
+    """A `conformance run` of "DUI Essai" in `version` (`demo`, or `demo:<defect>` for one seeded defect) over the
+    two socles a grappe's certificate needs to count (MSSanté and DMP; the programme's condition is two socles),
     made once per test session whichever xdist worker asks first (`tests.helpers.shared_folder`)."""
 
     def make(out: Path) -> None:
         proc = subprocess.run(
-            [str(BIN / "conformance"), "run", "--dui", "python:tests.dossier.helpers:EssaiDui", "--out", str(out),
+            [str(BIN / "conformance"), "run", "--socle", "mssante,dmp",
+             "--dui", "python:tests.dossier.helpers:EssaiDui", "--out", str(out),
              "--solution-name", "DUI Essai", "--solution-version", version, "--solution-vendor", "Éditeur Essai"],
             capture_output=True, text=True, timeout=600, check=False, cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO), "DOSSIER_ESSAI_VERSION": version,

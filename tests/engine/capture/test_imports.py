@@ -13,7 +13,7 @@ import pytest
 from conformance.engine.capture.captures import read_captures
 from conformance.engine.options import OptionError
 from tests.engine.capture.helpers import export_captures
-from tests.helpers import shared_folder
+from tests.helpers import Run
 
 BIN = Path(sys.executable).parent
 MTOM = b"--MIMEBoundary_abc\r\nContent-Type: application/xop+xml\r\n\r\n<x/>\r\n--MIMEBoundary_abc--\r\n"
@@ -109,14 +109,11 @@ def test_a_folder_without_exchanges_is_a_usage_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo run whose captures are imported: made once for every xdist worker; never written into."""
-
-    def make(out: Path) -> None:
-        proc = conformance("run", "--socle", "mssante", "--socle", "dmp", "--socle", "eprescription", "--out", out)
-        assert proc.returncode == 0, proc.stdout[-3000:]
-
-    return shared_folder(tmp_path_factory, "imports-demo", make)
+def demo_run(demo_run: Run) -> Path:
+    """The session's demo run of every socle (tests/conftest.py, made once for every xdist worker) whose
+    captures are imported; never written into."""
+    assert demo_run.returncode == 0, demo_run.output[-3000:]
+    return demo_run.out
 
 
 def judged(run: Path) -> dict[str, dict[str, str]]:
