@@ -48,6 +48,13 @@ def default_directory() -> set[str]:
     return {a.lower() for a in out}
 
 
+# the SIZE the mock operator announces (RFC 1870): no national figure exists, each operator sets its own (specs:
+# "Maximum size", operator-dependent), so the DUI is judged on reading the announced value. 4 MiB rather than the
+# common 10 MB: a DUI that hard-codes 10 MB is caught (it sends what the operator then refuses), any document the
+# scenarios ask for fits many times over, and the oversize scenario's message costs the DUI 5 MB rather than 14
+SIZE_LIMIT = 4 * 1024 * 1024
+
+
 class Operator:
     """Whitelist: the liste blanche of MSSanté domains; bals: the BAL whose ORG certificates authenticate."""
 
@@ -58,7 +65,7 @@ class Operator:
         *,
         host: str = "127.0.0.1",
         whitelist: list[str],
-        size_limit: int = 10 * 1024 * 1024,
+        size_limit: int = SIZE_LIMIT,
         smtp_port: int = 0,
         imap_port: int = 0,
         bals: list[str] | None = None,

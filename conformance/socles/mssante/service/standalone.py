@@ -8,7 +8,6 @@ banner and for `conformance kit`; the fixed default ports are the socle's `Servi
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,9 +16,7 @@ from typing import Any
 from conformance import identities
 from conformance.engine.standalone import recording, wait_until_stopped
 from conformance.socles.mssante.fixtures import NIL
-from conformance.socles.mssante.service.operator import Operator
-
-SIZE_LIMIT: int = inspect.signature(Operator).parameters["size_limit"].default
+from conformance.socles.mssante.service.operator import SIZE_LIMIT, Operator
 
 
 def describe(host: str, ports: Mapping[str, int], files: Mapping[str, str]) -> dict[str, Any]:
