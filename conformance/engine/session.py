@@ -28,6 +28,7 @@ from conformance.engine.options import OptionError, apply, reset
 from conformance.engine.preflight import preflight
 from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
 from conformance.engine.request import RunRequest
+from conformance.engine.shield import HoldCtrlC
 from conformance.engine.verifier import Verifier
 from conformance.socle import Socle, get_socle
 
@@ -145,7 +146,11 @@ class RunSession:
             config.args = suites
         else:
             config.args = list(dict.fromkeys([*config.args, *suites]))
-        plugins: list[tuple[Any, str]] = [(self, "conformance-run"), (html_columns, "conformance-html-columns")]
+        plugins: list[tuple[Any, str]] = [
+            (self, "conformance-run"),
+            (html_columns, "conformance-html-columns"),
+            (HoldCtrlC(), "conformance-hold-ctrl-c"),
+        ]
         # a parallel run's controller runs no scenario: its workers load the checks and fixtures
         for socle in [] if parallel.is_controller(config) else self.socles:
             socle.load_checks()
@@ -164,8 +169,7 @@ class RunSession:
         """What will run, once every plugin (-k, -m) has deselected what it would."""
         items = session.items
         self.planned = [(i.nodeid, scenarios.socle_of(i, self.socles) or "", scenarios.title(i)) for i in items]
-        self.recorder.expected_total = len(items)
-        self.recorder.expected_by_socle = {s.name: sum(1 for p in self.planned if p[1] == s.name) for s in self.socles}
+        self.recorder.plan(len(items), {s.name: sum(1 for p in self.planned if p[1] == s.name) for s in self.socles})
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """A restricted selection makes a partial run: the certificate says so (results.json "selection")."""
