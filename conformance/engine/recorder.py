@@ -121,6 +121,12 @@ class RunRecorder:
         self.write(compact=True)
 
     # -- scenarios -------------------------------------------------------------------------
+    def plan(self, total: int, by_socle: dict[str, int]) -> None:
+        """The selected scenarios, known once collected: written at once, so that a run killed before its
+        first timed write still says how many scenarios it was to judge."""
+        self.expected_total, self.expected_by_socle = total, dict(by_socle)
+        self._changed(force=True)
+
     def begin(self, nodeid: str, socle: str, name: str, title: str, requirements: list[str]) -> ScenarioRecord:
         rec = ScenarioRecord(nodeid, socle, name, title, list(requirements))
         with self._lock:

@@ -21,7 +21,9 @@ from typing import Any
 
 import pytest
 
+from conformance.engine.evidence import read_jsonl
 from conformance.engine.parallel import check_driver, check_loaded
+from conformance.engine.recorder import SCENARIOS_LOG
 from conformance.formats.pki import TestPKI
 from tests.conftest import demo_options
 from tests.helpers import Run, conformance_run
@@ -188,6 +190,45 @@ def test_pytest_door_with_xdist(tmp_path: Path) -> None:
     assert not (out / "workers").exists()
 
 
+def test_ctrl_c_after_the_last_scenario_leaves_a_whole_run_folder(tmp_path: Path) -> None:
+    """Ctrl-C, again and again, once every scenario has ended, while the workers stop and the controller merges
+    and certifies: results.json holds every scenario and the certificate is there (a Ctrl-C there used to abort
+    the merge: no scenario in results.json, no certificate, the verdicts left in the workers' folders)."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [str(BIN / "conformance"), "run", "--socle", "mssante", "-j", "2", "--dui", "demo", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background session ignores SIGINT
+    )
+    deadline = time.monotonic() + 240
+    try:
+        total = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            ended = [x for log in (out / "workers").glob(f"gw*/{SCENARIOS_LOG}") for x in read_jsonl(log)]
+            for worker in (out / "workers").glob("gw*/results.json"):  # every worker plans the whole collection
+                with contextlib.suppress(OSError, ValueError, KeyError):
+                    total = total or json.loads(worker.read_text())["progress"]["total"]
+            if total and len(ended) >= total:
+                break
+            time.sleep(0.01)
+        assert total == 37 and proc.poll() is None, "the run ended before its last scenario was seen"
+        while proc.poll() is None and time.monotonic() < deadline:  # an impatient user: Ctrl-C every 50 ms
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    results = json.loads((out / "results.json").read_text())
+    assert len(results["socles"]["mssante"]["scenarios"]) == results["progress"]["total"] == 37
+    assert results["status"] in ("complete", "interrupted") and (out / "certificate.html").is_file()
+    assert results["socles"]["mssante"]["verdict"] == "pass"  # every scenario ended: the socle keeps its verdict
+    assert not (out / "workers").exists()
+
+
 def test_interrupted_parallel_run_keeps_what_was_recorded(tmp_path: Path) -> None:
     """Ctrl-C during `run -j 2`: the run folder says interrupted and holds every scenario the workers ended."""
     out = tmp_path / "run"
@@ -202,12 +243,9 @@ def test_interrupted_parallel_run_keeps_what_was_recorded(tmp_path: Path) -> Non
     deadline = time.monotonic() + 240
     try:
         while time.monotonic() < deadline and len(ended) < 6:
-            ended = []
-            for worker in (out / "workers").glob("gw*/results.json"):
-                with contextlib.suppress(OSError, ValueError, KeyError):
-                    ran = json.loads(worker.read_text())["socles"]["mssante"]["scenarios"]
-                    ended += [x["id"] for x in ran if x["outcome"] != "pending"]
-            time.sleep(0.1)
+            # each worker appends a scenario to its scenarios.jsonl as it ends (its results.json lags up to a second)
+            ended = [x["id"] for log in (out / "workers").glob(f"gw*/{SCENARIOS_LOG}") for x in read_jsonl(log)]
+            time.sleep(0.02)
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=120)
     finally:
