@@ -11,7 +11,9 @@ import fcntl
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +84,13 @@ def shared_run(factory: pytest.TempPathFactory, name: str, *args: str) -> Run:
         return made[0]
     saved = json.loads((out.parent / f"{name}.run.json").read_text(encoding="utf-8"))
     return Run(out, int(saved["returncode"]), str(saved["output"]))
+
+
+@contextmanager
+def fixed_ports() -> Iterator[None]:
+    """Held while a run whose mock services listen on their documented ports goes on (the manual driver: a
+    person configures the DUI once): one such run at a time on this machine, whichever xdist worker or test
+    session starts it (two at once made the second's services fail to listen)."""
+    with (Path(tempfile.gettempdir()) / "dui-conformance-tests-fixed-ports.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -23,6 +23,7 @@ from typing import Any
 
 from conformance.demo import DemoDriver
 from conformance.drivers.base import Action, Outcome
+from tests.helpers import fixed_ports
 
 BIN = Path(sys.executable).parent
 Reader = Callable[[], dict[str, Any] | None]
@@ -108,7 +109,13 @@ class ScriptedTester(threading.Thread):
 
 @contextmanager
 def manual_run(out: Path, *args: str, timeout: float = 60.0) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
-    """`conformance run --dui manual:0 ...` in a subprocess; yields it, the console's URL and its output lines."""
+    """`conformance run --dui manual:0 ...` in a subprocess; yields it, the console's URL and its output lines.
+    The manual driver's services listen on their documented ports: one such run at a time (`fixed_ports`)."""
+    with fixed_ports():
+        yield from _manual_run(out, *args, timeout=timeout)
+
+
+def _manual_run(out: Path, *args: str, timeout: float) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
     env = {"CONFORMANCE_MANUAL_TIMEOUT": str(timeout)}
     proc = subprocess.Popen(
         [str(BIN / "conformance"), "run", "--dui", "manual:0", "--out", str(out), *args],

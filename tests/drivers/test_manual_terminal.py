@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import fixed_ports
+
 BIN = Path(sys.executable).parent
 
 
@@ -31,7 +33,11 @@ def _read_until(fd: int, wanted: str, within: float) -> str:
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_terminal_only_prompts_are_visible_and_answered(tmp_path: Path) -> None:
-    out = tmp_path / "run"
+    with fixed_ports():  # the manual driver's services listen on their documented ports: one such run at a time
+        _terminal_run(tmp_path / "run")
+
+
+def _terminal_run(out: Path) -> None:
     main, child = os.openpty()
     proc = subprocess.Popen(
         [
