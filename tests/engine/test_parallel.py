@@ -190,18 +190,23 @@ def test_pytest_door_with_xdist(tmp_path: Path) -> None:
     assert not (out / "workers").exists()
 
 
-def test_ctrl_c_after_the_last_scenario_leaves_a_whole_run_folder(tmp_path: Path) -> None:
-    """Ctrl-C, again and again, once every scenario has ended, while the workers stop and the controller merges
-    and certifies: results.json holds every scenario and the certificate is there (a Ctrl-C there used to abort
-    the merge: no scenario in results.json, no certificate, the verdicts left in the workers' folders)."""
-    out = tmp_path / "run"
-    proc = subprocess.Popen(
+def parallel_mssante(out: Path) -> subprocess.Popen[bytes]:
+    """`conformance run --socle mssante -j 2` in its own process group, Ctrl-C-able as a foreground command."""
+    return subprocess.Popen(
         [str(BIN / "conformance"), "run", "--socle", "mssante", "-j", "2", "--dui", "demo", "--out", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background session ignores SIGINT
     )
+
+
+def test_ctrl_c_after_the_last_scenario_leaves_a_whole_run_folder(tmp_path: Path) -> None:
+    """Ctrl-C, again and again, once every scenario has ended, while the workers stop and the controller merges
+    and certifies: results.json holds every scenario and the certificate is there (a Ctrl-C there used to abort
+    the merge: no scenario in results.json, no certificate, the verdicts left in the workers' folders)."""
+    out = tmp_path / "run"
+    proc = parallel_mssante(out)
     deadline = time.monotonic() + 240
     try:
         total = 0
@@ -232,13 +237,7 @@ def test_ctrl_c_after_the_last_scenario_leaves_a_whole_run_folder(tmp_path: Path
 def test_interrupted_parallel_run_keeps_what_was_recorded(tmp_path: Path) -> None:
     """Ctrl-C during `run -j 2`: the run folder says interrupted and holds every scenario the workers ended."""
     out = tmp_path / "run"
-    proc = subprocess.Popen(
-        [str(BIN / "conformance"), "run", "--socle", "mssante", "-j", "2", "--dui", "demo", "--out", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background session ignores SIGINT
-    )
+    proc = parallel_mssante(out)
     ended: list[str] = []
     deadline = time.monotonic() + 240
     try:
