@@ -10,7 +10,7 @@ from tests.drivers.helpers import manual_run
 
 def test_nobody_acts_nothing_passes(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    with manual_run(out, timeout=0.1) as (proc, url, lines):  # every socle, every scenario
+    with manual_run(out, timeout=0.05) as (proc, url, lines):  # every socle, every scenario
         assert url.startswith("http://127.0.0.1:")
         code = proc.wait(timeout=900)
     assert code == 1, "".join(lines[-30:])
