@@ -15,10 +15,11 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from conformance.certificate.payload import TALLIES  # the order the tallies are shown in
 from conformance.certificate.sign import canonical, fingerprint, is_auto_attestation
+from conformance.templates import environment
 
 _VERDICTS_FR = {
     "pass": "Conforme",
@@ -336,8 +337,8 @@ def _embed(obj: dict[str, Any]) -> str:
 
 @cache
 def _env() -> Environment:
-    return Environment(
-        loader=PackageLoader("conformance.certificate", "templates"),
+    return environment(
+        "conformance.certificate",
         autoescape=select_autoescape(["html", "j2"]),
         undefined=StrictUndefined,  # a label missing in one language fails the tests, not the instructor
         keep_trailing_newline=True,

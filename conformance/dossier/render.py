@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, select_autoescape
 
 from conformance.certificate import browser
 from conformance.dossier.assemble import TRUST_FR, Dossier, paris, socle_titles
 from conformance.dossier.members import LABELS_FR
 from conformance.dossier.problems import CONDITION, ERROR, WARNING
+from conformance.templates import environment
 
 SEVERITY_FR = {ERROR: "à corriger", CONDITION: "condition non remplie", WARNING: "avertissement"}
 EVIDENCE_FR = {
@@ -41,8 +42,8 @@ VERDICT_FR = {
 
 @cache
 def _env() -> Environment:
-    return Environment(
-        loader=PackageLoader("conformance.dossier", "templates"),
+    return environment(
+        "conformance.dossier",
         autoescape=select_autoescape(["html", "j2"]),
         keep_trailing_newline=True,
     )

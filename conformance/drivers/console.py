@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -32,6 +32,7 @@ from starlette.routing import Route
 from conformance.drivers.base import DriverError, Outcome
 from conformance.drivers.steps import Board, Step
 from conformance.messages import Messages
+from conformance.templates import environment
 
 L = Messages(Path(__file__).with_name("console.toml"), "console")
 P12_PASSWORD = "essai"
@@ -65,7 +66,7 @@ class Labels:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("conformance.drivers", "templates"), autoescape=select_autoescape())
+    env = environment("conformance.drivers", autoescape=select_autoescape())
     env.filters["tojson_pretty"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2, default=str)
     return env
 

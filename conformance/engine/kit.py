@@ -18,10 +18,11 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, StrictUndefined
 
 from conformance.formats.pki import TestPKI, pki_cache_dir
 from conformance.socle import Service, get_socle, resolve
+from conformance.templates import environment
 
 DEFAULT_P12_PASSWORD = "essai"  # a test PKI: the password only keeps Java and Windows tools happy
 PEM_FILES = ("ca_bundle", "crl", "client_cert", "client_key", "signing_cert", "signing_key")
@@ -90,8 +91,8 @@ def write_kit(out: Path, services: Sequence[KitService], host: str, password: st
 
 
 def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("conformance.engine", "templates"),
+    return environment(
+        "conformance.engine",
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # Markdown, not HTML

@@ -29,6 +29,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conformance.paths import user_cache
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -49,10 +51,7 @@ def _repertoire() -> list[int]:
 
 def font_cache_dir() -> Path:
     """$CONFORMANCE_FONT_CACHE, else $XDG_CACHE_HOME/dui-conformance/fonts, else ~/.cache/..."""
-    base = os.environ.get("CONFORMANCE_FONT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dui-conformance", "fonts"
-    )
-    return Path(base)
+    return user_cache("fonts", "CONFORMANCE_FONT_CACHE")
 
 
 def _reduce(source: Path) -> dict[int, bytes]:

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from conformance import identities
+from conformance.paths import user_cache
 
 SCHEMA = "dui-conformance/test-pki/1"
 DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning (RFC 9336)
@@ -224,10 +225,7 @@ def _write(path: Path, data: bytes, private: bool = False) -> None:
 
 def pki_cache_dir() -> Path:
     """Where runs keep the test PKI between runs ($CONFORMANCE_PKI_DIR, else the user cache)."""
-    base = os.environ.get("CONFORMANCE_PKI_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dui-conformance", "pki"
-    )
-    return Path(base)
+    return user_cache("pki", "CONFORMANCE_PKI_DIR")
 
 
 @dataclass

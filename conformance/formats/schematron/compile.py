@@ -35,6 +35,7 @@ from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor
 
 from conformance.formats.schematron.pack import ENGINE, Pack, Schematron
+from conformance.paths import user_cache
 
 COMPILER_VERSION = "2"  # bump when the way an XSLT is produced changes
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
@@ -63,11 +64,7 @@ _MISSING: dict[Path, list[str]] = {}
 
 def default_cache_dir() -> Path:
     """$CONFORMANCE_SCHEMATRON_CACHE, else $XDG_CACHE_HOME/dui-conformance/schematron, else ~/.cache/..."""
-    explicit = os.environ.get("CONFORMANCE_SCHEMATRON_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "dui-conformance" / "schematron"
+    return user_cache("schematron", "CONFORMANCE_SCHEMATRON_CACHE")
 
 
 @cache
