@@ -25,6 +25,7 @@ from conformance.cli.socles import socles
 from conformance.cli.validate import validate
 from conformance.cli.verify import verify
 from conformance.cli.verify_batch import verify_batch
+from conformance.exiting import freeze_at_exit
 
 COMMANDS = (
     run,
@@ -49,6 +50,7 @@ COMMANDS = (
 @click.version_option(__version__, prog_name="conformance")
 def main() -> None:
     """Conformance harness for DUI software against the services socles (see `conformance socles`)."""
+    freeze_at_exit()
 
 
 for _command in COMMANDS:

@@ -30,6 +30,7 @@ from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
 from conformance.engine.request import RunRequest
 from conformance.engine.shield import HoldCtrlC
 from conformance.engine.verifier import Verifier
+from conformance.exiting import freeze_at_exit
 from conformance.socle import Socle, get_socle
 
 SESSION_KEY = pytest.StashKey["RunSession"]()
@@ -133,6 +134,8 @@ class RunSession:
         if console is not None:
             console.own_lines = bool(getattr(driver, "interactive", False))
         session = cls(request, socles, RunRecorder(info), driver, console)
+        if parallel.is_worker(config):
+            freeze_at_exit()  # a parallel run waits for its workers to end
         parallel.start(config, request, driver, console)  # -n N: this process merges what its workers record
         config.stash[SESSION_KEY] = session
         config.stash[RECORDER_KEY] = session.recorder
