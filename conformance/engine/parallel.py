@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
-from conformance.engine import parallel_merge, parallel_refs
+from conformance.engine import parallel_merge, parallel_plan, parallel_refs
 from conformance.engine.keys import RECORDER_KEY
 from conformance.engine.request import RunRequest
 
@@ -143,14 +143,25 @@ class WorkerMarks:
 
 
 class ScenarioScheduling(LoadScopeScheduling):
-    """Whole scenario modules to workers, the largest first, handed out as workers free up.
+    """Whole scenario modules to workers, the longest first (`parallel_plan`), handed out as workers free up.
 
     A module is the unit a suite may share state within (a feed judged by many rule scenarios, a
     prescription cancelled by the next scenario), so it never spans two workers.
     """
 
+    _ordered = False
+
     def _split_scope(self, nodeid: str) -> str:
-        return nodeid.split("::", 1)[0]
+        return parallel_plan.module_of(nodeid)
+
+    def _assign_work_unit(self, node: WorkerController) -> None:
+        """The queue the base class built (by count), ordered once by the modules' last known times."""
+        if not self._ordered:
+            self._ordered = True
+            order = parallel_plan.longest_first({m: len(t) for m, t in self.workqueue.items()}, parallel_plan.load())
+            for module in order:
+                self.workqueue.move_to_end(module)
+        super()._assign_work_unit(node)
 
 
 class ParallelRun:
@@ -232,7 +243,9 @@ class ParallelRun:
     def finish(self, recorder: RunRecorder, status: str) -> dict[str, Any]:
         """Merge the workers' folders into the run folder; results.json as a serial run writes it."""
         try:
-            return parallel_merge.merge_run(recorder, self.workers, self.order, status)
+            results = parallel_merge.merge_run(recorder, self.workers, self.order, status)
+            parallel_plan.save(s for socle in results.get("socles", {}).values() for s in socle.get("scenarios", []))
+            return results
         finally:
             if self._pki_root is not None:
                 shutil.rmtree(self._pki_root, ignore_errors=True)
