@@ -13,6 +13,7 @@ pytest's own terminal is off and the harness's console writes every line, in one
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -41,11 +42,14 @@ def prepared(request: RunRequest) -> RunRequest:
     return request.with_out(new_run_id())
 
 
-def argv_for(request: RunRequest) -> list[str]:
+def argv_for(request: RunRequest, basetemp: Path | None = None) -> list[str]:
+    """`basetemp`: the session's own temporary folder (see `execute`)."""
     assert request.out is not None
     args = [str(get_socle(name).suite) for name in request.socles]
     args += ["-p", "no:cacheprovider", "--rootdir", str(request.out.parent), "-c", str(RUN_INI)]
     args += LEAN
+    if basetemp is not None:
+        args += ["--basetemp", str(basetemp)]
     if request.keyword:
         args += ["-k", request.keyword]
     if request.jobs > 1:  # pytest-xdist: the session's controller merges its workers' folders (engine.parallel)
@@ -68,7 +72,12 @@ def execute(request: RunRequest, console: Console | None = None) -> int:
     if console is not None:
         console.line("run-header", socles=", ".join(request.socles), dui=request.dui, out=request.out)
     request.out.parent.mkdir(parents=True, exist_ok=True)  # pytest wants an existing rootdir
-    code = pytest.main(argv_for(request), plugins=[request, Preflighted(driver, console)])
+    # the session's temporary folder is its own: pytest's default one (pytest-of-<user>/pytest-<n>) is created
+    # by a parallel run's controller for its workers, and creating it deletes the user's older numbered folders
+    # (another pytest session's, a whole test suite's: seconds at the end of the run, and not ours to delete)
+    with tempfile.TemporaryDirectory(prefix="dui-conformance-pytest-") as scratch:
+        argv = argv_for(request, Path(scratch) / "basetemp")
+        code = pytest.main(argv, plugins=[request, Preflighted(driver, console)])
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return USAGE
     results = read_results(request.out)

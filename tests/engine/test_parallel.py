@@ -9,6 +9,7 @@ answering the same actions in the same order, and a certificate that verifies ag
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import os
 import signal
@@ -188,6 +189,27 @@ def test_pytest_door_with_xdist(tmp_path: Path) -> None:
     assert all(x["outcome"] == "passed" for x in ran)
     assert (out / "certificate.html").is_file() and (out / "junit.xml").is_file()
     assert not (out / "workers").exists()
+
+
+def test_a_parallel_run_leaves_the_users_pytest_folders_alone(tmp_path: Path) -> None:
+    """A parallel run's controller makes a temporary folder for its workers: its own, not a new numbered one
+    under pytest-of-<user>, whose creation deleted the user's older numbered folders (another pytest session's,
+    a test suite's: once 9 s at the end of a run, and not the harness's to delete)."""
+    root = tmp_path / "temproot"
+    user = root / f"pytest-of-{getpass.getuser()}"
+    older = [user / f"pytest-{n}" for n in range(1, 6)]
+    for folder in older:
+        (folder / "kept").mkdir(parents=True)
+    proc = subprocess.run(
+        [str(BIN / "conformance"), "run", "--socle", "mssante", "-j", "2", "--dui", "demo", "-k",
+         "test_refuse_outside_whitelist or test_audit_trail", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "PYTEST_DEBUG_TEMPROOT": str(root)},
+    )  # fmt: skip
+    ran = json.loads((tmp_path / "run" / "results.json").read_text())["socles"]["mssante"]["scenarios"]
+    assert [s["outcome"] for s in ran] == ["passed", "passed"], proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert all((folder / "kept").is_dir() for folder in older)
+    assert sorted(p.name for p in user.iterdir()) == sorted(f.name for f in older)  # and no new one
 
 
 def parallel_mssante(out: Path) -> subprocess.Popen[bytes]:

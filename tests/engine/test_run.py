@@ -35,6 +35,8 @@ def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
     ]
     assert "--dui" not in argv and "--socle" not in argv  # the request travels as a plugin object
     assert argv_for(RunRequest(("toy",), out=tmp_path / "run", verbosity=1))[-2:] == ["-v", "--tb=short"]
+    with_temp = argv_for(request, tmp_path / "scratch")
+    assert with_temp[with_temp.index("--basetemp") + 1] == str(tmp_path / "scratch")
 
 
 def test_prepared_fixes_an_absolute_run_folder() -> None:
