@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 PRODUCER = "dui-conformance (fpdf2)"
 _ENCODING = "windows-1252"  # the repertoire the embedded font subset covers
 FONT = "NotoSans"
+LINE_CHARS = 85  # characters of an 11 pt line of Noto Sans across the A4 text width, with room to spare
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def font_cache_dir() -> Path:
     return user_cache("fonts", "CONFORMANCE_FONT_CACHE")
 
 
-def _reduce(source: Path) -> dict[int, bytes]:
+def _reduce(source: Path) -> bytes:
     """The Regular (400) static instance of the variable font, Windows-1252 glyphs only."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
@@ -72,14 +73,11 @@ def _reduce(source: Path) -> dict[int, bytes]:
     subsetter.subset(variable)  # first: instancing 250 glyphs is fast, instancing 3,000 is not
     reduced = io.BytesIO()
     variable.save(reduced)
-    out: dict[int, bytes] = {}
-    for weight in (400,):
-        reduced.seek(0)
-        static = instancer.instantiateVariableFont(TTFont(reduced), {"wght": weight, "wdth": 100})
-        buf = io.BytesIO()
-        static.save(buf)
-        out[weight] = buf.getvalue()
-    return out
+    reduced.seek(0)
+    static = instancer.instantiateVariableFont(TTFont(reduced), {"wght": 400, "wdth": 100})
+    out = io.BytesIO()
+    static.save(out)
+    return out.getvalue()
 
 
 @cache
@@ -95,18 +93,16 @@ def fonts() -> Fonts:
 
     source = ROOT / "files" / "NotoSans[wdth,wght].ttf"
     key = hashlib.sha256(f"{version('fontpkg-noto-sans')}|{_repertoire()}".encode()).hexdigest()[:16]
-    names = {400: f"{FONT}-Regular.ttf"}
     for folder in (font_cache_dir() / key, Path(tempfile.gettempdir()) / f"dui-conformance-fonts-{os.getpid()}"):
-        paths = {w: folder / n for w, n in names.items()}
-        if all(p.is_file() for p in paths.values()):
-            return Fonts(paths[400])
+        path = folder / f"{FONT}-Regular.ttf"
+        if path.is_file():
+            return Fonts(path)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            for weight, data in _reduce(source).items():
-                tmp = paths[weight].with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, paths[weight])  # atomic: a concurrent process sees the old file or the new
-            return Fonts(paths[400])
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(_reduce(source))
+            os.replace(tmp, path)  # atomic: a concurrent process sees the old file or the new
+            return Fonts(path)
         except OSError:
             continue
     raise OSError("no writable folder for the PDF fonts (set CONFORMANCE_FONT_CACHE)")
@@ -115,6 +111,13 @@ def fonts() -> Fonts:
 def printable(text: str) -> str:
     """Text the embedded font can show; anything else becomes '?' rather than an exception."""
     return text.encode(_ENCODING, "replace").decode(_ENCODING)
+
+
+def write_wrapped(pdf: FPDF, height: float, text: str, width: int) -> None:
+    """`text` over as many lines of `width` characters as it needs, each set with cell(): fpdf2's own line
+    breaking (multi_cell) measures every character of every candidate line, about 1 ms a line."""
+    for part in textwrap.wrap(printable(text), width) or [" "]:
+        pdf.cell(0, height, part, new_x="LMARGIN", new_y="NEXT")
 
 
 def xmp_packet(title: str, author: str, created: datetime, *, pdfa: bool = True, padding: int = 0) -> str:
@@ -194,13 +197,10 @@ def _kept_pdf(title: str, lines: tuple[str, ...], author: str, created: datetime
 def _build_pdf(title: str, lines: tuple[str, ...], author: str, created: datetime, pdfa: bool, padding: int) -> bytes:
     pdf = pdfa_document(title, author, created, pdfa=pdfa, padding=padding)
     pdf.add_page()
-    # cell() with lines wrapped beforehand: fpdf2's multi_cell line breaking costs ~1 ms a line
     pdf.set_font(FONT, size=15)
-    for part in textwrap.wrap(printable(title), 60) or [" "]:
-        pdf.cell(0, 8, part, new_x="LMARGIN", new_y="NEXT")
+    write_wrapped(pdf, 8, title, 60)
     pdf.ln(4)
     pdf.set_font(FONT, size=11)
     for line in lines:
-        for part in textwrap.wrap(printable(line), 85) or [" "]:
-            pdf.cell(0, 6, part, new_x="LMARGIN", new_y="NEXT")
+        write_wrapped(pdf, 6, line, LINE_CHARS)
     return bytes(pdf.output())

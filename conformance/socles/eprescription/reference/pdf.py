@@ -8,18 +8,16 @@ is not public, so the payload here is the bare number). Seeded defects change on
 from __future__ import annotations
 
 import io
-import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import segno
 
-from conformance.formats.pdf import FONT, pdfa_document, printable
+from conformance.formats.pdf import FONT, LINE_CHARS, pdfa_document, printable, write_wrapped
 from conformance.socles.eprescription.reference.switches import PrintFlaw
 
-LINE_CHARS = 85  # characters of an 11 pt line of Noto Sans across the A4 text width, with room to spare
-MENTION_CHARS = 115  # the same at 8 pt
+MENTION_CHARS = 115  # characters of an 8 pt line across the A4 text width (formats.pdf.LINE_CHARS at 11 pt)
 MENTIONS = (
     "Ordonnance numérique : ce QR code permet au pharmacien de retrouver la prescription dans la base "
     "de l'Assurance Maladie. Vous pouvez vous opposer à la consultation des données de délivrance par "
@@ -47,13 +45,6 @@ def qr_png(payload: str) -> bytes:
     buf = io.BytesIO()
     segno.make(payload, error="m", micro=False).save(buf, kind="png", scale=6, border=4)
     return buf.getvalue()
-
-
-def _wrapped(pdf: Any, height: float, text: str, width: int) -> None:
-    """`text` over as many lines as it needs, wrapped beforehand: fpdf2's own line breaking (multi_cell) measures
-    every character of every candidate line, about 1 ms a line."""
-    for part in textwrap.wrap(printable(text), width) or [" "]:
-        pdf.cell(0, height, part, new_x="LMARGIN", new_y="NEXT")
 
 
 def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
@@ -90,7 +81,7 @@ def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
     )
     pdf.ln(4)
     for i, line in enumerate(inp.lines, 1):
-        _wrapped(pdf, 6, f"{i}. {line}", LINE_CHARS)
+        write_wrapped(pdf, 6, f"{i}. {line}", LINE_CHARS)
     pdf.ln(6)
     if flaw is not PrintFlaw.NO_QR_CODE:
         payload = other_number(inp.number) if flaw is PrintFlaw.QR_OTHER_NUMBER else inp.number
@@ -99,5 +90,5 @@ def ordonnance_pdf(inp: PrintInput, flaw: PrintFlaw | None = None) -> bytes:
         pdf.set_font(FONT, "", 13)
         pdf.cell(0, 7, printable(f"N° de prescription : {inp.number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 8)
-    _wrapped(pdf, 4, MENTIONS, MENTION_CHARS)
+    write_wrapped(pdf, 4, MENTIONS, MENTION_CHARS)
     return bytes(pdf.output())
