@@ -13,7 +13,6 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -42,17 +41,6 @@ class Hold:
         if self._holding:
             signal.signal(signal.SIGINT, self._previous)
             self._holding = False
-
-
-@contextmanager
-def ctrl_c_held() -> Iterator[list[int]]:
-    """Within: SIGINT is recorded (the list grows), not raised."""
-    hold = Hold()
-    hold.start()
-    try:
-        yield hold.caught
-    finally:
-        hold.stop()
 
 
 class HoldCtrlC:
