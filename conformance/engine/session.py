@@ -23,6 +23,7 @@ from conformance.engine import html_columns, outcome, parallel, scenarios
 from conformance.engine.capture import plugin as sandbox_plugin
 from conformance.engine.capture import sandbox
 from conformance.engine.console import Console, console_lang
+from conformance.engine.judge_memo import JudgeMemo
 from conformance.engine.keys import RECORDER_KEY
 from conformance.engine.options import OptionError, apply, reset
 from conformance.engine.preflight import preflight
@@ -105,6 +106,7 @@ class RunSession:
         self.console = console
         self.planned: list[tuple[str, str, str]] = []  # (nodeid, socle, title) of the selected scenarios
         self.interrupted = False
+        self.memo = JudgeMemo()  # judgements its scenarios share (engine.judge_memo)
 
     @classmethod
     def start(cls, config: pytest.Config, request: RunRequest) -> RunSession:
@@ -198,7 +200,7 @@ class RunSession:
         declared = scenarios.declared(item)
         title = scenarios.title(item)
         self.recorder.begin(item.nodeid, socle, item.name, title, declared)
-        item.stash[VERIFIER_KEY] = Verifier(self.recorder, item.nodeid, socle, declared)
+        item.stash[VERIFIER_KEY] = Verifier(self.recorder, item.nodeid, socle, declared, memo=self.memo)
         if self.console is not None:
             self.console.started(len(self.recorder.scenarios), self.recorder.expected_total, socle, title)
         started = time.monotonic()

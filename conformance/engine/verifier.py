@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from conformance.engine.evidence import DUI, HARNESS, JUDGEMENT, OBSERVED, now_iso
+from conformance.engine.judge_memo import JudgeMemo
 from conformance.engine.judgement import KIND, Judgement, encode_context, encode_meta
 from conformance.levels import apply_levels
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.observations import Observation
-from conformance.registry import dedupe, judge
+from conformance.registry import dedupe
 
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceRef
@@ -55,6 +56,7 @@ class Verifier:
         *,
         checks: str | None = None,
         charge: str | None = None,
+        memo: JudgeMemo | None = None,
     ) -> None:
         self.recorder = recorder
         self.nodeid = nodeid
@@ -64,6 +66,7 @@ class Verifier:
         self.charge = {"requirement": charge, "group": uuid.uuid4().hex} if charge else None
         self.findings: list[Finding] = []
         self.binding: set[str] = set()  # requirements an accepted exchange failed (see `exchange`)
+        self.memo = memo or JudgeMemo()  # the run's, shared by its scenarios (see `engine.judge_memo`)
 
     def artifact(
         self,
@@ -86,7 +89,7 @@ class Verifier:
         ctx = at_capture_time(ctx or CheckContext(), ref.time)
         keep = list(self.declared) if only_declared else None
         found: list[Finding] = []
-        for node in judge(art, ctx, [self.checks]):  # the artifact and the parts the socle finds in it
+        for node in self.memo.judge(art, ctx, self.checks):  # the artifact and the parts the socle finds in it
             part_ref = ref if node.parent is None else self._part(node.artifact, ref)
             mine = [f for f in node.findings if keep is None or f.requirement in keep]
             found.extend(f if f.evidence else replace(f, evidence=part_ref.sha256) for f in mine)

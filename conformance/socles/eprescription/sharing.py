@@ -52,7 +52,9 @@ class OtherSocleRules(Verifier):
 
     def __init__(self, verify: Verifier, socle: str) -> None:
         checked = [r.id for r in catalog_for(socle).requirements.values() if r.checked]
-        super().__init__(verify.recorder, verify.nodeid, verify.socle, checked, checks=socle, charge=RID)
+        super().__init__(
+            verify.recorder, verify.nodeid, verify.socle, checked, checks=socle, charge=RID, memo=verify.memo
+        )
         self.outer = verify
 
     def accept(self, findings: list[Finding]) -> list[Finding]:
