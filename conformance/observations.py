@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.engine.messages import M
+from conformance.jsontext import pretty
 from conformance.messages import Text
 from conformance.model import Artifact, CheckContext, Finding, Verdict
 from conformance.registry import Unreadable, check, reader
@@ -58,7 +59,7 @@ class Observation:
             "location": self.location,
             "facts": self.facts,
         }
-        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+        return pretty(data, sort_keys=True)
 
     def artifact(self, socle: str) -> Artifact:
         return Artifact(kind_of(socle), f"{self.rule}.json", self.to_bytes())

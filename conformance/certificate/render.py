@@ -19,6 +19,7 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from conformance.certificate.payload import TALLIES  # the order the tallies are shown in
 from conformance.certificate.sign import canonical, fingerprint, is_auto_attestation
+from conformance.jsontext import pretty
 from conformance.templates import environment
 
 _VERDICTS_FR = {
@@ -370,7 +371,7 @@ def render_certificate(payload: dict[str, Any], envelope: dict[str, Any], lang: 
 
 def write_certificate_files(run_dir: Path, payload: dict[str, Any], envelope: dict[str, Any], lang: str = "fr") -> Path:
     run_dir = Path(run_dir)
-    (run_dir / "certificate.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    (run_dir / "certificate.json").write_bytes(pretty(payload))
     (run_dir / "certificate.sig.json").write_text(json.dumps(envelope, indent=2), encoding="utf-8")
     name = "certificate.html" if lang == "fr" else f"certificate.{lang}.html"
     path = run_dir / name

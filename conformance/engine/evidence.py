@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from conformance import jsontext
+
 INDEX_SCHEMA = "dui-conformance/evidence-index/2"  # 2: every entry has a role
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -48,16 +50,10 @@ def safe_name(name: str, limit: int = 80) -> str:
 
 
 def write_json_atomic(path: Path, data: Any, *, compact: bool = False) -> None:
-    """`compact` for the files rewritten while a run goes on: an indented dump goes through the json
-    module's pure-Python encoder (about ten times slower than its C encoder), and results.json and
-    index.json are rewritten after every scenario; the run's last write is indented for readers."""
+    """`compact` for the files rewritten while a run goes on (results.json, index.json); the run's last write
+    is indented for readers (`conformance.jsontext`)."""
     tmp = path.with_name(path.name + ".tmp")
-    text = (
-        json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        if compact
-        else json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
-    )
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_bytes(jsontext.compact(data) if compact else jsontext.pretty(data))
     os.replace(tmp, path)
 
 
@@ -167,7 +163,7 @@ class EvidenceJournal:
 
     def record_json(self, kind: str, name: str, obj: Any, **kw: Any) -> EvidenceRef:
         """`obj` as indented UTF-8 JSON (the harness's own records: roles OBSERVED and JUDGEMENT)."""
-        data = json.dumps(obj, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+        data = jsontext.pretty(obj, default=str)
         return self.record(kind, name if name.endswith(".json") else name + ".json", data, **kw)
 
     def tag(self, ref: EvidenceRef, requirements: list[str]) -> None:

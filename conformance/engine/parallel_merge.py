@@ -40,6 +40,7 @@ from conformance.engine.evidence import (
 from conformance.engine.recorder import SCENARIOS_LOG, ScenarioRecord
 from conformance.engine.results import SCHEMA as RESULTS_SCHEMA
 from conformance.engine.results import build_results
+from conformance.jsontext import pretty
 from conformance.model import Finding
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ def merged_history(histories: list[Entry], pos: dict[str, int]) -> tuple[bytes, 
     if not slices:
         return None
     merged = [action for _, chunk in sorted(slices, key=lambda s: s[0]) for action in chunk]
-    data = json.dumps(merged, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    data = pretty(merged, default=str)
     return data, [h.data for h in histories]
 
 

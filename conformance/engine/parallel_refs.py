@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.engine.judgement import BYTES, FILE, KIND
+from conformance.jsontext import pretty
 
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceJournal, EvidenceRef
@@ -145,7 +146,7 @@ def rewritten(file: Path, renaming: Renaming) -> bytes | None:
     artifact = data.get("artifact") if isinstance(data, dict) else None
     if isinstance(artifact, dict) and isinstance(artifact.get("path"), str):
         artifact["path"] = renaming.get(artifact["path"], artifact["path"])
-    new = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    new = pretty(data, default=str)
     return None if new == body else new
 
 

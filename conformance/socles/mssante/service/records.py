@@ -11,13 +11,13 @@ never a polling sleep.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from conformance.engine.evidence import EvidenceRef, now_iso
+from conformance.jsontext import pretty
 
 SCHEMA = "dui-conformance/mssante-session/1"
 MAX_COMMANDS = 500  # per session; the rest is counted, not kept
@@ -125,7 +125,7 @@ class SessionRecord:
 
     def to_json_bytes(self) -> bytes:
         """The exact bytes written to the journal (so the artifact hash is the evidence hash)."""
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=2).encode("utf-8")
+        return pretty(self.to_json())
 
 
 @dataclass
