@@ -33,6 +33,11 @@ RUN_INI = PACKAGE_DIR / "engine" / "run.ini"
 # 0.5 s per run); no unraisable-exception plug-in (its warnings never reach a run's reader, and its five full
 # garbage collections at the end cost about 0.2 s per run)
 LEAN = ["--assert=plain", "-p", "no:unraisableexception"]
+# the plug-ins a run's session loads, and no other: installed ones (pytest-html, hypothesis, anyio, a vendor's
+# pytest-randomly or pytest-cov) would change a run or only slow it (their imports and the scan of every installed
+# distribution's entry points, in the controller and again in each worker: about 0.1 s per process)
+PLUGINS = ["--disable-plugin-autoload", "-p", "conformance.pytest_plugin"]
+PARALLEL_PLUGINS = ["-p", "xdist.plugin"]
 USAGE = 2  # exit status of a usage or environment error
 INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
 
@@ -47,13 +52,13 @@ def argv_for(request: RunRequest, basetemp: Path | None = None) -> list[str]:
     assert request.out is not None
     args = [str(get_socle(name).suite) for name in request.socles]
     args += ["-p", "no:cacheprovider", "--rootdir", str(request.out.parent), "-c", str(RUN_INI)]
-    args += LEAN
+    args += LEAN + PLUGINS
     if basetemp is not None:
         args += ["--basetemp", str(basetemp)]
     if request.keyword:
         args += ["-k", request.keyword]
     if request.jobs > 1:  # pytest-xdist: the session's controller merges its workers' folders (engine.parallel)
-        args += ["-n", str(request.jobs)]
+        args += PARALLEL_PLUGINS + ["-n", str(request.jobs)]
     # quiet: the harness's console says everything; verbose: pytest's own report and tracebacks as well
     args += ["-v", "--tb=short"] if request.verbosity > 0 else ["-p", "no:terminal"]
     return args

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import distributions
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,9 @@ def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
         "--assert=plain",  # scenarios judge through findings: no assertion rewriting of the harness
         "-p",
         "no:unraisableexception",  # its warnings never reach a run's reader; its garbage collections cost
+        "--disable-plugin-autoload",  # the harness's plug-in only: installed ones would change or slow a run
+        "-p",
+        "conformance.pytest_plugin",
         "-k",
         "upper",
         "-p",
@@ -35,8 +39,35 @@ def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
     ]
     assert "--dui" not in argv and "--socle" not in argv  # the request travels as a plugin object
     assert argv_for(RunRequest(("toy",), out=tmp_path / "run", verbosity=1))[-2:] == ["-v", "--tb=short"]
+    parallel = argv_for(RunRequest(("toy",), out=tmp_path / "run", jobs=2))
+    assert parallel[parallel.index("-n") - 2 :][:4] == ["-p", "xdist.plugin", "-n", "2"]
     with_temp = argv_for(request, tmp_path / "scratch")
     assert with_temp[with_temp.index("--basetemp") + 1] == str(tmp_path / "scratch")
+
+
+LOADED = """
+import os
+
+
+def pytest_configure(config):
+    with open(os.environ["TOY_PLUGINS_FILE"], "w") as f:
+        f.write("\\n".join(name for name, _ in config.pluginmanager.list_name_plugin()))
+"""
+
+
+def test_a_run_loads_no_installed_plugin_but_its_own(
+    toy: Socle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test environment has pytest-html, hypothesis and anyio installed as pytest plug-ins (as a vendor's
+    may have pytest-randomly, which would reorder the scenarios): none is loaded by a run's session."""
+    installed = {ep.name for d in distributions() for ep in d.entry_points if ep.group == "pytest11"}
+    assert {"html", "conformance"} <= installed  # what this test is about is there to be refused
+    (toy.suite / "conftest.py").write_text(LOADED)
+    monkeypatch.setenv("TOY_PLUGINS_FILE", str(tmp_path / "plugins.txt"))
+    assert execute(RunRequest(("toy",), dui=OK, out=tmp_path / "run")) == 0
+    loaded = set((tmp_path / "plugins.txt").read_text().split("\n"))
+    assert "conformance.pytest_plugin" in loaded
+    assert not loaded & (installed - {"conformance"}), loaded & installed
 
 
 def test_prepared_fixes_an_absolute_run_folder() -> None:
