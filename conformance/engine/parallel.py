@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,25 +144,58 @@ class WorkerMarks:
 
 
 class ScenarioScheduling(LoadScopeScheduling):
-    """Whole scenario modules to workers, the longest first (`parallel_plan`), handed out as workers free up.
+    """Whole scenario modules to workers, the longest first (`parallel_plan`), handed out as workers free up,
+    each worker taking its own socles' modules first (`parallel_plan.socle_groups`).
 
     A module is the unit a suite may share state within (a feed judged by many rule scenarios, a
-    prescription cancelled by the next scenario), so it never spans two workers.
+    prescription cancelled by the next scenario), so it never spans two workers. `socle_of` names each
+    module's socle (a module it does not name goes to whoever asks).
     """
 
-    _ordered = False
+    def __init__(
+        self, config: pytest.Config, log: Producer | None = None, socle_of: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(config, log)
+        self.socle_of = dict(socle_of or {})
+        self._ordered = False
+        self._prefers: dict[WorkerController, set[str]] = {}
 
     def _split_scope(self, nodeid: str) -> str:
         return parallel_plan.module_of(nodeid)
 
     def _assign_work_unit(self, node: WorkerController) -> None:
-        """The queue the base class built (by count), ordered once by the modules' last known times."""
+        """The queue the base class built (by count) ordered once by the modules' last known times and the
+        socles shared out; then the node's own socles' longest module first, else the longest left."""
         if not self._ordered:
             self._ordered = True
-            order = parallel_plan.longest_first({m: len(t) for m, t in self.workqueue.items()}, parallel_plan.load())
-            for module in order:
+            expected = parallel_plan.expected_seconds(
+                {m: len(t) for m, t in self.workqueue.items()}, parallel_plan.load()
+            )
+            for module in sorted(self.workqueue, key=lambda m: (-expected[m], -len(self.workqueue[m]), m)):
                 self.workqueue.move_to_end(module)
+            loads: dict[str, float] = {}
+            for module, seconds in expected.items():
+                if module in self.socle_of:
+                    loads[self.socle_of[module]] = loads.get(self.socle_of[module], 0.0) + seconds
+            self._prefers = dict(zip(self.nodes, parallel_plan.socle_groups(loads, len(self.nodes)), strict=False))
+        prefers = self._prefers.get(node, set())
+        own = next((m for m in self.workqueue if self.socle_of.get(m) in prefers), None)
+        if own is not None:
+            self.workqueue.move_to_end(own, last=False)
         super()._assign_work_unit(node)
+
+
+def modules_by_socle(socles: Iterable[str]) -> dict[str, str]:
+    """Each scenario module of `socles` (as `parallel_plan.module_of` names it) with its socle; a name two
+    socles' suites share is left out (its scope holds both)."""
+    from conformance.socle import get_socle
+
+    found: dict[str, set[str]] = {}
+    for name in socles:
+        suite = get_socle(name).suite
+        for path in sorted(suite.rglob("test_*.py")) if suite.is_dir() else []:
+            found.setdefault(path.relative_to(suite).as_posix(), set()).add(name)
+    return {module: next(iter(owners)) for module, owners in found.items() if len(owners) == 1}
 
 
 class ParallelRun:
@@ -182,7 +216,7 @@ class ParallelRun:
     # -- xdist hooks -------------------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Producer) -> ScenarioScheduling:
-        return ScenarioScheduling(config, log)
+        return ScenarioScheduling(config, log, modules_by_socle(self.request.socles))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: WorkerController) -> None:
