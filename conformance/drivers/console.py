@@ -32,6 +32,7 @@ from starlette.routing import Route
 from conformance.drivers.base import DriverError, Outcome
 from conformance.drivers.steps import Board, Step
 from conformance.messages import Messages
+from conformance.serving import PromptServer
 from conformance.templates import environment
 
 L = Messages(Path(__file__).with_name("console.toml"), "console")
@@ -82,7 +83,7 @@ class WebConsole:
         self.host = host
         self.port = port
         self.env = _environment()
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
         self.app = Starlette(
             routes=[
@@ -118,7 +119,7 @@ class WebConsole:
             ) from exc
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=2)
-        server = uvicorn.Server(config)
+        server = PromptServer(config)
         self._server = server
         self._thread = threading.Thread(
             target=lambda: asyncio.run(server.serve(sockets=[sock])), name="manual-console", daemon=True
@@ -132,7 +133,7 @@ class WebConsole:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
         if self._thread is not None:
             self._thread.join(5)
 

@@ -39,6 +39,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from conformance.engine.capture.probe import check_pin, client_context, fingerprint
 from conformance.engine.capture.profile import SandboxError, Upstream
 from conformance.formats.pki import TestPKI
+from conformance.serving import PromptServer
 
 MAX_BODY = 64 * 1024 * 1024
 HOP_BY_HOP = frozenset(
@@ -166,7 +167,7 @@ class HttpsRelay:
         }
         self._upstream_ctx = client_context(upstream)
         self._relay_cert = str(upstream.public()["client_certificate_sha256"] or "")
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -291,7 +292,7 @@ class HttpsRelay:
         config.load()
         assert config.ssl is not None
         config.ssl.sni_callback = self._sni
-        server = uvicorn.Server(config)
+        server = PromptServer(config)
         self._server = server
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="relay")
         self._thread.start()
@@ -303,6 +304,6 @@ class HttpsRelay:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
         if self._thread is not None:
             self._thread.join(5)

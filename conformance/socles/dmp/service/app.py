@@ -27,6 +27,7 @@ from conformance.engine.evidence import DUI, HARNESS, EvidenceJournal
 from conformance.formats import tls
 from conformance.formats.pki import TestPKI
 from conformance.formats.tls import PeerBook
+from conformance.serving import PromptServer
 
 from . import td02
 from .gate import Answer, fault
@@ -76,7 +77,7 @@ class DmpService:
             "rogue-ca": tls.server_context(str(pki.rogue_cert), str(pki.rogue_key), ca, crl=crl),
             "expired": tls.server_context(str(pki.expired_cert), str(pki.expired_key), ca, crl=crl),
         }
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self.port = port  # 0: any free port
@@ -254,7 +255,7 @@ class DmpService:
         # the certificate (OpenSSL keeps the first context's cipher list), so the policy goes on it too
         tls.check_revocation(tls.harden(config.ssl), str(p.crl))
         config.ssl.sni_callback = self._sni
-        self._server = uvicorn.Server(config)
+        self._server = PromptServer(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="mock-dmp"
         )
@@ -267,7 +268,7 @@ class DmpService:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
         if self._thread is not None:
             self._thread.join(5)
         if self._sock is not None:

@@ -20,6 +20,7 @@ import uvicorn
 from conformance.engine.evidence import OBSERVED, EvidenceJournal, EvidenceRef
 from conformance.formats import tls
 from conformance.formats.pki import TestPKI
+from conformance.serving import PromptServer
 
 from .app import MAX_BODY, Exchange, ServiceApp, Validator, engine_validator
 from .store import NUMBER_SYSTEM, PrescriptionStore
@@ -44,7 +45,7 @@ class PrescriptionService:
         self.api = ServiceApp(self.store, self._record, lambda: self.base_url, validator, self.peers.certificate)
         self._lock = threading.Lock()
         self._exchanges: list[tuple[Exchange, EvidenceRef | None]] = []
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -89,7 +90,7 @@ class PrescriptionService:
         assert config.ssl is not None
         # uvicorn sets the suites only: versions, options and revocation come from the one policy
         tls.check_revocation(tls.harden(config.ssl), str(self.pki.crl))
-        server = uvicorn.Server(config)
+        server = PromptServer(config)
         self._server = server
 
         def run() -> None:
@@ -105,7 +106,7 @@ class PrescriptionService:
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
         if self._thread is not None:
             self._thread.join(timeout)
 

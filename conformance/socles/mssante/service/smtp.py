@@ -594,6 +594,8 @@ class SmtpServer(Listener):
                 self._sweeper.cancel()
             if self._server is not None:
                 self._server.close()
+            if not self._open:  # no session to close (the usual end of a run): nothing to wait for
+                return
             for proto in list(self._open):
                 if proto._tcp is not None:
                     proto._tcp.close()
