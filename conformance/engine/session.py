@@ -233,13 +233,13 @@ class RunSession:
 
     @pytest.hookimpl(trylast=True)  # after pytest has torn the session's fixtures down (Ctrl-C leaves them up)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        from conformance.certificate.issue import issue_certificate
-
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) or self.interrupted
         status = "interrupted" if interrupted else "complete"
         if parallel.is_worker(session.config):
             self.recorder.finish(status)  # the controller merges the workers' folders and certifies
             return
+        from conformance.certificate.issue import issue_certificate
+
         run = parallel.of(session.config)
         results = run.finish(self.recorder, status) if run is not None else self.recorder.finish(status)
         issue_certificate(
