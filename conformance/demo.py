@@ -23,6 +23,7 @@ so that a certificate can show some socles broken and others not. `conformance d
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from conformance import socle as socles
@@ -95,25 +96,36 @@ class DemoDriver(Driver):
     software: Software = DEMO  # how it names itself in every exchange
 
     def __init__(self, defect: str | None = None) -> None:
-        chosen = chosen_defects(defect)
+        self._chosen = chosen_defects(defect)  # a wrong defect name is the user's mistake: told at once
         self.defect = defect
-        self.parts: dict[str, ReferencePart] = {}
+        if defect:
+            self.name = f"demo:{defect}"
+
+    # The reference parts are made on first use (the DUI configured, or asked to act): their builders and
+    # clients import signxml, segno, the PDF and MIME builders (80 ms), which a parallel run's controller loads
+    # the driver for only to greet it, before it can start its workers.
+    @cached_property
+    def parts(self) -> dict[str, ReferencePart]:
+        parts: dict[str, ReferencePart] = {}
         for socle in socles.installed_socles().values():
             factory = socle.reference_factory()
             if factory is not None:
-                self.parts[socle.name] = factory(chosen.get(socle.name))
-        for name, part in self.parts.items():
+                parts[socle.name] = factory(self._chosen.get(socle.name))
+        for name, part in parts.items():
             bind = getattr(part, "bind", None)
             if bind is not None:
-                bind({other: p for other, p in self.parts.items() if other != name})
-        self.verbs: dict[str, Verb] = {}
+                bind({other: p for other, p in parts.items() if other != name})
+        return parts
+
+    @cached_property
+    def verbs(self) -> dict[str, Verb]:
+        verbs: dict[str, Verb] = {}
         for name, part in self.parts.items():
             for verb, fn in part.verbs.items():
-                if verb in self.verbs:
+                if verb in verbs:
                     raise DriverError(f"verb {verb!r} is handled by two reference parts (the second: {name})")
-                self.verbs[verb] = fn
-        if defect:
-            self.name = f"demo:{defect}"
+                verbs[verb] = fn
+        return verbs
 
     def configure(self, settings: dict[str, Any]) -> None:
         """Each socle's section goes to that socle's part; sections no part owns are ignored."""

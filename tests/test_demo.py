@@ -145,6 +145,9 @@ def test_settings_by_socle_and_actions_by_verb(toys: None) -> None:
 
 
 def test_a_verb_handled_twice_is_refused(toys: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts are made on first use (a parallel run's controller only greets the driver): a plug-in socle's
+    part that claims another's verb is refused there, before any verb is answered."""
     monkeypatch.setattr(ToyPart, "__init__", lambda self, defect: setattr(self, "verbs", {"toy.ping": None}))
+    driver = DemoDriver()
     with pytest.raises(DriverError, match="verb 'toy.ping' is handled by two reference parts"):
-        DemoDriver()
+        driver.act(Action("toy.ping", {}))
