@@ -1,13 +1,14 @@
-"""How long each scenario module took the last time, so that a parallel run hands out the longest first.
+"""How long each scenario module takes, so that a parallel run hands out the longest first.
 
 pytest-xdist's scope scheduling hands whole modules out, the largest first by number of scenarios; but a
 module's time follows its work, not its count (two cross-socle scenarios take longer than nine header
 checks), and the worker that draws a long module last finishes alone. After each parallel run the controller
-keeps the seconds each module took (the user cache: $CONFORMANCE_DURATIONS_CACHE, else
-$XDG_CACHE_HOME/dui-conformance/durations), and the next run hands modules out longest first (known
-modules by their time, new ones by their count at the mean time per scenario): longest processing time
-first, the classic rule for balancing a queue over N workers. The order of the results does not depend on
-it (the merge orders by collection). A cache that cannot be read or written changes nothing but the order.
+keeps the seconds each module took, averaged with the time it kept before (the user cache:
+$CONFORMANCE_DURATIONS_CACHE, else $XDG_CACHE_HOME/dui-conformance/durations), and the next run hands modules
+out longest first (known modules by their time, new ones by their count at the mean time per scenario):
+longest processing time first, the classic rule for balancing a queue over N workers, here over the socles
+first (`socle_groups`). The order of the results does not depend on it (the merge orders by collection). A
+cache that cannot be read or written changes nothing but the order.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def load(path: Path | None = None) -> dict[str, float]:
 
 
 def save(scenarios: Iterable[Mapping[str, Any]], path: Path | None = None) -> None:
-    """Remember the seconds each module's scenarios took (from results.json's scenario records)."""
+    """Remember the seconds each module's scenarios took (from results.json's scenario records), averaged with
+    what was kept."""
     seconds: dict[str, float] = {}
     for s in scenarios:
         try:
@@ -55,8 +57,11 @@ def save(scenarios: Iterable[Mapping[str, Any]], path: Path | None = None) -> No
     if not seconds:
         return
     path = path or cache_file()
-    kept = {k: v for k, v in load(path).items() if k not in seconds}
-    kept.update({k: round(v, 3) for k, v in seconds.items()})
+    known = load(path)
+    kept = {k: v for k, v in known.items() if k not in seconds}
+    # the mean of the time kept and the new one: a module's time depends on the worker that ran it (the first
+    # module of a socle in a worker starts its services), and one run's draw should not reorder the next
+    kept.update({k: round((known[k] + v) / 2 if k in known else v, 3) for k, v in seconds.items()})
     kept = dict(list(kept.items())[-KEEP:])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
