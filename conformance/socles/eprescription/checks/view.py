@@ -16,15 +16,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conformance.formats.fhir.bundle import BundleReport
 from conformance.formats.fhir.locations import child
 from conformance.formats.fhir.package import FhirPackage
 from conformance.formats.fhir.references import BundleIndex, Entry
 from conformance.formats.fhir.valuesets import strip_version
 from conformance.model import CheckContext, Finding
 from conformance.socles.eprescription.checks.ruleset import RuleSet
+
+if TYPE_CHECKING:  # the bundle engine (pydantic, FHIRPath) is imported by the reader, when a Bundle is read
+    from conformance.formats.fhir.bundle import BundleReport
 
 
 def select(node: Any, path: str, loc: str) -> list[tuple[Any, str]]:
