@@ -25,7 +25,7 @@ from conformance.cli.socles import socles
 from conformance.cli.validate import validate
 from conformance.cli.verify import verify
 from conformance.cli.verify_batch import verify_batch
-from conformance.exiting import freeze_at_exit
+from conformance.heap import freeze_at_exit
 
 COMMANDS = (
     run,

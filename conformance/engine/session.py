@@ -31,7 +31,7 @@ from conformance.engine.recorder import RunInfo, RunRecorder, new_run_id
 from conformance.engine.request import RunRequest
 from conformance.engine.shield import HoldCtrlC
 from conformance.engine.verifier import Verifier
-from conformance.exiting import freeze_at_exit
+from conformance.heap import freeze_at_exit, freeze_loaded
 from conformance.socle import Socle, get_socle
 
 SESSION_KEY = pytest.StashKey["RunSession"]()
@@ -175,6 +175,7 @@ class RunSession:
         items = session.items
         self.planned = [(i.nodeid, scenarios.socle_of(i, self.socles) or "", scenarios.title(i)) for i in items]
         self.recorder.plan(len(items), {s.name: sum(1 for p in self.planned if p[1] == s.name) for s in self.socles})
+        freeze_loaded()  # the harness, its checks and suites live as long as the process (conformance.heap)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """A restricted selection makes a partial run: the certificate says so (results.json "selection")."""

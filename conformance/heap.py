@@ -1,0 +1,36 @@
+"""What the garbage collector walks in a harness process: neither the heap it loaded, nor the heap it leaves.
+
+A run's process imports the harness, its checks, the suites and their libraries (pydantic's FHIR models,
+Twisted, fontTools: 150,000 to 200,000 objects in a worker of a parallel run), then runs the scenarios. Each
+full collection walked all of it again: three or four per process and run, 85 to 160 ms together, and the
+interpreter's last collection at exit walked it once more (0.3 s per process; a parallel run waited that long
+for each worker to go). `freeze_loaded` moves what the loaded harness holds to the permanent generation once
+the session has collected its scenarios: they live as long as the process, and the collector skips them.
+`freeze_at_exit` does the same from an exit handler, before the interpreter's own last collection.
+
+Only our own processes ask for it (the `conformance` command, a parallel run's workers): a run started
+in-process by another program (the test suite's) leaves that program's collector alone. Every file the
+harness writes is closed before exit (journal, logs, results), and standard output is flushed by the
+interpreter whatever the collector does.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+
+_ours = False  # this process is a harness process (freeze_at_exit was asked)
+
+
+def freeze_at_exit() -> None:
+    global _ours
+    if not _ours:
+        atexit.register(gc.freeze)
+        _ours = True
+
+
+def freeze_loaded() -> None:
+    """Once a run's session has loaded what it runs (called after collection): nothing in a process that is
+    not the harness's own."""
+    if _ours:
+        gc.freeze()
