@@ -96,6 +96,10 @@ def preflight(request: RunRequest) -> Driver:
 
 def check_signing(key: Path | None, cert: Path | None) -> None:
     """Every `--sign-key`/`--sign-cert` mistake named before anything is signed (see certificate/sign.py)."""
+    if key is None:
+        if cert is not None:
+            raise problem("sign-cert-without-key")
+        return
     import os
 
     from cryptography import x509
@@ -103,10 +107,6 @@ def check_signing(key: Path | None, cert: Path | None) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    if key is None:
-        if cert is not None:
-            raise problem("sign-cert-without-key")
-        return
     secret = os.environ.get("CONFORMANCE_SIGN_PASSWORD")
     password = secret.encode() if secret else None
     data = Path(key).read_bytes()

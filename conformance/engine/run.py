@@ -31,8 +31,9 @@ RUN_INI = PACKAGE_DIR / "engine" / "run.ini"
 # what a run's pytest session does without: no assertion rewriting (scenarios judge through findings, never bare
 # asserts, and the rewrite hook re-parsed every harness and plug-in module imported after pytest started, about
 # 0.5 s per run); no unraisable-exception plug-in (its warnings never reach a run's reader, and its five full
-# garbage collections at the end cost about 0.2 s per run)
-LEAN = ["--assert=plain", "-p", "no:unraisableexception"]
+# garbage collections at the end cost about 0.2 s per run); no unittest.TestCase support nor pdb (no suite has
+# the one, no run offers the other: their imports cost 25 ms in the controller and again in each worker)
+LEAN = ["--assert=plain", "-p", "no:unraisableexception", "-p", "no:unittest", "-p", "no:debugging"]
 # the plug-ins a run's session loads, and no other: installed ones (pytest-html, hypothesis, anyio, a vendor's
 # pytest-randomly or pytest-cov) would change a run or only slow it (their imports and the scan of every installed
 # distribution's entry points, in the controller and again in each worker: about 0.1 s per process)

@@ -29,6 +29,10 @@ def test_argv_is_short_and_fixed(toy: Socle, tmp_path: Path) -> None:
         "--assert=plain",  # scenarios judge through findings: no assertion rewriting of the harness
         "-p",
         "no:unraisableexception",  # its warnings never reach a run's reader; its garbage collections cost
+        "-p",
+        "no:unittest",  # no suite is a unittest.TestCase
+        "-p",
+        "no:debugging",  # no run offers pdb
         "--disable-plugin-autoload",  # the harness's plug-in only: installed ones would change or slow a run
         "-p",
         "conformance.pytest_plugin",
