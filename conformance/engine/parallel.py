@@ -29,6 +29,7 @@ from xdist.scheduler import LoadScopeScheduling
 from conformance.engine import parallel_merge, parallel_plan, parallel_refs
 from conformance.engine.keys import RECORDER_KEY
 from conformance.engine.request import RunRequest
+from conformance.model import Verdict
 
 if TYPE_CHECKING:
     from xdist.remote import Producer
@@ -130,7 +131,10 @@ class WorkerMarks:
             recorder = item.config.stash.get(RECORDER_KEY, None)
             rec = recorder.scenarios.get(item.nodeid) if recorder is not None else None
             report.conformance_outcome = list(outcome.final(item))
-            report.conformance_findings = [f.to_json() for f in rec.findings] if rec is not None else []
+            # the console shows a scenario's failing findings only: the others (a thousand over a run, each
+            # serialized by execnet in the worker and read back in the controller) stay in the worker's records
+            failing = [f for f in rec.findings if f.verdict is Verdict.FAIL] if rec is not None else []
+            report.conformance_findings = [f.to_json() for f in failing]
         return report
 
     @pytest.hookimpl(tryfirst=True)

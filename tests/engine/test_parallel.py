@@ -212,6 +212,24 @@ def test_a_parallel_run_leaves_the_users_pytest_folders_alone(tmp_path: Path) ->
     assert sorted(p.name for p in user.iterdir()) == sorted(f.name for f in older)  # and no new one
 
 
+def test_a_failed_scenario_shows_its_failing_findings_in_a_parallel_run(tmp_path: Path) -> None:
+    """The workers tell the controller a scenario's failing findings (only those: the console shows nothing
+    else), and the console prints them under the failed scenario as a serial run does (seeded defect:
+    the ITI-41 request carries the ITI-42 wsa:Action, DMP-T02)."""
+    proc = subprocess.run(
+        [str(BIN / "conformance"), "run", "--socle", "dmp", "-j", "2", "--dui", "demo:dmp-wsa-action", "-k",
+         "test_feed_n1_document or test_consult", "--lang", "en", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    failed = [i for i, line in enumerate(lines) if "[DMP-T02]" in line]
+    assert len(failed) == 1 and "FAILED" in lines[failed[0]], proc.stdout[-3000:]
+    assert "fail DMP-T02" in lines[failed[0] + 1] and "wsa:Action" in lines[failed[0] + 1]
+    passed = [i for i, line in enumerate(lines) if line.startswith("[") and "PASSED" in line]
+    assert passed and all(not lines[i + 1].startswith("    ") for i in passed if i + 1 < len(lines))
+
+
 def parallel_mssante(out: Path) -> subprocess.Popen[bytes]:
     """`conformance run --socle mssante -j 2` in its own process group, Ctrl-C-able as a foreground command."""
     return subprocess.Popen(
