@@ -25,7 +25,10 @@ from conformance.kept import Kept
 from conformance.model import Artifact, CheckContext
 from conformance.registry import Judged, judge
 
-SIZE = 16  # judgements kept: scenarios sharing one exchange judge it one after the other
+SIZE = 16  # judgements kept: the scenarios sharing one exchange judge it between their own observations
+# a kept judgement holds the artifact and its parts: one of a larger artifact (a 10 MB message and its
+# attachments) is made again when asked again rather than kept, so the memo stays within a few tens of MB
+MAX_BYTES = 2 * 1024 * 1024
 
 
 def _fingerprint(data: bytes, what: str) -> str:
@@ -58,7 +61,7 @@ class JudgeMemo:
     def judge(self, art: Artifact, ctx: CheckContext, checks: str) -> list[Judged]:
         """`registry.judge(art, ctx, [checks])`, computed once per key. The nodes are shared between the
         scenarios that ask: callers read them and never change them."""
-        key = judgement_key(art, ctx, checks)
+        key = judgement_key(art, ctx, checks) if len(art.data) <= MAX_BYTES else None
         if key is None:
             return self._judge(art, ctx, checks)
         return self._kept.get(key, lambda: self._judge(art, ctx, checks))

@@ -102,3 +102,14 @@ def test_the_memo_is_bounded(calls: list[bytes]) -> None:
     for data in (b"A", b"B", b"C", b"A"):
         memo.judge(Artifact("doc", "a", data), ctx, "toy")
     assert memo.made == 4  # A was dropped when C came
+
+
+def test_a_large_artifact_is_judged_again_rather_than_kept(calls: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.engine import judge_memo
+
+    monkeypatch.setattr(judge_memo, "MAX_BYTES", 4)
+    memo = JudgeMemo()
+    ctx = CheckContext(at=AT)
+    for data in (b"ABC", b"ABC", b"ABCDE", b"ABCDE"):
+        memo.judge(Artifact("doc", "a", data), ctx, "toy")
+    assert memo.made == 3  # ABC once, ABCDE (over the bound) twice
