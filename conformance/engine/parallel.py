@@ -172,11 +172,10 @@ class ScenarioScheduling(LoadScopeScheduling):
         socles shared out; then the node's own socles' longest module first, else the longest left."""
         if not self._ordered:
             self._ordered = True
-            expected = parallel_plan.expected_seconds(
-                {m: len(t) for m, t in self.workqueue.items()}, parallel_plan.load()
-            )
-            for module in sorted(self.workqueue, key=lambda m: (-expected[m], -len(self.workqueue[m]), m)):
+            counts, known = {m: len(t) for m, t in self.workqueue.items()}, parallel_plan.load()
+            for module in parallel_plan.longest_first(counts, known):
                 self.workqueue.move_to_end(module)
+            expected = parallel_plan.expected_seconds(counts, known)
             loads: dict[str, float] = {}
             for module, seconds in expected.items():
                 if module in self.socle_of:
