@@ -21,6 +21,15 @@ import orjson
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
+def loads(data: bytes | str) -> Any:
+    """`json.loads`, by orjson (a merge reads back hundreds of the records it rewrites); what orjson refuses
+    and the standard library reads (NaN, an integer beyond 64 bits) is read by the standard library."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def compact(obj: Any) -> bytes:
     """`json.dumps(obj, ensure_ascii=False, separators=(",", ":"))` as UTF-8 bytes (files rewritten while a run
     goes on)."""

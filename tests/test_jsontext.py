@@ -49,3 +49,14 @@ def test_what_orjson_refuses_the_standard_library_writes_or_refuses() -> None:
     assert pretty(keyed) == json.dumps(keyed, indent=2).encode()
     with pytest.raises(TypeError):
         pretty({"x": object()})
+
+
+def test_loads_reads_what_the_standard_library_reads() -> None:
+    from conformance.jsontext import loads
+
+    for value in VALUES:
+        text = json.dumps(value, ensure_ascii=False)
+        assert loads(text.encode()) == json.loads(text) and loads(text) == json.loads(text)
+    assert loads(b'{"n": 1208925819614629174706176, "x": NaN}')["n"] == 2**80  # orjson refuses both
+    with pytest.raises(ValueError):
+        loads(b"{not json")

@@ -325,8 +325,11 @@ def merge_run(
     )
     last = scenarios[-1].nodeid if scenarios else None
     entries, new_sha = merge_evidence(folders, order, recorder.out / "evidence", last)
+    captured: dict[str | None, list[str]] = {}
+    for e in entries:
+        captured.setdefault(e.get("scenario"), []).append(e["sha256"])
     for s in scenarios:
-        s.evidence = [e["sha256"] for e in entries if e.get("scenario") == s.nodeid]
+        s.evidence = captured.get(s.nodeid, [])
         s.findings = [
             dataclasses.replace(f, evidence=new_sha[f.evidence]) if f.evidence in new_sha else f for f in s.findings
         ]

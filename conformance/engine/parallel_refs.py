@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.engine.judgement import BYTES, FILE, KIND
-from conformance.jsontext import pretty
+from conformance.jsontext import loads, pretty
 
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceJournal, EvidenceRef
@@ -139,7 +139,7 @@ def rewritten(file: Path, renaming: Renaming) -> bytes | None:
     JSON): the file is then kept as it is. Written as `EvidenceJournal.record_json` writes it."""
     try:
         body = file.read_bytes()
-        data = json.loads(body)
+        data = loads(body)
     except (OSError, ValueError):
         return None
     data = rename_in(data, renaming)
