@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
-
 from conformance.formats.fhir.issues import Issue, empty_value, error, info
 from conformance.formats.fhir.locations import child, loc_from_tuple, resource_loc
 from conformance.formats.fhir.models import model_class
 from conformance.formats.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
 from conformance.formats.fhir.shape import check_shape
+from conformance.formats.fhir.shape_table import TABLE, class_of
 
 
 @dataclass(frozen=True)
@@ -115,8 +114,8 @@ def check_structure(resource: dict[str, Any], loc: str, strict: bool = False) ->
     bad = unknown_types(resource, loc)
     if bad:
         return bad
-    klass = model_class(str(rt))
-    if klass is None:
+    model = TABLE.resource(str(rt))
+    if model is None:
         return [
             info(
                 "structure",
@@ -126,7 +125,10 @@ def check_structure(resource: dict[str, Any], loc: str, strict: bool = False) ->
             )
         ]
     if not strict:
-        return check_shape(resource, klass, loc)
+        return check_shape(resource, model, loc)
+    from pydantic import ValidationError  # the models themselves: only for the strict pass
+
+    klass = class_of(model)
     out: list[Issue] = []
     try:
         klass.model_validate(resource)

@@ -1,7 +1,7 @@
 """The fhir.resources model class of an R4 resource type (R4B models, R4-only types kept out).
 
-Its own module so that the structure walk (shape) and the pydantic pass (base) share it without
-importing each other.
+Its own module so that the structure table (shape_table, which reads the models once per machine) and the
+pydantic pass (base) share it without importing each other.
 """
 
 from __future__ import annotations

@@ -11,14 +11,11 @@ models instead, and the tests check that both agree on the corpus and on the hos
 from __future__ import annotations
 
 import re
-import typing
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from conformance.formats.fhir.issues import Issue, empty_value, error
 from conformance.formats.fhir.locations import child, resource_loc
-from conformance.formats.fhir.models import model_class
+from conformance.formats.fhir.shape_table import TABLE, Ref
 
 _DATE = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
@@ -43,80 +40,6 @@ _PATTERNS = {
     "Base64Binary": re.compile(r"(\s*([0-9a-zA-Z+=/]){4}\s*)+"),
 }
 _INTEGERS = {"Integer": None, "PositiveInt": 1, "UnsignedInt": 0, "Integer64": None}
-
-
-@dataclass(frozen=True)
-class Slot:
-    klass: Any | None  # complex child model, None for a primitive
-    dynamic: bool  # any Resource (contained, entry.resource)
-    is_list: bool
-    required: bool
-    choice: str | None  # one-of-many group
-    choice_required: bool
-    primitive: str | None  # DateTime, Decimal, Boolean, String, ...
-    enum: tuple[str, ...] | None
-
-
-def _walk_args(annotation: Any) -> tuple[bool, str | None, Any | None]:
-    """(is a list, primitive kind, model holder) from a field annotation."""
-    is_list, prim, holder = False, None, None
-    stack = [annotation]
-    while stack:
-        a = stack.pop()
-        origin = typing.get_origin(a)
-        if origin in (list, typing.List):  # noqa: UP006 - the models use typing.List
-            is_list = True
-        if origin is typing.Annotated:
-            for m in a.__metadata__:
-                prim = prim or type(m).__name__
-        if hasattr(a, "get_model_klass"):
-            holder = a
-        if a is bool:
-            prim = prim or "Boolean"
-        stack.extend(typing.get_args(a))
-    return is_list, prim, holder
-
-
-@dataclass(frozen=True)
-class Shape:
-    table: dict[str, Slot]
-    required: tuple[str, ...]
-    required_choices: tuple[str, ...]
-
-
-@cache
-def shape_of(klass: Any) -> Shape:
-    table = slots(klass)
-    return Shape(
-        table,
-        tuple(n for n, s in table.items() if s.required and not s.choice),
-        tuple(sorted({s.choice for s in table.values() if s.choice and s.choice_required})),
-    )
-
-
-@cache
-def slots(klass: Any) -> dict[str, Slot]:
-    table: dict[str, Slot] = {}
-    for name, f in klass.model_fields.items():
-        alias = f.alias or name
-        if alias == "fhir_comments":
-            continue
-        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-        is_list, prim, holder = _walk_args(f.annotation)
-        sub = holder.get_model_klass() if holder is not None else None
-        dynamic = sub is not None and sub.__name__ == "Resource"
-        enum = extra.get("enum_values")
-        table[alias] = Slot(
-            None if dynamic else sub,
-            dynamic,
-            is_list,
-            bool(extra.get("element_required")) or f.is_required(),
-            extra.get("one_of_many"),
-            bool(extra.get("one_of_many_required")),
-            None if sub is not None else prim,
-            tuple(enum) if enum else None,
-        )
-    return table
 
 
 def _primitive(kind: str | None, value: Any, path: str) -> Issue | None:
@@ -146,14 +69,15 @@ def _primitive(kind: str | None, value: Any, path: str) -> Issue | None:
     return None
 
 
-def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
+def check_shape(resource: dict[str, Any], model: Ref, loc: str) -> list[Issue]:
     """Unknown elements, JSON types, list/single, primitive formats, required elements, choice
-    groups, required-binding codes and empty values (ele-1), iteratively."""
+    groups, required-binding codes and empty values (ele-1), iteratively, over the models' table
+    (`shape_table`: read from fhir.resources once per machine)."""
     out: list[Issue] = []
-    stack: list[tuple[dict[str, Any], Any, str]] = [(resource, klass, loc)]
+    stack: list[tuple[dict[str, Any], Ref, str]] = [(resource, model, loc)]
     while stack:
-        node, k, path = stack.pop()
-        shape = shape_of(k)
+        node, ref, path = stack.pop()
+        shape = TABLE.shape(ref)
         table = shape.table
         groups: dict[str, list[str]] = {}
         for name, value in node.items():
@@ -168,8 +92,8 @@ def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
                     error(
                         "structure",
                         sub,
-                        f"unknown element {name!r} in FHIR R4 {k.__name__}",
-                        f"élément {name!r} inconnu dans {k.__name__} (FHIR R4)",
+                        f"unknown element {name!r} in FHIR R4 {shape.name}",
+                        f"élément {name!r} inconnu dans {shape.name} (FHIR R4)",
                     )
                 )
                 continue
@@ -218,7 +142,7 @@ def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
                     continue
                 if slot.dynamic:
                     rt = item.get("resourceType")
-                    sub_k = model_class(rt) if isinstance(rt, str) else None
+                    sub_k = TABLE.resource(rt) if isinstance(rt, str) else None
                     if sub_k is None:
                         out.append(
                             error(
@@ -230,7 +154,7 @@ def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
                         )
                     else:
                         stack.append((item, sub_k, resource_loc(ipath, rt)))
-                else:
+                elif slot.klass is not None:  # a complex element (a primitive went on above)
                     stack.append((item, slot.klass, ipath))
         for name in shape.required:
             if name not in node and f"_{name}" not in node:
@@ -238,8 +162,8 @@ def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
                     error(
                         "structure",
                         child(path, name),
-                        f"{name} is required in FHIR R4 {k.__name__}",
-                        f"{name} est obligatoire dans {k.__name__} (FHIR R4)",
+                        f"{name} is required in FHIR R4 {shape.name}",
+                        f"{name} est obligatoire dans {shape.name} (FHIR R4)",
                     )
                 )
         for group in shape.required_choices:
@@ -248,8 +172,8 @@ def check_shape(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
                     error(
                         "structure",
                         child(path, f"{group}[x]"),
-                        f"{group}[x] is required in FHIR R4 {k.__name__}",
-                        f"{group}[x] est obligatoire dans {k.__name__} (FHIR R4)",
+                        f"{group}[x] is required in FHIR R4 {shape.name}",
+                        f"{group}[x] est obligatoire dans {shape.name} (FHIR R4)",
                     )
                 )
         for group, names in groups.items():
