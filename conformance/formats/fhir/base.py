@@ -10,48 +10,13 @@ does not enforce, so we walk them here.
 
 from __future__ import annotations
 
-import typing
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from conformance.formats.fhir.issues import Issue, empty_value, error, info
 from conformance.formats.fhir.locations import child, loc_from_tuple, resource_loc
-from conformance.formats.fhir.models import model_class
 from conformance.formats.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
 from conformance.formats.fhir.shape import check_shape
-from conformance.formats.fhir.shape_table import TABLE, class_of
-
-
-@dataclass(frozen=True)
-class _Field:
-    klass: Any | None  # model class of a complex child; None for primitives
-    dynamic_resource: bool  # the child is "any Resource" (contained, entry.resource)
-    enum: tuple[str, ...] | None  # codes of a required binding
-
-
-def _find_model(annotation: Any) -> Any | None:
-    if hasattr(annotation, "get_model_klass"):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _find_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-@cache
-def _fields(klass: Any) -> dict[str, _Field]:
-    table: dict[str, _Field] = {}
-    for name, f in klass.model_fields.items():
-        alias = f.alias or name
-        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-        enum = extra.get("enum_values")
-        holder = _find_model(f.annotation)
-        sub = holder.get_model_klass() if holder is not None else None
-        dynamic = sub is not None and sub.__name__ == "Resource"
-        table[alias] = _Field(None if dynamic else sub, dynamic, tuple(enum) if enum else None)
-    return table
+from conformance.formats.fhir.shape_table import TABLE, Ref, class_of
 
 
 def unknown_types(resource: dict[str, Any], loc: str) -> list[Issue]:
@@ -148,17 +113,18 @@ def check_structure(resource: dict[str, Any], loc: str, strict: bool = False) ->
                 f"le modèle FHIR R4 refuse la ressource : {type(exc).__name__} : {exc}",
             )
         )
-    out.extend(_walk_codes_and_empties(resource, klass, loc))
+    out.extend(_walk_codes_and_empties(resource, model, loc))
     return out
 
 
-def _walk_codes_and_empties(resource: dict[str, Any], klass: Any, loc: str) -> list[Issue]:
-    """Required-binding codes of base R4 and the `ele-1` rule (no empty objects, arrays, strings)."""
+def _walk_codes_and_empties(resource: dict[str, Any], model: Ref, loc: str) -> list[Issue]:
+    """Required-binding codes of base R4 and the `ele-1` rule (no empty objects, arrays, strings), over the
+    models' table (what pydantic does not check)."""
     out: list[Issue] = []
-    stack: list[tuple[Any, Any, str]] = [(resource, klass, loc)]
+    stack: list[tuple[Any, Ref | None, str]] = [(resource, model, loc)]
     while stack:
-        node, k, path = stack.pop()
-        fields = _fields(k) if k is not None else {}
+        node, ref, path = stack.pop()
+        fields = TABLE.shape(ref).table if ref is not None else {}
         for name, value in node.items():
             sub = child(path, name)
             if value in ({}, [], ""):
@@ -181,9 +147,9 @@ def _walk_codes_and_empties(resource: dict[str, Any], klass: Any, loc: str) -> l
                     )
                 if not isinstance(item, dict):
                     continue
-                if f.dynamic_resource:
+                if f.dynamic:
                     rt = item.get("resourceType")
-                    sub_k = model_class(rt) if isinstance(rt, str) else None
+                    sub_k = TABLE.resource(rt) if isinstance(rt, str) else None
                     stack.append((item, sub_k, resource_loc(ipath, rt) if isinstance(rt, str) else ipath))
                 else:
                     stack.append((item, f.klass, ipath))

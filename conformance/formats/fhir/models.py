@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.formats.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
+from conformance.formats.fhir.r4types import r4_modelled
 
 
 def model_class(resource_type: str) -> Any | None:
-    if resource_type not in R4_RESOURCE_TYPES or resource_type in R4B_ONLY_TYPES:
+    if not r4_modelled(resource_type):
         return None
     from fhir.resources.R4B import get_fhir_model_class
 

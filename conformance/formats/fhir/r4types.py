@@ -175,3 +175,8 @@ R4B_ONLY_TYPES = frozenset(
         "SubstanceDefinition",
     ]
 )
+
+
+def r4_modelled(resource_type: str) -> bool:
+    """An R4 resource type whose fhir.resources model may be asked for (R4B's own types kept out)."""
+    return resource_type in R4_RESOURCE_TYPES and resource_type not in R4B_ONLY_TYPES

@@ -24,7 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from conformance.formats.fhir.r4types import R4_RESOURCE_TYPES, R4B_ONLY_TYPES
+from conformance.formats.fhir.r4types import r4_modelled
 from conformance.paths import user_cache
 
 SCHEMA = 1
@@ -154,7 +154,7 @@ class ShapeTable:
 
     def resource(self, resource_type: str) -> Ref | None:
         """The model of an R4 resource type (None: not an R4 resource, or no model for it)."""
-        if resource_type not in R4_RESOURCE_TYPES or resource_type in R4B_ONLY_TYPES:
+        if not r4_modelled(resource_type):  # decided here too: no string of a hostile input is kept
             return None
         with self._lock:
             self._load()
