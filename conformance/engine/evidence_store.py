@@ -63,6 +63,33 @@ class EvidenceStore:
     def by_path(self) -> dict[str, dict[str, Any]]:
         return {str(e.get("path")): e for e in self.entries}
 
+    @cached_property
+    def by_sha(self) -> dict[str, list[str]]:
+        """The listed files holding each digest (the same bytes may be listed under several kinds)."""
+        out: dict[str, list[str]] = {}
+        for e in self.entries:
+            out.setdefault(str(e.get("sha256")), []).append(str(e.get("path")))
+        return out
+
+    def located(self, ref: str, by_digest: bool = True) -> list[str]:
+        """The listed files a record's reference may name: by SHA-256 (judgement/2) or file name (/1)."""
+        return self.by_sha.get(ref, []) if by_digest else [ref]
+
+    def read_ref(self, ref: str, by_digest: bool = True) -> bytes | None:
+        """The verified bytes a reference names (None when no listed file holds them intact)."""
+        for rel in self.located(ref, by_digest):
+            data = self.read(rel)
+            if data is not None:
+                return data
+        return None
+
+    def file_ref(self, ref: str, by_digest: bool = True) -> Path | None:
+        for rel in self.located(ref, by_digest):
+            path = self.file(rel)
+            if path is not None:
+                return path
+        return None
+
     def read(self, rel: str) -> bytes | None:
         """The bytes of a listed file, only when they match their entry (None otherwise)."""
         entry = self.by_path.get(rel)

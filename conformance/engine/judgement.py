@@ -7,6 +7,11 @@ charged to another requirement (e-prescription's EP-23 over the DMP's rules), th
 concluded in. Bytes and files a check reads beside the artifact (the MTOM parts of a request, the CA
 bundle a TLS check trusts) are recorded as evidence too and referenced, never inlined.
 
+A record names the entries it reads by their SHA-256 (`judgement/2`): the judged artifact (`artifact.sha256`)
+and each part or file (`{"$evidence": sha256}`, `{"$file": sha256}`). A digest is what the index vouches
+for, and it stays true when entries are renumbered (a parallel run's merge) or copied into another folder;
+file names did neither (records of `judgement/1` name entries by file name and are still read).
+
 `encode_*` turn live objects into that record; `decode_*` give them back from an evidence store.
 A value of any other type is refused at recording time (TypeError): a context that cannot be written
 down cannot be re-judged, and the suite that builds it must be fixed.
@@ -26,12 +31,13 @@ from conformance.model import CheckContext, Finding
 if TYPE_CHECKING:
     from conformance.engine.evidence_store import EvidenceStore
 
-SCHEMA = "dui-conformance/judgement/1"
+SCHEMA = "dui-conformance/judgement/2"  # 2: entries referenced by their SHA-256
+BY_NAME = "dui-conformance/judgement/1"  # entries referenced by their file name in the evidence folder
 KIND = "judgement"
 BYTES, FILE = "$evidence", "$file"  # markers of values recorded as their own evidence entries
 TRANSIENT_META = frozenset({"evidence_ref", "source_ref", "role"})  # the verifier's own, not the checks'
 
-Attach = Callable[[bytes, str], str]  # (data, "bytes" | "file") -> evidence path
+Attach = Callable[[bytes, str], str]  # (data, "bytes" | "file") -> reference of the evidence entry
 
 
 class JudgementError(ValueError):
@@ -63,21 +69,22 @@ def encode(value: Any, attach: Attach, where: str = "value") -> Any:
     raise TypeError(f"{where}: a {type(value).__name__} cannot be recorded for re-judgement")
 
 
-def decode(value: Any, store: EvidenceStore) -> Any:
+def decode(value: Any, store: EvidenceStore, by_digest: bool = True) -> Any:
+    """`value` with its references read back (`by_digest`: they are SHA-256, else file names)."""
     if isinstance(value, list):
-        return [decode(v, store) for v in value]
+        return [decode(v, store, by_digest) for v in value]
     if isinstance(value, dict):
         if set(value) == {BYTES}:
-            data = store.read(str(value[BYTES]))
+            data = store.read_ref(str(value[BYTES]), by_digest)
             if data is None:
                 raise JudgementError(f"recorded part {value[BYTES]} is missing or altered")
             return data
         if set(value) == {FILE}:
-            path = store.file(str(value[FILE]))
+            path = store.file_ref(str(value[FILE]), by_digest)
             if path is None:
                 raise JudgementError(f"recorded file {value[FILE]} is missing or altered")
             return path
-        return {k: decode(v, store) for k, v in value.items()}
+        return {k: decode(v, store, by_digest) for k, v in value.items()}
     return value
 
 
@@ -89,13 +96,13 @@ def encode_context(ctx: CheckContext, attach: Attach) -> dict[str, Any]:
     return out
 
 
-def decode_context(data: Mapping[str, Any], store: EvidenceStore) -> CheckContext:
+def decode_context(data: Mapping[str, Any], store: EvidenceStore, by_digest: bool = True) -> CheckContext:
     kwargs: dict[str, Any] = {}
     defaults = CheckContext()
     for f in dataclasses.fields(CheckContext):
         if f.name not in data:
             continue
-        value = decode(data[f.name], store)
+        value = decode(data[f.name], store, by_digest)
         if f.name == "at" and value is not None:
             try:
                 value = datetime.fromisoformat(str(value))
@@ -119,19 +126,25 @@ class Judgement:
     socle: str  # the scenario's socle: where its findings count
     checks: str  # whose checks ran over the artifact
     at: str  # capture time: "now" for the checks
-    artifact: dict[str, Any] | None = None  # {path, sha256, kind, name, meta}
+    artifact: dict[str, Any] | None = None  # {sha256, kind, name, meta} (judgement/1: also its path)
     context: dict[str, Any] | None = None
     keep: list[str] | None = None  # requirements kept (None: every finding)
     charge: dict[str, str] | None = None  # {"requirement": rid, "group": id}
     replayed: list[dict[str, Any]] | None = None  # harness findings with no artifact (a scenario that died)
     provoked: list[str] | None = None  # rules the harness made the DUI break on purpose (a deliberately bad input)
+    schema: str = SCHEMA  # which record format it was read from: how it references entries
+
+    @property
+    def by_digest(self) -> bool:
+        return self.schema != BY_NAME
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, **dataclasses.asdict(self)}
+        fields = dataclasses.asdict(self)
+        return {"schema": fields.pop("schema"), **fields}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Judgement:
-        if data.get("schema") != SCHEMA:
+        if data.get("schema") not in (SCHEMA, BY_NAME):
             raise JudgementError(f"judgement schema is {data.get('schema')!r}, expected {SCHEMA}")
         values: dict[str, Any] = {f.name: data.get(f.name) for f in dataclasses.fields(cls)}
         try:

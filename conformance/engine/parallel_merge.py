@@ -10,8 +10,8 @@ What is merged, and how (the order depends only on the collection, never on whic
 - the DUI's history (`driver-history`, the one evidence file a run records per DUI): each worker's
   history is cut at the marks the worker wrote after each scenario, and the slices laid in collection
   order, so the run holds one history in the order a serial run answers the same actions;
-- references between entries (judgement records naming the entries they judged, evidence-index/2)
-  follow the renaming, and bytes a journal attaches once per run are kept once (`parallel_refs`);
+- entries name each other by SHA-256 (judgement records, parts), so renumbering changes no byte; bytes a
+  journal attaches once per run are kept once (`parallel_refs`);
 - results.json: computed by the same `build_results` as a serial run, from the merged scenarios and
   evidence, so verdicts follow the same rules.
 """
@@ -231,9 +231,9 @@ def in_serial_order(entries: list[Entry], folders: list[Path], pos: dict[str, in
 
 def merge_evidence(
     folders: list[Path], order: list[str], root: Path, last_scenario: str | None
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Write the merged evidence folder (files, journal.jsonl, index.json): its entries in order, and the
-    new SHA-256 of each record whose references were rewritten (`parallel_refs`), by its old one."""
+) -> list[dict[str, Any]]:
+    """Write the merged evidence folder (files, journal.jsonl, index.json); its entries in order. Each file
+    is the worker's, linked (copied across file systems): renumbering changes its name, never its bytes."""
     pos = position(order)
     entries: list[Entry] = []
     histories: list[Entry] = []
@@ -243,31 +243,17 @@ def merge_evidence(
     entries = in_serial_order(entries, folders, pos)
     root.mkdir(parents=True, exist_ok=True)
     out: list[dict[str, Any]] = []
-    sources: list[Entry] = []
-    renaming: dict[str, parallel_refs.Renaming] = {}  # per worker folder: its file names -> merged names
     attached: dict[tuple[str, str], dict[str, Any]] = {}
     for e in entries:
-        names = renaming.setdefault(e.folder.name, {})
         key = parallel_refs.attach_key(e.data)
         if key is not None and key in attached:  # bytes a serial journal would have attached once
             parallel_refs.keep_first(attached[key], e.data)
-            names[str(e.data["path"])] = attached[key]["path"]
             continue
         data = {**e.data, "seq": len(out) + 1, "path": renamed(len(out) + 1, str(e.data["path"]))}
-        names[str(e.data["path"])] = data["path"]
         if key is not None:
             attached[key] = data
+        link_or_copy(e.file, root / data["path"])
         out.append(data)
-        sources.append(e)
-    new_sha: dict[str, str] = {}
-    for i, (data, e) in enumerate(zip(out, sources, strict=True)):
-        body = parallel_refs.rewritten(e.file, renaming[e.folder.name]) if parallel_refs.names_entries(data) else None
-        if body is None:
-            link_or_copy(e.file, root / data["path"])
-            continue
-        out[i] = parallel_refs.with_body(data, body)
-        new_sha[str(data["sha256"])] = out[i]["sha256"]
-        (root / data["path"]).write_bytes(body)
     history = merged_history(histories, pos)
     if history is not None:
         import hashlib
@@ -289,7 +275,7 @@ def merge_evidence(
         out.append(data)
     write_lines(root / "journal.jsonl", out)
     write_json_atomic(root / "index.json", {"schema": INDEX_SCHEMA, "entries": out})
-    return out, new_sha
+    return out
 
 
 def write_lines(path: Path, entries: Iterable[dict[str, Any]]) -> None:
@@ -324,15 +310,12 @@ def merge_run(
         (s for f in folders for s in worker_scenarios(f)), key=lambda s: (pos.get(s.nodeid, len(pos)), s.nodeid)
     )
     last = scenarios[-1].nodeid if scenarios else None
-    entries, new_sha = merge_evidence(folders, order, recorder.out / "evidence", last)
+    entries = merge_evidence(folders, order, recorder.out / "evidence", last)
     captured: dict[str | None, list[str]] = {}
     for e in entries:
         captured.setdefault(e.get("scenario"), []).append(e["sha256"])
     for s in scenarios:
         s.evidence = captured.get(s.nodeid, [])
-        s.findings = [
-            dataclasses.replace(f, evidence=new_sha[f.evidence]) if f.evidence in new_sha else f for f in s.findings
-        ]
     evidence = cast("EvidenceJournal", MergedEvidence(entries))  # build_results reads only refs()
     expected = expected_by_socle if expected_by_socle is not None else planned(folders)
     results = build_results(recorder.info, scenarios, evidence, max(len(order), len(scenarios)), expected)

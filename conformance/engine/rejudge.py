@@ -1,12 +1,13 @@
 """Re-judging a run from its evidence alone: every recorded judgement made again, requirement by requirement.
 
 Each judgement record of the evidence (`conformance.engine.judgement`) is replayed: the artifact is read
-back (its bytes must match the index), its meta and the context are decoded with the parts and files
-they reference, the capture time is "now", and the registered checks of the recorded socle run through
-`registry.run_checks` exactly as in the scenario, with the same requirement filter, the catalog levels
-and, for findings concluded into another requirement, the same conclusion. The verdict of a requirement
-is then computed as results.json computes it (the worst finding), and compared with what a certificate
-says: `confirmed`, or `contradicted` with the finding (or the silence) that contradicts it.
+back (by its SHA-256: a listed file must hold those bytes intact), its meta and the context are decoded
+with the parts and files they reference, the capture time is "now", and the registered checks of the
+recorded socle run through `registry.run_checks` exactly as in the scenario, with the same requirement
+filter, the catalog levels and, for findings concluded into another requirement, the same conclusion.
+The verdict of a requirement is then computed as results.json computes it (the worst finding), and
+compared with what a certificate says: `confirmed`, or `contradicted` with the finding (or the silence)
+that contradicts it.
 
 Only failures can be replayed without an artifact (a scenario that died): a replayed record can never
 make a requirement pass.
@@ -69,15 +70,16 @@ def _replay(store: EvidenceStore, j: Judgement) -> list[Finding]:
             raise JudgementError("a replayed harness finding that is not a failure")
         return found
     art_rec: Mapping[str, Any] = j.artifact or {}
-    path, sha = str(art_rec.get("path", "")), str(art_rec.get("sha256", ""))
-    data = store.read(path)
-    if data is None or store.by_path[path].get("sha256") != sha:
-        raise JudgementError(f"judged entry {path} is missing or altered")
-    meta = decode(art_rec.get("meta") or {}, store)
+    sha = str(art_rec.get("sha256", ""))
+    ref = sha if j.by_digest else str(art_rec.get("path", ""))
+    data = store.read_ref(ref, j.by_digest)
+    if data is None or (not j.by_digest and store.by_path[ref].get("sha256") != sha):
+        raise JudgementError(f"judged entry {ref} is missing or altered")
+    meta = decode(art_rec.get("meta") or {}, store, j.by_digest)
     if not isinstance(meta, dict):
         raise JudgementError("artifact meta is not an object")
     art = Artifact(str(art_rec.get("kind", "")), str(art_rec.get("name", "")), data, meta)
-    ctx = at_capture_time(decode_context(j.context or {}, store), j.at)
+    ctx = at_capture_time(decode_context(j.context or {}, store, j.by_digest), j.at)
     keep = set(j.keep) if j.keep is not None else None
     return [f for f in run_checks(art, ctx, [j.checks], evidence=sha) if keep is None or f.requirement in keep]
 

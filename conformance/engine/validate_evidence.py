@@ -46,7 +46,8 @@ def is_evidence(path: Path) -> bool:
 
 
 def _contexts(store: EvidenceStore) -> dict[str, list[Judgement]]:
-    """The judgements of each entry (by its path), one per distinct (socle, meta, context)."""
+    """The judgements of each judged entry, one per distinct (socle, meta, context), by the entry's SHA-256
+    (judgement/2) or file name (judgement/1): a digest names every listed file holding those bytes."""
     out: dict[str, dict[str, Judgement]] = {}
     for _, j in judgement_entries(store):
         if isinstance(j, str) or j.artifact is None:
@@ -54,12 +55,14 @@ def _contexts(store: EvidenceStore) -> dict[str, list[Judgement]]:
         key = json.dumps(
             [j.checks, j.artifact.get("kind"), j.artifact.get("meta"), j.context, j.provoked], sort_keys=True
         )
-        out.setdefault(str(j.artifact.get("path")), {}).setdefault(key, j)
-    return {path: list(found.values()) for path, found in out.items()}
+        ref = j.artifact.get("sha256") if j.by_digest else j.artifact.get("path")
+        out.setdefault(str(ref), {}).setdefault(key, j)
+    return {ref: list(found.values()) for ref, found in out.items()}
 
 
 def _carried(value: Any) -> Iterable[str]:
-    """The evidence paths a recorded meta references: bytes the judged artifact carried beside itself."""
+    """The references (SHA-256 or file names) a recorded meta holds: bytes the judged artifact carried beside
+    itself."""
     if isinstance(value, list):
         for v in value:
             yield from _carried(v)
@@ -104,8 +107,8 @@ def _judged(
     for j in judgements:
         record = j.artifact or {}
         try:
-            meta = decode(record.get("meta") or {}, store)
-            ctx = at_capture_time(decode_context(j.context or {}, store), j.at)
+            meta = decode(record.get("meta") or {}, store, j.by_digest)
+            ctx = at_capture_time(decode_context(j.context or {}, store, j.by_digest), j.at)
         except JudgementError as exc:
             found.append(M.fail("HARNESS-INPUT", "input-unreadable", path, reason=str(exc)))
             continue
@@ -136,10 +139,12 @@ def validate_evidence(
         carried = {p for js in contexts.values() for j in js for p in _carried((j.artifact or {}).get("meta"))}
         results: list[FileResult] = []
         for entry in store.entries:
-            path = str(entry.get("path"))
-            if entry.get("role") not in JUDGED_ROLES or (entry.get("meta") or {}).get("part_of") or path in carried:
+            path, sha = str(entry.get("path")), str(entry.get("sha256"))
+            part = (entry.get("meta") or {}).get("part_of") or path in carried or sha in carried
+            if entry.get("role") not in JUDGED_ROLES or part:
                 continue  # not the DUI's, or a part judged with its container (its judgement expands or carries it)
-            judgements = [j for j in contexts.get(path, []) if wanted is None or j.checks in wanted]
+            found = contexts.get(sha, []) + contexts.get(path, [])
+            judgements = [j for j in found if wanted is None or j.checks in wanted]
             if not judgements and entry.get("role") != DUI:
                 continue  # an account only its scenario's context makes sense of
             data = store.read(path)

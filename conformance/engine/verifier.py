@@ -168,10 +168,15 @@ class Verifier:
 
     def _part(self, part: Artifact, container: EvidenceRef) -> EvidenceRef:
         """A part the socle found in a judged artifact (a request's CDA, an e-mail's archive): evidence of
-        its own, with its container's role and capture time and `part_of` naming the container. It is
-        judged again with its container (the judgement record replays the expansion), never alone."""
+        its own, with its container's role and capture time and `part_of` naming the container by its SHA-256.
+        It is judged again with its container (the judgement record replays the expansion), never alone."""
         return self.recorder.journal.attach(
-            part.kind, part.name, part.data, role=container.role, time=container.time, meta={"part_of": container.path}
+            part.kind,
+            part.name,
+            part.data,
+            role=container.role,
+            time=container.time,
+            meta={"part_of": container.sha256},
         )
 
     def _judgement(
@@ -180,10 +185,10 @@ class Verifier:
         journal = self.recorder.journal
 
         def part(data: bytes, what: str) -> str:  # bytes the artifact carries beside itself: its role
-            return journal.attach("part", f"{ref.path}-part", data, role=ref.role, time=ref.time).path
+            return journal.attach("part", f"{ref.path}-part", data, role=ref.role, time=ref.time).sha256
 
         def given(data: bytes, what: str) -> str:  # what the scenario gave the checks: the harness's
-            return journal.attach("context-file" if what == "file" else "part", "context", data, role=HARNESS).path
+            return journal.attach("context-file" if what == "file" else "part", "context", data, role=HARNESS).sha256
 
         record = Judgement(
             self.nodeid,
@@ -191,7 +196,6 @@ class Verifier:
             self.checks,
             at=ref.time,
             artifact={
-                "path": ref.path,
                 "sha256": ref.sha256,
                 "kind": art.kind,
                 "name": art.name,

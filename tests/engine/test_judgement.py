@@ -20,7 +20,7 @@ def test_a_context_round_trips_through_the_evidence(tmp_path: Path) -> None:
     journal = EvidenceJournal(tmp_path / "evidence")
 
     def attach(data: bytes, what: str) -> str:
-        return journal.attach("part", what, data).path
+        return journal.attach("part", what, data).sha256
 
     ctx = CheckContext(
         patient={"ins": "1"},
@@ -70,6 +70,40 @@ def test_a_record_pointing_at_missing_or_edited_evidence(tmp_path: Path) -> None
     with pytest.raises(JudgementError):
         decode({"$evidence": "00001-part-x"}, store)
     with pytest.raises(JudgementError):
+        decode({"$evidence": "00001-part-x"}, store, by_digest=False)
+    with pytest.raises(JudgementError):
         Judgement.from_json({"schema": "other"})
     with pytest.raises(JudgementError):
-        Judgement.from_json({"schema": "dui-conformance/judgement/1", "scenario": "s", "socle": "a", "checks": "a"})
+        Judgement.from_json({"schema": "dui-conformance/judgement/2", "scenario": "s", "socle": "a", "checks": "a"})
+
+
+def test_a_reference_is_a_digest_that_survives_renaming_and_refuses_altered_bytes(tmp_path: Path) -> None:
+    """judgement/2 names entries by SHA-256: a renamed file is still found, an altered one never read, and
+    the same bytes listed twice are read from the copy that is intact."""
+    journal = EvidenceJournal(tmp_path)
+    first = journal.record("part", "a", b"PART")
+    second = journal.record("other", "b", b"PART")
+    journal.close()
+    ref = {"$evidence": first.sha256}
+    assert decode(ref, open_evidence(tmp_path)) == b"PART"
+    (tmp_path / first.path).write_bytes(b"EDIT")
+    assert decode(ref, open_evidence(tmp_path)) == b"PART"  # read from the intact copy
+    (tmp_path / second.path).write_bytes(b"EDIT")
+    with pytest.raises(JudgementError, match=first.sha256):
+        decode(ref, open_evidence(tmp_path))
+
+
+def test_a_judgement_1_record_is_read_by_file_name(tmp_path: Path) -> None:
+    """Certificates issued before judgement/2 name entries by file name: their records are still replayed."""
+    journal = EvidenceJournal(tmp_path)
+    part = journal.record("part", "a", b"PART")
+    journal.close()
+    record = {"schema": "dui-conformance/judgement/1", "scenario": "s", "socle": "a", "checks": "a", "at": "t"}
+    old = Judgement.from_json({**record, "artifact": {"path": part.path, "sha256": part.sha256}})
+    assert not old.by_digest and old.to_json()["schema"] == "dui-conformance/judgement/1"
+    store = open_evidence(tmp_path)
+    assert decode({"$evidence": part.path}, store, old.by_digest) == b"PART"
+    with pytest.raises(JudgementError):
+        decode({"$evidence": part.sha256}, store, old.by_digest)  # a digest is not a file name
+    new = Judgement.from_json({**record, "schema": "dui-conformance/judgement/2", "artifact": {"sha256": "x"}})
+    assert new.by_digest

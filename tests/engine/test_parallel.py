@@ -117,9 +117,40 @@ def test_parallel_evidence_is_numbered_in_collection_order(parallel_run: Run) ->
     assert all(f"[{n}/{total}] " in parallel_run.output for n in range(1, total + 1)), parallel_run.output[-3000:]
 
 
+def references(value: Any) -> list[str]:
+    """Every `{"$evidence": sha256}` and `{"$file": sha256}` a judgement record holds."""
+    if isinstance(value, list):
+        return [r for v in value for r in references(v)]
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in ("$evidence", "$file"):
+            return [str(next(iter(value.values())))]
+        return [r for v in value.values() for r in references(v)]
+    return []
+
+
+def test_parallel_references_name_entries_of_the_merged_index(parallel_run: Run) -> None:
+    """Each worker numbers its own files: what names another entry (a judgement record's artifact, parts
+    and files, a part's container) must still name an entry of the merged index, with the kind it had. Parts
+    once named their container by the worker's file name, which in the merged folder was another file or none."""
+    rows = entries(parallel_run.out)
+    by_sha = {r["sha256"]: r for r in rows}
+    parts = [r for r in rows if r["meta"].get("part_of")]
+    assert parts and all(by_sha[r["meta"]["part_of"]]["role"] == r["role"] for r in parts)
+    records = [r for r in rows if r["kind"] == "judgement"]
+    named = 0
+    for r in records:
+        body = json.loads((parallel_run.out / "evidence" / r["path"]).read_text())
+        if body.get("artifact"):
+            assert body["artifact"]["sha256"] in by_sha and "path" not in body["artifact"]
+        for ref in references([body.get("artifact"), body.get("context")]):
+            assert ref in by_sha, (r["path"], ref)
+            named += 1
+    assert records and named
+
+
 def test_parallel_certificate_verifies_against_its_evidence(parallel_run: Run, session_pki: TestPKI) -> None:
     """Valid, and every recorded judgement made again confirms each verdict (`verify --rejudge`): the
-    merge's renaming kept every reference between judgement records and the entries they judged."""
+    merge's renumbering kept every reference between judgement records and the entries they judged."""
     proc = subprocess.run(
         [
             str(BIN / "conformance"),

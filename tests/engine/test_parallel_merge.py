@@ -117,13 +117,13 @@ def test_merging_no_worker_gives_an_empty_incomplete_run(tmp_path: Path) -> None
 
 
 def judged(rec: RunRecorder, nodeid: str, requirement: str, part: bytes) -> str:
-    """A scenario as evidence-index/2 records it: the artifact, a part attached once per journal (the same
-    bytes in every scenario), and a judgement record naming both by path; the finding cites the record."""
+    """A scenario as the verifier records it: the artifact, a part attached once per journal (the same bytes
+    in every scenario), and a judgement record naming both by SHA-256; the finding cites the record."""
     rec.begin(nodeid, SOCLE, nodeid.split("::")[-1], nodeid, [requirement])
     art = rec.journal.record("email", f"{nodeid}.eml", nodeid.encode())
     shared = rec.journal.attach("context-file", "context", part, role=HARNESS)  # as the verifier attaches it
     rec.journal.tag(shared, [requirement])
-    record = {"artifact": {"path": art.path, "sha256": art.sha256}, "context": {"ca": {FILE: shared.path}}}
+    record = {"artifact": {"sha256": art.sha256}, "context": {"ca": {FILE: shared.sha256}}}
     ref = rec.journal.record_json(KIND, "email", record, role=JUDGEMENT)
     found = finding(requirement, Verdict.PASS, Text("judged", "jugé"), "here")
     found.evidence = ref.sha256
@@ -132,9 +132,10 @@ def judged(rec: RunRecorder, nodeid: str, requirement: str, part: bytes) -> str:
     return art.path
 
 
-def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
-    """Judgement records name the entries they judged by file name: after the merge they name the merged
-    files, and bytes each worker attached once are kept once, as in a serial journal."""
+def test_references_between_entries_survive_the_renumbering(tmp_path: Path) -> None:
+    """Judgement records name the entries they judged by SHA-256: the merge renumbers every file and changes
+    no byte, each reference still names an entry of the merged index, and bytes each worker attached once are
+    kept once, as in a serial journal."""
     out = tmp_path / "run"
     order = ["t.py::a", "t.py::b", "u.py::c"]
     gw0, gw1 = recorder(out / "workers" / "gw0"), recorder(out / "workers" / "gw1")
@@ -144,12 +145,13 @@ def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
     judged(gw0, "t.py::b", rid(1), b"other part")
     for rec in (gw0, gw1):
         rec.finish()
+    written = {r.sha256 for rec in (gw0, gw1) for r in rec.journal.refs() if r.kind == KIND}
 
     results = merge_run(recorder(out), out / "workers", [*order, "u.py::d"], "complete")
 
     root = out / "evidence"
     index = json.loads((root / "index.json").read_text())["entries"]
-    by_path = {e["path"]: e for e in index}
+    by_sha = {e["sha256"]: e for e in index}
     parts = [e for e in index if e["kind"] == "context-file"]
     assert [(p["scenario"], sorted(p["requirements"])) for p in parts] == [
         ("t.py::a", sorted([rid(0), rid(2), rid(3)])),  # gw1's copy folded into the first one
@@ -157,22 +159,23 @@ def test_references_between_entries_follow_the_renaming(tmp_path: Path) -> None:
     ]
     records = [e for e in index if e["kind"] == "judgement"]
     assert [r["scenario"] for r in records] == [*order, "u.py::d"]
+    assert {r["sha256"] for r in records} == written  # the records the workers wrote, byte for byte
+    assert [r["path"][:6] for r in index] == [f"{i:05d}-" for i in range(1, len(index) + 1)]
     for entry in index:  # every file is what its entry says
         assert _sha256((root / entry["path"]).read_bytes()).hexdigest() == entry["sha256"], entry["path"]
     for r in records:
         body = json.loads((root / r["path"]).read_text())
-        judged_entry = by_path[body["artifact"]["path"]]
+        judged_entry = by_sha[body["artifact"]["sha256"]]
         assert judged_entry["kind"] == "email" and judged_entry["scenario"] == r["scenario"]
-        assert judged_entry["sha256"] == body["artifact"]["sha256"]
-        assert by_path[body["context"]["ca"][FILE]]["kind"] == "context-file"
+        assert by_sha[body["context"]["ca"][FILE]]["kind"] == "context-file"
     assert [json.loads((root / r["path"]).read_text())["context"]["ca"]["$file"] for r in records] == [
-        parts[0]["path"],
-        parts[1]["path"],
-        parts[0]["path"],
-        parts[0]["path"],
+        parts[0]["sha256"],
+        parts[1]["sha256"],
+        parts[0]["sha256"],
+        parts[0]["sha256"],
     ]
     cited = {f["evidence"] for s in results["socles"][SOCLE]["scenarios"] for f in s["findings"]}
-    assert cited == {r["sha256"] for r in records}  # findings cite the rewritten records
+    assert cited == written  # findings cite the records
 
 
 def test_attached_bytes_go_to_the_earliest_scenario_that_attached_them(tmp_path: Path) -> None:
@@ -207,7 +210,7 @@ def test_attached_bytes_go_to_the_earliest_scenario_that_attached_them(tmp_path:
     assert part["role"] == HARNESS and sorted(part["requirements"]) == sorted([rid(1), rid(2), rid(3)])
     for record in (e for e in index if e["kind"] == "judgement"):
         body = json.loads((out / "evidence" / record["path"]).read_text())
-        assert body["context"]["ca"][FILE] == part["path"]
+        assert body["context"]["ca"][FILE] == part["sha256"]
 
 
 def test_an_interrupted_run_says_incomplete_for_a_socle_whose_scenarios_did_not_all_end(tmp_path: Path) -> None:

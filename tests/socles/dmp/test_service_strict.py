@@ -167,7 +167,7 @@ def test_the_harness_context_carries_the_crl_into_the_judgement(pki: TestPKI, tm
     evidence (what `conformance verify --rejudge` does), the revoked signer still fails DMP-V02."""
     ctx = DmpHarness(SimpleNamespace(pki=pki), None, None, {}).context(PATIENT)  # type: ignore[arg-type]
     journal = EvidenceJournal(tmp_path / "evidence")
-    data = encode_context(ctx, lambda blob, what: journal.attach("context-file", what, blob).path)
+    data = encode_context(ctx, lambda blob, what: journal.attach("context-file", what, blob).sha256)
     journal.close()
     assert set(data["extra"]["crl"]) == {FILE} and set(data["extra"]["ca_bundle"]) == {FILE}
     store = open_evidence(tmp_path / "evidence")
