@@ -206,7 +206,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return out
     for line in lines:
         try:
-            row = json.loads(line)
+            row = jsontext.loads(line)
         except json.JSONDecodeError:
             break
         if isinstance(row, dict):

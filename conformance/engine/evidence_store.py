@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from typing import Any
 from conformance.formats.safezip import ZipRefused, read_zip
 
 MAX_EVIDENCE_BYTES = 1024 * 1024 * 1024
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # refuse a symbolic link as the last component of a name
 
 
 class EvidenceError(ValueError):
@@ -157,13 +160,20 @@ def open_evidence(source: Path) -> EvidenceStore:
     root = source.resolve()
 
     def read(rel: str) -> bytes | None:
-        target = (source / rel).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        """A plain file name of the folder, read only when it is a regular file and not a symbolic link: a
+        listed name cannot lead outside (nor to a FIFO that would block the reader)."""
+        if not _plain(rel):
             return None
+        if not NOFOLLOW:  # no O_NOFOLLOW on this system: resolve the name and stay inside the folder
+            target = (root / rel).resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                return None
         try:
-            return target.read_bytes()
+            fd = os.open(root / rel, os.O_RDONLY | NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             return None
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
 
     try:
         raw = (source / "index.json").read_bytes()

@@ -40,7 +40,7 @@ from conformance.engine.evidence import (
 from conformance.engine.recorder import SCENARIOS_LOG, ScenarioRecord
 from conformance.engine.results import SCHEMA as RESULTS_SCHEMA
 from conformance.engine.results import build_results
-from conformance.jsontext import pretty
+from conformance.jsontext import loads, pretty
 from conformance.model import Finding
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def worker_entries(folder: Path) -> list[Entry]:
     """The tagged index, then anything the flushed journal holds beyond it (a worker cut mid-scenario)."""
     root = folder / "evidence"
     try:
-        indexed = json.loads((root / "index.json").read_text(encoding="utf-8"))["entries"]
+        indexed = loads((root / "index.json").read_text(encoding="utf-8"))["entries"]
     except (OSError, ValueError, KeyError, TypeError):
         indexed = []
     last = max((int(e.get("seq", 0)) for e in indexed), default=0)
@@ -107,15 +107,16 @@ def worker_entries(folder: Path) -> list[Entry]:
 def worker_results(folder: Path) -> dict[str, Any]:
     """A worker's results.json (results/2), or {} when it never wrote one or it is not one."""
     try:
-        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        results = loads((folder / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return results if isinstance(results, dict) and results.get("schema") == RESULTS_SCHEMA else {}
 
 
-def worker_deselected(folder: Path) -> int:
-    """How many scenarios the worker's collection deselected (`-k`): every worker collects the same."""
-    selection = worker_results(folder).get("selection") or {}
+def worker_deselected(results: dict[str, Any]) -> int:
+    """How many scenarios a worker's collection deselected (`-k`), from its results: every worker collects
+    the same."""
+    selection = results.get("selection") or {}
     return int(selection.get("deselected") or 0)
 
 
@@ -124,7 +125,7 @@ def planned(folders: list[Path]) -> dict[str, int] | None:
     the same selection); None when no worker got that far: then no socle is known to have finished."""
     for folder in folders:
         try:
-            counts = json.loads((folder / PLAN_FILE).read_text(encoding="utf-8"))["expected_by_socle"]
+            counts = loads((folder / PLAN_FILE).read_text(encoding="utf-8"))["expected_by_socle"]
         except (OSError, ValueError, KeyError, TypeError):
             continue
         if isinstance(counts, dict) and all(isinstance(n, int) for n in counts.values()):
@@ -132,10 +133,9 @@ def planned(folders: list[Path]) -> dict[str, int] | None:
     return None
 
 
-def worker_scenarios(folder: Path) -> list[ScenarioRecord]:
-    """The scenarios a worker ran to an end: its results.json (socles.*.scenarios[]), then those its
-    scenarios.jsonl holds beyond it (a worker killed less than `recorder.WRITE_EVERY` after a scenario ended)."""
-    results = worker_results(folder)
+def worker_scenarios(folder: Path, results: dict[str, Any]) -> list[ScenarioRecord]:
+    """The scenarios a worker ran to an end: its `results` (results.json, socles.*.scenarios[]), then those its
+    scenarios.jsonl holds beyond them (a worker killed less than `recorder.WRITE_EVERY` after a scenario ended)."""
     rows = [s for socle in results.get("socles", {}).values() for s in socle.get("scenarios", [])]
     listed = {s.get("id") for s in rows}
     rows += [s for s in read_jsonl(folder / SCENARIOS_LOG) if s.get("id") not in listed]
@@ -169,7 +169,7 @@ def marks_of(folder: Path) -> list[tuple[str, int]]:
     marks: list[tuple[str, int]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            mark = json.loads(line)
+            mark = loads(line)
             marks.append((str(mark["scenario"]), int(mark["actions"])))
         except (ValueError, KeyError, TypeError):
             break  # a line cut by a kill ends the marks
@@ -181,7 +181,7 @@ def merged_history(histories: list[Entry], pos: dict[str, int]) -> tuple[bytes, 
     slices: list[tuple[tuple[int, str, int], list[Any]]] = []
     for entry in histories:
         try:
-            actions = json.loads(entry.file.read_text(encoding="utf-8"))
+            actions = loads(entry.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if not isinstance(actions, list):
@@ -304,10 +304,12 @@ def merge_run(
     recorder.journal.close()  # the controller records nothing itself: its empty journal is replaced
     folders = worker_folders(workers)
     # the controller collects nothing: what `-k` deselected is what each worker's collection did
-    recorder.info.deselected = max((worker_deselected(f) for f in folders), default=recorder.info.deselected)
+    written = {f: worker_results(f) for f in folders}
+    recorder.info.deselected = max((worker_deselected(r) for r in written.values()), default=recorder.info.deselected)
     pos = position(order)
     scenarios = sorted(
-        (s for f in folders for s in worker_scenarios(f)), key=lambda s: (pos.get(s.nodeid, len(pos)), s.nodeid)
+        (s for f in folders for s in worker_scenarios(f, written[f])),
+        key=lambda s: (pos.get(s.nodeid, len(pos)), s.nodeid),
     )
     last = scenarios[-1].nodeid if scenarios else None
     entries = merge_evidence(folders, order, recorder.out / "evidence", last)

@@ -27,6 +27,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conformance.jsontext import loads
+
 if TYPE_CHECKING:
     from conformance.engine.evidence import EvidenceJournal, EvidenceRef
 
@@ -73,7 +75,7 @@ def attached_again(folder: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
         return notes
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            seen = json.loads(line)
+            seen = loads(line)
             key = (str(seen["kind"]), str(seen["sha256"]))
         except (ValueError, KeyError, TypeError):
             break
