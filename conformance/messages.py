@@ -12,13 +12,13 @@ Templates use `str.format` fields: `{name}`, `{value!r}`, `{count:d}`.
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from conformance import tomlcache
 from conformance.model import Finding, Verdict
 
 LANGS = ("fr", "en")
@@ -57,9 +57,7 @@ class Messages:
 
     @cached_property
     def table(self) -> dict[str, tuple[str, str]]:
-        with open(self.path, "rb") as fh:
-            raw = tomllib.load(fh)
-        return load_table(raw, str(self.path))
+        return load_table(tomlcache.loads(self.path.read_bytes()), str(self.path))
 
     def text(self, key: str, **params: Any) -> Text:
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance import tomlcache
 from conformance.model import Level, Requirement
 
 
@@ -51,7 +52,7 @@ class Catalog:
 def load_catalog(path: Path) -> Catalog:
     raw = path.read_bytes()
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomlcache.loads(raw)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError(f"{path}: {exc}") from exc
     head = data.get("catalog", {})

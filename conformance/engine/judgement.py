@@ -139,8 +139,10 @@ class Judgement:
         return self.schema != BY_NAME
 
     def to_json(self) -> dict[str, Any]:
-        fields = dataclasses.asdict(self)
-        return {"schema": fields.pop("schema"), **fields}
+        """The record as written; its values are shared, not copied (`asdict`'s deep copy of every context
+        cost 0.4 ms per record, written at once by `record_json` and never changed)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "schema"}
+        return {"schema": self.schema, **fields}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Judgement:

@@ -6,6 +6,7 @@ same session (a project's own tests) is left out of the run.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,11 +15,18 @@ import pytest
 from conformance.socle import Socle
 
 
+@functools.lru_cache(maxsize=256)
+def _resolved(path: str) -> Path:
+    """A module's or a suite's real path, resolved once per process: every item of a module shares it, and the
+    engine asks for each item several times (selection, scheduling, reports): 0.1 s per process uncached."""
+    return Path(path).resolve()
+
+
 def socle_of(item: pytest.Item, socles: Sequence[Socle]) -> str | None:
     """The selected socle whose suite holds `item`, or None."""
-    path = Path(item.path).resolve()
+    path = _resolved(str(item.path))
     for socle in socles:
-        if path.is_relative_to(socle.suite.resolve()):
+        if path.is_relative_to(_resolved(str(socle.suite))):
             return socle.name
     return None
 
