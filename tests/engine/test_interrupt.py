@@ -25,6 +25,7 @@ def test_killed_run_keeps_what_was_recorded(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # a killed run cannot remove its temporary folder: keep it here
     )
     deadline = time.monotonic() + 120
     try:
