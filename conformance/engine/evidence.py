@@ -27,6 +27,7 @@ from conformance import jsontext
 
 INDEX_SCHEMA = "dui-conformance/evidence-index/2"  # 2: every entry has a role
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SEQ_PREFIX = re.compile(r"^\d+-")
 
 # who produced an evidence entry
 DUI = "dui"  # bytes the DUI under test produced: what it sent, or handed back through the driver
@@ -49,6 +50,11 @@ def safe_name(name: str, limit: int = 80) -> str:
     return cleaned[:limit]
 
 
+def without_seq(path: str) -> str:
+    """An evidence file name without its sequence number (`00012-cda-x.xml` -> `cda-x.xml`)."""
+    return _SEQ_PREFIX.sub("", path, count=1)
+
+
 def write_json_atomic(path: Path, data: Any, *, compact: bool = False) -> None:
     """`compact` for the files rewritten while a run goes on (results.json, index.json); the run's last write
     is indented for readers (`conformance.jsontext`)."""
@@ -69,6 +75,14 @@ class EvidenceRef:
     requirements: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     role: str = DUI
+
+    @property
+    def label(self) -> str:
+        """The file name without its sequence number (`email-message-1.eml` for `00012-email-message-1.eml`):
+        what names the entry in what a check reads or says (an artifact's name, a finding's location). A
+        parallel run's merge renumbers the files, so a sequence number would name another file there; the entry
+        itself is named by its SHA-256 (a finding's `evidence`)."""
+        return without_seq(self.path)
 
     def to_json(self) -> dict[str, Any]:
         """The entry as index.json and journal.jsonl hold it (`asdict` without its recursive deep copy,

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from conformance.engine.evidence import (
     now_iso,
     read_journal,
     read_jsonl,
+    without_seq,
     write_json_atomic,
 )
 from conformance.engine.recorder import SCENARIOS_LOG, ScenarioRecord
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 MARKS_FILE = "driver-marks.jsonl"  # written by each worker (parallel.WorkerMarks)
 PLAN_FILE = "plan.json"  # each worker's selected scenarios per socle, written once collected (parallel.WorkerMarks)
 DRIVER_HISTORY = "driver-history"  # the kind the `dui` fixture records the DUI's answers under
-_SEQ_PREFIX = re.compile(r"^\d+-")
 _REF_FIELDS = {f.name for f in dataclasses.fields(EvidenceRef)}
 
 
@@ -210,7 +209,7 @@ def link_or_copy(src: Path, dst: Path) -> None:
 
 
 def renamed(seq: int, path: str) -> str:
-    return f"{seq:05d}-{_SEQ_PREFIX.sub('', path)}"
+    return f"{seq:05d}-{without_seq(path)}"
 
 
 def in_serial_order(entries: list[Entry], folders: list[Path], pos: dict[str, int]) -> list[Entry]:

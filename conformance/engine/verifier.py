@@ -185,7 +185,7 @@ class Verifier:
         journal = self.recorder.journal
 
         def part(data: bytes, what: str) -> str:  # bytes the artifact carries beside itself: its role
-            return journal.attach("part", f"{ref.path}-part", data, role=ref.role, time=ref.time).sha256
+            return journal.attach("part", f"{ref.label}-part", data, role=ref.role, time=ref.time).sha256
 
         def given(data: bytes, what: str) -> str:  # what the scenario gave the checks: the harness's
             return journal.attach("context-file" if what == "file" else "part", "context", data, role=HARNESS).sha256

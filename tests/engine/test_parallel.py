@@ -12,6 +12,7 @@ import contextlib
 import getpass
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -69,6 +70,21 @@ def scenario_outcomes(results: dict[str, Any]) -> list[tuple[str, str]]:
     return [(x["id"], x["outcome"]) for socle in results["socles"].values() for x in socle["scenarios"]]
 
 
+DRAWN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<=-session#)\d+")
+EVIDENCE_NAME = re.compile(r"\b\d{5}-[a-z]")  # a sequence-numbered evidence file name
+
+
+def finding_places(results: dict[str, Any]) -> Counter[tuple[str, str, str, str]]:
+    """Each scenario's findings by requirement, verdict and location, with what the run draws masked (the
+    DUI's UUIDs, each operator's session counter, like ports)."""
+    return Counter(
+        (x["id"], f["requirement"], f["verdict"], DRAWN.sub("*", f["location"]))
+        for socle in results["socles"].values()
+        for x in socle["scenarios"]
+        for f in x["findings"]
+    )
+
+
 def history_actions(out: Path) -> list[str]:
     (history,) = [e for e in entries(out) if e["kind"] == "driver-history"]
     return [a["action"]["verb"] for a in json.loads((out / "evidence" / history["path"]).read_text())]
@@ -91,6 +107,10 @@ def test_parallel_run_matches_the_serial_run(demo_run: Run, parallel_run: Run) -
     assert scenario_outcomes(parallel) == scenario_outcomes(serial)
     assert evidence_profile(parallel_run.out) == evidence_profile(demo_run.out)
     assert history_actions(parallel_run.out) == history_actions(demo_run.out)
+    # a location names an evidence entry by what the merge does not renumber (its label; the finding's
+    # `evidence` is its SHA-256): a worker's file number named another file, or none, in the merged folder
+    assert finding_places(parallel) == finding_places(serial)
+    assert not [k for k in finding_places(parallel) if EVIDENCE_NAME.search(k[3])]
     for socle in parallel["socles"]:  # each requirement cites as many evidence files as in the serial run
         for rid, req in parallel["socles"][socle]["requirements"].items():
             assert len(req["evidence"]) == len(serial["socles"][socle]["requirements"][rid]["evidence"]), rid
@@ -130,8 +150,9 @@ def references(value: Any) -> list[str]:
 
 def test_parallel_references_name_entries_of_the_merged_index(parallel_run: Run) -> None:
     """Each worker numbers its own files: what names another entry (a judgement record's artifact, parts
-    and files, a part's container) must still name an entry of the merged index, with the kind it had. Parts
-    once named their container by the worker's file name, which in the merged folder was another file or none."""
+    and files, a part's container, an e-prescription exchange's request) must still name an entry of the merged
+    index, and no name a check reads carries a worker's file number. Parts once named their container by the
+    worker's file name, which in the merged folder was another file or none."""
     rows = entries(parallel_run.out)
     by_sha = {r["sha256"]: r for r in rows}
     parts = [r for r in rows if r["meta"].get("part_of")]
@@ -142,10 +163,14 @@ def test_parallel_references_name_entries_of_the_merged_index(parallel_run: Run)
         body = json.loads((parallel_run.out / "evidence" / r["path"]).read_text())
         if body.get("artifact"):
             assert body["artifact"]["sha256"] in by_sha and "path" not in body["artifact"]
+            assert not EVIDENCE_NAME.match(body["artifact"]["name"]), body["artifact"]["name"]  # a worker's number
         for ref in references([body.get("artifact"), body.get("context")]):
             assert ref in by_sha, (r["path"], ref)
             named += 1
     assert records and named
+    exchanges = [r for r in rows if r["kind"] == "eprescription-exchange"]
+    bodies = [json.loads((parallel_run.out / "evidence" / r["path"]).read_text()) for r in exchanges]
+    assert bodies and all(b["request_sha256"] in by_sha for b in bodies if b["request_sha256"])
 
 
 def test_parallel_certificate_verifies_against_its_evidence(parallel_run: Run, session_pki: TestPKI) -> None:

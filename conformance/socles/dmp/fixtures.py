@@ -86,14 +86,14 @@ class Fed:
             cut = {"source_ref": ex.request_ref}  # parts of the request: its role and capture time
             if ex.transaction == "ITI-41":
                 # the request, its XDS metadata and its documents: expanded by the socle (checks.parts), as in validate
-                verify.artifact(Artifact("soap", ex.request_ref.path, ex.request, meta), self.ctx)
+                verify.artifact(Artifact("soap", ex.request_ref.label, ex.request, meta), self.ctx)
                 verify.artifact(exchange_artifact(self.outcome, ex), self.ctx)
             elif ex.transaction in CONSULTS:
                 verify.artifact(consult_artifact(ex), self.ctx)
             verify.artifact(
                 Artifact(
                     "dmp-client-cert",
-                    f"{ex.request_ref.path}#tls",
+                    f"{ex.request_ref.label}#tls",
                     ex.client_cert or b"",
                     {**cut, "vihf_structure": vihf_structure(ex)},
                 ),
@@ -133,7 +133,7 @@ def consult_artifact(ex: Any) -> Artifact:
     """A search or retrieval the DUI sent, as the "dmp-consult" check reads it."""
     return Artifact(
         "dmp-consult",
-        ex.request_ref.path,
+        ex.request_ref.label,
         ex.request,
         {"evidence_ref": ex.request_ref, "content_type": ex.content_type, "transaction": ex.transaction},
     )

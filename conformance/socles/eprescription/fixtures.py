@@ -122,7 +122,7 @@ class Prescribed:
     def bundles(self) -> list[tuple[Exchange, Artifact]]:
         """Every Bundle the service received in this step, as the artifact the journal keeps."""
         return [
-            (ex, Artifact("fhir", ref.path, ex.request_body, meta={"evidence_ref": ref}))
+            (ex, Artifact("fhir", ref.label, ex.request_body, meta={"evidence_ref": ref}))
             for ex, ref in self.posts
             if ref is not None
         ]

@@ -153,14 +153,14 @@ class DmpShare:
                 verify.artifact(
                     Artifact(
                         "xds-metadata",
-                        f"{ex.request_ref.path}#envelope",
+                        f"{ex.request_ref.label}#envelope",
                         ex.envelope,
                         {"source_ref": ex.request_ref, "documents": ex.documents},
                     ),
                     ctx,
                 )
             else:
-                verify.observe(RID, "share.no-lot", {"envelope": False}, ex.request_ref.path)
+                verify.observe(RID, "share.no-lot", {"envelope": False}, ex.request_ref.label)
         rules = OtherSocleRules(verify, "dmp")
         self.fed.check(rules)
         rules.conclude(M.text("share.to-dmp"))

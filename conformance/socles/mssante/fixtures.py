@@ -78,7 +78,7 @@ class Sent:
 
 
 def message_artifact(sub: Any) -> Artifact:
-    return Artifact("email", f"{sub.evidence.path}", sub.data, meta={"evidence_ref": sub.evidence})
+    return Artifact("email", sub.evidence.label, sub.data, meta={"evidence_ref": sub.evidence})
 
 
 def session_artifact(rec: Any) -> Artifact:

@@ -115,7 +115,7 @@ class PrescriptionRelay:
             "request_size": len(ex.request),
             "response_size": len(ex.response),
             "number": number,
-            "request_evidence": body_ref.path if body_ref else None,
+            "request_sha256": body_ref.sha256 if body_ref else None,
             "response": ex.response.decode("utf-8", "replace")[:200_000],
             "relay": ex.meta(),
         }

@@ -134,7 +134,7 @@ class PrescriptionService:
             )
         summary = {
             **ex.summary(),
-            "request_evidence": body_ref.path if body_ref else None,
+            "request_sha256": body_ref.sha256 if body_ref else None,
             "response": ex.response_body.decode("utf-8", "replace")[:200_000],
         }
         self.journal.record_json("eprescription-exchange", f"{ex.method}-{ex.status}", summary, role=OBSERVED)

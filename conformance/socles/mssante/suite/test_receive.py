@@ -44,7 +44,7 @@ def test_reject_unknown_patient_with_mdn(mss: MssHarness, verify: Verifier) -> N
     verify.observe("MSS-ACK-04", "receive.mdn-sent", {"submissions": len(mdns)}, "operator traffic")
     for sub in mdns:
         verify.artifact(
-            Artifact("email", sub.evidence.path, sub.data, meta={"evidence_ref": sub.evidence}),
+            Artifact("email", sub.evidence.label, sub.data, meta={"evidence_ref": sub.evidence}),
             CheckContext(extra={"mdn_error_code": "902"}),
         )
 
