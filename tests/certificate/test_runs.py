@@ -158,3 +158,62 @@ def test_the_french_certificate_speaks_french_only(demo_run: Path, lang: str) ->
     assert not [r for r in not_checked if r and r[:40] in text]
     assert "Non exécuté (pack non fourni)" in text and "Sans objet" in text
     assert "Vérifier cette attestation" in text and "--rejudge" in text
+
+
+def test_evidence_written_before_judgement_2_is_still_re_judged(demo_run: Path, tmp_path: Path) -> None:
+    """Certificates issued before judgement/2 hold records that name entries by file name: the demo run's
+    evidence rewritten that way (each digest replaced by the file holding it) is re-judged to the same
+    verdicts, and a record naming a file that is not listed is a problem, never a pass."""
+    import hashlib
+
+    from conformance.engine.evidence_store import open_evidence
+    from conformance.engine.judgement import BY_NAME
+    from conformance.engine.rejudge import compare, rejudge
+
+    run_dir = copy_run(demo_run, tmp_path / "run")
+    root = run_dir / "evidence"
+    index = json.loads((root / "index.json").read_text())
+    first = {}
+    for e in index["entries"]:
+        first.setdefault(e["sha256"], e["path"])
+
+    def by_name(value: object) -> object:
+        if isinstance(value, list):
+            return [by_name(v) for v in value]
+        if isinstance(value, dict):
+            if len(value) == 1 and next(iter(value)) in ("$evidence", "$file"):
+                ((k, v),) = value.items()
+                return {k: first[v]}
+            return {k: by_name(v) for k, v in value.items()}
+        return value
+
+    records = [e for e in index["entries"] if e["kind"] == "judgement"]
+    for e in records:
+        body = json.loads((root / e["path"]).read_text())
+        body["schema"] = BY_NAME
+        if body.get("artifact"):
+            body["artifact"] = {**body["artifact"], "path": first[body["artifact"]["sha256"]]}
+            body["artifact"]["meta"] = by_name(body["artifact"].get("meta"))
+        body["context"] = by_name(body.get("context"))
+        data = json.dumps(body).encode()
+        (root / e["path"]).write_bytes(data)
+        e["sha256"], e["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    (root / "index.json").write_text(json.dumps(index))
+    results = json.loads((run_dir / "results.json").read_text())
+    stated = {s: [(rid, r["verdict"]) for rid, r in v["requirements"].items()] for s, v in results["socles"].items()}
+
+    store = open_evidence(run_dir)
+    again = rejudge(store)
+    store.close()
+    assert not again.problems and again.judgements == len(records)
+    assert all(c.status == "confirmed" for c in compare(stated, again))
+
+    broken = json.loads((root / records[0]["path"]).read_text())
+    broken["artifact"]["path"] = "00000-not-listed"
+    data = json.dumps(broken).encode()
+    (root / records[0]["path"]).write_bytes(data)
+    records[0]["sha256"], records[0]["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    (root / "index.json").write_text(json.dumps(index))
+    store = open_evidence(run_dir)
+    assert any("00000-not-listed is missing or altered" in p for p in rejudge(store).problems)
+    store.close()
