@@ -80,18 +80,11 @@ class EvidenceStore:
 
     def read_ref(self, ref: str, by_digest: bool = True) -> bytes | None:
         """The verified bytes a reference names (None when no listed file holds them intact)."""
-        for rel in self.located(ref, by_digest):
-            data = self.read(rel)
-            if data is not None:
-                return data
-        return None
+        return next((d for d in map(self.read, self.located(ref, by_digest)) if d is not None), None)
 
     def file_ref(self, ref: str, by_digest: bool = True) -> Path | None:
-        for rel in self.located(ref, by_digest):
-            path = self.file(rel)
-            if path is not None:
-                return path
-        return None
+        """A path holding the verified bytes a reference names (`file`), None when no listed file is intact."""
+        return next((p for p in map(self.file, self.located(ref, by_digest)) if p is not None), None)
 
     def read(self, rel: str) -> bytes | None:
         """The bytes of a listed file, only when they match their entry (None otherwise)."""

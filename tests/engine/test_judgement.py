@@ -83,9 +83,11 @@ def test_a_reference_is_a_digest_that_survives_renaming_and_refuses_altered_byte
     journal = EvidenceJournal(tmp_path)
     first = journal.record("part", "a", b"PART")
     second = journal.record("other", "b", b"PART")
+    empty = journal.record("part", "c", b"")
     journal.close()
     ref = {"$evidence": first.sha256}
     assert decode(ref, open_evidence(tmp_path)) == b"PART"
+    assert decode({"$evidence": empty.sha256}, open_evidence(tmp_path)) == b""  # empty bytes, not missing ones
     (tmp_path / first.path).write_bytes(b"EDIT")
     assert decode(ref, open_evidence(tmp_path)) == b"PART"  # read from the intact copy
     (tmp_path / second.path).write_bytes(b"EDIT")
